@@ -1,0 +1,12 @@
+import { registerConsole } from "./console-static.ts";
+import { registerTenancyRoutes } from "./modules/tenancy/index.ts";
+import type { AppContext } from "./platform/context.ts";
+import { buildHttp } from "./platform/http.ts";
+
+/** Builds the web role: the platform's HTTP layer with every module's routes and the console. */
+export async function buildApp(ctx: AppContext, options: { serveConsole?: boolean } = {}) {
+  const app = await buildHttp(ctx.config, () => ctx.database.ping());
+  registerTenancyRoutes(app, ctx);
+  if (options.serveConsole !== false) await registerConsole(app);
+  return app;
+}

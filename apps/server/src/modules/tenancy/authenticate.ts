@@ -1,0 +1,79 @@
+import type { FastifyRequest } from "fastify";
+import type { AppContext } from "../../platform/context.ts";
+import { hashToken } from "../../platform/crypto.ts";
+import { AppError } from "../../platform/errors.ts";
+import type { Actor } from "./actor.ts";
+import { cachesOf } from "./auth-cache.ts";
+import { findLiveApiToken, findLiveSession, touchApiToken, touchSession } from "./repository.ts";
+
+export const SESSION_COOKIE = "rapport_session";
+export const SESSION_TTL_MS = 14 * 24 * 3600 * 1000;
+const TOUCH_EVERY_MS = 60_000;
+
+function unauthenticated(reason: string, message: string) {
+  return new AppError("unauthenticated", reason, message);
+}
+
+/** Resolves the actor of a request from `Authorization: Bearer` or the session cookie, or throws 401. */
+export async function authenticate(ctx: Pick<AppContext, "database">, request: FastifyRequest): Promise<Actor> {
+  const header = request.headers.authorization;
+  let secret: string;
+  let isToken: boolean;
+  if (header !== undefined) {
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match?.[1])
+      throw unauthenticated("authorization_malformed", "The Authorization header must be `Bearer <token>`.");
+    secret = match[1];
+    isToken = true;
+  } else {
+    const cookie = request.cookies[SESSION_COOKIE];
+    if (!cookie) {
+      throw unauthenticated("not_signed_in", "Sign in, or send an API token as `Authorization: Bearer <token>`.");
+    }
+    secret = cookie;
+    isToken = false;
+  }
+  const { actors } = cachesOf(ctx);
+  const now = Date.now();
+  const cached = actors.get(secret, now);
+  if (cached) {
+    if (now - cached.touchedAt > TOUCH_EVERY_MS) {
+      cached.touchedAt = now;
+      await touch(ctx, cached.actor, cached.hash);
+    }
+    return { ...cached.actor, ip: request.ip };
+  }
+  const hash = hashToken(secret);
+  const actor = isToken ? await resolveToken(ctx, hash) : await resolveSession(ctx, hash);
+  actors.set(secret, { actor, hash, touchedAt: now }, now);
+  return { ...actor, ip: request.ip };
+}
+
+async function resolveToken(ctx: Pick<AppContext, "database">, hash: string): Promise<Actor> {
+  const token = await findLiveApiToken(ctx.database.db, hash);
+  if (!token) throw unauthenticated("token_invalid", "This API token is unknown or has been revoked.");
+  const actor: Actor = { type: "token", id: token.id, workspaceId: token.workspace_id, role: token.role };
+  if (!token.last_used_at || Date.now() - token.last_used_at.getTime() > TOUCH_EVERY_MS) await touch(ctx, actor, hash);
+  return actor;
+}
+
+async function resolveSession(ctx: Pick<AppContext, "database">, hash: string): Promise<Actor> {
+  const session = await findLiveSession(ctx.database.db, hash);
+  if (!session) throw unauthenticated("session_expired", "Your session has expired or was ended. Sign in again.");
+  const actor: Actor = {
+    type: "user",
+    id: session.user_id,
+    workspaceId: session.workspace_id,
+    role: session.role,
+    sessionHash: hash,
+  };
+  if (Date.now() - session.last_seen_at.getTime() > TOUCH_EVERY_MS) await touch(ctx, actor, hash);
+  return actor;
+}
+
+/** Records use: a token's last_used_at, or a session's sliding expiry. */
+function touch(ctx: Pick<AppContext, "database">, actor: Omit<Actor, "ip">, hash: string) {
+  return actor.type === "token"
+    ? touchApiToken(ctx.database.db, actor.workspaceId, actor.id)
+    : touchSession(ctx.database.db, hash, new Date(Date.now() + SESSION_TTL_MS));
+}

@@ -1,0 +1,518 @@
+/**
+ * Domain events: a transactional outbox and the dispatcher that delivers it.
+ *
+ * Writing. `emitEvent(tx, event)` inserts one `outbox` row in the caller's transaction and, in the same
+ * statement, `pg_notify('rapport_outbox', workspace_id)`; PostgreSQL delivers a NOTIFY only when its
+ * transaction commits, so a rolled-back transaction neither leaves a row nor wakes anyone.
+ *
+ * Waking. A dispatcher runs a batch when (1) `wake()` is called — `runTransaction(database, fn)` calls it
+ * after a commit in which `emitEvent` was used on the transaction it handed out, never after a rollback;
+ * (2) on PostgreSQL, a dedicated `pg.Client` (options.listenUrl) receives the NOTIFY of any process;
+ * (3) every `pollIntervalMs` (default 1000), which also picks up retries whose backoff has elapsed.
+ * Wake-ups coalesce: one loop per dispatcher, which runs batches until nothing is due.
+ *
+ * Claiming. Rows are read in id (UUIDv7, time) order, `batchSize` at a time. On PostgreSQL a batch runs in
+ * one transaction that locks its rows with `FOR UPDATE SKIP LOCKED` and holds them while the handlers
+ * run, so several processes share the work and a crashed process's rows are released with its
+ * connection. To keep per-workspace order across processes, a process only handles a workspace whose
+ * oldest due row it holds; the rest of that workspace is left to the process that holds its head. On
+ * PGlite (one connection, one process) rows are read without a transaction — holding one would block
+ * the handlers' own queries — and a second running dispatcher on the same database is refused.
+ *
+ * Delivering. Every handler registered for the type (or `'*'`) is called; handlers of one event run
+ * concurrently, events one after another. Delivery is at least once: a crash before the batch is
+ * recorded calls the handlers again, so handlers must be idempotent. When every handler succeeds the
+ * row gets `dispatched_at` and nothing else is written. When one fails, `outbox_deliveries` records per
+ * handler what succeeded (never called again) and what failed (attempts, last error, next attempt after
+ * an exponential backoff with jitter); the row stays pending but is skipped until the backoff elapses,
+ * so it blocks neither other events nor other workspaces. After `maxAttempts` a handler's delivery is
+ * `failed`: the row is marked dispatched and the failure stays visible through
+ * `listFailedDeliveries` until someone calls `retryFailedDelivery`.
+ *
+ * Ordering. Events of a workspace reach each handler in id order as long as they succeed; a retried event
+ * arrives after later ones. An event whose transaction commits after a later-id event was dispatched is
+ * delivered after it (ids are assigned at insert time, not commit time).
+ *
+ * Handlers. Names are stable identifiers recorded in `outbox_deliveries`; rename one and its pending
+ * retries are forgotten. An event is delivered to the handlers registered when it is dispatched: every
+ * process running a dispatcher on one database must register the same handlers.
+ */
+import { sql } from "kysely";
+import pg from "pg";
+import { uuidv7 } from "uuidv7";
+import type { DatabaseHandle, Executor, Tx } from "./db.ts";
+import { AppError } from "./errors.ts";
+
+/** The NOTIFY channel on which committed events are announced (payload: the workspace id). */
+export const OUTBOX_CHANNEL = "rapport_outbox";
+
+/** A domain event as handlers receive it. */
+export type OutboxEvent = {
+  id: string;
+  workspaceId: string;
+  type: string;
+  payload: unknown;
+  createdAt: Date;
+};
+
+/** A handler of domain events; it must be idempotent (delivery is at least once). */
+export type EventHandler = (event: OutboxEvent, delivery: { attempt: number }) => Promise<void>;
+
+/** The subset of a pino logger the dispatcher uses. */
+export type OutboxLogger = {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+};
+
+export type DispatcherOptions = {
+  /** PostgreSQL connection string for a dedicated LISTEN connection; ignored on PGlite. */
+  listenUrl?: string;
+  /** Milliseconds between polls (fallback wake-up and due retries); default 1000. */
+  pollIntervalMs?: number;
+  /** Rows read per batch; default 100. */
+  batchSize?: number;
+  /** Calls of one handler for one event before its delivery is marked failed; default 10. */
+  maxAttempts?: number;
+  /** First retry delay in ms, doubled on each further failure; default 1000. */
+  retryBaseMs?: number;
+  /** Longest retry delay in ms; default 300000 (5 minutes). */
+  retryMaxMs?: number;
+  /** A handler call taking longer counts as failed (it is not cancelled); default 30000. */
+  handlerTimeoutMs?: number;
+  logger?: OutboxLogger;
+};
+
+export type Dispatcher = {
+  /** Registers a handler under a stable, unique name for one event type or every type (`'*'`). */
+  on(type: string, handlerName: string, handler: EventHandler): void;
+  /** Asks for a batch now; cheap, coalesced, and a no-op before start or after stop. */
+  wake(): void;
+  /** Dispatches every due event and resolves when none is left (tests, CLI). */
+  drain(): Promise<void>;
+  /** Starts listening (PostgreSQL), polling, and dispatches what is pending. */
+  start(): Promise<void>;
+  /** Stops polling and listening and waits for the running batch to end. */
+  stop(): Promise<void>;
+};
+
+/** Bookkeeping table of this file (migration 20261122T0003). */
+type OutboxTables = {
+  outbox_deliveries: {
+    workspace_id: string;
+    event_id: string;
+    handler: string;
+    status: "delivered" | "retrying" | "failed";
+    attempts: number;
+    last_error: string | null;
+    next_attempt_at: Date | null;
+    updated_at: Date;
+  };
+};
+
+type DeliveryRow = OutboxTables["outbox_deliveries"];
+
+const q = (db: Executor) => db.withTables<OutboxTables>();
+
+const EVENT_TYPE = /^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/;
+
+/** Transactions in which emitEvent was called (see runTransaction). */
+const emittedIn = new WeakSet<object>();
+/** In-process wake-ups of the running dispatchers of each database. */
+const wakers = new WeakMap<DatabaseHandle, Set<() => void>>();
+
+/** Records a domain event in the caller's transaction; it is dispatched only if that transaction commits. */
+export async function emitEvent(
+  tx: Executor,
+  event: { workspaceId: string; type: string; payload: unknown },
+): Promise<{ id: string }> {
+  if (!EVENT_TYPE.test(event.type)) {
+    throw new AppError(
+      "internal",
+      "event_type_invalid",
+      `Event type "${event.type}" must read noun.past-verb, e.g. message.received.`,
+    );
+  }
+  const id = uuidv7();
+  await sql`
+    with inserted as (
+      insert into outbox (workspace_id, id, type, payload)
+      values (${event.workspaceId}, ${id}, ${event.type}, ${JSON.stringify(event.payload ?? null)}::jsonb)
+      returning workspace_id
+    )
+    select pg_notify(${OUTBOX_CHANNEL}, workspace_id::text) from inserted
+  `.execute(tx);
+  emittedIn.add(tx);
+  return { id };
+}
+
+/** Runs fn in a transaction and, if it emitted events on the given tx and committed, wakes this process's dispatchers. */
+export async function runTransaction<T>(database: DatabaseHandle, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  let used: Tx | undefined;
+  const result = await database.db.transaction().execute((tx) => {
+    used = tx;
+    return fn(tx);
+  });
+  if (used && emittedIn.has(used)) {
+    for (const wake of wakers.get(database) ?? []) wake();
+  }
+  return result;
+}
+
+/** Creates a dispatcher of the outbox of one database; call start() once the handlers are registered. */
+export function createDispatcher(database: DatabaseHandle, options: DispatcherOptions = {}): Dispatcher {
+  const pollIntervalMs = options.pollIntervalMs ?? 1000;
+  const batchSize = options.batchSize ?? 100;
+  const maxAttempts = options.maxAttempts ?? 10;
+  const retryBaseMs = options.retryBaseMs ?? 1000;
+  const retryMaxMs = options.retryMaxMs ?? 300_000;
+  const handlerTimeoutMs = options.handlerTimeoutMs ?? 30_000;
+  const logger = options.logger;
+
+  const handlers: { type: string; name: string; handler: EventHandler }[] = [];
+  let started = false;
+  let stopping = false;
+  let again = false;
+  let running: Promise<void> | undefined;
+  let pollTimer: NodeJS.Timeout | undefined;
+  let listener: pg.Client | undefined;
+  let reconnectTimer: NodeJS.Timeout | undefined;
+  let reconnectDelay = 500;
+
+  const wake = () => {
+    if (started && !stopping) void kick();
+  };
+
+  function kick(): Promise<void> {
+    again = true;
+    running ??= (async () => {
+      try {
+        while (again && !stopping) {
+          again = false;
+          try {
+            while (!stopping && (await dispatchBatch()) > 0) {
+              // keep going while batches find work
+            }
+          } catch (err) {
+            logger?.error({ err }, "outbox dispatch failed; retrying at the next wake-up");
+          }
+        }
+      } finally {
+        running = undefined;
+      }
+    })();
+    return running;
+  }
+
+  /** Claims, delivers and records one batch; returns how many events were handled. */
+  async function dispatchBatch(): Promise<number> {
+    if (database.kind === "pglite") return deliverBatch(database.db, await selectDue(database.db, false));
+    return database.db.transaction().execute(async (tx) => {
+      const claimed = await selectDue(tx, true);
+      if (claimed.length === 0) return 0;
+      return deliverBatch(tx, await keepWorkspaceHeads(tx, claimed));
+    });
+  }
+
+  async function selectDue(db: Executor, lock: boolean): Promise<OutboxEvent[]> {
+    let query = q(db)
+      .selectFrom("outbox as o")
+      .select(["o.workspace_id", "o.id", "o.type", "o.payload", "o.created_at"])
+      .where("o.dispatched_at", "is", null)
+      .where(isNotBackingOff)
+      .orderBy("o.id")
+      .limit(batchSize);
+    if (lock) query = query.forUpdate().skipLocked();
+    const rows = await query.execute();
+    return rows.map((r) => ({
+      id: r.id,
+      workspaceId: r.workspace_id,
+      type: r.type,
+      payload: r.payload,
+      createdAt: r.created_at,
+    }));
+  }
+
+  /** Drops the rows of workspaces whose oldest due event this transaction does not hold (another process has it). */
+  async function keepWorkspaceHeads(tx: Executor, claimed: OutboxEvent[]): Promise<OutboxEvent[]> {
+    const firstClaimed = new Map<string, string>();
+    for (const e of claimed) if (!firstClaimed.has(e.workspaceId)) firstClaimed.set(e.workspaceId, e.id);
+    const heads = await q(tx)
+      .selectFrom("outbox as o")
+      .distinctOn("o.workspace_id")
+      .select(["o.workspace_id", "o.id"])
+      .where("o.workspace_id", "in", [...firstClaimed.keys()])
+      .where("o.dispatched_at", "is", null)
+      .where(isNotBackingOff)
+      .orderBy("o.workspace_id")
+      .orderBy("o.id")
+      .execute();
+    const owned = new Set(heads.filter((h) => firstClaimed.get(h.workspace_id) === h.id).map((h) => h.workspace_id));
+    return claimed.filter((e) => owned.has(e.workspaceId));
+  }
+
+  async function deliverBatch(db: Executor, events: OutboxEvent[]): Promise<number> {
+    if (events.length === 0) return 0;
+    const prior = new Map<string, DeliveryRow>();
+    for (const d of await q(db)
+      .selectFrom("outbox_deliveries")
+      .selectAll()
+      .where("workspace_id", "in", [...new Set(events.map((e) => e.workspaceId))])
+      .where(
+        "event_id",
+        "in",
+        events.map((e) => e.id),
+      )
+      .execute()) {
+      prior.set(`${d.event_id}/${d.handler}`, d);
+    }
+
+    const done: OutboxEvent[] = [];
+    for (const event of events) {
+      if (stopping) break;
+      const applicable = handlers.filter((h) => h.type === "*" || h.type === event.type);
+      const pending = applicable.filter((h) => {
+        const status = prior.get(`${event.id}/${h.name}`)?.status;
+        return status !== "delivered" && status !== "failed";
+      });
+      const outcomes = await Promise.all(
+        pending.map(async (h) => {
+          const before = prior.get(`${event.id}/${h.name}`);
+          const attempt = (before?.attempts ?? 0) + 1;
+          try {
+            await callWithTimeout(() => h.handler(event, { attempt }), handlerTimeoutMs);
+            return { h, before, attempt, error: undefined };
+          } catch (err) {
+            logger?.warn(
+              { err, eventId: event.id, type: event.type, handler: h.name, attempt },
+              "outbox handler failed",
+            );
+            return { h, before, attempt, error: describe(err) };
+          }
+        }),
+      );
+      const hasFailure = outcomes.some((o) => o.error !== undefined);
+      const rows = outcomes
+        .filter((o) => hasFailure || o.before)
+        .map(({ h, attempt, error }) => {
+          const gaveUp = error !== undefined && attempt >= maxAttempts;
+          const status: DeliveryRow["status"] = error === undefined ? "delivered" : gaveUp ? "failed" : "retrying";
+          return {
+            workspace_id: event.workspaceId,
+            event_id: event.id,
+            handler: h.name,
+            status,
+            attempts: attempt,
+            last_error: error ?? null,
+            next_attempt_at:
+              status === "retrying"
+                ? sql<Date>`clock_timestamp() + make_interval(secs => ${backoffMs(attempt) / 1000}::float8)`
+                : null,
+            updated_at: sql<Date>`clock_timestamp()`,
+          };
+        });
+      if (rows.length > 0) {
+        await q(db)
+          .insertInto("outbox_deliveries")
+          .values(rows)
+          .onConflict((oc) =>
+            oc.columns(["workspace_id", "event_id", "handler"]).doUpdateSet((eb) => ({
+              status: eb.ref("excluded.status"),
+              attempts: eb.ref("excluded.attempts"),
+              last_error: eb.ref("excluded.last_error"),
+              next_attempt_at: eb.ref("excluded.next_attempt_at"),
+              updated_at: eb.ref("excluded.updated_at"),
+            })),
+          )
+          .execute();
+      }
+      if (!rows.some((r) => r.status === "retrying")) done.push(event);
+    }
+    if (done.length > 0) {
+      await q(db)
+        .updateTable("outbox")
+        .set({ dispatched_at: sql<Date>`clock_timestamp()` })
+        .where("workspace_id", "in", [...new Set(done.map((e) => e.workspaceId))])
+        .where(
+          "id",
+          "in",
+          done.map((e) => e.id),
+        )
+        .execute();
+    }
+    return events.length;
+  }
+
+  function backoffMs(attempt: number): number {
+    const delay = Math.min(retryMaxMs, retryBaseMs * 2 ** (attempt - 1));
+    return Math.round(delay * (0.8 + Math.random() * 0.4));
+  }
+
+  async function listen(): Promise<void> {
+    const url = options.listenUrl;
+    if (!url || database.kind !== "postgres" || stopping) return;
+    const client = new pg.Client({ connectionString: url });
+    const lost = (err?: Error) => {
+      if (listener !== client) return;
+      listener = undefined;
+      client.removeAllListeners();
+      client.on("error", () => undefined);
+      void client.end().catch(() => undefined);
+      if (stopping) return;
+      logger?.warn({ err }, "outbox LISTEN connection lost; polling until it is back");
+      scheduleReconnect();
+    };
+    listener = client;
+    client.on("notification", wake);
+    client.on("error", lost);
+    client.on("end", () => lost());
+    try {
+      await client.connect();
+      await client.query(`listen ${OUTBOX_CHANNEL}`);
+      reconnectDelay = 500;
+      wake(); // notifications sent while we were not listening are lost
+    } catch (err) {
+      lost(err as Error);
+    }
+  }
+
+  function scheduleReconnect() {
+    clearTimeout(reconnectTimer);
+    reconnectTimer = setTimeout(() => void listen(), reconnectDelay);
+    reconnectTimer.unref();
+    reconnectDelay = Math.min(reconnectDelay * 2, 30_000);
+  }
+
+  return {
+    on(type, handlerName, handler) {
+      if (type !== "*" && !EVENT_TYPE.test(type)) {
+        throw new AppError("internal", "event_type_invalid", `Cannot subscribe to "${type}": not an event type.`);
+      }
+      if (!handlerName || handlerName.length > 200 || handlers.some((h) => h.name === handlerName)) {
+        throw new AppError(
+          "internal",
+          "handler_name_invalid",
+          `Handler name "${handlerName}" must be unique and 1–200 characters.`,
+        );
+      }
+      handlers.push({ type, name: handlerName, handler });
+    },
+    wake,
+    async drain() {
+      if (!started || stopping) return;
+      while (running) await running;
+      await kick();
+    },
+    async start() {
+      if (started) return;
+      const registered = wakers.get(database) ?? new Set();
+      if (database.kind === "pglite" && registered.size > 0) {
+        throw new AppError(
+          "internal",
+          "dispatcher_running",
+          "A dispatcher already runs on this embedded database; PGlite allows one.",
+        );
+      }
+      started = true;
+      registered.add(wake);
+      wakers.set(database, registered);
+      await listen();
+      pollTimer = setInterval(wake, pollIntervalMs);
+      pollTimer.unref();
+      wake();
+    },
+    async stop() {
+      if (!started || stopping) return;
+      stopping = true;
+      wakers.get(database)?.delete(wake);
+      clearInterval(pollTimer);
+      clearTimeout(reconnectTimer);
+      const client = listener;
+      listener = undefined;
+      if (client) {
+        client.removeAllListeners();
+        client.on("error", () => undefined);
+        await client.end().catch(() => undefined);
+      }
+      await running;
+    },
+  };
+}
+
+/** A failed delivery: a handler gave up on an event after its last attempt. */
+export type FailedDelivery = {
+  eventId: string;
+  workspaceId: string;
+  type: string;
+  handler: string;
+  attempts: number;
+  lastError: string | null;
+  failedAt: Date;
+};
+
+/** Lists the deliveries of a workspace that gave up, newest first. */
+export async function listFailedDeliveries(db: Executor, workspaceId: string, limit = 100): Promise<FailedDelivery[]> {
+  const rows = await q(db)
+    .selectFrom("outbox_deliveries as d")
+    .innerJoin("outbox as o", (j) => j.onRef("o.workspace_id", "=", "d.workspace_id").onRef("o.id", "=", "d.event_id"))
+    .select(["d.event_id", "d.workspace_id", "o.type", "d.handler", "d.attempts", "d.last_error", "d.updated_at"])
+    .where("d.workspace_id", "=", workspaceId)
+    .where("d.status", "=", "failed")
+    .orderBy("d.updated_at", "desc")
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({
+    eventId: r.event_id,
+    workspaceId: r.workspace_id,
+    type: r.type,
+    handler: r.handler,
+    attempts: r.attempts,
+    lastError: r.last_error,
+    failedAt: r.updated_at,
+  }));
+}
+
+/** Gives a failed delivery a fresh set of attempts; returns false when there is no such failed delivery. */
+export async function retryFailedDelivery(
+  db: Executor,
+  delivery: { workspaceId: string; eventId: string; handler: string },
+): Promise<boolean> {
+  const updated = await q(db)
+    .updateTable("outbox_deliveries")
+    .set({ status: "retrying", attempts: 0, next_attempt_at: sql<Date>`now()`, updated_at: sql<Date>`now()` })
+    .where("workspace_id", "=", delivery.workspaceId)
+    .where("event_id", "=", delivery.eventId)
+    .where("handler", "=", delivery.handler)
+    .where("status", "=", "failed")
+    .executeTakeFirst();
+  if (Number(updated.numUpdatedRows) === 0) return false;
+  await q(db)
+    .updateTable("outbox")
+    .set({ dispatched_at: null })
+    .where("workspace_id", "=", delivery.workspaceId)
+    .where("id", "=", delivery.eventId)
+    .execute();
+  return true;
+}
+
+/** "This event has no delivery waiting for its backoff to elapse", for a query over `outbox as o`. */
+const isNotBackingOff = sql<boolean>`not exists (
+  select 1 from outbox_deliveries d
+  where d.workspace_id = o.workspace_id and d.event_id = o.id and d.status = 'retrying' and d.next_attempt_at > now()
+)`;
+
+async function callWithTimeout(fn: () => Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`handler timed out after ${ms} ms`)), ms);
+  });
+  try {
+    await Promise.race([Promise.resolve().then(fn), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function describe(err: unknown): string {
+  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return text.slice(0, 2000);
+}

@@ -1,0 +1,42 @@
+import { z } from "zod";
+import { AppError } from "./errors.ts";
+
+/** Query-string schema of every list endpoint: `?cursor=&limit=` (default 50, max 200). */
+export const PageQuerySchema = z.object({
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export type PageQuery = z.infer<typeof PageQuerySchema>;
+
+export type Page<T> = { data: T[]; nextCursor: string | null };
+
+/** Encodes the key of the last row of a page as an opaque cursor. */
+export function encodeCursor(key: string): string {
+  return Buffer.from(key, "utf8").toString("base64url");
+}
+
+/** Decodes a cursor from the query string, or fails with a clear 400. */
+export function decodeCursor(cursor: string | undefined): string | undefined {
+  if (cursor === undefined || cursor === "") return undefined;
+  const key = Buffer.from(cursor, "base64url").toString("utf8");
+  if (!key || encodeCursor(key) !== cursor) {
+    throw new AppError(
+      "invalid",
+      "cursor_invalid",
+      "The cursor is not one this API returned; start again without it.",
+      {
+        field: "cursor",
+      },
+    );
+  }
+  return key;
+}
+
+/** Turns limit+1 fetched rows into a page with the next cursor. */
+export function toPage<R, T>(rows: R[], limit: number, keyOf: (row: R) => string, present: (row: R) => T): Page<T> {
+  const hasMore = rows.length > limit;
+  const pageRows = hasMore ? rows.slice(0, limit) : rows;
+  const last = pageRows.at(-1);
+  return { data: pageRows.map(present), nextCursor: hasMore && last ? encodeCursor(keyOf(last)) : null };
+}

@@ -1,0 +1,28 @@
+import { describe, expect, it } from "vitest";
+import { TtlCache } from "./ttl-cache.ts";
+
+describe("TtlCache", () => {
+  it("forgets entries after their time to live", () => {
+    const c = new TtlCache<string, number>(1000);
+    c.set("a", 1, 0);
+    expect(c.get("a", 999)).toBe(1);
+    expect(c.get("a", 1000)).toBeUndefined();
+  });
+
+  it("evicts the oldest entry when full", () => {
+    const c = new TtlCache<string, number>(1000, 2);
+    c.set("a", 1, 0);
+    c.set("b", 2, 0);
+    c.set("c", 3, 0);
+    expect([c.get("a", 1), c.get("b", 1), c.get("c", 1)]).toEqual([undefined, 2, 3]);
+  });
+
+  it("deletes by value", () => {
+    const c = new TtlCache<string, { user: string }>(1000);
+    c.set("s1", { user: "u1" });
+    c.set("s2", { user: "u2" });
+    c.deleteWhere((v) => v.user === "u1");
+    expect(c.get("s1")).toBeUndefined();
+    expect(c.get("s2")).toEqual({ user: "u2" });
+  });
+});

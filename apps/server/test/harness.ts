@@ -1,0 +1,53 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import pino from "pino";
+import { buildApp } from "../src/app.ts";
+import { loadConfig } from "../src/platform/config.ts";
+import type { AppContext } from "../src/platform/context.ts";
+import { openDatabase } from "../src/platform/db.ts";
+import { migrateToLatest } from "../src/platform/migrate.ts";
+
+/** The databases every integration suite runs on: PGlite always, PostgreSQL when TEST_DATABASE_URL is set. */
+export const TEST_DATABASES: ("pglite" | "postgres")[] = loadConfig().TEST_DATABASE_URL
+  ? ["pglite", "postgres"]
+  : ["pglite"];
+
+export type TestEnv = AppContext & { app: Awaited<ReturnType<typeof buildApp>>; close(): Promise<void> };
+
+/** A fresh, migrated database of the given kind (PostgreSQL: a schema of its own, dropped on close) and the HTTP app over it. */
+export async function openTestEnv(kind: "pglite" | "postgres"): Promise<TestEnv> {
+  const config = loadConfig({ LOG_LEVEL: "silent", TEST_DATABASE_URL: process.env.TEST_DATABASE_URL });
+  let dropSchema: (() => Promise<void>) | undefined;
+  let database: AppContext["database"];
+  if (kind === "postgres") {
+    const url = config.TEST_DATABASE_URL;
+    if (!url) throw new Error("TEST_DATABASE_URL is not set");
+    const schema = `test_${randomBytes(6).toString("hex")}`;
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`create schema ${schema}`);
+    await admin.end();
+    database = await openDatabase({ kind: "postgres", url, schema, max: Number(process.env.TEST_DB_POOL_MAX ?? 4) });
+    dropSchema = async () => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.query(`drop schema ${schema} cascade`);
+      await c.end();
+    };
+  } else {
+    database = await openDatabase({ kind: "pglite", dataDir: undefined });
+  }
+  await migrateToLatest(database.db);
+  const ctx: AppContext = { config, database, secretKey: randomBytes(32), logger: pino({ level: "silent" }) };
+  const app = await buildApp(ctx, { serveConsole: false });
+  await app.ready();
+  return {
+    ...ctx,
+    app,
+    async close() {
+      await app.close();
+      await database.close();
+      await dropSchema?.();
+    },
+  };
+}
