@@ -1,4 +1,6 @@
 import { registerConsole } from "./console-static.ts";
+import { registerJobsRoutes } from "./jobs-routes.ts";
+import { registerProfilesRoutes } from "./modules/profiles/index.ts";
 import { registerTenancyRoutes } from "./modules/tenancy/index.ts";
 import type { AppContext } from "./platform/context.ts";
 import { buildHttp } from "./platform/http.ts";
@@ -7,6 +9,8 @@ import { buildHttp } from "./platform/http.ts";
 export async function buildApp(ctx: AppContext, options: { serveConsole?: boolean } = {}) {
   const app = await buildHttp(ctx.config, () => ctx.database.ping());
   registerTenancyRoutes(app, ctx);
+  registerJobsRoutes(app, ctx);
+  registerProfilesRoutes(app, ctx);
   if (options.serveConsole !== false) await registerConsole(app);
   return app;
 }

@@ -1,7 +1,7 @@
 import { join, resolve } from "node:path";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
-import { buildApp } from "./app.ts";
 import { runThroughControlSocket, serveControlSocket } from "./control-socket.ts";
+import { PROCESS_ROLES, type ProcessRole, type RunningServer, startRoles } from "./main.ts";
 import {
   addMember,
   createApiToken,
@@ -15,8 +15,7 @@ import { AppError } from "./platform/errors.ts";
 import { openRuntime, type Runtime } from "./runtime.ts";
 import { DEMO_ADMIN_EMAIL, seedDemo } from "./seed.ts";
 
-const ALL_ROLES = ["web", "worker", "realtime", "scheduler"] as const;
-type ProcessRole = (typeof ALL_ROLES)[number];
+const ALL_ROLES = PROCESS_ROLES;
 type Io = { out(text: string): void; err(text: string): void };
 /** Runs fn with a runtime: opened for the command (and closed after), or the running server's own. */
 type RuntimeAccess = (holder: string, fn: (rt: Runtime) => Promise<void>) => Promise<void>;
@@ -178,29 +177,32 @@ async function start(roles: ProcessRole[]) {
       `\nDemo workspace "demo" created. Sign in as ${DEMO_ADMIN_EMAIL} with password: ${seeded.adminPassword}\n(This password is shown only once.)\n\n`,
     );
   }
-  const app = await buildApp(rt);
   const control =
     rt.database.kind === "pglite"
       ? await serveControlSocket(controlSocketPath(config), (argv) => runInServer(rt, argv))
       : undefined;
+  let server: RunningServer;
+  try {
+    server = await startRoles(rt, roles, { port: config.PORT, host: config.HOST });
+  } catch (err) {
+    await control?.close();
+    await rt.close();
+    throw err;
+  }
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    app.log.info({ signal }, "shutting down: no new requests, finishing in-flight work");
+    rt.logger.info({ signal }, "shutting down: no new requests, finishing in-flight requests and jobs");
     await control?.close();
-    await app.close();
-    await rt.close();
+    await server.close();
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
-  if (roles.includes("web")) {
-    await app.listen({ port: config.PORT, host: config.HOST });
-    process.stdout.write(
-      `Rapport is running at http://localhost:${config.PORT} (roles: ${roles.join(",")}, database: ${rt.database.kind})\n`,
-    );
-  }
+  process.stdout.write(
+    `Rapport is running${server.address ? ` at ${server.address}` : ""} (roles: ${roles.join(",")}, database: ${rt.database.kind})\n`,
+  );
 }
 
 /** Local runtime access; when the running server holds DATA_DIR, the whole command line goes to it instead. */

@@ -5,6 +5,7 @@ import { parseSecretKey } from "./platform/crypto.ts";
 import { type DataDirLock, loadOrCreateSecretKey, lockDataDir, prepareDataDir } from "./platform/data-dir.ts";
 import { openDatabase } from "./platform/db.ts";
 import { AppError } from "./platform/errors.ts";
+import { createJobs } from "./platform/jobs.ts";
 import { migrateToLatest } from "./platform/migrate.ts";
 
 export type Runtime = AppContext & { close(): Promise<void> };
@@ -47,6 +48,7 @@ export async function openRuntime(config: Config, holder: string): Promise<Runti
     database,
     secretKey: parseSecretKey(secret),
     logger,
+    jobs: createJobs(database, { logger }),
     async close() {
       await database.close();
       lock?.release();

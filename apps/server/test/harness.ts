@@ -5,6 +5,7 @@ import { buildApp } from "../src/app.ts";
 import { loadConfig } from "../src/platform/config.ts";
 import type { AppContext } from "../src/platform/context.ts";
 import { openDatabase } from "../src/platform/db.ts";
+import { createJobs } from "../src/platform/jobs.ts";
 import { migrateToLatest } from "../src/platform/migrate.ts";
 
 /** The databases every integration suite runs on: PGlite always, PostgreSQL when TEST_DATABASE_URL is set. */
@@ -38,7 +39,10 @@ export async function openTestEnv(kind: "pglite" | "postgres"): Promise<TestEnv>
     database = await openDatabase({ kind: "pglite", dataDir: undefined });
   }
   await migrateToLatest(database.db);
-  const ctx: AppContext = { config, database, secretKey: randomBytes(32), logger: pino({ level: "silent" }) };
+  // The job queue gets a schema of its own per run (pg-boss names its schema explicitly).
+  const jobsSchema = `jobs_${randomBytes(6).toString("hex")}`;
+  const jobs = createJobs(database, { schema: jobsSchema, pollingIntervalSeconds: 0.5 });
+  const ctx: AppContext = { config, database, secretKey: randomBytes(32), logger: pino({ level: "silent" }), jobs };
   const app = await buildApp(ctx, { serveConsole: false });
   await app.ready();
   return {
@@ -46,6 +50,8 @@ export async function openTestEnv(kind: "pglite" | "postgres"): Promise<TestEnv>
     app,
     async close() {
       await app.close();
+      await jobs.stop(5000);
+      await database.query(`drop schema if exists ${jobsSchema} cascade`);
       await database.close();
       await dropSchema?.();
     },

@@ -27,7 +27,7 @@ export type DatabaseHandle = {
   kind: "pglite" | "postgres";
   /** Runs raw multi-statement SQL without parameters (for the job queue and migrations). */
   exec(sqlText: string): Promise<void>;
-  /** Runs one parameterised statement outside Kysely, through the same serialized connection on PGlite. */
+  /** Runs SQL outside Kysely (through the same serialized connection on PGlite): one parameterised statement, or several without values (the last one's rows are returned). */
   query<R>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
   /** True when the database answers. */
   ping(): Promise<boolean>;
@@ -60,8 +60,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       db,
       kind: "pglite",
       exec: (text) => lock.run(async () => void (await client.exec(text))),
-      query: <R>(text: string, values: unknown[] = []) =>
-        lock.run(async () => ({ rows: (await client.query<R>(text, values)).rows })),
+      query: <R>(text: string, values?: unknown[]) =>
+        lock.run(async () => ({
+          rows: (values?.length
+            ? (await client.query<R>(text, values)).rows
+            : ((await client.exec(text)).at(-1)?.rows ?? [])) as R[],
+        })),
       ping: async () => {
         try {
           await lock.run(() => client.query("select 1"));
@@ -99,9 +103,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     db,
     kind: "postgres",
     exec: async (text) => void (await pool.query(text)),
-    query: async <R>(text: string, values: unknown[] = []) => ({
-      rows: (await pool.query(text, values)).rows as R[],
-    }),
+    query: async <R>(text: string, values?: unknown[]) => {
+      // Without values pg uses the simple protocol, which takes several statements and answers each.
+      const result: pg.QueryResult | pg.QueryResult[] = await pool.query(text, values);
+      return { rows: (Array.isArray(result) ? (result.at(-1)?.rows ?? []) : result.rows) as R[] };
+    },
     ping: async () => {
       try {
         await sql`select 1`.execute(db);

@@ -2,6 +2,7 @@ import type { FastifyRequest } from "fastify";
 import type { AppContext } from "../../platform/context.ts";
 import { hashToken } from "../../platform/crypto.ts";
 import { AppError } from "../../platform/errors.ts";
+import { cookieValue, type Handshake, type RealtimeIdentity } from "../../platform/realtime.ts";
 import type { Actor } from "./actor.ts";
 import { cachesOf } from "./auth-cache.ts";
 import { findLiveApiToken, findLiveSession, touchApiToken, touchSession } from "./repository.ts";
@@ -33,6 +34,27 @@ export async function authenticate(ctx: Pick<AppContext, "database">, request: F
     secret = cookie;
     isToken = false;
   }
+  return authenticateSecret(ctx, secret, isToken, request.ip);
+}
+
+/** Authenticates realtime handshakes: `auth: { token }` (an API token) or the session cookie the browser sends. */
+export function realtimeAuthenticator(ctx: Pick<AppContext, "database">) {
+  return async (handshake: Handshake): Promise<RealtimeIdentity> => {
+    const cookie = cookieValue(handshake.headers, SESSION_COOKIE);
+    let actor: Actor;
+    if (handshake.token) actor = await authenticateSecret(ctx, handshake.token, true, handshake.address);
+    else if (cookie) actor = await authenticateSecret(ctx, cookie, false, handshake.address);
+    else throw unauthenticated("not_signed_in", "Sign in, or pass an API token as `auth: { token }`.");
+    return { workspaceId: actor.workspaceId, actorType: actor.type, actorId: actor.id };
+  };
+}
+
+async function authenticateSecret(
+  ctx: Pick<AppContext, "database">,
+  secret: string,
+  isToken: boolean,
+  ip: string,
+): Promise<Actor> {
   const { actors } = cachesOf(ctx);
   const now = Date.now();
   const cached = actors.get(secret, now);
@@ -41,12 +63,12 @@ export async function authenticate(ctx: Pick<AppContext, "database">, request: F
       cached.touchedAt = now;
       await touch(ctx, cached.actor, cached.hash);
     }
-    return { ...cached.actor, ip: request.ip };
+    return { ...cached.actor, ip };
   }
   const hash = hashToken(secret);
   const actor = isToken ? await resolveToken(ctx, hash) : await resolveSession(ctx, hash);
   actors.set(secret, { actor, hash, touchedAt: now }, now);
-  return { ...actor, ip: request.ip };
+  return { ...actor, ip };
 }
 
 async function resolveToken(ctx: Pick<AppContext, "database">, hash: string): Promise<Actor> {

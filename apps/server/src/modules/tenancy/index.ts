@@ -1,6 +1,8 @@
 export type { Actor } from "./actor.ts";
 /** Appends an audit-log record in the caller's transaction. */
 export { recordAudit } from "./audit.ts";
+/** Authenticates realtime handshakes (session cookie or API token); the session cookie's name. */
+export { realtimeAuthenticator, SESSION_COOKIE } from "./authenticate.ts";
 /** A route onRequest hook that authenticates and checks one permission; `actorOf` reads the result. */
 export { actorOf, guard } from "./guard.ts";
 /** Roles, permissions and the checks on them. */

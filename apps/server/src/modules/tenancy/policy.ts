@@ -20,6 +20,7 @@ export const PERMISSIONS = {
   "tokens.manage": ADMINS,
   "audit.read": ADMINS,
   "jobs.read": ADMINS,
+  "jobs.manage": ADMINS,
   "contacts.read": ALL,
   "contacts.write": ["owner", "admin", "supervisor", "agent"],
   "contacts.merge": ["owner", "admin", "supervisor", "agent"],

@@ -1,0 +1,87 @@
+import { buildApp } from "./app.ts";
+import { realtimeAuthenticator } from "./modules/tenancy/index.ts";
+import { buildHttp, type HttpApp } from "./platform/http.ts";
+import { createDispatcher, type Dispatcher } from "./platform/outbox.ts";
+import { createRealtimeHub, type RealtimeHub } from "./platform/realtime.ts";
+import type { Runtime } from "./runtime.ts";
+
+export const PROCESS_ROLES = ["web", "worker", "realtime", "scheduler"] as const;
+export type ProcessRole = (typeof PROCESS_ROLES)[number];
+
+export type RunningServer = {
+  /** The address the HTTP server listens on, when a role serves HTTP. */
+  address: string | undefined;
+  dispatcher: Dispatcher | undefined;
+  realtime: RealtimeHub | undefined;
+  /** Graceful stop: no new connections, in-flight requests and jobs finish, then the database closes. */
+  close(): Promise<void>;
+};
+
+/**
+ * Starts the roles asked for on an opened runtime:
+ * - web: the API and the console;
+ * - realtime: Socket.IO on the same HTTP server (alone: with the health routes only);
+ * - worker: works the job queues and dispatches the outbox (domain events → handlers, realtime broadcasts);
+ * - scheduler: pg-boss maintenance and cron schedules.
+ */
+export async function startRoles(
+  rt: Runtime,
+  roles: readonly ProcessRole[],
+  listen: { port: number; host: string },
+): Promise<RunningServer> {
+  const has = (role: ProcessRole) => roles.includes(role);
+  const { config, database } = rt;
+  let app: HttpApp | undefined;
+  if (has("web")) app = await buildApp(rt);
+  else if (has("realtime")) app = await buildHttp(config, () => database.ping());
+
+  // Workers broadcast too (to browsers connected elsewhere, through PostgreSQL), so they get a hub without sockets.
+  let realtime: RealtimeHub | undefined;
+  if (has("realtime") || has("worker")) {
+    realtime = createRealtimeHub({
+      ...(has("realtime") && app ? { httpServer: app.server } : {}),
+      ...(config.DATABASE_URL ? { postgres: { url: config.DATABASE_URL } } : {}),
+      logger: rt.logger,
+      authenticate: realtimeAuthenticator(rt),
+    });
+  }
+
+  let dispatcher: Dispatcher | undefined;
+  if (has("worker")) {
+    dispatcher = createDispatcher(database, {
+      ...(config.DATABASE_URL ? { listenUrl: config.DATABASE_URL } : {}),
+      logger: rt.logger,
+    });
+    const hub = realtime;
+    // Every committed domain event reaches the workspace's sockets as a small invalidation.
+    dispatcher.on("*", "realtime.broadcast", async (event) => {
+      hub?.toWorkspace(event.workspaceId, event.type, { id: event.id, ...asObject(event.payload) });
+    });
+  }
+
+  await rt.jobs.start({ work: has("worker"), supervise: has("scheduler") });
+  await dispatcher?.start();
+  if (app) await app.listen({ port: listen.port, host: listen.host });
+  const bound = app?.server.address();
+
+  let closing: Promise<void> | undefined;
+  return {
+    address: bound && typeof bound === "object" ? `http://localhost:${bound.port}` : undefined,
+    dispatcher,
+    realtime,
+    close() {
+      closing ??= (async () => {
+        await realtime?.close();
+        await app?.close();
+        await rt.jobs.stop();
+        await dispatcher?.stop();
+        await rt.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+function asObject(payload: unknown): Record<string, unknown> {
+  return payload && typeof payload === "object" && !Array.isArray(payload) ? (payload as Record<string, unknown>) : {};
+}
