@@ -1,0 +1,22 @@
+/** Who acts on profiles: an actor of a workspace or the system on its behalf. */
+
+/** The identity kinds a contact may hold, and the channel each belongs to. */
+export { channelOfKind, IDENTITY_KINDS, type IdentityKind } from "./normalize.ts";
+/** The profiles HTTP routes. */
+export { registerProfilesRoutes } from "./routes.ts";
+/** Creates a contact with its identities (and lists its likely duplicates). */
+export { createContact } from "./use-cases/contacts.ts";
+/** Merges two contacts (consent or an agent's reason) and undoes a merge exactly. */
+export { mergeContacts, unmergeContacts } from "./use-cases/merge-contacts.ts";
+/** Appends a consent record to a contact's ledger. */
+export { recordConsent } from "./use-cases/record-consent.ts";
+/** Returns the contact of a channel identity, creating it when unknown; joins WeChat apps by UnionID. */
+export {
+  type IdentityInput,
+  type Resolution,
+  type ResolveHints,
+  resolveContact,
+} from "./use-cases/resolve-contact.ts";
+/** Stores timeline events (idempotent by client event id) with identity-based contact resolution. */
+export { type EventInput, ingestEvents } from "./use-cases/timeline.ts";
+export type { Caller } from "./use-cases/types.ts";

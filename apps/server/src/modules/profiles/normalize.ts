@@ -1,0 +1,156 @@
+import { type CountryCode, isSupportedCountry, parsePhoneNumberFromString } from "libphonenumber-js";
+
+/** The identity kinds a contact may hold; (workspace, kind, namespace, external id) is unique. */
+export const IDENTITY_KINDS = [
+  "wechat_openid",
+  "wechat_unionid",
+  "messenger_psid",
+  "whatsapp_id",
+  "telegram_id",
+  "line_id",
+  "email",
+  "phone",
+  "member_no",
+  "crm_id",
+  "ecommerce_id",
+] as const;
+export type IdentityKind = (typeof IDENTITY_KINDS)[number];
+
+/** Kinds whose external id only means something inside a namespace: the WeChat app id, the Messenger page id. */
+export const NAMESPACED_KINDS: readonly IdentityKind[] = ["wechat_openid", "messenger_psid"];
+
+/** The channel a kind of identity belongs to (consent is recorded per channel); null when it has none. */
+export function channelOfKind(kind: IdentityKind): string | null {
+  switch (kind) {
+    case "wechat_openid":
+    case "wechat_unionid":
+      return "wechat";
+    case "messenger_psid":
+      return "messenger";
+    case "whatsapp_id":
+      return "whatsapp";
+    case "telegram_id":
+      return "telegram";
+    case "line_id":
+      return "line";
+    case "email":
+      return "email";
+    case "phone":
+      return "sms";
+    default:
+      return null;
+  }
+}
+
+export type EmailValue = { value: string; normalized: string | null; valid: boolean };
+export type PhoneValue = { value: string; e164: string | null; valid: boolean };
+
+const EMAIL_RE = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:".]{2,}$/u;
+
+/** An email as entered, with its normalised (trimmed, lower-case) form when it is valid. */
+export function normalizeEmail(raw: string): EmailValue {
+  const trimmed = raw.trim();
+  const valid = EMAIL_RE.test(trimmed) && trimmed.length <= 320;
+  return { value: raw, normalized: valid ? trimmed.toLowerCase() : null, valid };
+}
+
+/** True when the string looks like an email address. */
+export function looksLikeEmail(raw: string): boolean {
+  return EMAIL_RE.test(raw.trim());
+}
+
+/** True when the string is made of phone-number characters with at least 6 digits. */
+export function looksLikePhone(raw: string): boolean {
+  const t = raw.trim();
+  return /^[+(]?[\d\s().\-/]{6,}$/.test(t) && t.replace(/\D/g, "").length >= 6;
+}
+
+/** A region code libphonenumber knows, or undefined. */
+export function toRegion(region: string | null | undefined): CountryCode | undefined {
+  const upper = region?.toUpperCase();
+  return upper && isSupportedCountry(upper) ? upper : undefined;
+}
+
+/** A phone as entered, with its E.164 form when libphonenumber finds it valid (national numbers use the region). */
+export function normalizePhone(raw: string, region?: string | null): PhoneValue {
+  const trimmed = raw.trim();
+  if (!looksLikePhone(trimmed)) return { value: raw, e164: null, valid: false };
+  const parsed = parsePhoneNumberFromString(trimmed, toRegion(region) ?? undefined);
+  if (parsed?.isValid()) return { value: raw, e164: parsed.number, valid: true };
+  return { value: raw, e164: null, valid: false };
+}
+
+/** The key an external id is stored and matched under: emails lower-case, phones E.164, WhatsApp ids digits. */
+export function normalizeExternalId(kind: IdentityKind, externalId: string, region?: string | null): string {
+  const trimmed = externalId.trim();
+  switch (kind) {
+    case "email":
+      return trimmed.toLowerCase();
+    case "phone":
+      return normalizePhone(trimmed, region).e164 ?? trimmed;
+    case "whatsapp_id":
+      return trimmed.replace(/\D/g, "") || trimmed;
+    default:
+      return trimmed;
+  }
+}
+
+/** Folds text for search and comparison: NFKC, lower-case, diacritics removed, spaces collapsed. */
+export function foldText(s: string): string {
+  return s.normalize("NFKD").replace(/\p{M}/gu, "").normalize("NFKC").toLowerCase().replace(/\s+/g, " ").trim();
+}
+
+/** A name reduced for fuzzy comparison: folded, without spaces or punctuation. */
+export function nameKeyOf(name: string | null | undefined): string {
+  return name ? foldText(name).replace(/[\s\p{P}\p{S}]/gu, "") : "";
+}
+
+const CJK_RE = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
+
+/** True when the text is written in a script whose names put the family name first, without a space. */
+export function isCjk(s: string): boolean {
+  return CJK_RE.test(s);
+}
+
+/** The display name from its parts, in the order of the name's script: 王小明 vs "Ada Lovelace". */
+export function composeDisplayName(given: string | null | undefined, family: string | null | undefined): string | null {
+  const g = given?.trim() ?? "";
+  const f = family?.trim() ?? "";
+  if (!g && !f) return null;
+  if (isCjk(g + f)) return `${f}${g}`;
+  return [g, f].filter(Boolean).join(" ");
+}
+
+const PLACEHOLDERS = new Set([
+  "-",
+  "--",
+  "---",
+  ".",
+  "?",
+  "n/a",
+  "na",
+  "n.a.",
+  "none",
+  "null",
+  "nil",
+  "undefined",
+  "unknown",
+  "test",
+  "tbd",
+  "xxx",
+  "x",
+  "asdf",
+  "无",
+  "未知",
+  "test@test.com",
+  "test@example.com",
+  "noreply@example.com",
+  "0000000000",
+  "1234567890",
+]);
+
+/** True for values people type when they have nothing to type: "-", "n/a", "test", "xxx" … */
+export function isPlaceholder(raw: string): boolean {
+  const v = raw.trim().toLowerCase();
+  return v === "" || PLACEHOLDERS.has(v) || /^(.)\1{3,}$/.test(v);
+}

@@ -1,0 +1,775 @@
+import { type ColumnType, type Generated, type Selectable, sql } from "kysely";
+import { uuidv7 } from "uuidv7";
+import type { Executor } from "../../platform/db.ts";
+import type { AttributeType, AttributeValue } from "./attributes.ts";
+import type { EmailValue, IdentityKind, PhoneValue } from "./normalize.ts";
+import type { QualityFlag } from "./quality.ts";
+
+type Timestamp = Date;
+/** A jsonb column: read as T, written as its JSON text. */
+type Json<T> = ColumnType<T, string, string>;
+
+export type ConsentPurpose = "service" | "marketing" | "profiling" | "identity_linking";
+export type ConsentStatus = "granted" | "withdrawn";
+export type LinkBasis = "consent" | "agent_decision" | "wechat_unionid" | "undo";
+
+/** The tables this module owns. */
+export type ProfilesTables = {
+  profile_settings: { workspace_id: string; default_region: string | null; updated_at: Generated<Timestamp> };
+  contact_attribute_definitions: {
+    workspace_id: string;
+    key: string;
+    label: string;
+    type: AttributeType;
+    options: Json<string[]>;
+    created_at: Generated<Timestamp>;
+  };
+  contacts: {
+    workspace_id: string;
+    id: string;
+    given_name: string | null;
+    family_name: string | null;
+    display_name: string | null;
+    emails: Json<EmailValue[]>;
+    phones: Json<PhoneValue[]>;
+    language: string | null;
+    timezone: string | null;
+    gender: string | null;
+    birthday: string | null;
+    avatar_url: string | null;
+    company: string | null;
+    tags: string[];
+    lifecycle_stage: string | null;
+    owner_user_id: string | null;
+    source: string | null;
+    attributes: Json<Record<string, AttributeValue>>;
+    quality_flags: Json<QualityFlag[]>;
+    name_key: string;
+    company_key: string;
+    search_text: string;
+    merged_into: string | null;
+    erased_at: Timestamp | null;
+    created_at: Timestamp;
+    updated_at: Timestamp;
+  };
+  contact_keys: { workspace_id: string; kind: "email" | "phone"; key: string; contact_id: string };
+  contact_identities: {
+    workspace_id: string;
+    id: string;
+    contact_id: string;
+    kind: IdentityKind;
+    namespace: string;
+    external_id: string;
+    verified: boolean;
+    first_seen_at: Generated<Timestamp>;
+    last_seen_at: Generated<Timestamp>;
+  };
+  consent_records: {
+    workspace_id: string;
+    id: string;
+    contact_id: string;
+    purpose: ConsentPurpose;
+    channel: string | null;
+    status: ConsentStatus;
+    source: string;
+    evidence: Json<Record<string, unknown>>;
+    recorded_at: Timestamp;
+    actor_type: string;
+    actor_id: string | null;
+    created_at: Generated<Timestamp>;
+  };
+  timeline_events: {
+    workspace_id: string;
+    id: string;
+    contact_id: string;
+    type: string;
+    occurred_at: Timestamp;
+    source: string | null;
+    channel: string | null;
+    client_event_id: string | null;
+    properties: Json<Record<string, unknown>>;
+    created_at: Generated<Timestamp>;
+  };
+  contact_link_decisions: {
+    workspace_id: string;
+    id: string;
+    kind: "merge" | "unmerge";
+    target_contact_id: string;
+    source_contact_id: string;
+    basis: LinkBasis;
+    undoes_id: string | null;
+    actor_type: string;
+    actor_id: string | null;
+    reason: string | null;
+    evidence: Json<Record<string, unknown> | null>;
+    snapshot: Json<MergeSnapshot | null>;
+    created_at: Generated<Timestamp>;
+  };
+  duplicate_dismissals: {
+    workspace_id: string;
+    contact_a: string;
+    contact_b: string;
+    actor_id: string | null;
+    reason: string | null;
+    created_at: Generated<Timestamp>;
+  };
+  contact_erasures: {
+    workspace_id: string;
+    id: string;
+    contact_ids: string[];
+    actor_type: string;
+    actor_id: string | null;
+    counts: Json<Record<string, number>>;
+    erased_at: Generated<Timestamp>;
+  };
+};
+
+export type ContactRow = Selectable<ProfilesTables["contacts"]>;
+export type IdentityRow = Selectable<ProfilesTables["contact_identities"]>;
+export type ConsentRow = Selectable<ProfilesTables["consent_records"]>;
+export type EventRow = Selectable<ProfilesTables["timeline_events"]>;
+export type DecisionRow = Selectable<ProfilesTables["contact_link_decisions"]>;
+
+/** A contact row as JSON (dates as ISO strings), as kept in a merge decision to restore it exactly. */
+export type ContactSnapshot = Omit<ContactRow, "erased_at" | "created_at" | "updated_at"> & {
+  erased_at: string | null;
+  created_at: string;
+  updated_at: string;
+};
+export type MergeSnapshot = { target: ContactSnapshot; source: ContactSnapshot; repointed: string[] };
+
+const q = (db: Executor) => db.withTables<ProfilesTables>();
+
+/** Serialises a contact row for the database (jsonb columns as JSON text). */
+function contactValues(row: ContactRow) {
+  return {
+    ...row,
+    emails: JSON.stringify(row.emails),
+    phones: JSON.stringify(row.phones),
+    attributes: JSON.stringify(row.attributes),
+    quality_flags: JSON.stringify(row.quality_flags),
+  };
+}
+
+export function toSnapshot(row: ContactRow): ContactSnapshot {
+  return {
+    ...row,
+    erased_at: row.erased_at?.toISOString() ?? null,
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+  };
+}
+
+export function fromSnapshot(s: ContactSnapshot): ContactRow {
+  return {
+    ...s,
+    erased_at: s.erased_at ? new Date(s.erased_at) : null,
+    created_at: new Date(s.created_at),
+    updated_at: new Date(s.updated_at),
+  };
+}
+
+// ——— settings and attribute definitions
+
+export async function findDefaultRegion(db: Executor, workspaceId: string): Promise<string | null> {
+  const row = await q(db)
+    .selectFrom("profile_settings")
+    .select("default_region")
+    .where("workspace_id", "=", workspaceId)
+    .executeTakeFirst();
+  return row?.default_region ?? null;
+}
+
+export function upsertDefaultRegion(db: Executor, workspaceId: string, region: string | null) {
+  return q(db)
+    .insertInto("profile_settings")
+    .values({ workspace_id: workspaceId, default_region: region })
+    .onConflict((oc) => oc.column("workspace_id").doUpdateSet({ default_region: region, updated_at: new Date() }))
+    .execute();
+}
+
+export function listAttributeDefinitions(db: Executor, workspaceId: string) {
+  return q(db)
+    .selectFrom("contact_attribute_definitions")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId)
+    .orderBy("key")
+    .execute();
+}
+
+export function insertAttributeDefinition(
+  db: Executor,
+  row: { workspace_id: string; key: string; label: string; type: AttributeType; options: string[] },
+) {
+  return q(db)
+    .insertInto("contact_attribute_definitions")
+    .values({ ...row, options: JSON.stringify(row.options) })
+    .onConflict((oc) => oc.doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+// ——— contacts
+
+export function insertContact(db: Executor, row: ContactRow) {
+  return q(db).insertInto("contacts").values(contactValues(row)).returningAll().executeTakeFirstOrThrow();
+}
+
+/** Overwrites every column of a contact with the given row (same workspace and id). */
+export function replaceContact(db: Executor, row: ContactRow) {
+  const { workspace_id, id, ...rest } = contactValues(row);
+  return q(db)
+    .updateTable("contacts")
+    .set(rest)
+    .where("workspace_id", "=", workspace_id)
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export function findContact(db: Executor, workspaceId: string, id: string, options: { lock?: boolean } = {}) {
+  let query = q(db).selectFrom("contacts").selectAll().where("workspace_id", "=", workspaceId).where("id", "=", id);
+  if (options.lock) query = query.forUpdate();
+  return query.executeTakeFirst();
+}
+
+/** Deletes a contact just created (a lost identity race); its keys and identities cascade. */
+export function deleteContact(db: Executor, workspaceId: string, id: string) {
+  return q(db).deleteFrom("contacts").where("workspace_id", "=", workspaceId).where("id", "=", id).execute();
+}
+
+/** The survivor's id and the ids of the contacts merged into it (one level: merges flatten chains). */
+export async function familyOf(db: Executor, workspaceId: string, survivorId: string): Promise<string[]> {
+  const rows = await q(db)
+    .selectFrom("contacts")
+    .select("id")
+    .where("workspace_id", "=", workspaceId)
+    .where("merged_into", "=", survivorId)
+    .execute();
+  return [survivorId, ...rows.map((r) => r.id)];
+}
+
+export function listMergedInto(db: Executor, workspaceId: string, survivorId: string) {
+  return q(db)
+    .selectFrom("contacts")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId)
+    .where("merged_into", "=", survivorId)
+    .execute();
+}
+
+export function setMergedInto(db: Executor, workspaceId: string, ids: string[], survivorId: string | null) {
+  if (ids.length === 0) return Promise.resolve();
+  return q(db)
+    .updateTable("contacts")
+    .set({ merged_into: survivorId })
+    .where("workspace_id", "=", workspaceId)
+    .where("id", "in", ids)
+    .execute()
+    .then(() => undefined);
+}
+
+/** Escapes LIKE wildcards so user text matches literally. */
+function likeEscape(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+export type ContactFilter = {
+  after?: string | undefined;
+  /** Folded search texts, each matched as a substring of the contact's search text. */
+  queries?: string[] | undefined;
+  /** Exact identity external ids to also match. */
+  identityIds?: string[] | undefined;
+  tag?: string | undefined;
+  stage?: string | undefined;
+};
+
+/** Live (not merged, not erased) contacts, newest first. */
+export function listContacts(db: Executor, workspaceId: string, filter: ContactFilter, limit: number) {
+  let query = q(db)
+    .selectFrom("contacts")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId)
+    .where("merged_into", "is", null)
+    .where("erased_at", "is", null);
+  if (filter.after) query = query.where("id", "<", filter.after);
+  if (filter.tag) query = query.where(sql<boolean>`tags @> ${sql.val([filter.tag])}::text[]`);
+  if (filter.stage) query = query.where("lifecycle_stage", "=", filter.stage);
+  if (filter.queries?.length) {
+    const patterns = filter.queries.map((t) => `%${likeEscape(t)}%`);
+    const ids = filter.identityIds ?? [];
+    query = query.where((eb) =>
+      eb.or([
+        ...patterns.map((p) => eb("search_text", "like", p)),
+        ...(ids.length
+          ? [
+              eb.exists(
+                eb
+                  .selectFrom("contact_identities as i")
+                  .select(sql`1`.as("one"))
+                  .where("i.workspace_id", "=", workspaceId)
+                  .where("i.external_id", "in", ids)
+                  .where((w) =>
+                    w.or([
+                      w("i.contact_id", "=", w.ref("contacts.id")),
+                      w(
+                        "i.contact_id",
+                        "in",
+                        w
+                          .selectFrom("contacts as m")
+                          .select("m.id")
+                          .where("m.workspace_id", "=", workspaceId)
+                          .where("m.merged_into", "=", w.ref("contacts.id")),
+                      ),
+                    ]),
+                  ),
+              ),
+            ]
+          : []),
+      ]),
+    );
+  }
+  return query
+    .orderBy("id", "desc")
+    .limit(limit + 1)
+    .execute();
+}
+
+/** Recomputes the email/phone keys of a contact (and its merged family's identities); none when merged or erased. */
+export async function syncContactKeys(db: Executor, workspaceId: string, contactId: string) {
+  await q(db)
+    .deleteFrom("contact_keys")
+    .where("workspace_id", "=", workspaceId)
+    .where("contact_id", "=", contactId)
+    .execute();
+  const row = await findContact(db, workspaceId, contactId);
+  if (!row || row.merged_into || row.erased_at) return;
+  const keys = new Set<string>();
+  for (const e of row.emails) if (e.normalized) keys.add(`email\u0000${e.normalized}`);
+  for (const p of row.phones) if (p.e164) keys.add(`phone\u0000${p.e164}`);
+  const identities = await listIdentitiesOf(db, workspaceId, await familyOf(db, workspaceId, contactId));
+  for (const i of identities) {
+    if (i.kind === "email") keys.add(`email\u0000${i.external_id}`);
+    else if (i.kind === "phone" && i.external_id.startsWith("+")) keys.add(`phone\u0000${i.external_id}`);
+    else if (i.kind === "whatsapp_id" && /^\d{6,}$/.test(i.external_id)) keys.add(`phone\u0000+${i.external_id}`);
+  }
+  if (keys.size === 0) return;
+  await q(db)
+    .insertInto("contact_keys")
+    .values(
+      [...keys].map((k) => {
+        const [kind, key] = k.split("\u0000") as ["email" | "phone", string];
+        return { workspace_id: workspaceId, kind, key, contact_id: contactId };
+      }),
+    )
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+}
+
+export function listKeysOf(db: Executor, workspaceId: string, contactId: string) {
+  return q(db)
+    .selectFrom("contact_keys")
+    .select(["kind", "key"])
+    .where("workspace_id", "=", workspaceId)
+    .where("contact_id", "=", contactId)
+    .execute();
+}
+
+/** Live contacts sharing a normalised email or phone with the given keys. */
+export function findContactsByKeys(
+  db: Executor,
+  workspaceId: string,
+  keys: { kind: "email" | "phone"; key: string }[],
+  excludeId: string,
+) {
+  if (keys.length === 0) return Promise.resolve([]);
+  return q(db)
+    .selectFrom("contact_keys")
+    .select(["contact_id", "kind", "key"])
+    .where("workspace_id", "=", workspaceId)
+    .where((eb) => eb.or(keys.map((k) => eb.and([eb("kind", "=", k.kind), eb("key", "=", k.key)]))))
+    .where("contact_id", "!=", excludeId)
+    .limit(200)
+    .execute();
+}
+
+/** Live contacts with the same company or a name starting with the same two characters (fuzzy candidates). */
+export function findFuzzyCandidates(db: Executor, workspaceId: string, contact: ContactRow) {
+  return q(db)
+    .selectFrom("contacts")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId)
+    .where("id", "!=", contact.id)
+    .where("merged_into", "is", null)
+    .where("erased_at", "is", null)
+    .where((eb) =>
+      eb.or([
+        ...(contact.company_key ? [eb("company_key", "=", contact.company_key)] : []),
+        ...(contact.name_key
+          ? [eb(sql<string>`left(name_key, 2)`, "=", [...contact.name_key].slice(0, 2).join(""))]
+          : []),
+      ]),
+    )
+    .limit(500)
+    .execute();
+}
+
+export function findContactsByIds(db: Executor, workspaceId: string, ids: string[]) {
+  if (ids.length === 0) return Promise.resolve([]);
+  return q(db)
+    .selectFrom("contacts")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId)
+    .where("id", "in", ids)
+    .execute();
+}
+
+// ——— identities
+
+export type IdentityKey = { kind: IdentityKind; namespace: string; externalId: string };
+
+/** Identities by key with their contact's survivor id (the contact itself unless it was merged). */
+export function findIdentitiesByKeys(db: Executor, workspaceId: string, keys: IdentityKey[]) {
+  return q(db)
+    .selectFrom("contact_identities as i")
+    .innerJoin("contacts as c", (j) =>
+      j.onRef("c.workspace_id", "=", "i.workspace_id").onRef("c.id", "=", "i.contact_id"),
+    )
+    .select([
+      "i.id",
+      "i.kind",
+      "i.namespace",
+      "i.external_id",
+      "i.contact_id",
+      "i.last_seen_at",
+      "i.verified",
+      sql<string>`coalesce(c.merged_into, c.id)`.as("survivor_id"),
+      "c.erased_at",
+    ])
+    .where("i.workspace_id", "=", workspaceId)
+    .where((eb) =>
+      eb.or(
+        keys.map((k) =>
+          eb.and([
+            eb("i.kind", "=", k.kind),
+            eb("i.namespace", "=", k.namespace),
+            eb("i.external_id", "=", k.externalId),
+          ]),
+        ),
+      ),
+    )
+    .execute();
+}
+
+/** Inserts an identity unless one with the same key exists; returns the row when it was inserted. */
+export function insertIdentity(
+  db: Executor,
+  row: {
+    workspace_id: string;
+    contact_id: string;
+    kind: IdentityKind;
+    namespace: string;
+    external_id: string;
+    verified: boolean;
+  },
+) {
+  return q(db)
+    .insertInto("contact_identities")
+    .values({ id: uuidv7(), ...row })
+    .onConflict((oc) => oc.columns(["workspace_id", "kind", "namespace", "external_id"]).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export function touchIdentities(db: Executor, workspaceId: string, ids: string[], verified: boolean) {
+  return q(db)
+    .updateTable("contact_identities")
+    .set((eb) => ({ last_seen_at: new Date(), verified: verified ? true : eb.ref("verified") }))
+    .where("workspace_id", "=", workspaceId)
+    .where("id", "in", ids)
+    .execute();
+}
+
+export function listIdentitiesOf(db: Executor, workspaceId: string, contactIds: string[]) {
+  return q(db)
+    .selectFrom("contact_identities")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId)
+    .where("contact_id", "in", contactIds)
+    .orderBy("id")
+    .execute();
+}
+
+// ——— consent
+
+export function insertConsent(db: Executor, row: Omit<ConsentRow, "id" | "created_at">) {
+  return q(db)
+    .insertInto("consent_records")
+    .values({ id: uuidv7(), ...row, evidence: JSON.stringify(row.evidence) })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export function listConsentOf(db: Executor, workspaceId: string, contactIds: string[]) {
+  return q(db)
+    .selectFrom("consent_records")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId)
+    .where("contact_id", "in", contactIds)
+    .orderBy("recorded_at")
+    .orderBy("id")
+    .execute();
+}
+
+// ——— timeline
+
+export type EventInsert = Omit<EventRow, "created_at">;
+
+/** Inserts events, skipping those whose client event id is already stored; returns the inserted ones. */
+export function insertEvents(db: Executor, rows: EventInsert[]) {
+  if (rows.length === 0) return Promise.resolve([]);
+  return q(db)
+    .insertInto("timeline_events")
+    .values(rows.map((r) => ({ ...r, properties: JSON.stringify(r.properties) })))
+    .onConflict((oc) => oc.columns(["workspace_id", "client_event_id"]).doNothing())
+    .returning(["id", "client_event_id", "contact_id"])
+    .execute();
+}
+
+export function findEventsByClientIds(db: Executor, workspaceId: string, clientIds: string[]) {
+  if (clientIds.length === 0) return Promise.resolve([]);
+  return q(db)
+    .selectFrom("timeline_events")
+    .select(["id", "client_event_id", "contact_id"])
+    .where("workspace_id", "=", workspaceId)
+    .where("client_event_id", "in", clientIds)
+    .execute();
+}
+
+export type TimelineFilter = {
+  types?: string[] | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+  after?: { occurredAt: Date; id: string } | undefined;
+};
+
+/** Events of the given contacts, newest first, keyed by (occurred_at, id). */
+export function listTimeline(
+  db: Executor,
+  workspaceId: string,
+  contactIds: string[],
+  filter: TimelineFilter,
+  limit: number,
+) {
+  let query = q(db)
+    .selectFrom("timeline_events")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId)
+    .where("contact_id", "in", contactIds);
+  if (filter.types?.length) query = query.where("type", "in", filter.types);
+  if (filter.from) query = query.where("occurred_at", ">=", filter.from);
+  if (filter.to) query = query.where("occurred_at", "<", filter.to);
+  const after = filter.after;
+  if (after) {
+    query = query.where((eb) =>
+      eb.or([
+        eb("occurred_at", "<", after.occurredAt),
+        eb.and([eb("occurred_at", "=", after.occurredAt), eb("id", "<", after.id)]),
+      ]),
+    );
+  }
+  return query
+    .orderBy("occurred_at", "desc")
+    .orderBy("id", "desc")
+    .limit(limit + 1)
+    .execute();
+}
+
+// ——— link decisions
+
+export function insertDecision(db: Executor, row: Omit<DecisionRow, "id" | "created_at">) {
+  return q(db)
+    .insertInto("contact_link_decisions")
+    .values({
+      id: uuidv7(),
+      ...row,
+      evidence: JSON.stringify(row.evidence),
+      snapshot: JSON.stringify(row.snapshot),
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export function findDecision(db: Executor, workspaceId: string, id: string) {
+  return q(db)
+    .selectFrom("contact_link_decisions")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+}
+
+export function findUndoOf(db: Executor, workspaceId: string, decisionId: string) {
+  return q(db)
+    .selectFrom("contact_link_decisions")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId)
+    .where("undoes_id", "=", decisionId)
+    .executeTakeFirst();
+}
+
+/** Merges after the given one that touch one of the contacts and are not undone. */
+export function findLaterActiveMerges(db: Executor, workspaceId: string, decisionId: string, contactIds: string[]) {
+  return q(db)
+    .selectFrom("contact_link_decisions as d")
+    .select(["d.id"])
+    .where("d.workspace_id", "=", workspaceId)
+    .where("d.kind", "=", "merge")
+    .where("d.id", ">", decisionId)
+    .where((eb) => eb.or([eb("d.target_contact_id", "in", contactIds), eb("d.source_contact_id", "in", contactIds)]))
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom("contact_link_decisions as u")
+            .select("u.id")
+            .whereRef("u.workspace_id", "=", "d.workspace_id")
+            .whereRef("u.undoes_id", "=", "d.id"),
+        ),
+      ),
+    )
+    .execute();
+}
+
+export function listDecisionsOf(db: Executor, workspaceId: string, contactIds: string[]) {
+  return q(db)
+    .selectFrom("contact_link_decisions")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId)
+    .where((eb) => eb.or([eb("target_contact_id", "in", contactIds), eb("source_contact_id", "in", contactIds)]))
+    .orderBy("id")
+    .execute();
+}
+
+// ——— duplicate dismissals
+
+export function insertDismissal(
+  db: Executor,
+  workspaceId: string,
+  a: string,
+  b: string,
+  actorId: string | null,
+  reason: string | null,
+) {
+  const [contact_a, contact_b] = a < b ? [a, b] : [b, a];
+  return q(db)
+    .insertInto("duplicate_dismissals")
+    .values({ workspace_id: workspaceId, contact_a, contact_b, actor_id: actorId, reason })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+}
+
+export async function listDismissedWith(db: Executor, workspaceId: string, contactId: string) {
+  const rows = await q(db)
+    .selectFrom("duplicate_dismissals")
+    .select(["contact_a", "contact_b"])
+    .where("workspace_id", "=", workspaceId)
+    .where((eb) => eb.or([eb("contact_a", "=", contactId), eb("contact_b", "=", contactId)]))
+    .execute();
+  return new Set(rows.map((r) => (r.contact_a === contactId ? r.contact_b : r.contact_a)));
+}
+
+// ——— erasure
+
+/** Allows this transaction to rewrite append-only profile tables (erasure only). */
+export async function allowErasure(db: Executor) {
+  await sql`select set_config('rapport.erasure', 'on', true)`.execute(db);
+}
+
+/** Deletes or scrubs everything personal about the given contacts; returns per-table counts. */
+export async function eraseContactData(db: Executor, workspaceId: string, ids: string[]) {
+  const d = q(db);
+  const count = (r: { numDeletedRows?: bigint; numUpdatedRows?: bigint }) =>
+    Number(r.numDeletedRows ?? r.numUpdatedRows ?? 0);
+  const identities = await d
+    .deleteFrom("contact_identities")
+    .where("workspace_id", "=", workspaceId)
+    .where("contact_id", "in", ids)
+    .executeTakeFirst();
+  const events = await d
+    .deleteFrom("timeline_events")
+    .where("workspace_id", "=", workspaceId)
+    .where("contact_id", "in", ids)
+    .executeTakeFirst();
+  const consents = await d
+    .deleteFrom("consent_records")
+    .where("workspace_id", "=", workspaceId)
+    .where("contact_id", "in", ids)
+    .executeTakeFirst();
+  await d.deleteFrom("contact_keys").where("workspace_id", "=", workspaceId).where("contact_id", "in", ids).execute();
+  const decisions = await d
+    .updateTable("contact_link_decisions")
+    .set({ reason: null, evidence: JSON.stringify(null), snapshot: JSON.stringify(null) })
+    .where("workspace_id", "=", workspaceId)
+    .where((eb) => eb.or([eb("target_contact_id", "in", ids), eb("source_contact_id", "in", ids)]))
+    .executeTakeFirst();
+  const dismissals = await d
+    .deleteFrom("duplicate_dismissals")
+    .where("workspace_id", "=", workspaceId)
+    .where((eb) => eb.or([eb("contact_a", "in", ids), eb("contact_b", "in", ids)]))
+    .executeTakeFirst();
+  const now = new Date();
+  const contacts = await d
+    .updateTable("contacts")
+    .set({
+      given_name: null,
+      family_name: null,
+      display_name: null,
+      emails: "[]",
+      phones: "[]",
+      language: null,
+      timezone: null,
+      gender: null,
+      birthday: null,
+      avatar_url: null,
+      company: null,
+      tags: [],
+      lifecycle_stage: null,
+      owner_user_id: null,
+      source: null,
+      attributes: "{}",
+      quality_flags: "[]",
+      name_key: "",
+      company_key: "",
+      search_text: "",
+      erased_at: now,
+      updated_at: now,
+    })
+    .where("workspace_id", "=", workspaceId)
+    .where("id", "in", ids)
+    .executeTakeFirst();
+  return {
+    contacts: count(contacts),
+    identities: count(identities),
+    timelineEvents: count(events),
+    consentRecords: count(consents),
+    linkDecisionsScrubbed: count(decisions),
+    duplicateDismissals: count(dismissals),
+  };
+}
+
+export function insertErasure(
+  db: Executor,
+  row: {
+    workspace_id: string;
+    contact_ids: string[];
+    actor_type: string;
+    actor_id: string | null;
+    counts: Record<string, number>;
+  },
+) {
+  return q(db)
+    .insertInto("contact_erasures")
+    .values({ id: uuidv7(), ...row, counts: JSON.stringify(row.counts) })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}

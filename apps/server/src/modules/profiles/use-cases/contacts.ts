@@ -1,0 +1,123 @@
+import { uuidv7 } from "uuidv7";
+import type { AppContext } from "../../../platform/context.ts";
+import type { Executor } from "../../../platform/db.ts";
+import { AppError } from "../../../platform/errors.ts";
+import { recordAudit } from "../../tenancy/index.ts";
+import { type AttributeType, validateAttributes } from "../attributes.ts";
+import { applyContactFields, blankContact, type ContactFieldsInput } from "../contact-fields.ts";
+import {
+  type ContactRow,
+  familyOf,
+  findContact,
+  findDefaultRegion,
+  insertContact,
+  insertIdentity,
+  listAttributeDefinitions,
+  listConsentOf,
+  listIdentitiesOf,
+  replaceContact,
+  syncContactKeys,
+} from "../repository.ts";
+import { findDuplicates } from "./find-duplicates.ts";
+import { type IdentityInput, identityKeyOf } from "./resolve-contact.ts";
+import type { Caller } from "./types.ts";
+
+export type CreateContactInput = ContactFieldsInput & {
+  attributes?: Record<string, unknown> | undefined;
+  identities?: IdentityInput[] | undefined;
+};
+export type UpdateContactInput = ContactFieldsInput & { attributes?: Record<string, unknown> | undefined };
+
+/** The live contact for an id: a merged contact resolves to its survivor; unknown or erased ids are 404. */
+export async function requireContact(db: Executor, workspaceId: string, id: string, field = "id"): Promise<ContactRow> {
+  let row = await findContact(db, workspaceId, id);
+  if (row?.merged_into) row = await findContact(db, workspaceId, row.merged_into);
+  if (!row || row.erased_at) {
+    throw new AppError("not_found", "contact_not_found", "No contact with this id in your workspace.", { field });
+  }
+  return row;
+}
+
+async function validatedAttributes(db: Executor, workspaceId: string, values: Record<string, unknown> | undefined) {
+  if (!values) return undefined;
+  const defs = await listAttributeDefinitions(db, workspaceId);
+  return validateAttributes(
+    values,
+    defs.map((d) => ({ key: d.key, type: d.type as AttributeType, options: d.options })),
+  );
+}
+
+/** Creates a contact with its identities; flags bad data, and lists likely duplicates of it. */
+export async function createContact(ctx: AppContext, caller: Caller, input: CreateContactInput) {
+  const ws = caller.workspaceId;
+  const contact = await ctx.database.db.transaction().execute(async (tx) => {
+    const region = await findDefaultRegion(tx, ws);
+    const attributes = await validatedAttributes(tx, ws, input.attributes);
+    const keys = (input.identities ?? []).map((i, n) => identityKeyOf(i, region, `identities[${n}]`));
+    const now = new Date();
+    const row = await insertContact(
+      tx,
+      applyContactFields(blankContact(ws, uuidv7(), now), input, region, attributes, now),
+    );
+    for (const [n, key] of keys.entries()) {
+      const inserted = await insertIdentity(tx, {
+        workspace_id: ws,
+        contact_id: row.id,
+        kind: key.kind,
+        namespace: key.namespace,
+        external_id: key.externalId,
+        verified: input.identities?.[n]?.verified === true,
+      });
+      if (!inserted) {
+        throw new AppError("conflict", "identity_taken", "Another contact already holds this identity.", {
+          field: `identities[${n}]`,
+        });
+      }
+    }
+    await syncContactKeys(tx, ws, row.id);
+    await recordAudit(tx, caller, { action: "contact.created", objectType: "contact", objectId: row.id });
+    return row;
+  });
+  const duplicates = await findDuplicates(ctx.database.db, ws, contact.id);
+  return { contact, duplicates };
+}
+
+/** Updates a live contact; null clears a field or an attribute. */
+export async function updateContact(ctx: AppContext, caller: Caller, id: string, input: UpdateContactInput) {
+  const ws = caller.workspaceId;
+  return ctx.database.db.transaction().execute(async (tx) => {
+    const current = await findContact(tx, ws, id, { lock: true });
+    if (!current || current.erased_at) {
+      throw new AppError("not_found", "contact_not_found", "No contact with this id in your workspace.", {
+        field: "id",
+      });
+    }
+    if (current.merged_into) {
+      throw new AppError("conflict", "contact_merged", "This contact was merged; update the surviving contact.", {
+        survivorId: current.merged_into,
+      });
+    }
+    const region = await findDefaultRegion(tx, ws);
+    const attributes = await validatedAttributes(tx, ws, input.attributes);
+    const row = await replaceContact(tx, applyContactFields(current, input, region, attributes));
+    await syncContactKeys(tx, ws, row.id);
+    await recordAudit(tx, caller, {
+      action: "contact.updated",
+      objectType: "contact",
+      objectId: row.id,
+      details: { fields: Object.keys(input) },
+    });
+    return row;
+  });
+}
+
+/** A contact with the identities and consent records of its whole merged family. */
+export async function loadProfile(db: Executor, workspaceId: string, id: string) {
+  const contact = await requireContact(db, workspaceId, id);
+  const family = await familyOf(db, workspaceId, contact.id);
+  const [identities, consent] = await Promise.all([
+    listIdentitiesOf(db, workspaceId, family),
+    listConsentOf(db, workspaceId, family),
+  ]);
+  return { contact, family, identities, consent };
+}

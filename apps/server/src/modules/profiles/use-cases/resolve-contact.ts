@@ -1,0 +1,198 @@
+import { uuidv7 } from "uuidv7";
+import type { Executor } from "../../../platform/db.ts";
+import { AppError } from "../../../platform/errors.ts";
+import { applyContactFields, blankContact } from "../contact-fields.ts";
+import { type IdentityKind, NAMESPACED_KINDS, normalizeExternalId } from "../normalize.ts";
+import {
+  deleteContact,
+  findDefaultRegion,
+  findIdentitiesByKeys,
+  type IdentityKey,
+  insertContact,
+  insertIdentity,
+  syncContactKeys,
+  touchIdentities,
+} from "../repository.ts";
+import { mergeWithin } from "./merge-contacts.ts";
+
+/** An identity as a channel knows it: kind, external id and, for namespaced kinds, the app or page id. */
+export type IdentityInput = {
+  kind: IdentityKind;
+  externalId: string;
+  /** The WeChat app id of an OpenID, the Messenger page id of a PSID. */
+  namespace?: string | undefined;
+  verified?: boolean | undefined;
+};
+
+/** What the channel knows besides the identity: used to fill a new contact, and the WeChat UnionID to join apps. */
+export type ResolveHints = {
+  unionId?: string | undefined;
+  displayName?: string | undefined;
+  givenName?: string | undefined;
+  familyName?: string | undefined;
+  email?: string | undefined;
+  phone?: string | undefined;
+  language?: string | undefined;
+  avatarUrl?: string | undefined;
+  source?: string | undefined;
+};
+
+export type Resolution = { contactId: string; created: boolean };
+
+const TOUCH_AFTER_MS = 60_000;
+const MAX_ATTEMPTS = 4;
+
+/** Checks an identity's shape and returns its storage key (external id normalised for its kind). */
+export function identityKeyOf(identity: IdentityInput, region: string | null, field = "identity"): IdentityKey {
+  const externalId = identity.externalId.trim();
+  if (!externalId || externalId.length > 256) {
+    throw new AppError("invalid", "identity_invalid", "An identity's external id is 1–256 characters.", {
+      field: `${field}.externalId`,
+    });
+  }
+  const namespace = identity.namespace?.trim() ?? "";
+  if (NAMESPACED_KINDS.includes(identity.kind) && !namespace) {
+    throw new AppError(
+      "invalid",
+      "identity_namespace_missing",
+      `A ${identity.kind} identity needs its namespace (the WeChat app id or Messenger page id).`,
+      { field: `${field}.namespace` },
+    );
+  }
+  return {
+    kind: identity.kind,
+    namespace: NAMESPACED_KINDS.includes(identity.kind) ? namespace : "",
+    externalId: normalizeExternalId(identity.kind, externalId, region),
+  };
+}
+
+const same = (a: IdentityKey, b: { kind: string; namespace: string; external_id: string }) =>
+  a.kind === b.kind && a.namespace === b.namespace && a.externalId === b.external_id;
+
+/**
+ * Returns the contact of an identity, creating the contact (and identity) when unknown. A WeChat OpenID
+ * with a UnionID hint joins the contact holding that UnionID, so the apps of one brand share one person;
+ * two contacts found to share a UnionID are merged (an undoable decision). Race-safe: identity inserts use
+ * ON CONFLICT and the loser retries. An existing identity costs one statement (plus a throttled touch).
+ */
+export async function resolveContact(
+  db: Executor,
+  scope: { workspaceId: string },
+  identity: IdentityInput,
+  hints: ResolveHints = {},
+): Promise<Resolution> {
+  const ws = scope.workspaceId;
+  const needsRegion = identity.kind === "phone" && !identity.externalId.trim().startsWith("+");
+  const region = needsRegion || hints.phone ? await findDefaultRegion(db, ws) : null;
+  const primary = identityKeyOf(identity, region);
+  const union =
+    identity.kind === "wechat_openid" && hints.unionId?.trim()
+      ? identityKeyOf({ kind: "wechat_unionid", externalId: hints.unionId }, null, "hints.unionId")
+      : undefined;
+  const keys = union ? [primary, union] : [primary];
+
+  const found = await findIdentitiesByKeys(db, ws, keys);
+  const hit = found.find((r) => same(primary, r));
+  const unionHit = union ? found.find((r) => same(union, r)) : undefined;
+  if (hit && !hit.erased_at && (!union || unionHit?.survivor_id === hit.survivor_id)) {
+    const stale = found.filter(
+      (r) => Date.now() - r.last_seen_at.getTime() > TOUCH_AFTER_MS || (identity.verified && !r.verified),
+    );
+    if (stale.length)
+      await touchIdentities(
+        db,
+        ws,
+        stale.map((r) => r.id),
+        identity.verified === true,
+      );
+    return { contactId: hit.survivor_id, created: false };
+  }
+  return inTransaction(db, (tx) => resolveSlow(tx, ws, primary, union, identity.verified === true, hints, region));
+}
+
+function inTransaction<T>(db: Executor, fn: (tx: Executor) => Promise<T>): Promise<T> {
+  return db.isTransaction ? fn(db) : db.transaction().execute(fn);
+}
+
+async function resolveSlow(
+  tx: Executor,
+  ws: string,
+  primary: IdentityKey,
+  union: IdentityKey | undefined,
+  verified: boolean,
+  hints: ResolveHints,
+  region: string | null,
+): Promise<Resolution> {
+  const system = { type: "system" as const, workspaceId: ws };
+  const addIdentity = (contactId: string, key: IdentityKey, isVerified: boolean) =>
+    insertIdentity(tx, {
+      workspace_id: ws,
+      contact_id: contactId,
+      kind: key.kind,
+      namespace: key.namespace,
+      external_id: key.externalId,
+      verified: isVerified,
+    });
+
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const found = await findIdentitiesByKeys(tx, ws, union ? [primary, union] : [primary]);
+    const hit = found.find((r) => same(primary, r));
+    const unionHit = union ? found.find((r) => same(union, r)) : undefined;
+
+    if (hit && unionHit && hit.survivor_id !== unionHit.survivor_id) {
+      // The same person reached us through two apps before we knew their UnionID: join them.
+      const { survivor } = await mergeWithin(tx, system, {
+        targetId: unionHit.survivor_id,
+        sourceId: hit.survivor_id,
+        basis: "wechat_unionid",
+        reason: "Same WeChat UnionID",
+        evidence: { unionId: union?.externalId },
+      });
+      return { contactId: survivor.id, created: false };
+    }
+    if (hit) {
+      if (union && !unionHit && !(await addIdentity(hit.survivor_id, union, true))) continue;
+      await syncIfKeyed(tx, ws, hit.survivor_id, union);
+      return { contactId: hit.survivor_id, created: false };
+    }
+    if (unionHit) {
+      if (!(await addIdentity(unionHit.survivor_id, primary, verified))) continue;
+      await syncIfKeyed(tx, ws, unionHit.survivor_id, primary);
+      return { contactId: unionHit.survivor_id, created: false };
+    }
+
+    const now = new Date();
+    const row = applyContactFields(
+      blankContact(ws, uuidv7(), now),
+      {
+        displayName: hints.displayName,
+        givenName: hints.givenName,
+        familyName: hints.familyName,
+        emails: hints.email ? [hints.email] : undefined,
+        phones: hints.phone ? [hints.phone] : undefined,
+        language: hints.language,
+        avatarUrl: hints.avatarUrl,
+        source: hints.source,
+      },
+      region,
+      undefined,
+      now,
+    );
+    const contact = await insertContact(tx, row);
+    if (!(await addIdentity(contact.id, primary, verified))) {
+      // Another request created this identity meanwhile: drop ours and take theirs.
+      await deleteContact(tx, ws, contact.id);
+      continue;
+    }
+    if (union && !(await addIdentity(contact.id, union, true))) continue;
+    await syncContactKeys(tx, ws, contact.id);
+    return { contactId: contact.id, created: true };
+  }
+  throw new AppError("unavailable", "resolution_contended", "This identity is being resolved concurrently; retry.");
+}
+
+async function syncIfKeyed(tx: Executor, ws: string, contactId: string, key: IdentityKey | undefined) {
+  if (key && (key.kind === "email" || key.kind === "phone" || key.kind === "whatsapp_id")) {
+    await syncContactKeys(tx, ws, contactId);
+  }
+}

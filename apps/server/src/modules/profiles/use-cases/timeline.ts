@@ -1,0 +1,114 @@
+import { uuidv7 } from "uuidv7";
+import type { AppContext } from "../../../platform/context.ts";
+import { AppError } from "../../../platform/errors.ts";
+import { type EventInsert, familyOf, findEventsByClientIds, insertEvents, listTimeline } from "../repository.ts";
+import { requireContact } from "./contacts.ts";
+import { type IdentityInput, type ResolveHints, resolveContact } from "./resolve-contact.ts";
+import type { Caller } from "./types.ts";
+
+/** One timeline event to ingest: whose (a contact id or an identity to resolve), what, when, with what. */
+export type EventInput = {
+  /** The client's event id: sending the same id again stores nothing new. */
+  id?: string | undefined;
+  type: string;
+  occurredAt?: Date | undefined;
+  source?: string | undefined;
+  channel?: string | undefined;
+  properties?: Record<string, unknown> | undefined;
+  contactId?: string | undefined;
+  identity?: IdentityInput | undefined;
+  hints?: ResolveHints | undefined;
+};
+
+export type EventResult = {
+  clientEventId: string | null;
+  id: string;
+  contactId: string;
+  status: "created" | "duplicate";
+};
+
+/**
+ * Stores a batch of events in one transaction, resolving each one's contact by id or identity (creating
+ * contacts for unknown identities). Events whose client id is already stored are reported as duplicates.
+ */
+export async function ingestEvents(ctx: AppContext, caller: Caller, events: EventInput[]): Promise<EventResult[]> {
+  const ws = caller.workspaceId;
+  return ctx.database.db.transaction().execute(async (tx) => {
+    const clientIds = events.map((e) => e.id).filter((id): id is string => Boolean(id));
+    const stored = new Map((await findEventsByClientIds(tx, ws, clientIds)).map((r) => [r.client_event_id, r]));
+    const results: EventResult[] = [];
+    const rows: EventInsert[] = [];
+    const seen = new Map<string, EventResult>();
+    for (const [n, e] of events.entries()) {
+      const clientId = e.id ?? null;
+      const known = clientId ? stored.get(clientId) : undefined;
+      if (known) {
+        results.push({ clientEventId: clientId, id: known.id, contactId: known.contact_id, status: "duplicate" });
+        continue;
+      }
+      const earlier = clientId ? seen.get(clientId) : undefined;
+      if (earlier) {
+        results.push({ ...earlier, status: "duplicate" });
+        continue;
+      }
+      let contactId: string;
+      if (e.contactId) contactId = (await requireContact(tx, ws, e.contactId, `events[${n}].contactId`)).id;
+      else if (e.identity) contactId = (await resolveContact(tx, { workspaceId: ws }, e.identity, e.hints)).contactId;
+      else {
+        throw new AppError("invalid", "event_contact_missing", "Each event names a contactId or an identity.", {
+          field: `events[${n}]`,
+        });
+      }
+      const id = uuidv7();
+      rows.push({
+        workspace_id: ws,
+        id,
+        contact_id: contactId,
+        type: e.type,
+        occurred_at: e.occurredAt ?? new Date(),
+        source: e.source ?? null,
+        channel: e.channel ?? null,
+        client_event_id: clientId,
+        properties: e.properties ?? {},
+      });
+      const result: EventResult = { clientEventId: clientId, id, contactId, status: "created" };
+      results.push(result);
+      if (clientId) seen.set(clientId, result);
+    }
+    const inserted = new Set((await insertEvents(tx, rows)).map((r) => r.id));
+    const lost = results.filter((r) => r.status === "created" && !inserted.has(r.id));
+    if (lost.length) {
+      // A concurrent request stored the same client ids first.
+      const winners = new Map(
+        (
+          await findEventsByClientIds(
+            tx,
+            ws,
+            lost.map((r) => r.clientEventId ?? ""),
+          )
+        ).map((r) => [r.client_event_id, r]),
+      );
+      for (const r of lost) {
+        const w = winners.get(r.clientEventId);
+        if (w) Object.assign(r, { id: w.id, contactId: w.contact_id, status: "duplicate" });
+      }
+    }
+    return results;
+  });
+}
+
+export type TimelineQuery = {
+  types?: string[] | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+  after?: { occurredAt: Date; id: string } | undefined;
+  limit: number;
+};
+
+/** The timeline of a contact and of every contact merged into it, newest first. */
+export async function readTimeline(ctx: AppContext, workspaceId: string, contactId: string, query: TimelineQuery) {
+  const { db } = ctx.database;
+  const contact = await requireContact(db, workspaceId, contactId);
+  const family = await familyOf(db, workspaceId, contact.id);
+  return listTimeline(db, workspaceId, family, query, query.limit);
+}
