@@ -1,5 +1,7 @@
 import { registerConsole } from "./console-static.ts";
 import { registerJobsRoutes } from "./jobs-routes.ts";
+import { registerChannelsRoutes } from "./modules/channels/index.ts";
+import { registerConversationsRoutes } from "./modules/conversations/index.ts";
 import { registerProfilesRoutes } from "./modules/profiles/index.ts";
 import { registerTenancyRoutes } from "./modules/tenancy/index.ts";
 import type { AppContext } from "./platform/context.ts";
@@ -10,6 +12,8 @@ export async function buildApp(ctx: AppContext, options: { serveConsole?: boolea
   const app = await buildHttp(ctx.config, () => ctx.database.ping());
   registerTenancyRoutes(app, ctx);
   registerJobsRoutes(app, ctx);
+  registerConversationsRoutes(app, ctx);
+  registerChannelsRoutes(app, ctx);
   registerProfilesRoutes(app, ctx);
   if (options.serveConsole !== false) await registerConsole(app);
   return app;

@@ -4,6 +4,7 @@ import { buildHttp, type HttpApp } from "./platform/http.ts";
 import { createDispatcher, type Dispatcher } from "./platform/outbox.ts";
 import { createRealtimeHub, type RealtimeHub } from "./platform/realtime.ts";
 import type { Runtime } from "./runtime.ts";
+import { defineJobs, subscribeHandlers } from "./wiring.ts";
 
 export const PROCESS_ROLES = ["web", "worker", "realtime", "scheduler"] as const;
 export type ProcessRole = (typeof PROCESS_ROLES)[number];
@@ -52,6 +53,7 @@ export async function startRoles(
       ...(config.DATABASE_URL ? { listenUrl: config.DATABASE_URL } : {}),
       logger: rt.logger,
     });
+    subscribeHandlers(rt, dispatcher);
     const hub = realtime;
     // Every committed domain event reaches the workspace's sockets as a small invalidation.
     dispatcher.on("*", "realtime.broadcast", async (event) => {
@@ -59,6 +61,7 @@ export async function startRoles(
     });
   }
 
+  defineJobs(rt);
   await rt.jobs.start({ work: has("worker"), supervise: has("scheduler") });
   await dispatcher?.start();
   if (app) await app.listen({ port: listen.port, host: listen.host });

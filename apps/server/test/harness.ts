@@ -7,6 +7,7 @@ import type { AppContext } from "../src/platform/context.ts";
 import { openDatabase } from "../src/platform/db.ts";
 import { createJobs } from "../src/platform/jobs.ts";
 import { migrateToLatest } from "../src/platform/migrate.ts";
+import { defineJobs } from "../src/wiring.ts";
 
 /** The databases every integration suite runs on: PGlite always, PostgreSQL when TEST_DATABASE_URL is set. */
 export const TEST_DATABASES: ("pglite" | "postgres")[] = loadConfig().TEST_DATABASE_URL
@@ -43,6 +44,7 @@ export async function openTestEnv(kind: "pglite" | "postgres"): Promise<TestEnv>
   const jobsSchema = `jobs_${randomBytes(6).toString("hex")}`;
   const jobs = createJobs(database, { schema: jobsSchema, pollingIntervalSeconds: 0.5 });
   const ctx: AppContext = { config, database, secretKey: randomBytes(32), logger: pino({ level: "silent" }), jobs };
+  defineJobs(ctx);
   const app = await buildApp(ctx, { serveConsole: false });
   await app.ready();
   return {

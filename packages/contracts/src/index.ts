@@ -10,6 +10,8 @@ export const ErrorBodySchema = z.object({
       "not_found",
       "conflict",
       "too_large",
+      "unsupported",
+      "unprocessable",
       "rate_limited",
       "internal",
       "unavailable",

@@ -63,7 +63,7 @@ export type Jobs = {
   send<T extends JobData>(
     name: string,
     data: T,
-    options?: { tx?: Executor; startAfter?: Date | number; singletonKey?: string },
+    options?: { tx?: Executor; startAfter?: Date | number; singletonKey?: string; id?: string },
   ): Promise<string | null>;
   /** Creates the queues; with `work`, works them; with `supervise`, runs maintenance and schedules. */
   start(options: { work: boolean; supervise: boolean }): Promise<void>;
@@ -142,6 +142,8 @@ export function createJobs(database: DatabaseHandle, options: JobsOptions = {}):
         ...(sendOptions.tx ? { db: txDb(sendOptions.tx) } : {}),
         ...(sendOptions.startAfter !== undefined ? { startAfter: sendOptions.startAfter } : {}),
         ...(sendOptions.singletonKey ? { singletonKey: sendOptions.singletonKey } : {}),
+        // A job id given by the caller makes the send idempotent: a second send with it is ignored (null).
+        ...(sendOptions.id ? { id: sendOptions.id } : {}),
       });
     },
 
@@ -164,20 +166,19 @@ export function createJobs(database: DatabaseHandle, options: JobsOptions = {}):
         }
         if (!work) return boss;
         for (const d of definitions.values()) {
-          await boss.work<JobData>(
-            d.name,
-            {
-              pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2,
-              batchSize: 1,
-              includeMetadata: true,
-            },
-            async ([job]) => {
-              if (!job) return;
-              const parsed = d.schema.safeParse(job.data);
-              if (!parsed.success) throw new Error(`job data no longer matches its schema: ${parsed.error.message}`);
-              await d.handler(parsed.data, { id: job.id, attempt: job.retryCount + 1 });
-            },
-          );
+          // pg-boss 10 works one fetch loop per work() call: `concurrency` loops give that many jobs at once.
+          for (let i = 0; i < (d.concurrency ?? 2); i++) {
+            await boss.work<JobData>(
+              d.name,
+              { pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2, batchSize: 1, includeMetadata: true },
+              async ([job]) => {
+                if (!job) return;
+                const parsed = d.schema.safeParse(job.data);
+                if (!parsed.success) throw new Error(`job data no longer matches its schema: ${parsed.error.message}`);
+                await d.handler(parsed.data, { id: job.id, attempt: job.retryCount + 1 });
+              },
+            );
+          }
         }
         return boss;
       })();

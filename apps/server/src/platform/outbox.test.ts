@@ -107,7 +107,8 @@ describe.each(TEST_DATABASES)("outbox on %s", (kind) => {
     const flaky: string[] = [];
     const steady: string[] = [];
     const attempts: number[] = [];
-    const d = dispatcherFor(env.database);
+    // A backoff long enough that events 2 and 3 (emitted at once) pass before event 1's retries, even under load.
+    const d = dispatcherFor(env.database, { retryBaseMs: 300, retryMaxMs: 600 });
     d.on("*", "flaky", async (e, { attempt }) => {
       if (e.workspaceId !== ws) return;
       const n = (e.payload as { n: number }).n;

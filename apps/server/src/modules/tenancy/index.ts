@@ -8,7 +8,8 @@ export { actorOf, guard } from "./guard.ts";
 /** Roles, permissions and the checks on them. */
 export { can, PERMISSIONS, type Permission, ROLES, type Role } from "./policy.ts";
 /** Finds a workspace by its slug. */
-export { findWorkspaceBySlug } from "./repository.ts";
+/** A member's role in a workspace, and a team of a workspace (undefined when absent). */
+export { findMembership, findTeam, findWorkspaceBySlug } from "./repository.ts";
 /** The tenancy HTTP routes. */
 export { registerTenancyRoutes } from "./routes.ts";
 /** Adds a person to a workspace with a role. */

@@ -1,0 +1,76 @@
+import type { Generated, Selectable } from "kysely";
+import type { Executor } from "../../platform/db.ts";
+
+/** The tables this module owns. */
+export type ChannelsTables = {
+  channels: {
+    workspace_id: string;
+    id: string;
+    type: string;
+    name: string;
+    config: Generated<unknown>;
+    secrets_encrypted: string | null;
+    created_at: Generated<Date>;
+    disabled_at: Date | null;
+  };
+  inbound_payloads: {
+    workspace_id: string;
+    id: string;
+    channel_id: string;
+    payload: unknown;
+    received_at: Generated<Date>;
+  };
+  webhook_deliveries: {
+    workspace_id: string;
+    id: string;
+    channel_id: string;
+    message_id: string;
+    attempt: number;
+    status_code: number | null;
+    error: string | null;
+    created_at: Generated<Date>;
+  };
+};
+
+export type ChannelRow = Selectable<ChannelsTables["channels"]>;
+export type WebhookDeliveryRow = Selectable<ChannelsTables["webhook_deliveries"]>;
+
+export const q = (db: Executor) => db.withTables<ChannelsTables>();
+
+export function findChannel(db: Executor, workspaceId: string, id: string) {
+  return q(db)
+    .selectFrom("channels")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+}
+
+export function listChannels(db: Executor, workspaceId: string, after: string | undefined, limit: number) {
+  let query = q(db)
+    .selectFrom("channels")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId)
+    .orderBy("id")
+    .limit(limit + 1);
+  if (after) query = query.where("id", ">", after);
+  return query.execute();
+}
+
+export function listWebhookDeliveries(
+  db: Executor,
+  workspaceId: string,
+  channelId: string,
+  before: string | undefined,
+  limit: number,
+) {
+  let query = q(db)
+    .selectFrom("webhook_deliveries")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId)
+    .where("channel_id", "=", channelId)
+    .orderBy("id", "desc")
+    .limit(limit + 1);
+  if (before) query = query.where("id", "<", before);
+  return query.execute();
+}

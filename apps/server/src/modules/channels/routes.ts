@@ -1,0 +1,111 @@
+import { z } from "zod";
+import type { AppContext } from "../../platform/context.ts";
+import { AppError } from "../../platform/errors.ts";
+import type { HttpApp } from "../../platform/http.ts";
+import { decodeCursor, PageQuerySchema, toPage } from "../../platform/pagination.ts";
+import { actorOf, guard } from "../tenancy/index.ts";
+import { ADAPTERS } from "./adapters.ts";
+import { ApiInboundBody } from "./api-channel.ts";
+import { type ChannelRow, findChannel, listChannels, listWebhookDeliveries } from "./repository.ts";
+import { createChannel } from "./use-cases/create-channel.ts";
+import { ingestApiMessages } from "./use-cases/ingest.ts";
+
+const IdParams = z.strictObject({ id: z.uuid() });
+const tags = { tags: ["channels"] };
+
+function presentChannel(c: ChannelRow) {
+  // Secrets never leave the server: only the non-secret config is shown.
+  return {
+    id: c.id,
+    type: c.type,
+    name: c.name,
+    config: c.config,
+    createdAt: c.created_at.toISOString(),
+    disabledAt: c.disabled_at?.toISOString() ?? null,
+  };
+}
+
+/** Registers the channel API: create and list channel accounts, the api channel's inbound endpoint, webhook log. */
+export function registerChannelsRoutes(app: HttpApp, ctx: AppContext) {
+  const { db } = ctx.database;
+
+  async function channelOf(workspaceId: string, id: string) {
+    const channel = await findChannel(db, workspaceId, id);
+    if (!channel) throw new AppError("not_found", "channel_not_found", "No such channel in your workspace.");
+    return channel;
+  }
+
+  app.post(
+    "/api/v1/channels",
+    {
+      schema: {
+        ...tags,
+        body: z.strictObject({
+          type: z.enum([...ADAPTERS.keys()] as [string, ...string[]]),
+          name: z.string().trim().min(1).max(100),
+          config: z.record(z.string(), z.unknown()).optional(),
+        }),
+      },
+      onRequest: guard(ctx, "channels.manage"),
+    },
+    async (request, reply) => {
+      const { channel, webhookSecret } = await createChannel(ctx, actorOf(request), request.body);
+      return reply.code(201).send({ channel: presentChannel(channel), webhookSecret });
+    },
+  );
+
+  app.get(
+    "/api/v1/channels",
+    { schema: { ...tags, querystring: PageQuerySchema }, onRequest: guard(ctx, "channels.read") },
+    async (request) => {
+      const { limit, cursor } = request.query;
+      const rows = await listChannels(db, actorOf(request).workspaceId, decodeCursor(cursor), limit);
+      return toPage(rows, limit, (r) => r.id, presentChannel);
+    },
+  );
+
+  app.get(
+    "/api/v1/channels/:id",
+    { schema: { ...tags, params: IdParams }, onRequest: guard(ctx, "channels.read") },
+    async (request) => presentChannel(await channelOf(actorOf(request).workspaceId, request.params.id)),
+  );
+
+  app.post(
+    "/api/v1/channels/:id/inbound",
+    { schema: { ...tags, params: IdParams, body: ApiInboundBody }, onRequest: guard(ctx, "channels.inbound") },
+    async (request, reply) => {
+      const channel = await channelOf(actorOf(request).workspaceId, request.params.id);
+      if (channel.type !== "api") {
+        throw new AppError("conflict", "channel_not_api", "Only api channels accept messages through this endpoint.");
+      }
+      if (channel.disabled_at) throw new AppError("conflict", "channel_disabled", "This channel is disabled.");
+      const messages = "messages" in request.body ? request.body.messages : [request.body];
+      const results = await ingestApiMessages(ctx, channel, messages);
+      return reply.code(202).send({ data: results });
+    },
+  );
+
+  app.get(
+    "/api/v1/channels/:id/deliveries",
+    { schema: { ...tags, params: IdParams, querystring: PageQuerySchema }, onRequest: guard(ctx, "channels.manage") },
+    async (request) => {
+      const ws = actorOf(request).workspaceId;
+      await channelOf(ws, request.params.id);
+      const { limit, cursor } = request.query;
+      const rows = await listWebhookDeliveries(db, ws, request.params.id, decodeCursor(cursor), limit);
+      return toPage(
+        rows,
+        limit,
+        (r) => r.id,
+        (r) => ({
+          id: r.id,
+          messageId: r.message_id,
+          attempt: r.attempt,
+          statusCode: r.status_code,
+          error: r.error,
+          createdAt: r.created_at.toISOString(),
+        }),
+      );
+    },
+  );
+}

@@ -1,0 +1,26 @@
+import type { AppContext } from "../../platform/context.ts";
+import type { Dispatcher } from "../../platform/outbox.ts";
+import { declareChannelTypes } from "./adapters.ts";
+import { deliverMessage, SEND_JOB, SEND_RETRY_LIMIT, SendJobData } from "./use-cases/deliver.ts";
+
+/** Declares the channel types and defines the send job; every process calls it before the queue starts. */
+export function defineChannelJobs(ctx: AppContext): void {
+  declareChannelTypes();
+  ctx.jobs.define({
+    name: SEND_JOB,
+    schema: SendJobData,
+    retryLimit: SEND_RETRY_LIMIT,
+    retryDelaySeconds: 5,
+    expireInSeconds: 120,
+    concurrency: 4,
+    handler: (data, job) => deliverMessage(ctx, data, job),
+  });
+}
+
+/** Turns `message.queued` events into send jobs; the job id is the message id, so a redelivered event adds no second job. */
+export function subscribeChannelHandlers(ctx: AppContext, dispatcher: Dispatcher): void {
+  dispatcher.on("message.queued", "channels.enqueue-send", async (event) => {
+    const { messageId } = event.payload as { messageId: string };
+    await ctx.jobs.send(SEND_JOB, { workspaceId: event.workspaceId, messageId }, { id: messageId });
+  });
+}

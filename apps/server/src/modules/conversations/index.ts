@@ -1,0 +1,22 @@
+/** What channel types can carry and their reply windows; adapters declare theirs at start-up. */
+export {
+  type ChannelCapabilities,
+  type ChannelType,
+  capabilitiesOf,
+  declareChannelType,
+  type ReplyWindow,
+} from "./capabilities.ts";
+/** Records a delivery outcome (sent, delivered, read, failed) of an outbound message. */
+export { setMessageStatus } from "./queries.ts";
+/** Reads one message (the channel send job loads what it delivers). */
+export { findConversation, findMessage, type MessageRow } from "./repository.ts";
+/** The case API routes. */
+export { registerConversationsRoutes } from "./routes.ts";
+/** Plain-text rendering of any message content. */
+export { plainText } from "./text.ts";
+/** Stores an inbound customer message: dedupe, conversation and case, outbox events. */
+export { DuplicateRace, type InboundMessage, type Received, receiveMessage } from "./use-cases/receive-message.ts";
+/** Writes an agent's reply (queued) or private note. */
+export { type ReplyInput, sendReply } from "./use-cases/send-message.ts";
+/** Changes status, priority, assignee, team, tags. */
+export { type CasePatch, updateCase } from "./use-cases/update-case.ts";

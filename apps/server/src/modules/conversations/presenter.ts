@@ -1,0 +1,61 @@
+import type { CaseEventRow, CaseRow, MessageRow } from "./repository.ts";
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export function presentCase(c: CaseRow, contact: { id: string; displayName: string } | null = null) {
+  return {
+    id: c.id,
+    number: c.number,
+    subject: c.subject,
+    status: c.status,
+    priority: c.priority,
+    contactId: c.contact_id,
+    contact,
+    assigneeId: c.assignee_id,
+    teamId: c.team_id,
+    tags: c.tags,
+    channelIds: c.channel_ids,
+    replyWindowClosesAt: iso(c.reply_window_closes_at),
+    lastMessageAt: c.last_message_at.toISOString(),
+    lastInboundAt: iso(c.last_inbound_at),
+    firstResponseAt: iso(c.first_response_at),
+    createdAt: c.created_at.toISOString(),
+    updatedAt: c.updated_at.toISOString(),
+    solvedAt: iso(c.solved_at),
+    reopenedAt: iso(c.reopened_at),
+    mergedInto: c.merged_into,
+  };
+}
+
+export function presentMessage(m: MessageRow) {
+  return {
+    id: m.id,
+    caseId: m.case_id,
+    conversationId: m.conversation_id,
+    channelId: m.channel_id,
+    direction: m.direction,
+    authorType: m.author_type,
+    authorId: m.author_id,
+    type: m.type,
+    text: m.text,
+    content: m.content,
+    private: m.private,
+    platformMessageId: m.platform_message_id,
+    status: m.status,
+    error: m.error,
+    createdAt: m.created_at.toISOString(),
+    sentAt: iso(m.sent_at),
+  };
+}
+
+export function presentCaseEvent(e: CaseEventRow) {
+  return {
+    id: e.id,
+    caseId: e.case_id,
+    action: e.action,
+    actorType: e.actor_type,
+    actorId: e.actor_id,
+    details: e.details,
+    createdAt: e.created_at.toISOString(),
+  };
+}

@@ -1,0 +1,133 @@
+import { sql } from "kysely";
+import type { Executor } from "../../platform/db.ts";
+import { AppError } from "../../platform/errors.ts";
+import { emitEvent } from "../../platform/outbox.ts";
+import { type CaseStatus, type MessageStatus, type Priority, q } from "./repository.ts";
+
+export type CaseFilters = {
+  status?: CaseStatus[] | undefined;
+  priority?: Priority[] | undefined;
+  /** A user id, `none` (unassigned); resolve `me` before calling. */
+  assigneeId?: string | undefined;
+  teamId?: string | undefined;
+  tag?: string | undefined;
+  channelId?: string | undefined;
+  contactId?: string | undefined;
+  /** Words of the subject, tags or first message; any substring of the subject (Chinese included). */
+  q?: string | undefined;
+  /** `replyWindow`: soonest-closing reply window first; default: latest activity first. */
+  sort?: "recent" | "replyWindow" | undefined;
+};
+
+const CURSOR = /^(\d+|-)\|([0-9a-f-]{36})$/;
+
+/** One page of a workspace's cases (limit+1 rows, for toPage); the cursor is `<sort key ms>|<id>`. */
+export async function listCases(db: Executor, ws: string, f: CaseFilters, cursor: string | undefined, limit: number) {
+  let query = q(db).selectFrom("cases").selectAll().where("workspace_id", "=", ws).where("merged_into", "is", null);
+  if (f.status?.length) query = query.where("status", "in", f.status);
+  if (f.priority?.length) query = query.where("priority", "in", f.priority);
+  if (f.assigneeId === "none") query = query.where("assignee_id", "is", null);
+  else if (f.assigneeId) query = query.where("assignee_id", "=", f.assigneeId);
+  if (f.teamId) query = query.where("team_id", "=", f.teamId);
+  if (f.tag) query = query.where(sql<boolean>`${f.tag.toLowerCase()} = any(tags)`);
+  if (f.channelId) query = query.where(sql<boolean>`${f.channelId}::uuid = any(channel_ids)`);
+  if (f.contactId) query = query.where("contact_id", "=", f.contactId);
+  if (f.q?.trim()) {
+    const text = f.q.trim();
+    query = query.where((eb) =>
+      eb.or([
+        eb(sql`search`, "@@", sql`plainto_tsquery('simple', ${text})`),
+        eb("subject", "ilike", `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`),
+        ...(/^\d+$/.test(text) ? [eb("number", "=", Number(text))] : []),
+      ]),
+    );
+  }
+  const byWindow = f.sort === "replyWindow";
+  // Sort key in ms; cases without a reply window sort last when ordering by it.
+  const key = byWindow
+    ? sql<number>`coalesce(extract(epoch from reply_window_closes_at) * 1000, 9e15)::bigint`
+    : sql<number>`(extract(epoch from last_message_at) * 1000)::bigint`;
+  if (cursor) {
+    const m = CURSOR.exec(cursor);
+    if (!m?.[1] || !m[2]) {
+      throw new AppError(
+        "invalid",
+        "cursor_invalid",
+        "The cursor is not one this API returned; start again without it.",
+        {
+          field: "cursor",
+        },
+      );
+    }
+    const [k, id] = [Number(m[1]), m[2]];
+    query = byWindow
+      ? query.where(sql<boolean>`(${key}, id) > (${k}, ${id}::uuid)`)
+      : query.where(sql<boolean>`(${key}, id) < (${k}, ${id}::uuid)`);
+  }
+  const rows = await query
+    .select(key.as("sort_key"))
+    .orderBy(key, byWindow ? "asc" : "desc")
+    .orderBy("id", byWindow ? "asc" : "desc")
+    .limit(limit + 1)
+    .execute();
+  return rows;
+}
+
+/** One page of a case's messages, oldest first (limit+1 rows); the cursor is the last message id. */
+export function listMessages(db: Executor, ws: string, caseId: string, after: string | undefined, limit: number) {
+  let query = q(db)
+    .selectFrom("messages")
+    .selectAll()
+    .where("workspace_id", "=", ws)
+    .where("case_id", "=", caseId)
+    .orderBy("id")
+    .limit(limit + 1);
+  if (after) query = query.where("id", ">", after);
+  return query.execute();
+}
+
+/** One page of a case's history, oldest first. */
+export function listCaseEvents(db: Executor, ws: string, caseId: string, after: string | undefined, limit: number) {
+  let query = q(db)
+    .selectFrom("case_events")
+    .selectAll()
+    .where("workspace_id", "=", ws)
+    .where("case_id", "=", caseId)
+    .orderBy("id")
+    .limit(limit + 1);
+  if (after) query = query.where("id", ">", after);
+  return query.execute();
+}
+
+/** Records a delivery outcome reported by a channel (and emits `message.status`); false when unknown or not newer. */
+export async function setMessageStatus(
+  db: Executor,
+  ws: string,
+  messageId: string,
+  update: { status: MessageStatus; platformMessageId?: string | undefined; error?: string | null | undefined },
+): Promise<boolean> {
+  const rank: Record<MessageStatus, number> = { received: 0, queued: 0, failed: 1, sent: 2, delivered: 3, read: 4 };
+  const result = await q(db)
+    .updateTable("messages")
+    .set({
+      status: update.status,
+      ...(update.platformMessageId ? { platform_message_id: update.platformMessageId } : {}),
+      ...(update.error !== undefined ? { error: update.error } : {}),
+      ...(update.status === "sent" ? { sent_at: new Date() } : {}),
+    })
+    .where("workspace_id", "=", ws)
+    .where("id", "=", messageId)
+    // Receipts arrive out of order: never move a message backwards (read stays read).
+    .where(
+      sql<boolean>`(case status when 'received' then 0 when 'queued' then 0 when 'failed' then 1 when 'sent' then 2 when 'delivered' then 3 else 4 end) < ${rank[update.status]}`,
+    )
+    .returning("case_id")
+    .executeTakeFirst();
+  if (!result) return false;
+  await emitEvent(db, {
+    workspaceId: ws,
+    type: "message.status",
+    payload: { caseId: result.case_id, messageId, status: update.status },
+  });
+  return true;
+}

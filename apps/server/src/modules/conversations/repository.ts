@@ -1,0 +1,173 @@
+import { type Generated, type Selectable, sql } from "kysely";
+import type { Executor } from "../../platform/db.ts";
+
+type Timestamp = Date;
+
+export const CASE_STATUSES = ["open", "pending", "on-hold", "solved", "closed"] as const;
+export type CaseStatus = (typeof CASE_STATUSES)[number];
+export const PRIORITIES = ["urgent", "high", "normal", "low"] as const;
+export type Priority = (typeof PRIORITIES)[number];
+export const MESSAGE_STATUSES = ["received", "queued", "sent", "delivered", "read", "failed"] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+export type AuthorType = "contact" | "user" | "token" | "bot" | "system";
+
+/** The tables this module owns. */
+export type ConversationsTables = {
+  cases: {
+    workspace_id: string;
+    id: string;
+    number: number;
+    subject: string;
+    status: Generated<CaseStatus>;
+    priority: Generated<Priority>;
+    contact_id: string;
+    assignee_id: string | null;
+    team_id: string | null;
+    tags: Generated<string[]>;
+    channel_ids: Generated<string[]>;
+    reply_window_closes_at: Timestamp | null;
+    last_message_at: Generated<Timestamp>;
+    last_inbound_at: Timestamp | null;
+    first_response_at: Timestamp | null;
+    created_at: Generated<Timestamp>;
+    updated_at: Generated<Timestamp>;
+    solved_at: Timestamp | null;
+    reopened_at: Timestamp | null;
+    merged_into: string | null;
+    search: unknown;
+  };
+  case_counters: { workspace_id: string; last_number: number };
+  conversations: {
+    workspace_id: string;
+    id: string;
+    channel_id: string;
+    channel_type: string;
+    contact_id: string;
+    external_thread_id: string;
+    case_id: string;
+    last_inbound_at: Timestamp | null;
+    reply_window_hours: number | null;
+    reply_window_max_messages: number | null;
+    window_messages_sent: Generated<number>;
+    created_at: Generated<Timestamp>;
+  };
+  messages: {
+    workspace_id: string;
+    id: string;
+    case_id: string;
+    conversation_id: string | null;
+    channel_id: string | null;
+    direction: "inbound" | "outbound";
+    author_type: AuthorType;
+    author_id: string | null;
+    type: string;
+    text: string;
+    content: unknown;
+    private: boolean;
+    platform_message_id: string | null;
+    status: MessageStatus;
+    error: string | null;
+    created_at: Generated<Timestamp>;
+    sent_at: Timestamp | null;
+  };
+  case_events: {
+    workspace_id: string;
+    id: string;
+    case_id: string;
+    actor_type: string;
+    actor_id: string | null;
+    action: string;
+    details: unknown;
+    created_at: Generated<Timestamp>;
+  };
+};
+
+export type CaseRow = Selectable<ConversationsTables["cases"]>;
+export type ConversationRow = Selectable<ConversationsTables["conversations"]>;
+export type MessageRow = Selectable<ConversationsTables["messages"]>;
+export type CaseEventRow = Selectable<ConversationsTables["case_events"]>;
+
+export const q = (db: Executor) => db.withTables<ConversationsTables>();
+
+/** The next case number of a workspace (1, 2, …), race-free. */
+export async function nextCaseNumber(db: Executor, workspaceId: string): Promise<number> {
+  const row = await q(db)
+    .insertInto("case_counters")
+    .values({ workspace_id: workspaceId, last_number: 1 })
+    .onConflict((oc) =>
+      oc.column("workspace_id").doUpdateSet({ last_number: sql<number>`case_counters.last_number + 1` }),
+    )
+    .returning("last_number")
+    .executeTakeFirstOrThrow();
+  return row.last_number;
+}
+
+export function findCase(db: Executor, workspaceId: string, id: string) {
+  return q(db)
+    .selectFrom("cases")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+}
+
+export function findConversationByThread(db: Executor, workspaceId: string, channelId: string, threadId: string) {
+  return q(db)
+    .selectFrom("conversations")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId)
+    .where("channel_id", "=", channelId)
+    .where("external_thread_id", "=", threadId)
+    .executeTakeFirst();
+}
+
+export function findMessageByPlatformId(db: Executor, workspaceId: string, channelId: string, platformId: string) {
+  return q(db)
+    .selectFrom("messages")
+    .select(["id", "case_id"])
+    .where("workspace_id", "=", workspaceId)
+    .where("channel_id", "=", channelId)
+    .where("platform_message_id", "=", platformId)
+    .executeTakeFirst();
+}
+
+export function findMessage(db: Executor, workspaceId: string, id: string) {
+  return q(db)
+    .selectFrom("messages")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+}
+
+/** Appends a case-history record. */
+export function insertCaseEvent(
+  db: Executor,
+  row: Omit<ConversationsTables["case_events"], "created_at" | "details"> & { details?: Record<string, unknown> },
+) {
+  return q(db)
+    .insertInto("case_events")
+    .values({ ...row, details: JSON.stringify(row.details ?? {}) })
+    .execute();
+}
+
+/** Refreshes a case's search text from its subject and tags. */
+export function refreshCaseSearch(db: Executor, workspaceId: string, id: string, extra = "") {
+  return q(db)
+    .updateTable("cases")
+    .set({
+      search: sql`to_tsvector('simple', coalesce(subject, '') || ' ' || array_to_string(tags, ' ') || ' ' || ${extra})`,
+    })
+    .where("workspace_id", "=", workspaceId)
+    .where("id", "=", id)
+    .execute();
+}
+
+export function findConversation(db: Executor, workspaceId: string, id: string) {
+  return q(db)
+    .selectFrom("conversations")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+}

@@ -1,0 +1,144 @@
+import { z } from "zod";
+import type { AppContext } from "../../platform/context.ts";
+import { AppError } from "../../platform/errors.ts";
+import type { HttpApp } from "../../platform/http.ts";
+import { runTransaction } from "../../platform/outbox.ts";
+import { decodeCursor, PageQuerySchema, toPage } from "../../platform/pagination.ts";
+import { actorOf, guard } from "../tenancy/index.ts";
+import { presentCase, presentCaseEvent, presentMessage } from "./presenter.ts";
+import { listCaseEvents, listCases, listMessages } from "./queries.ts";
+import { CASE_STATUSES, findCase, PRIORITIES } from "./repository.ts";
+import { sendReply } from "./use-cases/send-message.ts";
+import { updateCase } from "./use-cases/update-case.ts";
+
+const IdParams = z.strictObject({ id: z.uuid() });
+const listOf = <T extends readonly [string, ...string[]]>(values: T) =>
+  z
+    .string()
+    .transform((s) => s.split(",").filter(Boolean))
+    .pipe(z.array(z.enum(values)));
+const tags = { tags: ["cases"] };
+
+const CaseListQuery = PageQuerySchema.extend({
+  status: listOf(CASE_STATUSES).optional(),
+  priority: listOf(PRIORITIES).optional(),
+  assigneeId: z.union([z.uuid(), z.literal("me"), z.literal("none")]).optional(),
+  teamId: z.uuid().optional(),
+  tag: z.string().max(100).optional(),
+  channelId: z.uuid().optional(),
+  contactId: z.uuid().optional(),
+  q: z.string().max(200).optional(),
+  sort: z.enum(["recent", "replyWindow"]).optional(),
+});
+
+const CasePatchBody = z
+  .strictObject({
+    status: z.enum(CASE_STATUSES).optional(),
+    priority: z.enum(PRIORITIES).optional(),
+    assigneeId: z.uuid().nullable().optional(),
+    teamId: z.uuid().nullable().optional(),
+    tags: z.array(z.string().trim().min(1).max(50)).max(50).optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, {
+    message: "Send at least one of status, priority, assigneeId, teamId, tags.",
+  });
+
+const ContentSchema = z.looseObject({
+  type: z
+    .string()
+    .regex(/^[a-z][a-z-]*$/)
+    .max(30),
+});
+const ReplyBody = z
+  .strictObject({
+    text: z.string().max(20_000).optional(),
+    content: ContentSchema.optional(),
+    private: z.boolean().optional(),
+    channelId: z.uuid().optional(),
+  })
+  .refine((b) => b.text !== undefined || b.content !== undefined, { message: "Send text or content.", path: ["text"] });
+
+/** Registers the case API: list, detail, update, messages, replies and notes, history. */
+export function registerConversationsRoutes(app: HttpApp, ctx: AppContext) {
+  const { db } = ctx.database;
+
+  async function caseOf(workspaceId: string, id: string) {
+    const found = await findCase(db, workspaceId, id);
+    if (!found) throw new AppError("not_found", "case_not_found", "No such case in your workspace.");
+    return found;
+  }
+
+  app.get(
+    "/api/v1/cases",
+    { schema: { ...tags, querystring: CaseListQuery }, onRequest: guard(ctx, "cases.read") },
+    async (request) => {
+      const actor = actorOf(request);
+      const { limit, cursor, assigneeId, ...filters } = request.query;
+      const rows = await listCases(
+        db,
+        actor.workspaceId,
+        { ...filters, assigneeId: assigneeId === "me" ? actor.id : assigneeId },
+        decodeCursor(cursor),
+        limit,
+      );
+      return toPage(
+        rows,
+        limit,
+        (r) => `${r.sort_key}|${r.id}`,
+        (r) => presentCase(r),
+      );
+    },
+  );
+
+  app.get(
+    "/api/v1/cases/:id",
+    { schema: { ...tags, params: IdParams }, onRequest: guard(ctx, "cases.read") },
+    async (request) => presentCase(await caseOf(actorOf(request).workspaceId, request.params.id)),
+  );
+
+  app.patch(
+    "/api/v1/cases/:id",
+    { schema: { ...tags, params: IdParams, body: CasePatchBody }, onRequest: guard(ctx, "cases.write") },
+    async (request) => {
+      const actor = actorOf(request);
+      const updated = await runTransaction(ctx.database, (tx) =>
+        updateCase(tx, actor, request.params.id, request.body),
+      );
+      return presentCase(updated);
+    },
+  );
+
+  app.get(
+    "/api/v1/cases/:id/messages",
+    { schema: { ...tags, params: IdParams, querystring: PageQuerySchema }, onRequest: guard(ctx, "cases.read") },
+    async (request) => {
+      const ws = actorOf(request).workspaceId;
+      await caseOf(ws, request.params.id);
+      const { limit, cursor } = request.query;
+      const rows = await listMessages(db, ws, request.params.id, decodeCursor(cursor), limit);
+      return toPage(rows, limit, (r) => r.id, presentMessage);
+    },
+  );
+
+  app.post(
+    "/api/v1/cases/:id/messages",
+    { schema: { ...tags, params: IdParams, body: ReplyBody }, onRequest: guard(ctx, "messages.send") },
+    async (request, reply) => {
+      const actor = actorOf(request);
+      const message = await runTransaction(ctx.database, (tx) => sendReply(tx, actor, request.params.id, request.body));
+      return reply.code(201).send(presentMessage(message));
+    },
+  );
+
+  app.get(
+    "/api/v1/cases/:id/events",
+    { schema: { ...tags, params: IdParams, querystring: PageQuerySchema }, onRequest: guard(ctx, "cases.read") },
+    async (request) => {
+      const ws = actorOf(request).workspaceId;
+      await caseOf(ws, request.params.id);
+      const { limit, cursor } = request.query;
+      const rows = await listCaseEvents(db, ws, request.params.id, decodeCursor(cursor), limit);
+      return toPage(rows, limit, (r) => r.id, presentCaseEvent);
+    },
+  );
+}

@@ -1,0 +1,164 @@
+import { sql } from "kysely";
+import { uuidv7 } from "uuidv7";
+import type { Executor } from "../../../platform/db.ts";
+import { AppError } from "../../../platform/errors.ts";
+import { emitEvent } from "../../../platform/outbox.ts";
+import type { Actor } from "../../tenancy/index.ts";
+import { capabilitiesOf } from "../capabilities.ts";
+import { type ConversationRow, findCase, insertCaseEvent, type MessageRow, q } from "../repository.ts";
+import { plainText } from "../text.ts";
+
+export type ReplyInput = {
+  text?: string | undefined;
+  content?: { type: string; [key: string]: unknown } | undefined;
+  private?: boolean | undefined;
+  channelId?: string | undefined;
+};
+
+/**
+ * Writes an agent's reply as `queued` (delivered later by the channel's send job, woken by the
+ * `message.queued` event) or a private note, in the caller's transaction. Refuses, with the reason, a
+ * reply the channel cannot carry or one outside the channel's reply window.
+ */
+export async function sendReply(tx: Executor, actor: Actor, caseId: string, input: ReplyInput): Promise<MessageRow> {
+  const ws = actor.workspaceId;
+  const found = await findCase(tx, ws, caseId);
+  if (!found) throw new AppError("not_found", "case_not_found", "No such case in your workspace.");
+  if (found.merged_into) {
+    throw new AppError("conflict", "case_merged", "This case was merged into another; reply there.", {
+      mergedInto: found.merged_into,
+    });
+  }
+  const type = input.content?.type ?? "text";
+  const content: Record<string, unknown> = input.content ? { ...input.content } : { text: input.text ?? "" };
+  delete content.type;
+  const text = input.text ?? plainText(type, content);
+  if (!text.trim() && type === "text") {
+    throw new AppError("invalid", "message_empty", "Write something to send.", { field: "text" });
+  }
+
+  let conversation: ConversationRow | undefined;
+  if (!input.private) {
+    conversation = await pickConversation(tx, ws, caseId, input.channelId);
+    const capabilities = capabilitiesOf(conversation.channel_type);
+    if (!capabilities.contentTypes.includes(type)) {
+      throw new AppError(
+        "unprocessable",
+        "content_not_supported",
+        `A ${conversation.channel_type} channel cannot carry "${type}" messages; it allows: ${capabilities.contentTypes.join(", ")}.`,
+        { field: "content.type", allowed: capabilities.contentTypes },
+      );
+    }
+    assertWindowOpen(conversation);
+  }
+
+  const now = new Date();
+  const message = await q(tx)
+    .insertInto("messages")
+    .values({
+      workspace_id: ws,
+      id: uuidv7(),
+      case_id: caseId,
+      conversation_id: conversation?.id ?? null,
+      channel_id: conversation?.channel_id ?? null,
+      direction: "outbound",
+      author_type: actor.type,
+      author_id: actor.id,
+      type,
+      text,
+      content: JSON.stringify(content),
+      private: input.private === true,
+      platform_message_id: null,
+      status: input.private ? "sent" : "queued",
+      error: null,
+      sent_at: input.private ? now : null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+
+  if (conversation) {
+    await q(tx)
+      .updateTable("conversations")
+      .set({ window_messages_sent: sql<number>`window_messages_sent + 1` })
+      .where("workspace_id", "=", ws)
+      .where("id", "=", conversation.id)
+      .execute();
+  }
+  await q(tx)
+    .updateTable("cases")
+    .set({
+      last_message_at: now,
+      updated_at: now,
+      ...(!input.private && !found.first_response_at ? { first_response_at: now } : {}),
+    })
+    .where("workspace_id", "=", ws)
+    .where("id", "=", caseId)
+    .execute();
+  if (input.private) {
+    const mentions = [...text.matchAll(/@([\w.+-]+@[\w-]+(?:\.[\w-]+)+|[\w.-]+)/g)].map((m) => m[1]);
+    await insertCaseEvent(tx, {
+      workspace_id: ws,
+      id: uuidv7(),
+      case_id: caseId,
+      actor_type: actor.type,
+      actor_id: actor.id,
+      action: "note.added",
+      details: { messageId: message.id, ...(mentions.length ? { mentions } : {}) },
+    });
+  }
+  const payload = { caseId, messageId: message.id, direction: "outbound" };
+  await emitEvent(tx, { workspaceId: ws, type: "message.created", payload });
+  if (!input.private) {
+    await emitEvent(tx, {
+      workspaceId: ws,
+      type: "message.queued",
+      payload: { ...payload, channelId: message.channel_id },
+    });
+  }
+  return message;
+}
+
+async function pickConversation(tx: Executor, ws: string, caseId: string, channelId: string | undefined) {
+  let query = q(tx)
+    .selectFrom("conversations")
+    .selectAll()
+    .where("workspace_id", "=", ws)
+    .where("case_id", "=", caseId)
+    .orderBy("last_inbound_at", (o) => o.desc().nullsLast())
+    .limit(1);
+  if (channelId) query = query.where("channel_id", "=", channelId);
+  const conversation = await query.executeTakeFirst();
+  if (!conversation) {
+    throw new AppError(
+      "conflict",
+      channelId ? "channel_not_in_case" : "case_has_no_channel",
+      channelId
+        ? "The customer has not written to this case on that channel; pick one of the case's channels."
+        : "This case has no channel to reply on; add a private note instead.",
+      { field: "channelId" },
+    );
+  }
+  return conversation;
+}
+
+function assertWindowOpen(c: ConversationRow): void {
+  if (c.reply_window_hours === null) return;
+  const window = capabilitiesOf(c.channel_type).replyWindow;
+  const closedAt = c.last_inbound_at ? new Date(c.last_inbound_at.getTime() + c.reply_window_hours * 3600_000) : null;
+  if (!closedAt || closedAt.getTime() <= Date.now()) {
+    throw new AppError(
+      "conflict",
+      "reply_window_closed",
+      `The ${c.channel_type} reply window (${c.reply_window_hours} h after the customer's last message) closed${closedAt ? ` at ${closedAt.toISOString()}` : ""}.${window?.afterClose ? ` ${window.afterClose}` : ""}`,
+      { closedAt: closedAt?.toISOString() ?? null },
+    );
+  }
+  if (c.reply_window_max_messages !== null && c.window_messages_sent >= c.reply_window_max_messages) {
+    throw new AppError(
+      "conflict",
+      "reply_window_quota_reached",
+      `The ${c.channel_type} channel allows ${c.reply_window_max_messages} replies per customer message window; wait for the customer to write again.`,
+      { limit: c.reply_window_max_messages, closesAt: closedAt.toISOString() },
+    );
+  }
+}

@@ -1,0 +1,107 @@
+import { uuidv7 } from "uuidv7";
+import type { Executor } from "../../../platform/db.ts";
+import { AppError } from "../../../platform/errors.ts";
+import { emitEvent } from "../../../platform/outbox.ts";
+import { type Actor, findMembership, findTeam } from "../../tenancy/index.ts";
+import {
+  type CaseRow,
+  type CaseStatus,
+  findCase,
+  insertCaseEvent,
+  type Priority,
+  q,
+  refreshCaseSearch,
+} from "../repository.ts";
+
+export type CasePatch = {
+  status?: CaseStatus | undefined;
+  priority?: Priority | undefined;
+  assigneeId?: string | null | undefined;
+  teamId?: string | null | undefined;
+  tags?: string[] | undefined;
+};
+
+/** Changes a case's status, priority, assignee, team or tags; each change is recorded in the case history. */
+export async function updateCase(tx: Executor, actor: Actor, caseId: string, patch: CasePatch): Promise<CaseRow> {
+  const ws = actor.workspaceId;
+  const current = await findCase(tx, ws, caseId);
+  if (!current) throw new AppError("not_found", "case_not_found", "No such case in your workspace.");
+  if (current.merged_into) {
+    throw new AppError("conflict", "case_merged", "This case was merged into another and can no longer change.", {
+      mergedInto: current.merged_into,
+    });
+  }
+  if (current.status === "closed" && patch.status !== undefined && patch.status !== "closed") {
+    throw new AppError(
+      "conflict",
+      "case_closed",
+      "A closed case cannot be reopened; the customer's next message starts a new case.",
+      { field: "status" },
+    );
+  }
+  if (patch.assigneeId) {
+    const member = await findMembership(tx, ws, patch.assigneeId);
+    if (!member) {
+      throw new AppError("conflict", "assignee_not_member", "The assignee is not a member of this workspace.", {
+        field: "assigneeId",
+      });
+    }
+    if (member.role === "analyst") {
+      throw new AppError("conflict", "assignee_cannot_work_cases", "Analysts cannot be assigned cases.", {
+        field: "assigneeId",
+      });
+    }
+  }
+  if (patch.teamId && !(await findTeam(tx, ws, patch.teamId))) {
+    throw new AppError("conflict", "team_not_found", "No such team in this workspace.", { field: "teamId" });
+  }
+
+  const changes: Record<string, { from: unknown; to: unknown }> = {};
+  const set: Partial<Record<keyof CaseRow, unknown>> = {};
+  const note = (key: keyof CasePatch, column: keyof CaseRow, to: unknown) => {
+    const from = current[column];
+    if (to === undefined || JSON.stringify(from) === JSON.stringify(to)) return;
+    changes[key] = { from, to };
+    set[column] = to;
+  };
+  note("status", "status", patch.status);
+  note("priority", "priority", patch.priority);
+  note("assigneeId", "assignee_id", patch.assigneeId);
+  note("teamId", "team_id", patch.teamId);
+  const tags = patch.tags
+    ? [...new Set(patch.tags.map((t) => t.trim().toLowerCase()).filter(Boolean))].sort()
+    : undefined;
+  note("tags", "tags", tags);
+  if (Object.keys(changes).length === 0) return current;
+
+  const now = new Date();
+  if (changes.status) {
+    if (patch.status === "solved") set.solved_at = now;
+    else if (patch.status !== "closed") set.solved_at = null;
+    if ((current.status === "solved" || current.status === "closed") && patch.status !== "closed")
+      set.reopened_at = now;
+  }
+  const updated = await q(tx)
+    .updateTable("cases")
+    .set({ ...(set as Record<string, never>), updated_at: now })
+    .where("workspace_id", "=", ws)
+    .where("id", "=", caseId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  if (changes.tags) await refreshCaseSearch(tx, ws, caseId);
+  await insertCaseEvent(tx, {
+    workspace_id: ws,
+    id: uuidv7(),
+    case_id: caseId,
+    actor_type: actor.type,
+    actor_id: actor.id,
+    action: "case.updated",
+    details: { changes },
+  });
+  await emitEvent(tx, {
+    workspaceId: ws,
+    type: "case.updated",
+    payload: { caseId, changed: Object.keys(changes) },
+  });
+  return updated;
+}

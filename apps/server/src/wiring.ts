@@ -1,0 +1,13 @@
+import { defineChannelJobs, subscribeChannelHandlers } from "./modules/channels/index.ts";
+import type { AppContext } from "./platform/context.ts";
+import type { Dispatcher } from "./platform/outbox.ts";
+
+/** Defines every module's job types (and declares channel types); every process, before the queue starts. */
+export function defineJobs(ctx: AppContext): void {
+  defineChannelJobs(ctx);
+}
+
+/** Subscribes every module's domain-event handlers (processes running the dispatcher). */
+export function subscribeHandlers(ctx: AppContext, dispatcher: Dispatcher): void {
+  subscribeChannelHandlers(ctx, dispatcher);
+}
