@@ -1,7 +1,8 @@
 import type { Page } from "playwright-core";
 import type { Journey } from "./types.ts";
 
-const signedInHeading = "You are signed in";
+// After sign-in the console opens the agent inbox on the "My cases" view.
+const signedInHeading = "My cases";
 
 async function openLoginForm(page: Page, baseUrl: string): Promise<void> {
   await page.goto(baseUrl, { waitUntil: "domcontentloaded" });
@@ -22,7 +23,7 @@ export const journeys: Journey[] = [
       await openLoginForm(page, baseUrl);
       await submitLogin(page, email, password);
       await page.getByRole("heading", { name: signedInHeading }).waitFor({ state: "visible" });
-      await page.getByText(email, { exact: true }).waitFor({ state: "visible" });
+      await page.getByTestId("session-email").getByText(email, { exact: true }).waitFor({ state: "visible" });
       await screenshot("login");
     },
   },

@@ -23,6 +23,7 @@ export default defineConfig({
   server: {
     proxy: {
       "/api": "http://localhost:3000",
+      "/socket.io": { target: "http://localhost:3000", ws: true },
     },
   },
 });

@@ -1,56 +1,18 @@
-import { Alert, AppShell, Button, Center, Group, Loader, Select, Title } from "@mantine/core";
+import { Alert, AppShell, Button, Center, Group, Loader, Title } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
+import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { fetchMe, meQueryKey } from "./api.ts";
 import { describeError } from "./error-message.ts";
-import { supportedLanguages } from "./i18n/index.ts";
+import { InboxPage } from "./inbox/inbox-page.tsx";
+import { AppLayout } from "./layout/app-layout.tsx";
+import { LanguageSelect } from "./layout/language-select.tsx";
 import { LoginPage } from "./pages/login-page.tsx";
-import { SignedInPage } from "./pages/signed-in-page.tsx";
+import { RealtimeProvider } from "./realtime.tsx";
+import { ShortcutHelpProvider } from "./shortcuts.tsx";
 
-function LanguageSelect() {
-  const { t, i18n } = useTranslation();
-  return (
-    <Select
-      aria-label={t("app.language")}
-      size="xs"
-      w={140}
-      allowDeselect={false}
-      data={supportedLanguages.map((language) => ({ ...language }))}
-      value={i18n.resolvedLanguage ?? "en"}
-      onChange={(value) => {
-        if (value !== null) void i18n.changeLanguage(value);
-      }}
-    />
-  );
-}
-
-function Main() {
-  const { t } = useTranslation();
-  const me = useQuery({ queryKey: meQueryKey, queryFn: fetchMe });
-
-  if (me.isPending) {
-    return (
-      <Center py="xl">
-        <Loader aria-label={t("app.loading")} />
-      </Center>
-    );
-  }
-  if (me.isError) {
-    return (
-      <Alert color="red" title={t("errors.title")} maw={480} mx="auto">
-        {describeError(me.error, t)}
-        <Group mt="sm">
-          <Button size="xs" variant="light" color="red" onClick={() => void me.refetch()}>
-            {t("errors.retry")}
-          </Button>
-        </Group>
-      </Alert>
-    );
-  }
-  return me.data === null ? <LoginPage /> : <SignedInPage session={me.data} />;
-}
-
-export function App() {
+/** The frame shown before sign-in: a header with the language switcher. */
+function PublicShell({ children }: { children: ReactNode }) {
   const { t } = useTranslation();
   return (
     <AppShell header={{ height: 56 }} padding="md">
@@ -60,9 +22,52 @@ export function App() {
           <LanguageSelect />
         </Group>
       </AppShell.Header>
-      <AppShell.Main>
-        <Main />
-      </AppShell.Main>
+      <AppShell.Main>{children}</AppShell.Main>
     </AppShell>
+  );
+}
+
+export function App() {
+  const { t } = useTranslation();
+  const me = useQuery({ queryKey: meQueryKey, queryFn: fetchMe });
+
+  if (me.isPending) {
+    return (
+      <PublicShell>
+        <Center py="xl">
+          <Loader aria-label={t("app.loading")} />
+        </Center>
+      </PublicShell>
+    );
+  }
+  if (me.isError) {
+    return (
+      <PublicShell>
+        <Alert color="red" title={t("errors.title")} maw={480} mx="auto" role="alert">
+          {describeError(me.error, t)}
+          <Group mt="sm">
+            <Button size="xs" variant="light" color="red" onClick={() => void me.refetch()}>
+              {t("errors.retry")}
+            </Button>
+          </Group>
+        </Alert>
+      </PublicShell>
+    );
+  }
+  if (me.data === null) {
+    return (
+      <PublicShell>
+        <LoginPage />
+      </PublicShell>
+    );
+  }
+  return (
+    <RealtimeProvider>
+      <ShortcutHelpProvider>
+        <AppLayout session={me.data}>
+          <InboxPage session={me.data} />
+        </AppLayout>
+      </ShortcutHelpProvider>
+    </RealtimeProvider>
   );
 }

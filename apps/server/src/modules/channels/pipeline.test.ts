@@ -146,6 +146,7 @@ describe.each(TEST_DATABASES)("inbound and outbound through the api channel on %
     const detail = (await get(`/api/v1/cases/${m2.caseId}`)).json();
     expect(detail).toMatchObject({ subject: "Where is my order?", status: "open", priority: "normal" });
     expect(detail.channelIds).toEqual([channelId]);
+    expect(detail.contact).toMatchObject({ id: detail.contactId, displayName: "Li Wei" });
   });
 
   it("lists, filters, searches and pages cases", async () => {

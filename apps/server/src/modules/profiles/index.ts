@@ -20,3 +20,5 @@ export {
 /** Stores timeline events (idempotent by client event id) with identity-based contact resolution. */
 export { type EventInput, ingestEvents } from "./use-cases/timeline.ts";
 export type { Caller } from "./use-cases/types.ts";
+/** Names to show for contacts in lists, in one query. */
+export { type ContactSummary, contactSummaries } from "./summaries.ts";

@@ -1,0 +1,58 @@
+import { ScrollArea, Tabs } from "@mantine/core";
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+import type { Case, Member, Session } from "../api.ts";
+import { CaseDetails } from "./case-details.tsx";
+import { CaseHistory } from "./case-history.tsx";
+import { CustomerPanel } from "./customer-panel.tsx";
+
+type Tab = "details" | "customer" | "history";
+
+/** Tabs beside the thread: the case's fields, the customer profile, the case history. */
+export function CaseSidePanel({
+  item,
+  contactName,
+  members,
+  session,
+  now,
+}: {
+  item: Case;
+  contactName: string;
+  members: Member[];
+  session: Session;
+  now: number;
+}) {
+  const { t } = useTranslation();
+  const [tab, setTab] = useState<Tab>("details");
+  return (
+    <Tabs
+      value={tab}
+      onChange={(value) => setTab(value === "customer" || value === "history" ? value : "details")}
+      w={300}
+      style={{
+        flexShrink: 0,
+        display: "flex",
+        flexDirection: "column",
+        borderLeft: "1px solid var(--mantine-color-default-border)",
+      }}
+      keepMounted={false}
+    >
+      <Tabs.List grow>
+        <Tabs.Tab value="details">{t("case.tabs.details")}</Tabs.Tab>
+        <Tabs.Tab value="customer">{t("case.tabs.customer")}</Tabs.Tab>
+        <Tabs.Tab value="history">{t("case.tabs.history")}</Tabs.Tab>
+      </Tabs.List>
+      <ScrollArea style={{ flex: 1 }} type="auto">
+        <Tabs.Panel value="details" p="md">
+          <CaseDetails item={item} members={members} session={session} now={now} />
+        </Tabs.Panel>
+        <Tabs.Panel value="customer" p="md">
+          <CustomerPanel contactId={item.contactId} now={now} />
+        </Tabs.Panel>
+        <Tabs.Panel value="history" p="md">
+          <CaseHistory item={item} contactName={contactName} members={members} session={session} now={now} />
+        </Tabs.Panel>
+      </ScrollArea>
+    </Tabs>
+  );
+}

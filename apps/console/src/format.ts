@@ -1,0 +1,54 @@
+import { useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
+
+const units: [Intl.RelativeTimeFormatUnit, number][] = [
+  ["year", 365 * 86_400_000],
+  ["month", 30 * 86_400_000],
+  ["week", 7 * 86_400_000],
+  ["day", 86_400_000],
+  ["hour", 3_600_000],
+  ["minute", 60_000],
+];
+
+/** "3 minutes ago", "in 2 hours", … in the given language. */
+export function formatRelative(iso: string, now: number, language: string): string {
+  const diff = new Date(iso).getTime() - now;
+  const format = new Intl.RelativeTimeFormat(language, { numeric: "auto", style: "short" });
+  for (const [unit, ms] of units) {
+    if (Math.abs(diff) >= ms) return format.format(Math.round(diff / ms), unit);
+  }
+  return format.format(0, "second");
+}
+
+/** A full local date and time, for tooltips and the history. */
+export function formatDateTime(iso: string, language: string): string {
+  return new Intl.DateTimeFormat(language, { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
+}
+
+/** A duration as "1 h 20 min" / "45 min" with the language's unit names. */
+export function formatDuration(ms: number, language: string): string {
+  const minutes = Math.max(0, Math.round(ms / 60_000));
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  const number = (value: number, unit: "hour" | "minute") =>
+    new Intl.NumberFormat(language, { style: "unit", unit, unitDisplay: "short" }).format(value);
+  if (hours === 0) return number(rest, "minute");
+  if (rest === 0 || hours >= 10) return number(hours, "hour");
+  return `${number(hours, "hour")} ${number(rest, "minute")}`;
+}
+
+/** The current time, refreshed every `intervalMs` so relative times and countdowns stay true. */
+export function useNow(intervalMs = 30_000): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = window.setInterval(() => setNow(Date.now()), intervalMs);
+    return () => window.clearInterval(timer);
+  }, [intervalMs]);
+  return now;
+}
+
+/** The UI language for Intl formatters. */
+export function useLanguage(): string {
+  const { i18n } = useTranslation();
+  return i18n.resolvedLanguage ?? "en";
+}
