@@ -1,6 +1,9 @@
 // Child process of bench/http-baseline.ts: serves the real app (authenticated GET /api/v1/me) and a bare
-// Fastify route side by side, then prints their ports and a token as one JSON line.
+// Fastify route side by side, then prints their ports, a token and an api channel as one JSON line.
+import { randomUUID } from "node:crypto";
 import Fastify from "fastify";
+import { createDispatcher } from "../apps/server/src/platform/outbox.ts";
+import { subscribeHandlers } from "../apps/server/src/wiring.ts";
 import { buildWorkspace } from "../apps/server/test/factories.ts";
 import { openTestEnv } from "../apps/server/test/harness.ts";
 
@@ -8,12 +11,40 @@ const kind = process.env.BENCH_DB === "pglite" ? "pglite" : "postgres";
 const env = await openTestEnv(kind);
 const ws = await buildWorkspace(env);
 const address = await env.app.listen({ port: 0, host: "127.0.0.1" });
+// An api channel for the ingest benchmark.
+const created = await env.app.inject({
+  method: "POST",
+  url: "/api/v1/channels",
+  headers: ws.auth("admin"),
+  payload: { type: "api", name: "bench" },
+});
+const channelId = (created.json() as { channel: { id: string } }).channel.id;
+// Events are dispatched while the benchmark runs, as in production (worker role in the same process).
+const dispatcher = createDispatcher(env.database, {});
+subscribeHandlers(env, dispatcher);
+await env.jobs.start({ work: true, supervise: false });
+await dispatcher.start();
 const bare = Fastify({ logger: false });
 bare.get("/bare", async () => ({ ok: true }));
+// The ingest benchmark's baseline: one single-row INSERT of the same message into a bare table per request.
+await env.database.exec(
+  "create table bench_messages (id uuid primary key, channel_id uuid, external_id text, sender text, body text, created_at timestamptz default now())",
+);
+bare.post("/bare-insert", async (request) => {
+  const m = request.body as { externalMessageId: string; from: { externalId: string }; text: string };
+  await env.database.query(
+    "insert into bench_messages (id, channel_id, external_id, sender, body) values ($1, $2, $3, $4, $5)",
+    [randomUUID(), channelId, m.externalMessageId, m.from.externalId, m.text],
+  );
+  return { ok: true };
+});
 const bareAddress = await bare.listen({ port: 0, host: "127.0.0.1" });
-process.stdout.write(`${JSON.stringify({ app: address, bare: bareAddress, token: ws.tokens.agent, kind })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ app: address, bare: bareAddress, token: ws.tokens.agent, kind, channelId, workspaceId: ws.workspace.id })}\n`,
+);
 process.on("SIGTERM", async () => {
   await bare.close();
+  await dispatcher.stop();
   await env.close();
   process.exit(0);
 });

@@ -57,10 +57,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create index cases_by_contact on cases (workspace_id, contact_id, created_at desc);
     create index cases_search on cases using gin (search);
 
-    create table case_counters (
-      workspace_id uuid primary key,
-      last_number bigint not null
-    );
+    -- Case numbers come from one sequence per workspace (case_no_<workspace hex>), created with the
+    -- workspace's first case: no row lock serializes the creation of cases.
 
     -- Conversations: one thread on one channel with one contact.
     create table conversations (

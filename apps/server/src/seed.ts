@@ -1,17 +1,46 @@
+import { seedDemoConversations } from "./demo-conversations.ts";
 import {
   addMember,
   createTeam,
   createWorkspace,
+  findUserByEmail,
   findWorkspaceBySlug,
+  listMembers,
   setTeamMembership,
 } from "./modules/tenancy/index.ts";
 import type { AppContext } from "./platform/context.ts";
 
 export const DEMO_ADMIN_EMAIL = "admin@demo.rapport.local";
 
-/** Seeds the demo workspace once: an admin (password returned only on first run), agents and teams. */
-export async function seedDemo(ctx: AppContext): Promise<{ created: boolean; adminPassword?: string }> {
-  if (await findWorkspaceBySlug(ctx.database.db, "demo")) return { created: false };
+/** Demo customers (each with a case) created on first start; `--scale N` adds N times as many. */
+export const DEMO_CUSTOMERS = 300;
+
+/**
+ * Seeds the demo workspace once: an admin (password returned only on first run), agents, teams and a
+ * working inbox. With `scale`, an existing demo workspace gets `scale × DEMO_CUSTOMERS` more customers.
+ */
+export async function seedDemo(
+  ctx: AppContext,
+  options: { scale?: number } = {},
+): Promise<{ created: boolean; adminPassword?: string; cases?: number; messages?: number }> {
+  const existing = await findWorkspaceBySlug(ctx.database.db, "demo");
+  if (existing) {
+    if (!options.scale) return { created: false };
+    const admin = await findUserByEmail(ctx.database.db, DEMO_ADMIN_EMAIL);
+    if (!admin) return { created: false };
+    const members = (await listMembers(ctx.database.db, existing.id, undefined, 200)).filter((m) => m.role === "agent");
+    const actor = { type: "user" as const, id: admin.id, workspaceId: existing.id, role: "admin" as const };
+    const added = await seedDemoConversations(
+      ctx,
+      actor,
+      members.map((m) => ({ id: m.id })),
+      {
+        customers: DEMO_CUSTOMERS * options.scale,
+        run: Date.now(),
+      },
+    );
+    return { created: false, ...added };
+  }
   const workspace = await createWorkspace(ctx, {
     slug: "demo",
     name: "Demo Brand",
@@ -40,5 +69,11 @@ export async function seedDemo(ctx: AppContext): Promise<{ created: boolean; adm
       if (member) await setTeamMembership(ctx, system, { teamId: team.id, userId: member.user.id });
     }
   }
-  return { created: true, ...(admin.generatedPassword ? { adminPassword: admin.generatedPassword } : {}) };
+  const actor = { type: "user" as const, id: admin.user.id, workspaceId: workspace.id, role: "admin" as const };
+  const agents = members.filter((m) => m.role === "agent").map((m) => ({ id: m.user.id }));
+  const added = await seedDemoConversations(ctx, actor, agents, {
+    customers: DEMO_CUSTOMERS * (options.scale ?? 1),
+    run: 0,
+  });
+  return { created: true, ...added, ...(admin.generatedPassword ? { adminPassword: admin.generatedPassword } : {}) };
 }

@@ -2,9 +2,13 @@ import { AppError } from "../../platform/errors.ts";
 import { declareChannelType } from "../conversations/index.ts";
 import { apiChannel } from "./api-channel.ts";
 import type { ChannelAdapter } from "./contract.ts";
+import { wechatChannel } from "./wechat/adapter.ts";
 
 /** Every channel adapter, by type. Adding a channel is adding its adapter here. */
-export const ADAPTERS: ReadonlyMap<string, ChannelAdapter> = new Map([[apiChannel.type, apiChannel]]);
+export const ADAPTERS: ReadonlyMap<string, ChannelAdapter> = new Map([
+  [apiChannel.type, apiChannel],
+  [wechatChannel.type, wechatChannel],
+]);
 
 /** Declares each adapter's capabilities to conversations (content types, reply windows). */
 export function declareChannelTypes(): void {

@@ -6,8 +6,9 @@
 import { createHmac } from "node:crypto";
 import { uuidv7 } from "uuidv7";
 import { z } from "zod";
-import { decryptSecret } from "../../platform/crypto.ts";
+import { decryptSecret, randomToken } from "../../platform/crypto.ts";
 import { assertOutboundUrl } from "../../platform/net.ts";
+import { parseConfig } from "./config.ts";
 import { type ChannelAdapter, ChannelSendError } from "./contract.ts";
 import { q } from "./repository.ts";
 
@@ -61,6 +62,16 @@ const CONTENT_TYPES = ["text", "image", "file", "link", "location", "card", "qui
 export const apiChannel: ChannelAdapter = {
   type: "api",
   capabilities: { contentTypes: CONTENT_TYPES, ratePerSecond: 50 },
+  secretFields: [],
+
+  async configure(_ctx, input, current) {
+    const merged = current ? { ...(current.config as Record<string, unknown>), ...input } : input;
+    const config = parseConfig(ApiChannelConfig, merged);
+    if (config.webhookUrl) await assertOutboundUrl(config.webhookUrl, config.allowPrivateNetwork === true);
+    if (current) return { config, secrets: current.secrets };
+    const webhookSecret = randomToken("whsec_");
+    return { config, secrets: webhookSecret, shownOnce: { webhookSecret } };
+  },
 
   async send(ctx, channel, message, recipient, attempt) {
     const config = ApiChannelConfig.parse(channel.config);

@@ -1,4 +1,5 @@
 import type { AppContext } from "../../platform/context.ts";
+import type { HttpApp } from "../../platform/http.ts";
 import type { ChannelCapabilities, MessageRow } from "../conversations/index.ts";
 import type { ChannelRow } from "./repository.ts";
 
@@ -16,9 +17,36 @@ export class ChannelSendError extends Error {
   }
 }
 
+/** A channel's validated configuration: the public part (shown), the sealed part (write-only) and values shown once. */
+export type ConfiguredChannel = {
+  config: Record<string, unknown>;
+  /** Plaintext of the write-only part, encrypted by the caller into `secrets_encrypted`; null for none. */
+  secrets: string | null;
+  /** Values returned once in the create response (e.g. the api channel's webhook signing secret). */
+  shownOnce?: Record<string, string> | undefined;
+};
+
+/** The stored configuration of an existing channel, secrets decrypted, for an update. */
+export type CurrentConfig = { config: unknown; secrets: string | null };
+
 /** One channel type: its capabilities and how it delivers a message. Adding a channel is adding an adapter. */
 export type ChannelAdapter = {
   type: string;
+  /** Config fields that are write-only: accepted, encrypted at rest, never returned. */
+  secretFields: readonly string[];
+  /**
+   * Validates a config (a new channel's, or a patch merged over `current`) and splits its secrets off; throws
+   * AppError `invalid` naming the field and the rule it breaks.
+   */
+  configure(ctx: AppContext, input: Record<string, unknown>, current?: CurrentConfig): Promise<ConfiguredChannel>;
+  /** The path the platform calls (server URL) for a channel of this type, if it pushes to us. */
+  webhookPath?: ((channelId: string) => string) | undefined;
+  /** Registers the type's own routes: the platform's webhooks (signature-authenticated) and its admin API. */
+  registerRoutes?: ((app: HttpApp, ctx: AppContext) => void) | undefined;
+  /** Called after a channel's config changed (drop cached keys). */
+  onUpdated?: ((channelId: string) => void) | undefined;
+  /** Checks the credentials against the platform; throws AppError with the platform's reason. */
+  testConnection?: ((ctx: AppContext, channel: ChannelRow) => Promise<{ detail: string }>) | undefined;
   capabilities: ChannelCapabilities & {
     /** Sends per second per channel account (token bucket in each worker). */
     ratePerSecond: number;

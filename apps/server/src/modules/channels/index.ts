@@ -1,9 +1,20 @@
 /** The channel adapter contract. */
 
 /** The api channel's webhook signature (for receivers and tests). */
-export { signWebhook } from "./api-channel.ts";
+export { type ApiInboundMessage, signWebhook } from "./api-channel.ts";
 export { type ChannelAdapter, ChannelSendError, type SendResult } from "./contract.ts";
 /** The channel API routes (channel accounts, the api channel's inbound endpoint, webhook log). */
 export { registerChannelsRoutes } from "./routes.ts";
+/** Creates a channel account; ingests api-channel messages (demo data, tests, bulk loads). */
+export { createChannel } from "./use-cases/create-channel.ts";
+export { ingestApiMessages } from "./use-cases/ingest.ts";
+export type { WechatEvent, WechatInbound, WechatMessage } from "./wechat/messages.ts";
+export type { PassiveReply } from "./wechat/reply.ts";
+/** WeChat: the passive-reply hook of the webhook (keyword auto-replies decide within ~4 s) and its types. */
+export {
+  type PassiveReplier,
+  type PassiveReplyRequest,
+  setWechatPassiveReplier,
+} from "./wechat/webhook.ts";
 /** Channel types, the send job, and the event handler that queues sends. */
 export { defineChannelJobs, subscribeChannelHandlers } from "./wiring.ts";

@@ -74,3 +74,8 @@ export function listWebhookDeliveries(
   if (before) query = query.where("id", "<", before);
   return query.execute();
 }
+
+/** A channel by id alone, for platform webhooks whose URL names only the channel (index channels_by_id). */
+export function findChannelById(db: Executor, id: string) {
+  return q(db).selectFrom("channels").selectAll().where("id", "=", id).executeTakeFirst();
+}

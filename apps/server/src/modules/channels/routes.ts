@@ -4,22 +4,29 @@ import { AppError } from "../../platform/errors.ts";
 import type { HttpApp } from "../../platform/http.ts";
 import { decodeCursor, PageQuerySchema, toPage } from "../../platform/pagination.ts";
 import { actorOf, guard } from "../tenancy/index.ts";
-import { ADAPTERS } from "./adapters.ts";
+import { ADAPTERS, adapterOf } from "./adapters.ts";
 import { ApiInboundBody } from "./api-channel.ts";
 import { type ChannelRow, findChannel, listChannels, listWebhookDeliveries } from "./repository.ts";
-import { createChannel } from "./use-cases/create-channel.ts";
+import { createChannel, updateChannel } from "./use-cases/create-channel.ts";
 import { ingestApiMessages } from "./use-cases/ingest.ts";
 
 const IdParams = z.strictObject({ id: z.uuid() });
 const tags = { tags: ["channels"] };
 
-function presentChannel(c: ChannelRow) {
+/** The origin the platform should call back, as this request reached us (honours TRUST_PROXY). */
+function originOf(request: { protocol: string; host: string }): string {
+  return `${request.protocol}://${request.host}`;
+}
+
+function presentChannel(c: ChannelRow, origin: string) {
   // Secrets never leave the server: only the non-secret config is shown.
+  const path = ADAPTERS.get(c.type)?.webhookPath?.(c.id);
   return {
     id: c.id,
     type: c.type,
     name: c.name,
     config: c.config,
+    ...(path ? { webhookUrl: `${origin}${path}` } : {}),
     createdAt: c.created_at.toISOString(),
     disabledAt: c.disabled_at?.toISOString() ?? null,
   };
@@ -28,6 +35,7 @@ function presentChannel(c: ChannelRow) {
 /** Registers the channel API: create and list channel accounts, the api channel's inbound endpoint, webhook log. */
 export function registerChannelsRoutes(app: HttpApp, ctx: AppContext) {
   const { db } = ctx.database;
+  for (const adapter of ADAPTERS.values()) adapter.registerRoutes?.(app, ctx);
 
   async function channelOf(workspaceId: string, id: string) {
     const channel = await findChannel(db, workspaceId, id);
@@ -49,8 +57,9 @@ export function registerChannelsRoutes(app: HttpApp, ctx: AppContext) {
       onRequest: guard(ctx, "channels.manage"),
     },
     async (request, reply) => {
-      const { channel, webhookSecret } = await createChannel(ctx, actorOf(request), request.body);
-      return reply.code(201).send({ channel: presentChannel(channel), webhookSecret });
+      const { channel, shownOnce } = await createChannel(ctx, actorOf(request), request.body);
+      const presented = presentChannel(channel, originOf(request));
+      return reply.code(201).send({ channel: presented, ...shownOnce, webhookUrl: presented.webhookUrl });
     },
   );
 
@@ -60,14 +69,53 @@ export function registerChannelsRoutes(app: HttpApp, ctx: AppContext) {
     async (request) => {
       const { limit, cursor } = request.query;
       const rows = await listChannels(db, actorOf(request).workspaceId, decodeCursor(cursor), limit);
-      return toPage(rows, limit, (r) => r.id, presentChannel);
+      return toPage(
+        rows,
+        limit,
+        (r) => r.id,
+        (r) => presentChannel(r, originOf(request)),
+      );
     },
   );
 
   app.get(
     "/api/v1/channels/:id",
     { schema: { ...tags, params: IdParams }, onRequest: guard(ctx, "channels.read") },
-    async (request) => presentChannel(await channelOf(actorOf(request).workspaceId, request.params.id)),
+    async (request) =>
+      presentChannel(await channelOf(actorOf(request).workspaceId, request.params.id), originOf(request)),
+  );
+
+  app.patch(
+    "/api/v1/channels/:id",
+    {
+      schema: {
+        ...tags,
+        params: IdParams,
+        body: z
+          .strictObject({
+            name: z.string().trim().min(1).max(100).optional(),
+            config: z.record(z.string(), z.unknown()).optional(),
+          })
+          .refine((b) => b.name !== undefined || b.config !== undefined, { message: "Send name or config." }),
+      },
+      onRequest: guard(ctx, "channels.manage"),
+    },
+    async (request) => {
+      const channel = await updateChannel(ctx, actorOf(request), request.params.id, request.body);
+      adapterOf(channel.type).onUpdated?.(channel.id);
+      return presentChannel(channel, originOf(request));
+    },
+  );
+
+  app.post(
+    "/api/v1/channels/:id/test",
+    { schema: { ...tags, params: IdParams }, onRequest: guard(ctx, "channels.manage") },
+    async (request) => {
+      const channel = await channelOf(actorOf(request).workspaceId, request.params.id);
+      const adapter = adapterOf(channel.type);
+      if (!adapter.testConnection) return { ok: true, detail: `A ${channel.type} channel has no remote credentials.` };
+      return { ok: true, ...(await adapter.testConnection(ctx, channel)) };
+    },
   );
 
   app.post(

@@ -4,6 +4,7 @@ export {
   type ChannelType,
   capabilitiesOf,
   declareChannelType,
+  type ReplyGateInput,
   type ReplyWindow,
 } from "./capabilities.ts";
 /** Records a delivery outcome (sent, delivered, read, failed) of an outbound message. */

@@ -36,7 +36,6 @@ export type ConversationsTables = {
     merged_into: string | null;
     search: unknown;
   };
-  case_counters: { workspace_id: string; last_number: number };
   conversations: {
     workspace_id: string;
     id: string;
@@ -89,17 +88,20 @@ export type CaseEventRow = Selectable<ConversationsTables["case_events"]>;
 
 export const q = (db: Executor) => db.withTables<ConversationsTables>();
 
-/** The next case number of a workspace (1, 2, …), race-free. */
+/**
+ * The next case number of a workspace (1, 2, … with a gap when a transaction rolls back): a sequence per
+ * workspace, so concurrent transactions creating cases never wait on each other.
+ */
 export async function nextCaseNumber(db: Executor, workspaceId: string): Promise<number> {
-  const row = await q(db)
-    .insertInto("case_counters")
-    .values({ workspace_id: workspaceId, last_number: 1 })
-    .onConflict((oc) =>
-      oc.column("workspace_id").doUpdateSet({ last_number: sql<number>`case_counters.last_number + 1` }),
-    )
-    .returning("last_number")
-    .executeTakeFirstOrThrow();
-  return row.last_number;
+  const name = `case_no_${workspaceId.replaceAll("-", "")}`;
+  const { rows } = await sql<{ exists: boolean }>`select to_regclass(${name}) is not null as exists`.execute(db);
+  if (!rows[0]?.exists) {
+    // Concurrent first cases of a workspace: the second waits for the first to commit, then finds the sequence.
+    await sql`select pg_advisory_xact_lock(hashtext(${name}))`.execute(db);
+    await sql`create sequence if not exists ${sql.id(name)}`.execute(db);
+  }
+  const next = await sql<{ n: number }>`select nextval(${name}) as n`.execute(db);
+  return Number(next.rows[0]?.n);
 }
 
 export function findCase(db: Executor, workspaceId: string, id: string) {

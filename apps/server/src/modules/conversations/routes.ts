@@ -92,12 +92,7 @@ export function registerConversationsRoutes(app: HttpApp, ctx: AppContext) {
         decodeCursor(cursor),
         limit,
       );
-      return toPage(
-        rows,
-        limit,
-        (r) => `${r.sort_key}|${r.id}`,
-        (r) => presentCase(r),
-      );
+      return toPage(rows, limit, (r) => `${r.sort_key}|${r.id}`, await presentCases(actor.workspaceId, rows));
     },
   );
 

@@ -4,6 +4,8 @@
 export { channelOfKind, IDENTITY_KINDS, type IdentityKind } from "./normalize.ts";
 /** The profiles HTTP routes. */
 export { registerProfilesRoutes } from "./routes.ts";
+/** Names to show for contacts in lists, in one query. */
+export { type ContactSummary, contactSummaries } from "./summaries.ts";
 /** Creates a contact with its identities (and lists its likely duplicates). */
 export { createContact } from "./use-cases/contacts.ts";
 /** Merges two contacts (consent or an agent's reason) and undoes a merge exactly. */
@@ -20,5 +22,3 @@ export {
 /** Stores timeline events (idempotent by client event id) with identity-based contact resolution. */
 export { type EventInput, ingestEvents } from "./use-cases/timeline.ts";
 export type { Caller } from "./use-cases/types.ts";
-/** Names to show for contacts in lists, in one query. */
-export { type ContactSummary, contactSummaries } from "./summaries.ts";

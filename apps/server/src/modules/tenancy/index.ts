@@ -7,9 +7,8 @@ export { realtimeAuthenticator, SESSION_COOKIE } from "./authenticate.ts";
 export { actorOf, guard } from "./guard.ts";
 /** Roles, permissions and the checks on them. */
 export { can, PERMISSIONS, type Permission, ROLES, type Role } from "./policy.ts";
-/** Finds a workspace by its slug. */
-/** A member's role in a workspace, and a team of a workspace (undefined when absent). */
-export { findMembership, findTeam, findWorkspaceBySlug } from "./repository.ts";
+/** Lookups: a workspace by slug, a member's role, a team, a user by email (undefined when absent), a page of members. */
+export { findMembership, findTeam, findUserByEmail, findWorkspaceBySlug, listMembers } from "./repository.ts";
 /** The tenancy HTTP routes. */
 export { registerTenancyRoutes } from "./routes.ts";
 /** Adds a person to a workspace with a role. */

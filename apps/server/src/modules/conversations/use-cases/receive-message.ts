@@ -56,7 +56,7 @@ export async function receiveMessage(tx: Executor, input: InboundMessage): Promi
   let caseCreated = false;
   let reopened = false;
   if (!current || current.status === "closed" || (current.status === "solved" && !recentlySolved(current))) {
-    current = await openCase(tx, ws, input.contactId, subjectOf(text));
+    current = await openCase(tx, ws, input.contactId, subjectOf(text), at);
     caseCreated = true;
   } else if (current.status === "solved") {
     reopened = true;
@@ -169,7 +169,7 @@ function recentlySolved(c: CaseRow): boolean {
   return c.solved_at !== null && Date.now() - c.solved_at.getTime() <= REOPEN_WITHIN_DAYS * 86_400_000;
 }
 
-async function openCase(tx: Executor, ws: string, contactId: string, subject: string): Promise<CaseRow> {
+async function openCase(tx: Executor, ws: string, contactId: string, subject: string, at: Date): Promise<CaseRow> {
   const id = uuidv7();
   const row = await q(tx)
     .insertInto("cases")
@@ -188,6 +188,8 @@ async function openCase(tx: Executor, ws: string, contactId: string, subject: st
       reopened_at: null,
       merged_into: null,
       search: null,
+      created_at: at,
+      last_message_at: at,
     })
     .returningAll()
     .executeTakeFirstOrThrow();

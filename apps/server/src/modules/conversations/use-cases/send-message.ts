@@ -49,7 +49,16 @@ export async function sendReply(tx: Executor, actor: Actor, caseId: string, inpu
         { field: "content.type", allowed: capabilities.contentTypes },
       );
     }
-    assertWindowOpen(conversation);
+    if (capabilities.replyGate) {
+      await capabilities.replyGate(tx, {
+        workspaceId: ws,
+        channelId: conversation.channel_id,
+        channelType: conversation.channel_type,
+        externalThreadId: conversation.external_thread_id,
+      });
+    } else {
+      assertWindowOpen(conversation);
+    }
   }
 
   const now = new Date();

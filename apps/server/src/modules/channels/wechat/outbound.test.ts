@@ -1,0 +1,441 @@
+import { readFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildWorkspace } from "../../../../test/factories.ts";
+import { openTestEnv, TEST_DATABASES, type TestEnv } from "../../../../test/harness.ts";
+import { createDispatcher, type Dispatcher, runTransaction } from "../../../platform/outbox.ts";
+import { subscribeHandlers } from "../../../wiring.ts";
+import { customSendBody } from "./adapter.ts";
+import { wechatSignature } from "./crypto.ts";
+import { openWindow, spendReply } from "./window.ts";
+
+type ApiFixture = { id: string; body: Record<string, unknown> };
+const apiFixtures = (
+  JSON.parse(readFileSync(new URL("./fixtures/wechat-oa-messages.json", import.meta.url), "utf8")) as {
+    fixtures: ApiFixture[];
+  }
+).fixtures;
+const apiFixture = (id: string) => {
+  const f = apiFixtures.find((x) => x.id === id);
+  if (!f) throw new Error(`no fixture ${id}`);
+  return f.body;
+};
+
+const APP_ID = "wxb11529c136998cb6";
+const SECRET = "0123456789abcdef0123456789abcdef";
+const TOKEN = "pamtest";
+
+/** A fake WeChat API: stable_token and message/custom/send, with token rotation and scripted error codes. */
+async function fakeWechat() {
+  const state = {
+    generation: 1,
+    expiresIn: 7200,
+    tokenCalls: [] as { appid: unknown; force: unknown }[],
+    sends: [] as Record<string, unknown>[],
+    sendAttempts: 0,
+    qrRequests: [] as Record<string, unknown>[],
+    script: [] as number[],
+    secret: SECRET,
+  };
+  const token = () => `ACCESS_TOKEN_${state.generation}_${"x".repeat(120)}`;
+  const server: Server = createServer((req, res) => {
+    let raw = "";
+    req.on("data", (c) => {
+      raw += c;
+    });
+    req.on("end", () => {
+      const url = new URL(req.url ?? "/", "http://x");
+      const json = (body: object) => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify(body));
+      };
+      const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+      if (url.pathname === "/cgi-bin/stable_token") {
+        state.tokenCalls.push({ appid: body.appid, force: body.force_refresh });
+        if (body.secret !== state.secret) return json({ errcode: 40125, errmsg: "invalid appsecret" });
+        if (body.force_refresh === true) state.generation++;
+        // Slow enough that concurrent callers overlap.
+        setTimeout(() => json({ ...apiFixture("api-token"), access_token: token(), expires_in: state.expiresIn }), 100);
+        return;
+      }
+      if (url.pathname === "/cgi-bin/qrcode/create") {
+        state.qrRequests.push(body);
+        const fixture = apiFixture("api-qrcode-create");
+        return json(
+          body.expire_seconds
+            ? { ...fixture, expire_seconds: body.expire_seconds }
+            : { ...fixture, expire_seconds: undefined },
+        );
+      }
+      if (url.pathname === "/cgi-bin/message/custom/send") {
+        state.sendAttempts++;
+        if (url.searchParams.get("access_token") !== token())
+          return json({ errcode: 42001, errmsg: "access_token expired" });
+        const scripted = state.script.shift();
+        if (scripted) return json({ errcode: scripted, errmsg: `scripted ${scripted}` });
+        state.sends.push(body);
+        return json(apiFixture("api-message-custom-send-ok"));
+      }
+      res.writeHead(404).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    state,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    /** WeChat invalidates the current token (another caller forced a refresh). */
+    rotate: () => {
+      state.generation++;
+    },
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 20_000) {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("customer-service message bodies", () => {
+  const msg = (type: string, content: Record<string, unknown>, text = "") =>
+    customSendBody({ type, text, content }, "OPENID");
+  it("maps each content type to the documented JSON", () => {
+    expect(msg("text", {}, "Hello World")).toEqual({
+      touser: "OPENID",
+      msgtype: "text",
+      text: { content: "Hello World" },
+    });
+    expect(msg("image", { mediaId: "M" })).toEqual({ touser: "OPENID", msgtype: "image", image: { media_id: "M" } });
+    expect(msg("news", { title: "T", url: "https://x", picUrl: "https://p" })).toMatchObject({
+      msgtype: "news",
+      news: { articles: [{ title: "T", url: "https://x", picurl: "https://p" }] },
+    });
+    expect(
+      msg("msgmenu", { headContent: "Happy?", list: [{ id: "101", content: "Yes" }], tailContent: "Thanks" }),
+    ).toEqual({
+      touser: "OPENID",
+      msgtype: "msgmenu",
+      msgmenu: { head_content: "Happy?", list: [{ id: "101", content: "Yes" }], tail_content: "Thanks" },
+    });
+    expect(msg("miniprogrampage", { title: "t", appId: "wxa", pagePath: "p/i", thumbMediaId: "th" })).toMatchObject({
+      miniprogrampage: { title: "t", appid: "wxa", pagepath: "p/i", thumb_media_id: "th" },
+    });
+    expect(() => msg("image", {})).toThrow(/mediaId/);
+    expect(() => msg("text", {}, "  ")).toThrow(/empty/);
+  });
+});
+
+describe.each(TEST_DATABASES)("WeChat outbound and reply windows on %s", (kind) => {
+  let env: TestEnv;
+  let a: Awaited<ReturnType<typeof buildWorkspace>>;
+  let fake: Awaited<ReturnType<typeof fakeWechat>>;
+  let dispatcher: Dispatcher;
+  let channelId: string;
+
+  beforeAll(async () => {
+    env = await openTestEnv(kind);
+    a = await buildWorkspace(env);
+    fake = await fakeWechat();
+    dispatcher = createDispatcher(env.database, { pollIntervalMs: 50 });
+    subscribeHandlers(env, dispatcher);
+    await env.jobs.start({ work: true, supervise: false });
+    await dispatcher.start();
+    const created = await env.app.inject({
+      method: "POST",
+      url: "/api/v1/channels",
+      headers: a.auth("admin"),
+      payload: {
+        type: "wechat",
+        name: "OA",
+        config: {
+          appId: APP_ID,
+          appSecret: SECRET,
+          token: TOKEN,
+          messageMode: "plain",
+          apiBaseUrl: fake.url,
+          allowPrivateNetwork: true,
+          kfAccount: "kf1@gh_test",
+        },
+      },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    channelId = created.json().channel.id;
+  });
+  afterAll(async () => {
+    await dispatcher?.stop();
+    await fake?.close();
+    await env?.close();
+  });
+
+  let msgSeq = 1;
+  async function customerWrites(openId: string, text: string): Promise<string> {
+    const ts = String(Math.floor(Date.now() / 1000));
+    const xml = `<xml><ToUserName><![CDATA[gh_test]]></ToUserName><FromUserName><![CDATA[${openId}]]></FromUserName><CreateTime>${ts}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[${text}]]></Content><MsgId>${Date.now()}${msgSeq++}</MsgId></xml>`;
+    const res = await env.app.inject({
+      method: "POST",
+      url: `/webhooks/wechat/${channelId}?signature=${wechatSignature([TOKEN, ts, "n"])}&timestamp=${ts}&nonce=n`,
+      headers: { "content-type": "text/xml" },
+      payload: xml,
+    });
+    expect(res.body).toBe("success");
+    const row = await sql<{
+      case_id: string;
+    }>`select case_id from conversations where workspace_id = ${a.workspace.id} and external_thread_id = ${openId}`.execute(
+      env.database.db,
+    );
+    return row.rows[0]?.case_id ?? "";
+  }
+  const reply = (caseId: string, text: string) =>
+    env.app.inject({
+      method: "POST",
+      url: `/api/v1/cases/${caseId}/messages`,
+      headers: a.auth("agent"),
+      payload: { text },
+    });
+  const messageOf = async (caseId: string, id: string) =>
+    (await env.app.inject({ url: `/api/v1/cases/${caseId}/messages?limit=200`, headers: a.auth("agent") }))
+      .json()
+      .data.find((m: { id: string }) => m.id === id) as { status: string; error: string | null };
+
+  it("sends 5 concurrent replies with one token fetch, then refuses the 6th before calling WeChat", async () => {
+    const caseId = await customerWrites("o-cs-1", "Hi, my parcel?");
+    const replies = await Promise.all([1, 2, 3, 4, 5].map((n) => reply(caseId, `Reply ${n}`)));
+    expect(replies.map((r) => r.statusCode)).toEqual([201, 201, 201, 201, 201]);
+    await waitFor(async () => {
+      const states = await Promise.all(replies.map((r) => messageOf(caseId, r.json().id)));
+      return states.every((m) => m.status === "sent");
+    });
+    expect(fake.state.tokenCalls).toEqual([{ appid: APP_ID, force: false }]);
+    expect(fake.state.sends).toHaveLength(5);
+    expect(fake.state.sends[0]).toMatchObject({
+      touser: "o-cs-1",
+      msgtype: "text",
+      customservice: { kf_account: "kf1@gh_test" },
+    });
+    expect(fake.state.sends.map((s) => (s.text as { content: string }).content).sort()).toEqual(
+      [1, 2, 3, 4, 5].map((n) => `Reply ${n}`),
+    );
+
+    const attempts = fake.state.sendAttempts;
+    const sixth = await reply(caseId, "Reply 6");
+    expect(sixth.statusCode).toBe(409);
+    expect(sixth.json().error.reason).toBe("reply_quota_exhausted");
+    expect(sixth.json().error.message).toContain("customer writes");
+    expect(sixth.json().error.details.reopensWhen).toHaveLength(3);
+    expect(fake.state.sendAttempts).toBe(attempts);
+
+    // The token is cached encrypted: its value is nowhere in the table.
+    const stored = await sql<{
+      t: string;
+    }>`select token_encrypted as t from wechat_access_tokens where workspace_id = ${a.workspace.id}`.execute(
+      env.database.db,
+    );
+    expect(stored.rows[0]?.t).toMatch(/^v1\./);
+    expect(stored.rows[0]?.t).not.toContain("ACCESS_TOKEN");
+
+    // The customer writes again: a new window of 5.
+    await customerWrites("o-cs-1", "Any news?");
+    const seventh = await reply(caseId, "Reply 7");
+    expect(seventh.statusCode).toBe(201);
+    await waitFor(async () => (await messageOf(caseId, seventh.json().id)).status === "sent");
+  });
+
+  it("refreshes the token once and retries once when WeChat says it expired (42001)", async () => {
+    const caseId = await customerWrites("o-cs-2", "Hello");
+    fake.rotate();
+    const calls = fake.state.tokenCalls.length;
+    const sent = await reply(caseId, "after rotation");
+    await waitFor(async () => (await messageOf(caseId, sent.json().id)).status === "sent");
+    expect(fake.state.tokenCalls.slice(calls)).toEqual([{ appid: APP_ID, force: false }]);
+    expect(fake.state.sends.at(-1)).toMatchObject({ touser: "o-cs-2", text: { content: "after rotation" } });
+  });
+
+  it("refreshes the token ahead of time when 5 minutes or less remain", async () => {
+    const caseId = await customerWrites("o-cs-3", "Hello");
+    await sql`update wechat_access_tokens set expires_at = now() + interval '4 minutes' where workspace_id = ${a.workspace.id}`.execute(
+      env.database.db,
+    );
+    const calls = fake.state.tokenCalls.length;
+    const attempts = fake.state.sendAttempts;
+    const sent = await reply(caseId, "fresh token");
+    await waitFor(async () => (await messageOf(caseId, sent.json().id)).status === "sent");
+    expect(fake.state.tokenCalls.length - calls).toBe(1);
+    expect(fake.state.sendAttempts - attempts).toBe(1);
+  });
+
+  it("maps 45015 to reply_window_closed and refuses the next reply before calling WeChat", async () => {
+    const caseId = await customerWrites("o-cs-4", "Hello");
+    fake.state.script.push(45015);
+    const sent = await reply(caseId, "too late");
+    await waitFor(async () => (await messageOf(caseId, sent.json().id)).status === "failed");
+    expect((await messageOf(caseId, sent.json().id)).error).toMatch(/^reply_window_closed: .*45015/);
+    const attempts = fake.state.sendAttempts;
+    const next = await reply(caseId, "again");
+    expect(next.statusCode).toBe(409);
+    expect(next.json().error.reason).toBe("reply_window_closed");
+    expect(fake.state.sendAttempts).toBe(attempts);
+  });
+
+  it("maps 45047 to reply_quota_exhausted, and does not retry 45009 (daily quota)", async () => {
+    const caseId = await customerWrites("o-cs-5", "Hello");
+    fake.state.script.push(45047);
+    const first = await reply(caseId, "quota");
+    await waitFor(async () => (await messageOf(caseId, first.json().id)).status === "failed");
+    expect((await messageOf(caseId, first.json().id)).error).toMatch(/^reply_quota_exhausted: /);
+    expect((await reply(caseId, "more")).json().error.reason).toBe("reply_quota_exhausted");
+
+    const other = await customerWrites("o-cs-6", "Hello");
+    fake.state.script.push(45009);
+    const attempts = fake.state.sendAttempts;
+    const daily = await reply(other, "daily");
+    await waitFor(async () => (await messageOf(other, daily.json().id)).status === "failed");
+    expect((await messageOf(other, daily.json().id)).error).toContain("45009");
+    await new Promise((r) => setTimeout(r, 300));
+    expect(fake.state.sendAttempts - attempts).toBe(1);
+  });
+
+  it("reports wrong credentials as 'WeChat rejected the credentials (40125)'", async () => {
+    const ok = await env.app.inject({
+      method: "POST",
+      url: `/api/v1/channels/${channelId}/test`,
+      headers: a.auth("admin"),
+    });
+    expect(ok.statusCode, ok.body).toBe(200);
+    fake.state.secret = "another-secret";
+    const bad = await env.app.inject({
+      method: "POST",
+      url: `/api/v1/channels/${channelId}/test`,
+      headers: a.auth("admin"),
+    });
+    fake.state.secret = SECRET;
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json().error).toMatchObject({
+      reason: "wechat_credentials_rejected",
+      message: "WeChat rejected the credentials (40125)",
+    });
+    expect(bad.body).not.toContain(SECRET);
+  });
+
+  it("applies §2.9 exactly: 5 in 48 h per message, 3 in 1 min per click/follow/scan, unlimited 48 h per payment", async () => {
+    const scope = { workspaceId: a.workspace.id, channelId, openId: "o-window" };
+    const t0 = new Date("2026-03-01T10:00:00Z");
+    const at = (ms: number) => new Date(t0.getTime() + ms);
+    const spend = (when: Date) => runTransaction(env.database, (tx) => spendReply(tx, scope, when));
+    const reason = async (when: Date) => {
+      try {
+        await spend(when);
+        return "ok";
+      } catch (err) {
+        return (err as { reason: string }).reason;
+      }
+    };
+    expect(await reason(t0)).toBe("reply_window_closed");
+
+    await runTransaction(env.database, (tx) => openWindow(tx, scope, "message", t0));
+    for (let i = 0; i < 5; i++) expect(await reason(at(3600_000))).toBe("ok");
+    expect(await reason(at(3600_000))).toBe("reply_quota_exhausted");
+
+    // A menu click adds its own 3 replies for one minute.
+    await runTransaction(env.database, (tx) => openWindow(tx, scope, "interaction", at(7200_000)));
+    for (let i = 0; i < 3; i++) expect(await reason(at(7200_000 + 10_000))).toBe("ok");
+    expect(await reason(at(7200_000 + 20_000))).toBe("reply_quota_exhausted");
+
+    // A new customer message: allowed at 47 h 59 m, refused at 48 h.
+    const t1 = at(10 * 3600_000);
+    await runTransaction(env.database, (tx) => openWindow(tx, scope, "message", t1));
+    expect(await reason(new Date(t1.getTime() + (47 * 60 + 59) * 60_000))).toBe("ok");
+    expect(await reason(new Date(t1.getTime() + 48 * 3600_000))).toBe("reply_window_closed");
+
+    // A follow alone: 3 within the minute, none after it.
+    const scan = { ...scope, openId: "o-window-2" };
+    await runTransaction(env.database, (tx) => openWindow(tx, scan, "interaction", t0));
+    const spendScan = (when: Date) => runTransaction(env.database, (tx) => spendReply(tx, scan, when));
+    await spendScan(at(59_000));
+    await expect(spendScan(at(61_000))).rejects.toMatchObject({ reason: "reply_window_closed" });
+
+    // A payment: unlimited replies for 48 h.
+    const paid = { ...scope, openId: "o-window-3" };
+    await runTransaction(env.database, (tx) => openWindow(tx, paid, "payment", t0));
+    for (let i = 0; i < 20; i++) await runTransaction(env.database, (tx) => spendReply(tx, paid, at(47 * 3600_000)));
+    await expect(
+      runTransaction(env.database, (tx) => spendReply(tx, paid, at(48 * 3600_000 + 1))),
+    ).rejects.toMatchObject({ reason: "reply_window_closed" });
+
+    // An older action delivered late does not shorten a newer window.
+    await runTransaction(env.database, (tx) => openWindow(tx, paid, "payment", at(-3600_000)));
+    await runTransaction(env.database, (tx) => spendReply(tx, paid, at(47 * 3600_000 + 1800_000)));
+  });
+
+  it("creates parametric QR codes within WeChat's limits and credits them with scans and new followers", async () => {
+    const qr = (payload: object) =>
+      env.app.inject({
+        method: "POST",
+        url: `/api/v1/channels/${channelId}/wechat/qr-codes`,
+        headers: a.auth("admin"),
+        payload,
+      });
+    const created = await qr({ name: "Summer flyer", campaign: "summer", permanent: true, sceneStr: "summer-2026" });
+    expect(created.statusCode, created.body).toBe(201);
+    const ticket = apiFixture("api-qrcode-create").ticket as string;
+    expect(created.json()).toMatchObject({
+      name: "Summer flyer",
+      permanent: true,
+      scene: "summer-2026",
+      expiresAt: null,
+      imageUrl: `https://mp.weixin.qq.com/cgi-bin/showqrcode?ticket=${encodeURIComponent(ticket)}`,
+    });
+    expect(fake.state.qrRequests.at(-1)).toEqual({
+      action_name: "QR_LIMIT_STR_SCENE",
+      action_info: { scene: { scene_str: "summer-2026" } },
+    });
+    const temporary = await qr({ name: "Booth", sceneId: 42, expireSeconds: 86_400 });
+    expect(temporary.statusCode).toBe(201);
+    expect(fake.state.qrRequests.at(-1)).toMatchObject({ action_name: "QR_SCENE", expire_seconds: 86_400 });
+    expect(Date.parse(temporary.json().expiresAt)).toBeGreaterThan(Date.now());
+
+    const requests = fake.state.qrRequests.length;
+    for (const bad of [
+      { name: "x", permanent: true, sceneId: 100_001 },
+      { name: "x", permanent: true, sceneId: 0 },
+      { name: "x", sceneStr: "s".repeat(65) },
+      { name: "x", sceneId: 1, sceneStr: "both" },
+      { name: "x", sceneId: 1, expireSeconds: 2_592_001 },
+      { name: "x", permanent: true, sceneId: 5, expireSeconds: 600 },
+    ]) {
+      expect((await qr(bad)).statusCode, JSON.stringify(bad)).toBe(400);
+    }
+    expect(fake.state.qrRequests.length).toBe(requests);
+
+    const ts = Math.floor(Date.now() / 1000);
+    const push = (xml: string) => {
+      const t = String(Math.floor(Date.now() / 1000));
+      return env.app.inject({
+        method: "POST",
+        url: `/webhooks/wechat/${channelId}?signature=${wechatSignature([TOKEN, t, "n"])}&timestamp=${t}&nonce=n`,
+        headers: { "content-type": "text/xml" },
+        payload: xml,
+      });
+    };
+    const event = (openId: string, name: string, key: string, at: number) =>
+      `<xml><ToUserName><![CDATA[gh_test]]></ToUserName><FromUserName><![CDATA[${openId}]]></FromUserName><CreateTime>${at}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[${name}]]></Event><EventKey><![CDATA[${key}]]></EventKey><Ticket><![CDATA[${ticket}]]></Ticket></xml>`;
+    await push(event("o-qr-1", "subscribe", "qrscene_summer-2026", ts));
+    await push(event("o-qr-1", "subscribe", "qrscene_summer-2026", ts));
+    await push(event("o-qr-2", "SCAN", "summer-2026", ts));
+    await push(event("o-qr-3", "subscribe", "qrscene_42", ts));
+    const list = await env.app.inject({
+      url: `/api/v1/channels/${channelId}/wechat/qr-codes`,
+      headers: a.auth("agent"),
+    });
+    const byName = Object.fromEntries(
+      list
+        .json()
+        .data.map((q: { name: string; scans: number; newFollowers: number }) => [q.name, [q.scans, q.newFollowers]]),
+    );
+    expect(byName).toEqual({ "Summer flyer": [2, 1], Booth: [1, 1] });
+  });
+});

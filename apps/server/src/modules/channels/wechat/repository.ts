@@ -1,0 +1,47 @@
+import type { Executor } from "../../../platform/db.ts";
+
+/** The WeChat tables of module channels (migration 20261202T0301-wechat). */
+export type WechatTables = {
+  wechat_access_tokens: {
+    workspace_id: string;
+    app_id: string;
+    token_encrypted: string | null;
+    expires_at: Date | null;
+    refreshed_at: Date | null;
+    lease_until: Date | null;
+  };
+  wechat_inbound: {
+    workspace_id: string;
+    channel_id: string;
+    dedupe_key: string;
+    reply: string | null;
+    received_at?: Date;
+  };
+  wechat_qr_codes: {
+    workspace_id: string;
+    id: string;
+    channel_id: string;
+    name: string;
+    campaign: string | null;
+    permanent: boolean;
+    scene: string;
+    ticket: string;
+    url: string | null;
+    expires_at: Date | null;
+    scans: number;
+    new_followers: number;
+    created_at?: Date;
+  };
+  wechat_reply_windows: {
+    workspace_id: string;
+    channel_id: string;
+    open_id: string;
+    kind: "message" | "interaction" | "payment";
+    opened_at: Date;
+    expires_at: Date;
+    max_messages: number | null;
+    used: number;
+  };
+};
+
+export const wq = (db: Executor) => db.withTables<WechatTables>();

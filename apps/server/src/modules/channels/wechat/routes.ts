@@ -1,0 +1,92 @@
+import { z } from "zod";
+import type { AppContext } from "../../../platform/context.ts";
+import { AppError } from "../../../platform/errors.ts";
+import type { HttpApp } from "../../../platform/http.ts";
+import { actorOf, guard } from "../../tenancy/index.ts";
+import { findChannel } from "../repository.ts";
+import { CreateQrCodeSchema, createQrCode, presentQrCode } from "./qr-codes.ts";
+import { wq } from "./repository.ts";
+import { receivePush, verifyServerUrl, WebhookQuery, type WebhookResponse } from "./webhook.ts";
+
+/** WeChat pushes are small; anything bigger is refused before it is read. */
+export const WECHAT_BODY_LIMIT = 256 * 1024;
+
+/** Registers the WeChat routes: the server URL (webhooks) and the account API (QR codes). */
+export function registerWechatRoutes(app: HttpApp, ctx: AppContext): void {
+  registerWechatWebhooks(app, ctx);
+  const params = z.strictObject({ id: z.uuid() });
+  const tags = { tags: ["channels"] };
+  async function wechatChannel(workspaceId: string, id: string) {
+    const channel = await findChannel(ctx.database.db, workspaceId, id);
+    if (channel?.type !== "wechat") {
+      throw new AppError("not_found", "channel_not_found", "No such WeChat channel in your workspace.");
+    }
+    return channel;
+  }
+
+  app.post(
+    "/api/v1/channels/:id/wechat/qr-codes",
+    { schema: { ...tags, params, body: CreateQrCodeSchema }, onRequest: guard(ctx, "channels.manage") },
+    async (request, reply) => {
+      const actor = actorOf(request);
+      const channel = await wechatChannel(actor.workspaceId, request.params.id);
+      return reply.code(201).send(presentQrCode(await createQrCode(ctx, actor, channel, request.body)));
+    },
+  );
+  app.get(
+    "/api/v1/channels/:id/wechat/qr-codes",
+    { schema: { ...tags, params }, onRequest: guard(ctx, "channels.read") },
+    async (request) => {
+      const ws = actorOf(request).workspaceId;
+      await wechatChannel(ws, request.params.id);
+      const rows = await wq(ctx.database.db)
+        .selectFrom("wechat_qr_codes")
+        .selectAll()
+        .where("workspace_id", "=", ws)
+        .where("channel_id", "=", request.params.id)
+        .orderBy("id", "desc")
+        .limit(500)
+        .execute();
+      return { data: rows.map(presentQrCode) };
+    },
+  );
+}
+
+/**
+ * Registers the WeChat server URL: `GET|POST /webhooks/wechat/{channelId}`. No bearer auth (the signature is
+ * the auth); the body is kept as raw bytes whatever its content type, so the signature covers what was sent.
+ */
+function registerWechatWebhooks(app: HttpApp, ctx: AppContext): void {
+  void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: WECHAT_BODY_LIMIT }, (_req, body, done) => {
+      done(null, body);
+    });
+    const send = (reply: { code(n: number): { type(t: string): { send(b: string): unknown } } }, r: WebhookResponse) =>
+      reply.code(r.status).type(r.contentType).send(r.body);
+    const queryOf = (raw: unknown) => {
+      const parsed = WebhookQuery.safeParse(raw);
+      return parsed.success ? parsed.data : null;
+    };
+
+    scope.get<{ Params: { channelId: string } }>(
+      "/webhooks/wechat/:channelId",
+      { schema: { hide: true } },
+      async (request, reply) => {
+        const query = queryOf(request.query);
+        if (!query) return reply.code(400).type("text/plain").send("bad query");
+        return send(reply, await verifyServerUrl(ctx, request.params.channelId, query));
+      },
+    );
+    scope.post<{ Params: { channelId: string } }>(
+      "/webhooks/wechat/:channelId",
+      { schema: { hide: true }, bodyLimit: WECHAT_BODY_LIMIT },
+      async (request, reply) => {
+        const query = queryOf(request.query);
+        if (!query) return reply.code(400).type("text/plain").send("bad query");
+        const body = Buffer.isBuffer(request.body) ? request.body : undefined;
+        return send(reply, await receivePush(ctx, request.params.channelId, query, body));
+      },
+    );
+  });
+}
