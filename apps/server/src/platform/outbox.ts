@@ -120,29 +120,40 @@ const emittedIn = new WeakSet<object>();
 /** In-process wake-ups of the running dispatchers of each database. */
 const wakers = new WeakMap<DatabaseHandle, Set<() => void>>();
 
+type NewEvent = { workspaceId: string; type: string; payload: unknown };
+
 /** Records a domain event in the caller's transaction; it is dispatched only if that transaction commits. */
-export async function emitEvent(
-  tx: Executor,
-  event: { workspaceId: string; type: string; payload: unknown },
-): Promise<{ id: string }> {
-  if (!EVENT_TYPE.test(event.type)) {
-    throw new AppError(
-      "internal",
-      "event_type_invalid",
-      `Event type "${event.type}" must read noun.past-verb, e.g. message.received.`,
-    );
+export async function emitEvent(tx: Executor, event: NewEvent): Promise<{ id: string }> {
+  const [id] = await emitEvents(tx, [event]);
+  return { id: id as string };
+}
+
+/** Records several domain events in one statement (ids in the given order, so dispatched in that order). */
+export async function emitEvents(tx: Executor, events: readonly NewEvent[]): Promise<string[]> {
+  if (events.length === 0) return [];
+  for (const event of events) {
+    if (!EVENT_TYPE.test(event.type)) {
+      throw new AppError(
+        "internal",
+        "event_type_invalid",
+        `Event type "${event.type}" must read noun.past-verb, e.g. message.received.`,
+      );
+    }
   }
-  const id = uuidv7();
+  const ids = events.map(() => uuidv7());
+  const rows = events.map(
+    (e, i) => sql`(${e.workspaceId}::uuid, ${ids[i]}::uuid, ${e.type}, ${JSON.stringify(e.payload ?? null)}::jsonb)`,
+  );
   await sql`
     with inserted as (
       insert into outbox (workspace_id, id, type, payload)
-      values (${event.workspaceId}, ${id}, ${event.type}, ${JSON.stringify(event.payload ?? null)}::jsonb)
+      values ${sql.join(rows)}
       returning workspace_id
     )
-    select pg_notify(${OUTBOX_CHANNEL}, workspace_id::text) from inserted
+    select pg_notify(${OUTBOX_CHANNEL}, workspace_id::text) from (select distinct workspace_id from inserted) w
   `.execute(tx);
   emittedIn.add(tx);
-  return { id };
+  return ids;
 }
 
 /** Runs fn in a transaction and, if it emitted events on the given tx and committed, wakes this process's dispatchers. */

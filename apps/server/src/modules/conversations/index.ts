@@ -7,8 +7,8 @@ export {
   type ReplyGateInput,
   type ReplyWindow,
 } from "./capabilities.ts";
-/** Records a delivery outcome (sent, delivered, read, failed) of an outbound message. */
-export { setMessageStatus } from "./queries.ts";
+/** Records a delivery outcome (sent, delivered, read, failed) of an outbound message; pages a case's messages. */
+export { listMessages, setMessageStatus } from "./queries.ts";
 /** Reads one message (the channel send job loads what it delivers). */
 export { findConversation, findMessage, type MessageRow } from "./repository.ts";
 /** The case API routes. */

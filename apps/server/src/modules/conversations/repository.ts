@@ -94,14 +94,22 @@ export const q = (db: Executor) => db.withTables<ConversationsTables>();
  */
 export async function nextCaseNumber(db: Executor, workspaceId: string): Promise<number> {
   const name = `case_no_${workspaceId.replaceAll("-", "")}`;
+  if (!knownSequences.has(name)) await ensureSequence(db, name);
+  const next = await sql<{ n: number }>`select nextval(${name}) as n`.execute(db);
+  return Number(next.rows[0]?.n);
+}
+
+/** Sequences seen committed by this process (a sequence created in a transaction is not cached: it may roll back). */
+const knownSequences = new Set<string>();
+
+async function ensureSequence(db: Executor, name: string): Promise<void> {
   const { rows } = await sql<{ exists: boolean }>`select to_regclass(${name}) is not null as exists`.execute(db);
-  if (!rows[0]?.exists) {
+  if (rows[0]?.exists) knownSequences.add(name);
+  else {
     // Concurrent first cases of a workspace: the second waits for the first to commit, then finds the sequence.
     await sql`select pg_advisory_xact_lock(hashtext(${name}))`.execute(db);
     await sql`create sequence if not exists ${sql.id(name)}`.execute(db);
   }
-  const next = await sql<{ n: number }>`select nextval(${name}) as n`.execute(db);
-  return Number(next.rows[0]?.n);
 }
 
 export function findCase(db: Executor, workspaceId: string, id: string) {

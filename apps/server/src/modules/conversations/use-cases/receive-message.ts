@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { uuidv7 } from "uuidv7";
 import type { Executor } from "../../../platform/db.ts";
-import { emitEvent } from "../../../platform/outbox.ts";
+import { emitEvents } from "../../../platform/outbox.ts";
 import { type ChannelType, capabilitiesOf } from "../capabilities.ts";
 import {
   type CaseRow,
@@ -11,7 +11,6 @@ import {
   insertCaseEvent,
   nextCaseNumber,
   q,
-  refreshCaseSearch,
 } from "../repository.ts";
 import { plainText } from "../text.ts";
 
@@ -56,7 +55,7 @@ export async function receiveMessage(tx: Executor, input: InboundMessage): Promi
   let caseCreated = false;
   let reopened = false;
   if (!current || current.status === "closed" || (current.status === "solved" && !recentlySolved(current))) {
-    current = await openCase(tx, ws, input.contactId, subjectOf(text), at);
+    current = await openCase(tx, ws, input.contactId, subjectOf(text), at, text);
     caseCreated = true;
   } else if (current.status === "solved") {
     reopened = true;
@@ -131,7 +130,6 @@ export async function receiveMessage(tx: Executor, input: InboundMessage): Promi
     .where("workspace_id", "=", ws)
     .where("id", "=", current.id)
     .execute();
-  if (caseCreated) await refreshCaseSearch(tx, ws, current.id, text.slice(0, 2000));
   if (reopened) {
     await insertCaseEvent(tx, {
       workspace_id: ws,
@@ -145,9 +143,10 @@ export async function receiveMessage(tx: Executor, input: InboundMessage): Promi
   }
 
   const ids = { caseId: current.id, messageId, conversationId: conversation.id, contactId: input.contactId };
-  if (caseCreated) await emitEvent(tx, { workspaceId: ws, type: "case.created", payload: { caseId: current.id } });
-  else await emitEvent(tx, { workspaceId: ws, type: "case.updated", payload: { caseId: current.id } });
-  await emitEvent(tx, { workspaceId: ws, type: "message.created", payload: { ...ids, direction: "inbound" } });
+  await emitEvents(tx, [
+    { workspaceId: ws, type: caseCreated ? "case.created" : "case.updated", payload: { caseId: current.id } },
+    { workspaceId: ws, type: "message.created", payload: { ...ids, direction: "inbound" } },
+  ]);
   return { duplicate: false, messageId, caseId: current.id, conversationId: conversation.id, caseCreated };
 }
 
@@ -169,7 +168,14 @@ function recentlySolved(c: CaseRow): boolean {
   return c.solved_at !== null && Date.now() - c.solved_at.getTime() <= REOPEN_WITHIN_DAYS * 86_400_000;
 }
 
-async function openCase(tx: Executor, ws: string, contactId: string, subject: string, at: Date): Promise<CaseRow> {
+async function openCase(
+  tx: Executor,
+  ws: string,
+  contactId: string,
+  subject: string,
+  at: Date,
+  firstText: string,
+): Promise<CaseRow> {
   const id = uuidv7();
   const row = await q(tx)
     .insertInto("cases")
@@ -187,7 +193,8 @@ async function openCase(tx: Executor, ws: string, contactId: string, subject: st
       solved_at: null,
       reopened_at: null,
       merged_into: null,
-      search: null,
+      // Searchable by its subject and first message; tags are added when they change.
+      search: sql`to_tsvector('simple', ${subject} || ' ' || ${firstText.slice(0, 2000)})`,
       created_at: at,
       last_message_at: at,
     })

@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import { uuidv7 } from "uuidv7";
 import type { Executor } from "../../../platform/db.ts";
 import { AppError } from "../../../platform/errors.ts";
-import { emitEvent } from "../../../platform/outbox.ts";
+import { emitEvents } from "../../../platform/outbox.ts";
 import type { Actor } from "../../tenancy/index.ts";
 import { capabilitiesOf } from "../capabilities.ts";
 import { type ConversationRow, findCase, insertCaseEvent, type MessageRow, q } from "../repository.ts";
@@ -116,14 +116,12 @@ export async function sendReply(tx: Executor, actor: Actor, caseId: string, inpu
     });
   }
   const payload = { caseId, messageId: message.id, direction: "outbound" };
-  await emitEvent(tx, { workspaceId: ws, type: "message.created", payload });
-  if (!input.private) {
-    await emitEvent(tx, {
-      workspaceId: ws,
-      type: "message.queued",
-      payload: { ...payload, channelId: message.channel_id },
-    });
-  }
+  await emitEvents(tx, [
+    { workspaceId: ws, type: "message.created", payload },
+    ...(input.private
+      ? []
+      : [{ workspaceId: ws, type: "message.queued", payload: { ...payload, channelId: message.channel_id } }]),
+  ]);
   return message;
 }
 
