@@ -3,6 +3,7 @@ import { registerJobsRoutes } from "./jobs-routes.ts";
 import { registerChannelsRoutes } from "./modules/channels/index.ts";
 import { registerConversationsRoutes } from "./modules/conversations/index.ts";
 import { registerProfilesRoutes } from "./modules/profiles/index.ts";
+import { registerRoutingRoutes } from "./modules/routing/index.ts";
 import { registerTenancyRoutes } from "./modules/tenancy/index.ts";
 import type { AppContext } from "./platform/context.ts";
 import { buildHttp } from "./platform/http.ts";
@@ -13,6 +14,7 @@ export async function buildApp(ctx: AppContext, options: { serveConsole?: boolea
   registerTenancyRoutes(app, ctx);
   registerJobsRoutes(app, ctx);
   registerConversationsRoutes(app, ctx);
+  registerRoutingRoutes(app, ctx);
   registerChannelsRoutes(app, ctx);
   registerProfilesRoutes(app, ctx);
   if (options.serveConsole !== false) await registerConsole(app);

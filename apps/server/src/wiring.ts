@@ -1,4 +1,5 @@
 import { defineChannelJobs, subscribeChannelHandlers } from "./modules/channels/index.ts";
+import { subscribeRoutingHandlers } from "./modules/routing/index.ts";
 import type { AppContext } from "./platform/context.ts";
 import type { Dispatcher } from "./platform/outbox.ts";
 
@@ -10,4 +11,5 @@ export function defineJobs(ctx: AppContext): void {
 /** Subscribes every module's domain-event handlers (processes running the dispatcher). */
 export function subscribeHandlers(ctx: AppContext, dispatcher: Dispatcher): void {
   subscribeChannelHandlers(ctx, dispatcher);
+  subscribeRoutingHandlers(ctx, dispatcher);
 }

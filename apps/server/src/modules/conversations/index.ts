@@ -8,7 +8,7 @@ export {
   type ReplyWindow,
 } from "./capabilities.ts";
 /** Records a delivery outcome (sent, delivered, read, failed) of an outbound message; pages a case's messages. */
-export { listMessages, setMessageStatus } from "./queries.ts";
+export { listMessages, openLoadByAssignee, routingSnapshot, setMessageStatus } from "./queries.ts";
 /** Reads one message (the channel send job loads what it delivers). */
 export { findConversation, findMessage, type MessageRow } from "./repository.ts";
 /** The case API routes. */
@@ -20,4 +20,4 @@ export { DuplicateRace, type InboundMessage, type Received, receiveMessage } fro
 /** Writes an agent's reply (queued) or private note. */
 export { type ReplyInput, sendReply } from "./use-cases/send-message.ts";
 /** Changes status, priority, assignee, team, tags. */
-export { type CasePatch, updateCase } from "./use-cases/update-case.ts";
+export { type CaseActor, type CasePatch, updateCase } from "./use-cases/update-case.ts";

@@ -117,9 +117,12 @@ export async function setMessageStatus(
     })
     .where("workspace_id", "=", ws)
     .where("id", "=", messageId)
-    // Receipts arrive out of order: never move a message backwards (read stays read).
+    // Receipts arrive out of order: never move a message backwards (read stays read). A failure reported
+    // after the send (an email bounce) still marks a sent message failed.
     .where(
-      sql<boolean>`(case status when 'received' then 0 when 'queued' then 0 when 'failed' then 1 when 'sent' then 2 when 'delivered' then 3 else 4 end) < ${rank[update.status]}`,
+      update.status === "failed"
+        ? sql<boolean>`status in ('received', 'queued', 'sent')`
+        : sql<boolean>`(case status when 'received' then 0 when 'queued' then 0 when 'failed' then 1 when 'sent' then 2 when 'delivered' then 3 else 4 end) < ${rank[update.status]}`,
     )
     .returning("case_id")
     .executeTakeFirst();
@@ -130,4 +133,50 @@ export async function setMessageStatus(
     payload: { caseId: result.case_id, messageId, status: update.status },
   });
   return true;
+}
+
+/** Unsolved cases held by each assignee, per channel type (routing's load), in one query. */
+export function openLoadByAssignee(db: Executor, ws: string) {
+  return q(db)
+    .selectFrom("cases as c")
+    .innerJoin("conversations as v", (j) =>
+      j.onRef("v.workspace_id", "=", "c.workspace_id").onRef("v.case_id", "=", "c.id"),
+    )
+    .select(["c.assignee_id", "v.channel_type", sql<number>`count(distinct c.id)::int`.as("cases")])
+    .where("c.workspace_id", "=", ws)
+    .where("c.assignee_id", "is not", null)
+    .where("c.status", "in", ["open", "pending", "on-hold"])
+    .where("c.merged_into", "is", null)
+    .groupBy(["c.assignee_id", "v.channel_type"])
+    .execute();
+}
+
+/** What routing needs to know about a case: priority, team, channel type, and the contact's last agent. */
+export async function routingSnapshot(db: Executor, ws: string, caseId: string) {
+  const c = await q(db)
+    .selectFrom("cases")
+    .select(["id", "priority", "team_id", "assignee_id", "contact_id", "status", "merged_into"])
+    .where("workspace_id", "=", ws)
+    .where("id", "=", caseId)
+    .executeTakeFirst();
+  if (!c) return undefined;
+  const conversation = await q(db)
+    .selectFrom("conversations")
+    .select("channel_type")
+    .where("workspace_id", "=", ws)
+    .where("case_id", "=", caseId)
+    .orderBy("last_inbound_at", (o) => o.desc().nullsLast())
+    .limit(1)
+    .executeTakeFirst();
+  const previous = await q(db)
+    .selectFrom("cases")
+    .select("assignee_id")
+    .where("workspace_id", "=", ws)
+    .where("contact_id", "=", c.contact_id)
+    .where("id", "!=", caseId)
+    .where("assignee_id", "is not", null)
+    .orderBy("created_at", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  return { ...c, channelType: conversation?.channel_type ?? "api", lastAgentId: previous?.assignee_id ?? null };
 }

@@ -38,6 +38,8 @@ export {
   validateCalendar,
   wallClockToInstant,
 } from "./business-hours.ts";
+/** The routing API routes (settings, agents, presence, route now). */
+export { registerRoutingRoutes } from "./routes.ts";
 /** Types of SLA policies, case histories and evaluations. */
 export type {
   CaseStatus,
@@ -53,3 +55,7 @@ export type {
 } from "./sla.ts";
 /** SLA clocks: evaluate every target of a policy for a case, and when a job should look again. */
 export { evaluateSla, nextEvaluationAt, PRIORITIES, SLA_TARGETS } from "./sla.ts";
+/** Assigns one case now with the workspace's strategy; every member as the engine sees them. */
+export { routableAgents, routeCase } from "./use-cases/route-case.ts";
+/** The auto-assign handler of new cases. */
+export { subscribeRoutingHandlers } from "./wiring.ts";

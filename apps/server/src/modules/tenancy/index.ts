@@ -8,7 +8,14 @@ export { actorOf, guard } from "./guard.ts";
 /** Roles, permissions and the checks on them. */
 export { can, PERMISSIONS, type Permission, ROLES, type Role } from "./policy.ts";
 /** Lookups: a workspace by slug, a member's role, a team, a user by email (undefined when absent), a page of members. */
-export { findMembership, findTeam, findUserByEmail, findWorkspaceBySlug, listMembers } from "./repository.ts";
+export {
+  findMembership,
+  findTeam,
+  findUserByEmail,
+  findWorkspaceBySlug,
+  listMembers,
+  listTeamMemberships,
+} from "./repository.ts";
 /** The tenancy HTTP routes. */
 export { registerTenancyRoutes } from "./routes.ts";
 /** Adds a person to a workspace with a role. */

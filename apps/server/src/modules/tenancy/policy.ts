@@ -27,12 +27,17 @@ export const PERMISSIONS = {
   "channels.read": ALL,
   "channels.manage": ADMINS,
   "channels.inbound": ["owner", "admin", "supervisor", "agent"],
+  "routing.read": ALL,
+  "routing.manage": ["owner", "admin", "supervisor"],
+  "presence.update": ["owner", "admin", "supervisor", "agent"],
   "contacts.read": ALL,
   "contacts.write": ["owner", "admin", "supervisor", "agent"],
   "contacts.merge": ["owner", "admin", "supervisor", "agent"],
   "contacts.configure": ADMINS,
   "contacts.export": ADMINS,
   "contacts.erase": ADMINS,
+  "contacts.import": ADMINS,
+  "orders.write": ["owner", "admin", "supervisor", "agent"],
   "events.write": ["owner", "admin", "supervisor", "agent"],
 } as const satisfies Record<string, readonly Role[]>;
 

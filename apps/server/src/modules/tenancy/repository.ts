@@ -376,3 +376,12 @@ export function listAudit(
     .limit(limit + 1)
     .execute();
 }
+
+/** Every team membership of a workspace (for routing). */
+export function listTeamMemberships(db: Executor, workspaceId: string) {
+  return q(db)
+    .selectFrom("team_members")
+    .select(["team_id", "user_id"])
+    .where("workspace_id", "=", workspaceId)
+    .execute();
+}

@@ -21,8 +21,20 @@ export type CasePatch = {
   tags?: string[] | undefined;
 };
 
-/** Changes a case's status, priority, assignee, team or tags; each change is recorded in the case history. */
-export async function updateCase(tx: Executor, actor: Actor, caseId: string, patch: CasePatch): Promise<CaseRow> {
+/** Who changes a case: a member, an API token, or the system (routing, automation). */
+export type CaseActor = Pick<Actor, "workspaceId"> & { type: Actor["type"] | "system"; id: string | null };
+
+/**
+ * Changes a case's status, priority, assignee, team or tags; each change is recorded in the case history,
+ * with `why` (e.g. routing's explanation) when given.
+ */
+export async function updateCase(
+  tx: Executor,
+  actor: CaseActor,
+  caseId: string,
+  patch: CasePatch,
+  why?: string[],
+): Promise<CaseRow> {
   const ws = actor.workspaceId;
   const current = await findCase(tx, ws, caseId);
   if (!current) throw new AppError("not_found", "case_not_found", "No such case in your workspace.");
@@ -96,7 +108,7 @@ export async function updateCase(tx: Executor, actor: Actor, caseId: string, pat
     actor_type: actor.type,
     actor_id: actor.id,
     action: "case.updated",
-    details: { changes },
+    details: { changes, ...(why?.length ? { why } : {}) },
   });
   await emitEvent(tx, {
     workspaceId: ws,

@@ -1,0 +1,112 @@
+import { z } from "zod";
+import type { AppContext } from "../../platform/context.ts";
+import { AppError } from "../../platform/errors.ts";
+import type { HttpApp } from "../../platform/http.ts";
+import { emitEvent, runTransaction } from "../../platform/outbox.ts";
+import { actorOf, findMembership, guard } from "../tenancy/index.ts";
+import { getSettings, putSettings, upsertRoutingAgent } from "./repository.ts";
+import { routableAgents, routeCase } from "./use-cases/route-case.ts";
+
+const tags = { tags: ["routing"] };
+const Presence = z.enum(["online", "away", "offline"]);
+const Skills = z.record(z.string().trim().min(1).max(50), z.number().int().min(1).max(5));
+const Capacity = z.record(z.string().trim().min(1).max(30), z.number().int().min(0).max(500));
+
+/** Registers the routing API: settings, agents' routing profiles and presence, route-a-case-now. */
+export function registerRoutingRoutes(app: HttpApp, ctx: AppContext) {
+  const { db } = ctx.database;
+
+  app.get("/api/v1/routing/settings", { schema: tags, onRequest: guard(ctx, "routing.read") }, async (request) => {
+    const s = await getSettings(db, actorOf(request).workspaceId);
+    return { autoAssign: s.auto_assign, strategy: s.strategy, sticky: s.sticky };
+  });
+
+  app.put(
+    "/api/v1/routing/settings",
+    {
+      schema: {
+        ...tags,
+        body: z.strictObject({
+          autoAssign: z.boolean(),
+          strategy: z.enum(["round_robin", "least_loaded", "skills_all", "skills_best"]),
+          sticky: z.boolean(),
+        }),
+      },
+      onRequest: guard(ctx, "routing.manage"),
+    },
+    async (request) => {
+      const { autoAssign, strategy, sticky } = request.body;
+      await putSettings(db, actorOf(request).workspaceId, { auto_assign: autoAssign, strategy, sticky });
+      return request.body;
+    },
+  );
+
+  app.get("/api/v1/routing/agents", { schema: tags, onRequest: guard(ctx, "routing.read") }, async (request) => {
+    const agents = await routableAgents(db, actorOf(request).workspaceId);
+    return {
+      data: agents.map((a) => ({
+        userId: a.id,
+        name: a.name,
+        presence: a.presence,
+        teams: a.teams,
+        skills: a.skills,
+        capacity: a.capacity,
+        load: a.load,
+        lastAssignedAt: a.lastAssignedAt?.toISOString() ?? null,
+      })),
+      nextCursor: null,
+    };
+  });
+
+  app.put(
+    "/api/v1/routing/agents/:userId",
+    {
+      schema: {
+        ...tags,
+        params: z.strictObject({ userId: z.uuid() }),
+        body: z.strictObject({ skills: Skills.optional(), capacity: Capacity.optional() }),
+      },
+      onRequest: guard(ctx, "routing.manage"),
+    },
+    async (request) => {
+      const ws = actorOf(request).workspaceId;
+      if (!(await findMembership(db, ws, request.params.userId))) {
+        throw new AppError("not_found", "member_not_found", "No such member in your workspace.");
+      }
+      const row = await upsertRoutingAgent(db, ws, request.params.userId, request.body);
+      return { userId: row.user_id, skills: row.skills, capacity: row.capacity, presence: row.presence };
+    },
+  );
+
+  app.put(
+    "/api/v1/presence",
+    { schema: { ...tags, body: z.strictObject({ status: Presence }) }, onRequest: guard(ctx, "presence.update") },
+    async (request) => {
+      const actor = actorOf(request);
+      if (actor.type !== "user") {
+        throw new AppError("conflict", "presence_needs_user", "Presence belongs to a signed-in member, not a token.");
+      }
+      await runTransaction(ctx.database, async (tx) => {
+        await upsertRoutingAgent(tx, actor.workspaceId, actor.id, { presence: request.body.status });
+        await emitEvent(tx, {
+          workspaceId: actor.workspaceId,
+          type: "presence.changed",
+          payload: { userId: actor.id, status: request.body.status },
+        });
+      });
+      return { status: request.body.status };
+    },
+  );
+
+  app.post(
+    "/api/v1/cases/:id/route",
+    { schema: { ...tags, params: z.strictObject({ id: z.uuid() }) }, onRequest: guard(ctx, "routing.manage") },
+    async (request) => {
+      const decision = await routeCase(ctx, actorOf(request).workspaceId, request.params.id);
+      if (decision.explanation[0] === "case not found") {
+        throw new AppError("not_found", "case_not_found", "No such case in your workspace.");
+      }
+      return decision;
+    },
+  );
+}
