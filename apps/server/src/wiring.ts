@@ -1,11 +1,12 @@
 import { defineChannelJobs, subscribeChannelHandlers } from "./modules/channels/index.ts";
-import { subscribeRoutingHandlers } from "./modules/routing/index.ts";
+import { defineRoutingJobs, subscribeRoutingHandlers } from "./modules/routing/index.ts";
 import type { AppContext } from "./platform/context.ts";
 import type { Dispatcher } from "./platform/outbox.ts";
 
 /** Defines every module's job types (and declares channel types); every process, before the queue starts. */
 export function defineJobs(ctx: AppContext): void {
   defineChannelJobs(ctx);
+  defineRoutingJobs(ctx);
 }
 
 /** Subscribes every module's domain-event handlers (processes running the dispatcher). */

@@ -14,7 +14,12 @@ export const TEST_DATABASES: ("pglite" | "postgres")[] = loadConfig().TEST_DATAB
   ? ["pglite", "postgres"]
   : ["pglite"];
 
-export type TestEnv = AppContext & { app: Awaited<ReturnType<typeof buildApp>>; close(): Promise<void> };
+export type TestEnv = AppContext & {
+  app: Awaited<ReturnType<typeof buildApp>>;
+  /** The schema of this run's job-queue tables. */
+  jobsSchema: string;
+  close(): Promise<void>;
+};
 
 /** A fresh, migrated database of the given kind (PostgreSQL: a schema of its own, dropped on close) and the HTTP app over it. */
 export async function openTestEnv(kind: "pglite" | "postgres"): Promise<TestEnv> {
@@ -50,6 +55,7 @@ export async function openTestEnv(kind: "pglite" | "postgres"): Promise<TestEnv>
   return {
     ...ctx,
     app,
+    jobsSchema,
     async close() {
       await app.close();
       await jobs.stop(5000);

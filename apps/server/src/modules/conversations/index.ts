@@ -8,7 +8,14 @@ export {
   type ReplyWindow,
 } from "./capabilities.ts";
 /** Records a delivery outcome (sent, delivered, read, failed) of an outbound message; pages a case's messages. */
-export { listMessages, openLoadByAssignee, routingSnapshot, setMessageStatus } from "./queries.ts";
+export {
+  listMessages,
+  openLoadByAssignee,
+  routingSnapshot,
+  setCaseSla,
+  setMessageStatus,
+  slaHistory,
+} from "./queries.ts";
 /** Reads one message (the channel send job loads what it delivers). */
 export { findConversation, findMessage, type MessageRow } from "./repository.ts";
 /** The case API routes. */

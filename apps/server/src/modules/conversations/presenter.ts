@@ -24,6 +24,9 @@ export function presentCase(c: CaseRow, contact: { id: string; displayName: stri
     solvedAt: iso(c.solved_at),
     reopenedAt: iso(c.reopened_at),
     mergedInto: c.merged_into,
+    slaState: c.sla_state,
+    slaDueAt: iso(c.sla_due_at),
+    sla: c.sla ?? null,
   };
 }
 

@@ -15,8 +15,9 @@ export type CaseFilters = {
   contactId?: string | undefined;
   /** Words of the subject, tags or first message; any substring of the subject (Chinese included). */
   q?: string | undefined;
-  /** `replyWindow`: soonest-closing reply window first; default: latest activity first. */
-  sort?: "recent" | "replyWindow" | undefined;
+  slaState?: ("ok" | "warning" | "breached")[] | undefined;
+  /** `replyWindow` / `slaDue`: soonest-closing window or SLA target first; default: latest activity first. */
+  sort?: "recent" | "replyWindow" | "slaDue" | undefined;
 };
 
 const CURSOR = /^(\d+|-)\|([0-9a-f-]{36})$/;
@@ -32,6 +33,7 @@ export async function listCases(db: Executor, ws: string, f: CaseFilters, cursor
   if (f.tag) query = query.where(sql<boolean>`${f.tag.toLowerCase()} = any(tags)`);
   if (f.channelId) query = query.where(sql<boolean>`${f.channelId}::uuid = any(channel_ids)`);
   if (f.contactId) query = query.where("contact_id", "=", f.contactId);
+  if (f.slaState?.length) query = query.where("sla_state", "in", f.slaState);
   if (f.q?.trim()) {
     const text = f.q.trim();
     query = query.where((eb) =>
@@ -42,11 +44,14 @@ export async function listCases(db: Executor, ws: string, f: CaseFilters, cursor
       ]),
     );
   }
-  const byWindow = f.sort === "replyWindow";
-  // Sort key in ms; cases without a reply window sort last when ordering by it.
-  const key = byWindow
-    ? sql<number>`coalesce(extract(epoch from reply_window_closes_at) * 1000, 9e15)::bigint`
-    : sql<number>`(extract(epoch from last_message_at) * 1000)::bigint`;
+  const byWindow = f.sort === "replyWindow" || f.sort === "slaDue";
+  // Sort key in ms; cases without a reply window (or SLA target) sort last when ordering by it.
+  const key =
+    f.sort === "replyWindow"
+      ? sql<number>`coalesce(extract(epoch from reply_window_closes_at) * 1000, 9e15)::bigint`
+      : f.sort === "slaDue"
+        ? sql<number>`coalesce(extract(epoch from sla_due_at) * 1000, 9e15)::bigint`
+        : sql<number>`(extract(epoch from last_message_at) * 1000)::bigint`;
   if (cursor) {
     const m = CURSOR.exec(cursor);
     if (!m?.[1] || !m[2]) {
@@ -179,4 +184,58 @@ export async function routingSnapshot(db: Executor, ws: string, caseId: string) 
     .limit(1)
     .executeTakeFirst();
   return { ...c, channelType: conversation?.channel_type ?? "api", lastAgentId: previous?.assignee_id ?? null };
+}
+
+/** What SLA clocks need: creation, status and priority history, and who wrote when (one case, three queries). */
+export async function slaHistory(db: Executor, ws: string, caseId: string) {
+  const c = await q(db)
+    .selectFrom("cases")
+    .select(["created_at", "priority", "status", "sla_state", "merged_into"])
+    .where("workspace_id", "=", ws)
+    .where("id", "=", caseId)
+    .executeTakeFirst();
+  if (!c) return undefined;
+  const [changes, messages] = await Promise.all([
+    q(db)
+      .selectFrom("case_events")
+      .select(["action", "details", "created_at"])
+      .where("workspace_id", "=", ws)
+      .where("case_id", "=", caseId)
+      .where("action", "in", ["case.updated", "case.reopened"])
+      .orderBy("id")
+      .execute(),
+    q(db)
+      .selectFrom("messages")
+      .select(["direction", "author_type", "private", "created_at"])
+      .where("workspace_id", "=", ws)
+      .where("case_id", "=", caseId)
+      .orderBy("id")
+      .execute(),
+  ]);
+  return { case: c, changes, messages };
+}
+
+/** Stores a case's SLA state (routing's clocks), and emits `case.updated` when the state changed. */
+export async function setCaseSla(
+  db: Executor,
+  ws: string,
+  caseId: string,
+  sla: { state: "ok" | "warning" | "breached" | null; dueAt: Date | null; detail: unknown },
+): Promise<{ changedFrom: string | null } | undefined> {
+  const before = await q(db)
+    .selectFrom("cases")
+    .select("sla_state")
+    .where("workspace_id", "=", ws)
+    .where("id", "=", caseId)
+    .executeTakeFirst();
+  if (!before) return undefined;
+  await q(db)
+    .updateTable("cases")
+    .set({ sla_state: sla.state, sla_due_at: sla.dueAt, sla: JSON.stringify(sla.detail) })
+    .where("workspace_id", "=", ws)
+    .where("id", "=", caseId)
+    .execute();
+  if (before.sla_state === sla.state) return { changedFrom: before.sla_state };
+  await emitEvent(db, { workspaceId: ws, type: "case.updated", payload: { caseId, changed: ["sla"] } });
+  return { changedFrom: before.sla_state };
 }

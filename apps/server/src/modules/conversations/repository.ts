@@ -35,6 +35,10 @@ export type ConversationsTables = {
     reopened_at: Timestamp | null;
     merged_into: string | null;
     search: unknown;
+    /** Written by routing's SLA clocks through setCaseSla. */
+    sla_state: Generated<"ok" | "warning" | "breached" | null>;
+    sla_due_at: Generated<Timestamp | null>;
+    sla: Generated<unknown>;
   };
   conversations: {
     workspace_id: string;

@@ -29,7 +29,8 @@ const CaseListQuery = PageQuerySchema.extend({
   channelId: z.uuid().optional(),
   contactId: z.uuid().optional(),
   q: z.string().max(200).optional(),
-  sort: z.enum(["recent", "replyWindow"]).optional(),
+  slaState: listOf(["ok", "warning", "breached"] as const).optional(),
+  sort: z.enum(["recent", "replyWindow", "slaDue"]).optional(),
 });
 
 const CasePatchBody = z

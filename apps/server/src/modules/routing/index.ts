@@ -55,7 +55,9 @@ export type {
 } from "./sla.ts";
 /** SLA clocks: evaluate every target of a policy for a case, and when a job should look again. */
 export { evaluateSla, nextEvaluationAt, PRIORITIES, SLA_TARGETS } from "./sla.ts";
+/** The workspace's SLA policy and a case's SLA evaluation (stored on the case). */
+export { evaluateCaseSla, getSlaPolicy, putSlaPolicy } from "./use-cases/case-sla.ts";
 /** Assigns one case now with the workspace's strategy; every member as the engine sees them. */
 export { routableAgents, routeCase } from "./use-cases/route-case.ts";
-/** The auto-assign handler of new cases. */
-export { subscribeRoutingHandlers } from "./wiring.ts";
+/** The SLA job, and the handlers that auto-assign new cases and keep SLA clocks current. */
+export { defineRoutingJobs, subscribeRoutingHandlers } from "./wiring.ts";

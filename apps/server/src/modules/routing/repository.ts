@@ -13,6 +13,14 @@ export type RoutingTables = {
     capacity: Generated<unknown>;
     last_assigned_at: Date | null;
   };
+  sla_policies: {
+    workspace_id: string;
+    name: string;
+    targets: unknown;
+    calendar: unknown;
+    warning_threshold: number;
+    updated_at: Date;
+  };
   routing_settings: {
     workspace_id: string;
     auto_assign: boolean;

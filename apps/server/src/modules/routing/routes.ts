@@ -5,6 +5,7 @@ import type { HttpApp } from "../../platform/http.ts";
 import { emitEvent, runTransaction } from "../../platform/outbox.ts";
 import { actorOf, findMembership, guard } from "../tenancy/index.ts";
 import { getSettings, putSettings, upsertRoutingAgent } from "./repository.ts";
+import { evaluateCaseSla, getSlaPolicy, putSlaPolicy, SlaPolicyBody } from "./use-cases/case-sla.ts";
 import { routableAgents, routeCase } from "./use-cases/route-case.ts";
 
 const tags = { tags: ["routing"] };
@@ -75,6 +76,34 @@ export function registerRoutingRoutes(app: HttpApp, ctx: AppContext) {
       }
       const row = await upsertRoutingAgent(db, ws, request.params.userId, request.body);
       return { userId: row.user_id, skills: row.skills, capacity: row.capacity, presence: row.presence };
+    },
+  );
+
+  app.get("/api/v1/sla/policy", { schema: tags, onRequest: guard(ctx, "routing.read") }, async (request) => {
+    const policy = await getSlaPolicy(db, actorOf(request).workspaceId);
+    if (!policy) throw new AppError("not_found", "sla_policy_not_set", "This workspace has no SLA policy yet.");
+    return policy;
+  });
+
+  app.put(
+    "/api/v1/sla/policy",
+    { schema: { ...tags, body: SlaPolicyBody }, onRequest: guard(ctx, "routing.manage") },
+    async (request) => {
+      await putSlaPolicy(db, actorOf(request).workspaceId, request.body);
+      return getSlaPolicy(db, actorOf(request).workspaceId);
+    },
+  );
+
+  app.post(
+    "/api/v1/cases/:id/sla/evaluate",
+    { schema: { ...tags, params: z.strictObject({ id: z.uuid() }) }, onRequest: guard(ctx, "routing.manage") },
+    async (request) => {
+      const ws = actorOf(request).workspaceId;
+      const result = await evaluateCaseSla(ctx, ws, request.params.id);
+      if (result === undefined) {
+        throw new AppError("not_found", "case_sla_unavailable", "No such case here, or no SLA policy is set.");
+      }
+      return { state: result.state, dueAt: result.dueAt?.toISOString() ?? null, targets: result.evaluation.targets };
     },
   );
 

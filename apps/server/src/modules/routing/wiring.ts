@@ -1,7 +1,18 @@
 import type { AppContext } from "../../platform/context.ts";
 import type { Dispatcher } from "../../platform/outbox.ts";
 import { getSettings } from "./repository.ts";
+import { evaluateCaseSla, SLA_JOB, SlaJobData } from "./use-cases/case-sla.ts";
 import { routeCase } from "./use-cases/route-case.ts";
+
+/** Defines the SLA evaluation job: it runs when a warning or breach falls due (scheduled, not polled). */
+export function defineRoutingJobs(ctx: AppContext): void {
+  ctx.jobs.define({
+    name: SLA_JOB,
+    schema: SlaJobData,
+    retryLimit: 3,
+    handler: async (data) => void (await evaluateCaseSla(ctx, data.workspaceId, data.caseId)),
+  });
+}
 
 /** Auto-assigns new cases where the workspace turned it on; idempotent (an assigned case is left alone). */
 export function subscribeRoutingHandlers(ctx: AppContext, dispatcher: Dispatcher): void {
@@ -11,4 +22,13 @@ export function subscribeRoutingHandlers(ctx: AppContext, dispatcher: Dispatcher
     const { caseId } = event.payload as { caseId: string };
     await routeCase(ctx, event.workspaceId, caseId, settings);
   });
+  // SLA clocks move with the case's status, priority and messages; their own state change is skipped.
+  const evaluate = async (event: { workspaceId: string; payload: unknown }) => {
+    const { caseId, changed } = event.payload as { caseId: string; changed?: string[] };
+    if (changed?.length === 1 && changed[0] === "sla") return;
+    await evaluateCaseSla(ctx, event.workspaceId, caseId);
+  };
+  dispatcher.on("case.created", "routing.sla-on-case-created", evaluate);
+  dispatcher.on("case.updated", "routing.sla-on-case-updated", evaluate);
+  dispatcher.on("message.created", "routing.sla-on-message-created", evaluate);
 }
