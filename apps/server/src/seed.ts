@@ -1,4 +1,5 @@
 import { seedDemoConversations } from "./demo-conversations.ts";
+import { putSlaPolicy } from "./modules/routing/index.ts";
 import {
   addMember,
   createTeam,
@@ -69,6 +70,15 @@ export async function seedDemo(
       if (member) await setTeamMembership(ctx, system, { teamId: team.id, userId: member.user.id });
     }
   }
+  await putSlaPolicy(ctx.database.db, workspace.id, {
+    name: "Standard",
+    targets: {
+      urgent: { firstResponse: 30, nextResponse: 60, resolution: 240 },
+      high: { firstResponse: 60, nextResponse: 120, resolution: 480 },
+      normal: { firstResponse: 240, nextResponse: 480, resolution: 1440 },
+      low: { firstResponse: 480, resolution: 2880 },
+    },
+  });
   const actor = { type: "user" as const, id: admin.user.id, workspaceId: workspace.id, role: "admin" as const };
   const agents = members.filter((m) => m.role === "agent").map((m) => ({ id: m.user.id }));
   const added = await seedDemoConversations(ctx, actor, agents, {
