@@ -6,6 +6,7 @@ import { createDispatcher, emitEvent, runTransaction } from "../src/platform/out
 import { createRealtimeHub, type RealtimeHub } from "../src/platform/realtime.ts";
 import { buildWorkspace, TEST_PASSWORD } from "./factories.ts";
 import { openTestEnv, TEST_DATABASES, type TestEnv } from "./harness.ts";
+import { waitFor } from "./wait.ts";
 
 type Received = { event: string; payload: unknown }[];
 
@@ -13,14 +14,6 @@ function listen(socket: Socket): Received {
   const received: Received = [];
   socket.onAny((event: string, payload: unknown) => received.push({ event, payload }));
   return received;
-}
-
-async function waitFor(check: () => boolean, timeoutMs = 5000) {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe.each(TEST_DATABASES)("realtime hub on %s", (kind) => {

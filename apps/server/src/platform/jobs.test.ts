@@ -3,17 +3,10 @@ import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { openTestEnv, TEST_DATABASES, type TestEnv } from "../../test/harness.ts";
+import { waitFor } from "../../test/wait.ts";
 import { createJobs, type Jobs } from "./jobs.ts";
 
 const Data = z.strictObject({ workspaceId: z.uuid(), n: z.number().int() });
-
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe.each(TEST_DATABASES)("jobs on %s", (kind) => {
   let env: TestEnv;

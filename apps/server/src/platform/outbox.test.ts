@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { openTestEnv, TEST_DATABASES, type TestEnv } from "../../test/harness.ts";
+import { sleep, waitFor } from "../../test/wait.ts";
 import { type DatabaseHandle, openDatabase } from "./db.ts";
 import {
   createDispatcher,
@@ -13,17 +14,6 @@ import {
   retryFailedDelivery,
   runTransaction,
 } from "./outbox.ts";
-
-/** Resolves when check() holds, or fails after timeoutMs. */
-async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.each(TEST_DATABASES)("outbox on %s", (kind) => {
   let env: TestEnv;

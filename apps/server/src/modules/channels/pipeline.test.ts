@@ -4,6 +4,7 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWorkspace, TEST_PASSWORD } from "../../../test/factories.ts";
 import { openTestEnv, TEST_DATABASES, type TestEnv } from "../../../test/harness.ts";
+import { waitFor } from "../../../test/wait.ts";
 import { createDispatcher, type Dispatcher, runTransaction } from "../../platform/outbox.ts";
 import { subscribeHandlers } from "../../wiring.ts";
 import { declareChannelType, receiveMessage } from "../conversations/index.ts";
@@ -31,14 +32,6 @@ async function webhookReceiver() {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
   return { url, received, script, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
-
-async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 20_000) {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe.each(TEST_DATABASES)("inbound and outbound through the api channel on %s", (kind) => {

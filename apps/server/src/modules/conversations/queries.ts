@@ -1,8 +1,8 @@
-import { sql } from "kysely";
+import { type Selectable, sql } from "kysely";
 import type { Executor } from "../../platform/db.ts";
 import { AppError } from "../../platform/errors.ts";
 import { emitEvent } from "../../platform/outbox.ts";
-import { type CaseStatus, type MessageStatus, type Priority, q } from "./repository.ts";
+import { type CaseStatus, type ConversationsTables, type MessageStatus, type Priority, q } from "./repository.ts";
 
 export type CaseFilters = {
   status?: CaseStatus[] | undefined;
@@ -78,31 +78,34 @@ export async function listCases(db: Executor, ws: string, f: CaseFilters, cursor
   return rows;
 }
 
-/** One page of a case's messages, oldest first (limit+1 rows); the cursor is the last message id. */
-export function listMessages(db: Executor, ws: string, caseId: string, after: string | undefined, limit: number) {
+/** One page of a case's messages or history, oldest first (limit+1 rows); the cursor is the last row's id. */
+function pageOfCase<T extends "messages" | "case_events">(
+  table: T,
+  db: Executor,
+  ws: string,
+  caseId: string,
+  after: string | undefined,
+  limit: number,
+) {
+  const t = table as "messages";
   let query = q(db)
-    .selectFrom("messages")
+    .selectFrom(t)
     .selectAll()
     .where("workspace_id", "=", ws)
     .where("case_id", "=", caseId)
     .orderBy("id")
     .limit(limit + 1);
   if (after) query = query.where("id", ">", after);
-  return query.execute();
+  return query.execute() as Promise<Selectable<ConversationsTables[T]>[]>;
 }
 
+/** One page of a case's messages, oldest first. */
+export const listMessages = (db: Executor, ws: string, caseId: string, after: string | undefined, limit: number) =>
+  pageOfCase("messages", db, ws, caseId, after, limit);
+
 /** One page of a case's history, oldest first. */
-export function listCaseEvents(db: Executor, ws: string, caseId: string, after: string | undefined, limit: number) {
-  let query = q(db)
-    .selectFrom("case_events")
-    .selectAll()
-    .where("workspace_id", "=", ws)
-    .where("case_id", "=", caseId)
-    .orderBy("id")
-    .limit(limit + 1);
-  if (after) query = query.where("id", ">", after);
-  return query.execute();
-}
+export const listCaseEvents = (db: Executor, ws: string, caseId: string, after: string | undefined, limit: number) =>
+  pageOfCase("case_events", db, ws, caseId, after, limit);
 
 /** Records a delivery outcome reported by a channel (and emits `message.status`); false when unknown or not newer. */
 export async function setMessageStatus(

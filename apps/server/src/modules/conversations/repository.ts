@@ -1,5 +1,6 @@
 import { type Generated, type Selectable, sql } from "kysely";
 import type { Executor } from "../../platform/db.ts";
+import { AppError } from "../../platform/errors.ts";
 
 type Timestamp = Date;
 
@@ -123,6 +124,18 @@ export function findCase(db: Executor, workspaceId: string, id: string) {
     .where("workspace_id", "=", workspaceId)
     .where("id", "=", id)
     .executeTakeFirst();
+}
+
+/** A case that can still be worked: 404 when absent (also for another workspace's id), 409 when merged away. */
+export async function findWorkableCase(db: Executor, workspaceId: string, id: string, refusal: string) {
+  const found = await findCase(db, workspaceId, id);
+  if (!found) throw new AppError("not_found", "case_not_found", "No such case in your workspace.");
+  if (found.merged_into) {
+    throw new AppError("conflict", "case_merged", `This case was merged into another; ${refusal}`, {
+      mergedInto: found.merged_into,
+    });
+  }
+  return found;
 }
 
 export function findConversationByThread(db: Executor, workspaceId: string, channelId: string, threadId: string) {

@@ -1,16 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWorkspace, TEST_PASSWORD } from "../../../test/factories.ts";
 import { openTestEnv, TEST_DATABASES, type TestEnv } from "../../../test/harness.ts";
+import { waitFor } from "../../../test/wait.ts";
 import { createDispatcher, type Dispatcher } from "../../platform/outbox.ts";
 import { subscribeHandlers } from "../../wiring.ts";
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000) {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe.each(TEST_DATABASES)("routing on %s", (kind) => {
   let env: TestEnv;

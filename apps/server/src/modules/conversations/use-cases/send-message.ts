@@ -5,7 +5,7 @@ import { AppError } from "../../../platform/errors.ts";
 import { emitEvents } from "../../../platform/outbox.ts";
 import type { Actor } from "../../tenancy/index.ts";
 import { capabilitiesOf } from "../capabilities.ts";
-import { type ConversationRow, findCase, insertCaseEvent, type MessageRow, q } from "../repository.ts";
+import { type ConversationRow, findWorkableCase, insertCaseEvent, type MessageRow, q } from "../repository.ts";
 import { plainText } from "../text.ts";
 
 export type ReplyInput = {
@@ -22,13 +22,7 @@ export type ReplyInput = {
  */
 export async function sendReply(tx: Executor, actor: Actor, caseId: string, input: ReplyInput): Promise<MessageRow> {
   const ws = actor.workspaceId;
-  const found = await findCase(tx, ws, caseId);
-  if (!found) throw new AppError("not_found", "case_not_found", "No such case in your workspace.");
-  if (found.merged_into) {
-    throw new AppError("conflict", "case_merged", "This case was merged into another; reply there.", {
-      mergedInto: found.merged_into,
-    });
-  }
+  const found = await findWorkableCase(tx, ws, caseId, "reply there.");
   const type = input.content?.type ?? "text";
   const content: Record<string, unknown> = input.content ? { ...input.content } : { text: input.text ?? "" };
   delete content.type;

@@ -6,7 +6,7 @@ import { type Actor, findMembership, findTeam } from "../../tenancy/index.ts";
 import {
   type CaseRow,
   type CaseStatus,
-  findCase,
+  findWorkableCase,
   insertCaseEvent,
   type Priority,
   q,
@@ -36,13 +36,7 @@ export async function updateCase(
   why?: string[],
 ): Promise<CaseRow> {
   const ws = actor.workspaceId;
-  const current = await findCase(tx, ws, caseId);
-  if (!current) throw new AppError("not_found", "case_not_found", "No such case in your workspace.");
-  if (current.merged_into) {
-    throw new AppError("conflict", "case_merged", "This case was merged into another and can no longer change.", {
-      mergedInto: current.merged_into,
-    });
-  }
+  const current = await findWorkableCase(tx, ws, caseId, "it can no longer change.");
   if (current.status === "closed" && patch.status !== undefined && patch.status !== "closed") {
     throw new AppError(
       "conflict",
