@@ -1,5 +1,6 @@
 import { registerConsole } from "./console-static.ts";
 import { registerJobsRoutes } from "./jobs-routes.ts";
+import { registerAutomationRoutes } from "./modules/automation/index.ts";
 import { registerChannelsRoutes } from "./modules/channels/index.ts";
 import { registerConversationsRoutes } from "./modules/conversations/index.ts";
 import { registerProfilesRoutes } from "./modules/profiles/index.ts";
@@ -15,6 +16,7 @@ export async function buildApp(ctx: AppContext, options: { serveConsole?: boolea
   registerJobsRoutes(app, ctx);
   registerConversationsRoutes(app, ctx);
   registerRoutingRoutes(app, ctx);
+  registerAutomationRoutes(app, ctx);
   registerChannelsRoutes(app, ctx);
   registerProfilesRoutes(app, ctx);
   if (options.serveConsole !== false) await registerConsole(app);

@@ -1,3 +1,4 @@
+import { subscribeAutomationHandlers } from "./modules/automation/index.ts";
 import { defineChannelJobs, subscribeChannelHandlers } from "./modules/channels/index.ts";
 import { defineRoutingJobs, subscribeRoutingHandlers } from "./modules/routing/index.ts";
 import type { AppContext } from "./platform/context.ts";
@@ -13,4 +14,5 @@ export function defineJobs(ctx: AppContext): void {
 export function subscribeHandlers(ctx: AppContext, dispatcher: Dispatcher): void {
   subscribeChannelHandlers(ctx, dispatcher);
   subscribeRoutingHandlers(ctx, dispatcher);
+  subscribeAutomationHandlers(ctx, dispatcher);
 }

@@ -9,8 +9,10 @@ export {
 } from "./capabilities.ts";
 /** Records a delivery outcome (sent, delivered, read, failed) of an outbound message; pages a case's messages. */
 export {
+  automationFacts,
   listMessages,
   openLoadByAssignee,
+  recentCasesWithFirstMessage,
   routingSnapshot,
   setCaseSla,
   setMessageStatus,

@@ -242,3 +242,67 @@ export async function setCaseSla(
   await emitEvent(db, { workspaceId: ws, type: "case.updated", payload: { caseId, changed: ["sla"] } });
   return { changedFrom: before.sla_state };
 }
+
+/** What automation rules look at for a case (and one of its messages): text, type, channel, case fields. */
+export async function automationFacts(db: Executor, ws: string, caseId: string, messageId?: string) {
+  const c = await q(db)
+    .selectFrom("cases")
+    .select(["priority", "status", "tags", "merged_into"])
+    .where("workspace_id", "=", ws)
+    .where("id", "=", caseId)
+    .executeTakeFirst();
+  if (!c || c.merged_into) return undefined;
+  const [message, conversation, inbound] = await Promise.all([
+    messageId
+      ? q(db)
+          .selectFrom("messages")
+          .select(["text", "type"])
+          .where("workspace_id", "=", ws)
+          .where("id", "=", messageId)
+          .executeTakeFirst()
+      : undefined,
+    q(db)
+      .selectFrom("conversations")
+      .select("channel_type")
+      .where("workspace_id", "=", ws)
+      .where("case_id", "=", caseId)
+      .orderBy("last_inbound_at", (o) => o.desc().nullsLast())
+      .limit(1)
+      .executeTakeFirst(),
+    q(db)
+      .selectFrom("messages")
+      .select(sql<number>`count(*)::int`.as("n"))
+      .where("workspace_id", "=", ws)
+      .where("case_id", "=", caseId)
+      .where("direction", "=", "inbound")
+      .executeTakeFirst(),
+  ]);
+  return {
+    message: message ? { text: message.text, type: message.type } : undefined,
+    channelType: conversation?.channel_type ?? "api",
+    case: { priority: c.priority, status: c.status, tags: c.tags, isNew: (inbound?.n ?? 0) <= 1 },
+  };
+}
+
+/** The latest cases with their first customer message, newest first (rule dry-runs). */
+export function recentCasesWithFirstMessage(db: Executor, ws: string, limit: number) {
+  return q(db)
+    .selectFrom("cases as c")
+    .select([
+      "c.id",
+      "c.priority",
+      "c.status",
+      "c.tags",
+      sql<string | null>`(select m.text from messages m where m.workspace_id = c.workspace_id and m.case_id = c.id
+        and m.direction = 'inbound' order by m.id limit 1)`.as("first_text"),
+      sql<string | null>`(select m.type from messages m where m.workspace_id = c.workspace_id and m.case_id = c.id
+        and m.direction = 'inbound' order by m.id limit 1)`.as("first_type"),
+      sql<string | null>`(select v.channel_type from conversations v where v.workspace_id = c.workspace_id
+        and v.case_id = c.id limit 1)`.as("channel_type"),
+    ])
+    .where("c.workspace_id", "=", ws)
+    .where("c.merged_into", "is", null)
+    .orderBy("c.created_at", "desc")
+    .limit(limit)
+    .execute();
+}

@@ -30,6 +30,8 @@ export const PERMISSIONS = {
   "routing.read": ALL,
   "routing.manage": ["owner", "admin", "supervisor"],
   "presence.update": ["owner", "admin", "supervisor", "agent"],
+  "automation.read": ALL,
+  "automation.manage": ["owner", "admin", "supervisor"],
   "contacts.read": ALL,
   "contacts.write": ["owner", "admin", "supervisor", "agent"],
   "contacts.merge": ["owner", "admin", "supervisor", "agent"],

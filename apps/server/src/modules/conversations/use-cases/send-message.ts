@@ -3,10 +3,10 @@ import { uuidv7 } from "uuidv7";
 import type { Executor } from "../../../platform/db.ts";
 import { AppError } from "../../../platform/errors.ts";
 import { emitEvents } from "../../../platform/outbox.ts";
-import type { Actor } from "../../tenancy/index.ts";
 import { capabilitiesOf } from "../capabilities.ts";
 import { type ConversationRow, findWorkableCase, insertCaseEvent, type MessageRow, q } from "../repository.ts";
 import { plainText } from "../text.ts";
+import type { CaseActor } from "./update-case.ts";
 
 export type ReplyInput = {
   text?: string | undefined;
@@ -20,7 +20,12 @@ export type ReplyInput = {
  * `message.queued` event) or a private note, in the caller's transaction. Refuses, with the reason, a
  * reply the channel cannot carry or one outside the channel's reply window.
  */
-export async function sendReply(tx: Executor, actor: Actor, caseId: string, input: ReplyInput): Promise<MessageRow> {
+export async function sendReply(
+  tx: Executor,
+  actor: CaseActor,
+  caseId: string,
+  input: ReplyInput,
+): Promise<MessageRow> {
   const ws = actor.workspaceId;
   const found = await findWorkableCase(tx, ws, caseId, "reply there.");
   const type = input.content?.type ?? "text";

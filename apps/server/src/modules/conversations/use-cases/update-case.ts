@@ -21,8 +21,8 @@ export type CasePatch = {
   tags?: string[] | undefined;
 };
 
-/** Who changes a case: a member, an API token, or the system (routing, automation). */
-export type CaseActor = Pick<Actor, "workspaceId"> & { type: Actor["type"] | "system"; id: string | null };
+/** Who changes a case or writes in it: a member, an API token, the system (routing) or a bot (automation). */
+export type CaseActor = Pick<Actor, "workspaceId"> & { type: Actor["type"] | "system" | "bot"; id: string | null };
 
 /**
  * Changes a case's status, priority, assignee, team or tags; each change is recorded in the case history,

@@ -1,0 +1,8 @@
+/** The automation API routes (rules, dry-run, execution log). */
+export { registerAutomationRoutes } from "./routes.ts";
+/** Rules as data: schemas, validation and the compiled predicate (pure). */
+export { checkRule, compileRule, type RuleInput } from "./rules.ts";
+/** Runs a workspace's rules for one domain event (the worker's handler). */
+export { runRules } from "./runner.ts";
+/** Subscribes the rule runner to customer messages and new cases. */
+export { subscribeAutomationHandlers } from "./wiring.ts";

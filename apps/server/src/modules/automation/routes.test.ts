@@ -1,0 +1,207 @@
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildWorkspace } from "../../../test/factories.ts";
+import { openTestEnv, TEST_DATABASES, type TestEnv } from "../../../test/harness.ts";
+import { waitFor } from "../../../test/wait.ts";
+import { createDispatcher, type Dispatcher, type OutboxEvent } from "../../platform/outbox.ts";
+import { subscribeHandlers } from "../../wiring.ts";
+import { runRules } from "./index.ts";
+
+describe.each(TEST_DATABASES)("automation rules on %s", (kind) => {
+  let env: TestEnv;
+  let a: Awaited<ReturnType<typeof buildWorkspace>>;
+  let b: Awaited<ReturnType<typeof buildWorkspace>>;
+  let dispatcher: Dispatcher;
+  let channelId: string;
+
+  beforeAll(async () => {
+    env = await openTestEnv(kind);
+    a = await buildWorkspace(env);
+    b = await buildWorkspace(env);
+    dispatcher = createDispatcher(env.database, { pollIntervalMs: 50 });
+    subscribeHandlers(env, dispatcher);
+    await dispatcher.start();
+    channelId = (
+      await env.app.inject({
+        method: "POST",
+        url: "/api/v1/channels",
+        headers: a.auth("admin"),
+        payload: { type: "api", name: "Shop" },
+      })
+    ).json().channel.id;
+  });
+  afterAll(async () => {
+    await dispatcher?.stop();
+    await env?.close();
+  });
+
+  const createRule = (payload: object, auth = a.auth("supervisor")) =>
+    env.app.inject({ method: "POST", url: "/api/v1/automation/rules", headers: auth, payload });
+  const inbound = async (id: string, customer: string, text: string) =>
+    (
+      await env.app.inject({
+        method: "POST",
+        url: `/api/v1/channels/${channelId}/inbound`,
+        headers: a.auth("agent"),
+        payload: { externalMessageId: id, from: { externalId: customer }, text },
+      })
+    ).json().data[0] as { caseId: string; messageId: string };
+  const messagesOf = async (caseId: string) =>
+    (await env.app.inject({ url: `/api/v1/cases/${caseId}/messages`, headers: a.auth("agent") })).json().data as {
+      text: string;
+      direction: string;
+      authorType: string;
+      private: boolean;
+    }[];
+
+  it("answers a keyword, tags and prioritises by content, and stops at a stop action", async () => {
+    const menu = await createRule({
+      name: "Keyword 1: track delivery",
+      trigger: "keyword",
+      keywords: ["1"],
+      actions: [{ type: "reply", text: "Your parcel is on its way: https://track.example/88231" }],
+    });
+    expect(menu.statusCode, menu.body).toBe(201);
+    expect(
+      (
+        await createRule({
+          name: "Refunds are urgent",
+          trigger: "message.received",
+          conditions: { any: [{ field: "message.text", op: "contains", value: ["refund", "退款"] }] },
+          actions: [
+            { type: "add_tags", tags: ["refund"] },
+            { type: "set_priority", priority: "high" },
+            { type: "stop" },
+          ],
+        })
+      ).statusCode,
+    ).toBe(201);
+    expect(
+      (
+        await createRule({
+          name: "Never reached after stop",
+          trigger: "message.received",
+          actions: [{ type: "note", text: "catch-all" }],
+        })
+      ).statusCode,
+    ).toBe(201);
+
+    const refund = await inbound("a-1", "cust-a", "我要退款");
+    await waitFor(async () => {
+      const c = (await env.app.inject({ url: `/api/v1/cases/${refund.caseId}`, headers: a.auth("agent") })).json();
+      return c.priority === "high";
+    });
+    const c = (await env.app.inject({ url: `/api/v1/cases/${refund.caseId}`, headers: a.auth("agent") })).json();
+    expect(c.tags).toEqual(["refund"]);
+    expect((await messagesOf(refund.caseId)).filter((m) => m.private)).toEqual([]);
+    const log = (
+      await env.app.inject({ url: `/api/v1/cases/${refund.caseId}/automation-log`, headers: a.auth("agent") })
+    ).json().data;
+    expect(log).toHaveLength(1);
+    expect(log[0].results.map((r: { ok: boolean }) => r.ok)).toEqual([true, true, true]);
+
+    const keyword = await inbound("a-2", "cust-b", " 1 ");
+    await waitFor(async () => (await messagesOf(keyword.caseId)).some((m) => m.direction === "outbound"));
+    const reply = (await messagesOf(keyword.caseId)).find((m) => m.direction === "outbound");
+    expect(reply).toMatchObject({ authorType: "bot", text: expect.stringContaining("on its way") });
+    // The catch-all (third) rule ran for the keyword message: no stop before it.
+    await waitFor(async () => (await messagesOf(keyword.caseId)).some((m) => m.private));
+  });
+
+  it("runs a rule once per event even when the event is delivered again", async () => {
+    const msg = await inbound("a-3", "cust-c", "refund now");
+    await waitFor(async () => {
+      const log = (
+        await env.app.inject({ url: `/api/v1/cases/${msg.caseId}/automation-log`, headers: a.auth("agent") })
+      ).json().data;
+      return log.length === 1;
+    });
+    const { rows } = await sql<{ id: string; created_at: Date }>`select id, created_at from outbox
+      where workspace_id = ${a.workspace.id} and type = 'message.created' and payload->>'messageId' = ${msg.messageId}`.execute(
+      env.database.db,
+    );
+    const event: OutboxEvent = {
+      id: rows[0]?.id ?? "",
+      workspaceId: a.workspace.id,
+      type: "message.created",
+      payload: { caseId: msg.caseId, messageId: msg.messageId, direction: "inbound" },
+      createdAt: new Date(),
+    };
+    await runRules(env, event);
+    await runRules(env, event);
+    const log = (
+      await env.app.inject({ url: `/api/v1/cases/${msg.caseId}/automation-log`, headers: a.auth("agent") })
+    ).json().data;
+    expect(log).toHaveLength(1);
+  });
+
+  it("dry-runs a rule over recent cases", async () => {
+    const res = await env.app.inject({
+      method: "POST",
+      url: "/api/v1/automation/rules/dry-run",
+      headers: a.auth("analyst"),
+      payload: {
+        name: "would it?",
+        trigger: "message.received",
+        conditions: { field: "message.text", op: "matches", value: "refund|退款" },
+        actions: [{ type: "stop" }],
+      },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ matched: 2 });
+    expect(res.json().scanned).toBeGreaterThanOrEqual(3);
+  });
+
+  it("refuses invalid rules with the path, non-supervisors, and other workspaces", async () => {
+    const bad = await createRule({
+      name: "bad",
+      trigger: "message.received",
+      conditions: { all: [{ field: "message.text", op: "matches", value: "([" }] },
+      actions: [{ type: "stop" }],
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.details.field).toBe("conditions.all[0].value");
+    const unknownField = await createRule({
+      name: "bad",
+      trigger: "message.received",
+      conditions: { field: "contact.password", op: "equals", value: "x" },
+      actions: [{ type: "stop" }],
+    });
+    expect(unknownField.statusCode).toBe(400);
+    expect(
+      (await createRule({ name: "x", trigger: "case.created", actions: [{ type: "stop" }] }, a.auth("agent")))
+        .statusCode,
+    ).toBe(403);
+    const rules = (await env.app.inject({ url: "/api/v1/automation/rules", headers: a.auth("agent") })).json().data;
+    expect(rules.map((r: { position: number }) => r.position)).toEqual([1, 2, 3]);
+    const theirs = (await env.app.inject({ url: "/api/v1/automation/rules", headers: b.auth("agent") })).json().data;
+    expect(theirs).toEqual([]);
+    const foreignPut = await env.app.inject({
+      method: "PUT",
+      url: `/api/v1/automation/rules/${rules[0].id}`,
+      headers: b.auth("supervisor"),
+      payload: { name: "x", trigger: "case.created", actions: [{ type: "stop" }] },
+    });
+    expect(foreignPut.statusCode).toBe(404);
+    const foreignDelete = await env.app.inject({
+      method: "DELETE",
+      url: `/api/v1/automation/rules/${rules[0].id}`,
+      headers: b.auth("supervisor"),
+    });
+    expect(foreignDelete.statusCode).toBe(404);
+    const reorder = await env.app.inject({
+      method: "PUT",
+      url: "/api/v1/automation/rules/order",
+      headers: a.auth("supervisor"),
+      payload: { ids: [rules[2].id, rules[0].id, rules[1].id] },
+    });
+    expect(reorder.json().data.map((r: { id: string }) => r.id)).toEqual([rules[2].id, rules[0].id, rules[1].id]);
+    const incomplete = await env.app.inject({
+      method: "PUT",
+      url: "/api/v1/automation/rules/order",
+      headers: a.auth("supervisor"),
+      payload: { ids: [rules[0].id] },
+    });
+    expect(incomplete.statusCode).toBe(400);
+  });
+});
