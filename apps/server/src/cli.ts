@@ -2,6 +2,7 @@ import { join, resolve } from "node:path";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { runThroughControlSocket, serveControlSocket } from "./control-socket.ts";
 import { PROCESS_ROLES, type ProcessRole, type RunningServer, startRoles } from "./main.ts";
+import { exportContactsCommand, importContactsCommand } from "./modules/profiles/index.ts";
 import {
   addMember,
   createApiToken,
@@ -16,7 +17,7 @@ import { openRuntime, type Runtime } from "./runtime.ts";
 import { DEMO_ADMIN_EMAIL, seedDemo } from "./seed.ts";
 
 const ALL_ROLES = PROCESS_ROLES;
-type Io = { out(text: string): void; err(text: string): void };
+type Io = { out(text: string): void; err(text: string): void; isTTY?: boolean };
 /** Runs fn with a runtime: opened for the command (and closed after), or the running server's own. */
 type RuntimeAccess = (holder: string, fn: (rt: Runtime) => Promise<void>) => Promise<void>;
 
@@ -34,6 +35,13 @@ function parseRoles(value: string): ProcessRole[] {
     );
   }
   return roles as ProcessRole[];
+}
+
+function parseScale(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000)
+    throw new InvalidArgumentError("must be a whole number from 1 to 10000");
+  return n;
 }
 
 function parseRole(value: string): Role {
@@ -78,14 +86,16 @@ function buildProgram(io: Io, withRuntime: RuntimeAccess, options: { canStart: b
   program
     .command("seed")
     .description("seed data")
-    .requiredOption("--demo", "create the demo workspace (once)")
-    .action(() =>
+    .requiredOption("--demo", "create the demo workspace (once), with a working inbox")
+    .option("--scale <n>", "add n × 300 more demo customers and cases (benchmarks)", parseScale)
+    .action((opts: { scale?: number }) =>
       withRuntime("rapport seed", async (rt) => {
-        const seeded = await seedDemo(rt);
+        const seeded = await seedDemo(rt, opts.scale ? { scale: opts.scale } : {});
+        const added = seeded.cases ? ` ${seeded.cases} cases, ${seeded.messages} messages added.` : "";
         io.out(
           seeded.created
-            ? `Demo workspace created. ${DEMO_ADMIN_EMAIL} password: ${seeded.adminPassword}\n`
-            : "The demo workspace already exists.\n",
+            ? `Demo workspace created.${added} ${DEMO_ADMIN_EMAIL} password: ${seeded.adminPassword}\n`
+            : `The demo workspace already exists.${added}\n`,
         );
       }),
     );
@@ -140,6 +150,53 @@ function buildProgram(io: Io, withRuntime: RuntimeAccess, options: { canStart: b
         io.err(`Token ${row.id} (${row.role}) created; it is shown only once.\n`);
         io.out(`${token}\n`);
       }),
+    );
+
+  program
+    .command("import")
+    .description("bulk imports")
+    .command("contacts <file>")
+    .description(
+      "import contacts from a CSV or JSONL file (batches of 1,000, each atomic; re-running updates, never duplicates)",
+    )
+    .requiredOption("--workspace <slug>", "workspace slug")
+    .option(
+      "--map <col=field...>",
+      "map a column to a field (givenName, emails, attributes.<key>, identity.<kind>, - to skip)",
+    )
+    .option("--format <format>", "csv or jsonl (default: from the file extension)")
+    .option("--delimiter <char>", "CSV delimiter: , ; | or \\t", ",")
+    .option("--report <path>", "where to write the per-row error report (default: <file>.errors.csv when rows fail)")
+    .option("--resume <importId>", "continue an interrupted import of the same file after its last committed line")
+    .action(
+      (
+        file: string,
+        opts: {
+          workspace: string;
+          map?: string[];
+          format?: string;
+          delimiter: string;
+          report?: string;
+          resume?: string;
+        },
+      ) =>
+        withRuntime("rapport import contacts", async (rt) =>
+          importContactsCommand(rt, await workspaceScope(rt, opts.workspace), { file, ...opts }, io),
+        ),
+    );
+
+  program
+    .command("export")
+    .description("bulk exports")
+    .command("contacts")
+    .description("export the workspace's contacts (CSV cells are formula-escaped)")
+    .requiredOption("--workspace <slug>", "workspace slug")
+    .option("--format <format>", "csv or jsonl", "csv")
+    .option("--output <path>", "write to a file instead of stdout")
+    .action((opts: { workspace: string; format: string; output?: string }) =>
+      withRuntime("rapport export contacts", async (rt) =>
+        exportContactsCommand(rt, await workspaceScope(rt, opts.workspace), opts, io),
+      ),
     );
 
   return program;
@@ -229,7 +286,11 @@ const localRuntime: RuntimeAccess = async (holder, fn) => {
   }
 };
 
-const io: Io = { out: (t) => void process.stdout.write(t), err: (t) => void process.stderr.write(t) };
+const io: Io = {
+  out: (t) => void process.stdout.write(t),
+  err: (t) => void process.stderr.write(t),
+  isTTY: process.stderr.isTTY === true,
+};
 try {
   await buildProgram(io, localRuntime, { canStart: true }).parseAsync(process.argv);
 } catch (err) {

@@ -1,5 +1,6 @@
 import { subscribeAutomationHandlers } from "./modules/automation/index.ts";
 import { defineChannelJobs, subscribeChannelHandlers } from "./modules/channels/index.ts";
+import { defineProfilesJobs } from "./modules/profiles/index.ts";
 import { defineRoutingJobs, subscribeRoutingHandlers } from "./modules/routing/index.ts";
 import type { AppContext } from "./platform/context.ts";
 import type { Dispatcher } from "./platform/outbox.ts";
@@ -7,6 +8,7 @@ import type { Dispatcher } from "./platform/outbox.ts";
 /** Defines every module's job types (and declares channel types); every process, before the queue starts. */
 export function defineJobs(ctx: AppContext): void {
   defineChannelJobs(ctx);
+  defineProfilesJobs(ctx);
   defineRoutingJobs(ctx);
 }
 

@@ -1,5 +1,9 @@
 /** Who acts on profiles: an actor of a workspace or the system on its behalf. */
 
+/** Imports a contacts file from the command line (progress, report file) and exports contacts as CSV/JSONL. */
+export { exportContactsCommand, importContactsCommand } from "./bulk/cli.ts";
+/** Defines the profiles job types: contact imports, lifecycle recomputation. */
+export { defineProfilesJobs } from "./jobs.ts";
 /** The identity kinds a contact may hold, and the channel each belongs to. */
 export { channelOfKind, IDENTITY_KINDS, type IdentityKind } from "./normalize.ts";
 /** The profiles HTTP routes. */

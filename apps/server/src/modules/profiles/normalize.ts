@@ -95,8 +95,12 @@ export function normalizeExternalId(kind: IdentityKind, externalId: string, regi
   }
 }
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 /** Folds text for search and comparison: NFKC, lower-case, diacritics removed, spaces collapsed. */
 export function foldText(s: string): string {
+  // Printable ASCII has nothing to decompose or strip: the same result without the Unicode passes.
+  if (PRINTABLE_ASCII.test(s)) return s.toLowerCase().replace(/ {2,}/g, " ").trim();
   return s.normalize("NFKD").replace(/\p{M}/gu, "").normalize("NFKC").toLowerCase().replace(/\s+/g, " ").trim();
 }
 

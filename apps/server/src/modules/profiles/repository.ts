@@ -122,7 +122,96 @@ export type ProfilesTables = {
     counts: Json<Record<string, number>>;
     erased_at: Generated<Timestamp>;
   };
+  contact_imports: {
+    workspace_id: string;
+    id: string;
+    origin: "api" | "cli";
+    format: "csv" | "jsonl";
+    file_name: string | null;
+    byte_size: number;
+    options: Json<ImportOptionsJson>;
+    state: ImportState;
+    rows_read: Generated<number>;
+    imported: Generated<number>;
+    updated: Generated<number>;
+    unchanged: Generated<number>;
+    failed: Generated<number>;
+    last_line: Generated<number>;
+    error: Json<{ line: number; reason: string; message: string } | null>;
+    actor_type: string;
+    actor_id: string | null;
+    created_at: Generated<Timestamp>;
+    started_at: Timestamp | null;
+    finished_at: Timestamp | null;
+    updated_at: Generated<Timestamp>;
+  };
+  contact_import_chunks: { workspace_id: string; import_id: string; seq: number; data: Buffer };
+  contact_import_errors: {
+    workspace_id: string;
+    import_id: string;
+    line: number;
+    field: string | null;
+    reason: string;
+    message: string;
+  };
+  orders: {
+    workspace_id: string;
+    id: string;
+    contact_id: string;
+    source: string;
+    external_id: string;
+    status: OrderStatus;
+    currency: string;
+    total: string;
+    placed_at: Timestamp;
+    properties: Json<Record<string, unknown>>;
+    created_at: Generated<Timestamp>;
+    updated_at: Generated<Timestamp>;
+  };
+  order_lines: {
+    workspace_id: string;
+    order_id: string;
+    line_no: number;
+    sku: string | null;
+    name: string;
+    quantity: string;
+    unit_price: string;
+    total: string;
+  };
+  order_status_history: {
+    workspace_id: string;
+    id: string;
+    order_id: string;
+    status: OrderStatus;
+    changed_at: Timestamp;
+  };
+  contact_locations: {
+    workspace_id: string;
+    id: string;
+    contact_id: string;
+    occurred_at: Timestamp;
+    latitude: number;
+    longitude: number;
+    accuracy_m: number | null;
+    label: string | null;
+    channel: string | null;
+    event_id: string | null;
+  };
+  contact_lifecycle: {
+    workspace_id: string;
+    contact_id: string;
+    stage: string;
+    facts: Json<Record<string, unknown>>;
+    computed_at: Timestamp;
+  };
 };
+
+export type ImportState = "receiving" | "queued" | "running" | "completed" | "failed";
+export type ImportOptionsJson = { delimiter?: string; map?: Record<string, string> };
+export type OrderStatus = "pending" | "paid" | "fulfilled" | "cancelled" | "refunded";
+export type ImportRow = Selectable<ProfilesTables["contact_imports"]>;
+export type OrderRow = Selectable<ProfilesTables["orders"]>;
+export type LocationRow = Selectable<ProfilesTables["contact_locations"]>;
 
 export type ContactRow = Selectable<ProfilesTables["contacts"]>;
 export type IdentityRow = Selectable<ProfilesTables["contact_identities"]>;
@@ -280,59 +369,79 @@ export type ContactFilter = {
   queries?: string[] | undefined;
   /** Exact identity external ids to also match. */
   identityIds?: string[] | undefined;
+  /** Exact normalised emails / E.164 phones to also match (through contact_keys). */
+  keys?: { kind: "email" | "phone"; key: string }[] | undefined;
   tag?: string | undefined;
   stage?: string | undefined;
 };
 
-/** Live (not merged, not erased) contacts, newest first. */
-export function listContacts(db: Executor, workspaceId: string, filter: ContactFilter, limit: number) {
-  let query = q(db)
-    .selectFrom("contacts")
-    .selectAll()
-    .where("workspace_id", "=", workspaceId)
-    .where("merged_into", "is", null)
-    .where("erased_at", "is", null);
-  if (filter.after) query = query.where("id", "<", filter.after);
-  if (filter.tag) query = query.where(sql<boolean>`tags @> ${sql.val([filter.tag])}::text[]`);
-  if (filter.stage) query = query.where("lifecycle_stage", "=", filter.stage);
-  if (filter.queries?.length) {
-    const patterns = filter.queries.map((t) => `%${likeEscape(t)}%`);
-    const ids = filter.identityIds ?? [];
-    query = query.where((eb) =>
-      eb.or([
-        ...patterns.map((p) => eb("search_text", "like", p)),
-        ...(ids.length
-          ? [
-              eb.exists(
-                eb
-                  .selectFrom("contact_identities as i")
-                  .select(sql`1`.as("one"))
-                  .where("i.workspace_id", "=", workspaceId)
-                  .where("i.external_id", "in", ids)
-                  .where((w) =>
-                    w.or([
-                      w("i.contact_id", "=", w.ref("contacts.id")),
-                      w(
-                        "i.contact_id",
-                        "in",
-                        w
-                          .selectFrom("contacts as m")
-                          .select("m.id")
-                          .where("m.workspace_id", "=", workspaceId)
-                          .where("m.merged_into", "=", w.ref("contacts.id")),
-                      ),
-                    ]),
-                  ),
-              ),
-            ]
-          : []),
-      ]),
-    );
+/**
+ * Live (not merged, not erased) contacts, newest first. A search runs as up to three queries merged here:
+ * the search-text match (the planner picks a trigram index where pg_trgm exists, or walks the ids
+ * backwards when the term is common), the exact identity match and the exact email/phone key match (each
+ * through its own index).
+ */
+export async function listContacts(db: Executor, workspaceId: string, filter: ContactFilter, limit: number) {
+  const base = () => {
+    let query = q(db)
+      .selectFrom("contacts")
+      .selectAll()
+      .where("workspace_id", "=", workspaceId)
+      .where("merged_into", "is", null)
+      .where("erased_at", "is", null);
+    if (filter.after) query = query.where("id", "<", filter.after);
+    if (filter.tag) query = query.where(sql<boolean>`tags @> ${sql.val([filter.tag])}::text[]`);
+    if (filter.stage) query = query.where("lifecycle_stage", "=", filter.stage);
+    return query;
+  };
+  const ids = filter.identityIds ?? [];
+  const keys = filter.keys ?? [];
+  if (filter.queries === undefined && ids.length === 0 && keys.length === 0) {
+    return base()
+      .orderBy("id", "desc")
+      .limit(limit + 1)
+      .execute();
   }
-  return query
-    .orderBy("id", "desc")
-    .limit(limit + 1)
-    .execute();
+  const patterns = (filter.queries ?? []).map((t) => `%${likeEscape(t)}%`);
+  const [byText, byIdentity, byKey] = await Promise.all([
+    patterns.length
+      ? base()
+          .where((eb) => eb.or(patterns.map((p) => eb("search_text", "like", p))))
+          .orderBy("id", "desc")
+          .limit(limit + 1)
+          .execute()
+      : Promise.resolve([]),
+    ids.length
+      ? base()
+          .where(
+            "id",
+            "in",
+            sql<string>`(select coalesce(c.merged_into, c.id) from contact_identities i
+              join contacts c on c.workspace_id = i.workspace_id and c.id = i.contact_id
+              where i.workspace_id = ${workspaceId} and i.external_id in (${sql.join(ids)}))`,
+          )
+          .orderBy("id", "desc")
+          .limit(limit + 1)
+          .execute()
+      : Promise.resolve([]),
+    keys.length
+      ? base()
+          .where(
+            "id",
+            "in",
+            sql<string>`(select k.contact_id from contact_keys k where k.workspace_id = ${workspaceId}
+              and (${sql.join(
+                keys.map((k) => sql`(k.kind = ${k.kind} and k.key = ${k.key})`),
+                sql` or `,
+              )}))`,
+          )
+          .orderBy("id", "desc")
+          .limit(limit + 1)
+          .execute()
+      : Promise.resolve([]),
+  ]);
+  const merged = new Map([...byText, ...byIdentity, ...byKey].map((r) => [r.id, r]));
+  return [...merged.values()].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)).slice(0, limit + 1);
 }
 
 /** Recomputes the email/phone keys of a contact (and its merged family's identities); none when merged or erased. */
@@ -717,6 +826,21 @@ export async function eraseContactData(db: Executor, workspaceId: string, ids: s
     .where("workspace_id", "=", workspaceId)
     .where((eb) => eb.or([eb("contact_a", "in", ids), eb("contact_b", "in", ids)]))
     .executeTakeFirst();
+  const orders = await d
+    .deleteFrom("orders")
+    .where("workspace_id", "=", workspaceId)
+    .where("contact_id", "in", ids)
+    .executeTakeFirst();
+  const locations = await d
+    .deleteFrom("contact_locations")
+    .where("workspace_id", "=", workspaceId)
+    .where("contact_id", "in", ids)
+    .executeTakeFirst();
+  await d
+    .deleteFrom("contact_lifecycle")
+    .where("workspace_id", "=", workspaceId)
+    .where("contact_id", "in", ids)
+    .execute();
   const now = new Date();
   const contacts = await d
     .updateTable("contacts")
@@ -754,6 +878,8 @@ export async function eraseContactData(db: Executor, workspaceId: string, ids: s
     consentRecords: count(consents),
     linkDecisionsScrubbed: count(decisions),
     duplicateDismissals: count(dismissals),
+    orders: count(orders),
+    locations: count(locations),
   };
 }
 

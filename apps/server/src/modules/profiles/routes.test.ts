@@ -19,6 +19,14 @@ const PROFILE_TABLES = [
   "contact_link_decisions",
   "duplicate_dismissals",
   "contact_erasures",
+  "contact_imports",
+  "contact_import_chunks",
+  "contact_import_errors",
+  "orders",
+  "order_lines",
+  "order_status_history",
+  "contact_locations",
+  "contact_lifecycle",
 ];
 
 describe.each(TEST_DATABASES)("profiles on %s", (kind) => {
@@ -589,6 +597,9 @@ describe.each(TEST_DATABASES)("profiles on %s", (kind) => {
         "ERASE-CRM",
         "Erasmus Corp",
         "secret-note-text",
+        "ERASE-ORDER-1",
+        "secret-item-name",
+        "secret-place-label",
       ];
       const x = await create(a, {
         displayName: "Zyxwv Erasable",
@@ -606,6 +617,21 @@ describe.each(TEST_DATABASES)("profiles on %s", (kind) => {
         type: "note",
         properties: { text: "secret-note-text" },
       });
+      const located = await call(a, "POST", "/api/v1/events", {
+        contactId: y.id,
+        type: "location",
+        properties: { latitude: 48.85, longitude: 2.35, label: "secret-place-label" },
+      });
+      expect(located.statusCode, located.body).toBe(201);
+      const ordered = await call(a, "POST", "/api/v1/orders", {
+        contactId: x.id,
+        externalId: "ERASE-ORDER-1",
+        status: "paid",
+        currency: "EUR",
+        total: "10",
+        lines: [{ name: "secret-item-name", quantity: 1, unitPrice: "10" }],
+      });
+      expect(ordered.statusCode, ordered.body).toBe(201);
       await call(a, "POST", `/api/v1/contacts/${x.id}/consent`, {
         purpose: "marketing",
         status: "granted",
@@ -667,6 +693,9 @@ describe.each(TEST_DATABASES)("profiles on %s", (kind) => {
         ["POST", "/api/v1/events", { contactId: id, type: "x" }],
         ["GET", `/api/v1/contacts/${id}/export`],
         ["POST", `/api/v1/contacts/${id}/erase`],
+        ["GET", `/api/v1/contacts/${id}/orders`],
+        ["GET", `/api/v1/contacts/${id}/locations`],
+        ["POST", "/api/v1/orders", { contactId: id, externalId: "X-1", status: "paid", currency: "EUR", total: 1 }],
       ];
       for (const [method, url, payload] of requests) {
         const res = await call(a, method, url, payload);

@@ -4,7 +4,9 @@ import { AppError } from "../../platform/errors.ts";
 import type { HttpApp } from "../../platform/http.ts";
 import { decodeCursor, toPage } from "../../platform/pagination.ts";
 import { actorOf, guard } from "../tenancy/index.ts";
-import { foldText, looksLikePhone, normalizeExternalId, normalizePhone } from "./normalize.ts";
+import { registerBulkRoutes } from "./bulk/routes.ts";
+import { profileExtras, registerCommerceRoutes } from "./commerce/routes.ts";
+import { foldText, looksLikePhone, normalizeEmail, normalizeExternalId, normalizePhone } from "./normalize.ts";
 import {
   presentConsentRecord,
   presentContact,
@@ -67,6 +69,8 @@ function decodeTimelineCursor(cursor: string | undefined) {
 /** Registers the profiles HTTP routes: contacts, identities, consent, merges, duplicates, timeline, privacy. */
 export function registerProfilesRoutes(app: HttpApp, ctx: AppContext) {
   const { db } = ctx.database;
+  registerBulkRoutes(app, ctx);
+  registerCommerceRoutes(app, ctx);
 
   app.get(
     "/api/v1/contacts",
@@ -76,18 +80,29 @@ export function registerProfilesRoutes(app: HttpApp, ctx: AppContext) {
       const { limit, cursor, query, tag, stage } = request.query;
       let identityIds: string[] | undefined;
       let queries: string[] | undefined;
+      let keys: { kind: "email" | "phone"; key: string }[] | undefined;
       if (query) {
-        queries = [foldText(query)];
+        // A complete valid email or phone number is matched exactly (normalised); anything else as a substring.
         identityIds = [query, normalizeExternalId("email", query)];
-        if (looksLikePhone(query)) {
-          const phone = normalizePhone(query, await findDefaultRegion(db, ws));
-          if (phone.e164) {
-            queries.push(phone.e164);
-            identityIds.push(phone.e164, phone.e164.slice(1));
-          }
+        const email = normalizeEmail(query);
+        const phone = looksLikePhone(query) ? normalizePhone(query, await findDefaultRegion(db, ws)) : undefined;
+        if (email.normalized) {
+          queries = [];
+          keys = [{ kind: "email", key: email.normalized }];
+        } else if (phone?.e164) {
+          queries = [];
+          keys = [{ kind: "phone", key: phone.e164 }];
+          identityIds.push(phone.e164, phone.e164.slice(1));
+        } else {
+          queries = [foldText(query)];
         }
       }
-      const rows = await listContacts(db, ws, { after: decodeCursor(cursor), queries, identityIds, tag, stage }, limit);
+      const rows = await listContacts(
+        db,
+        ws,
+        { after: decodeCursor(cursor), queries, identityIds, keys, tag, stage },
+        limit,
+      );
       return toPage(rows, limit, (r) => r.id, presentContact);
     },
   );
@@ -105,7 +120,11 @@ export function registerProfilesRoutes(app: HttpApp, ctx: AppContext) {
   app.get(
     "/api/v1/contacts/:id",
     { schema: { ...tags, params: IdParams }, onRequest: guard(ctx, "contacts.read") },
-    async (request) => presentProfile(await loadProfile(db, actorOf(request).workspaceId, request.params.id)),
+    async (request) => {
+      const ws = actorOf(request).workspaceId;
+      const profile = await loadProfile(db, ws, request.params.id);
+      return { ...presentProfile(profile), ...(await profileExtras(db, ws, profile.family)) };
+    },
   );
 
   app.patch(

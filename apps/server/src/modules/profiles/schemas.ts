@@ -84,7 +84,7 @@ export const ConsentSchema = z.strictObject({
   recordedAt: z.iso.datetime({ offset: true }).optional(),
 });
 
-const HintsSchema = z.strictObject({
+export const HintsSchema = z.strictObject({
   unionId: z.string().trim().min(1).max(256).optional(),
   displayName: z.string().max(400).optional(),
   givenName: z.string().max(200).optional(),
@@ -152,3 +152,55 @@ export const SettingsSchema = z.strictObject({ defaultRegion: z.string().length(
 
 export type CreateContactBody = z.infer<typeof CreateContactSchema>;
 export type EventBody = z.infer<typeof EventSchema>;
+
+/** A decimal amount: a number or a string with up to 14 digits and 4 decimals; kept as its decimal text. */
+const Decimal = z
+  .union([
+    z.number().finite(),
+    z
+      .string()
+      .trim()
+      .regex(/^-?\d{1,14}(\.\d{1,4})?$/, "a decimal such as 12.50"),
+  ])
+  .transform((v) => String(v));
+
+export const ORDER_STATUSES = ["pending", "paid", "fulfilled", "cancelled", "refunded"] as const;
+
+/** POST /api/v1/orders: create or update an order by (source, externalId). */
+export const OrderSchema = z
+  .strictObject({
+    externalId: z.string().trim().min(1).max(200),
+    source: z.string().trim().max(100).optional(),
+    contactId: z.uuid().optional(),
+    identity: IdentitySchema.optional(),
+    hints: HintsSchema.optional(),
+    status: z.enum(ORDER_STATUSES),
+    currency: z.string().regex(/^[A-Z]{3}$/, "an ISO 4217 code such as EUR"),
+    total: Decimal,
+    placedAt: z.iso.datetime({ offset: true }).optional(),
+    properties: z.record(z.string(), z.unknown()).optional(),
+    lines: z
+      .array(
+        z.strictObject({
+          sku: z.string().trim().max(100).optional(),
+          name: z.string().trim().min(1).max(500),
+          quantity: Decimal,
+          unitPrice: Decimal,
+          total: Decimal.optional(),
+        }),
+      )
+      .max(500)
+      .optional(),
+  })
+  .superRefine((o, ctx) => {
+    if (!o.contactId && !o.identity) {
+      ctx.addIssue({ code: "custom", path: ["identity"], message: "give contactId or identity" });
+    }
+  });
+
+export const PeriodPageQuerySchema = z.object({
+  cursor: z.string().max(300).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+});

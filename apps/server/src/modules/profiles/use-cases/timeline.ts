@@ -1,6 +1,8 @@
 import { uuidv7 } from "uuidv7";
 import type { AppContext } from "../../../platform/context.ts";
 import { AppError } from "../../../platform/errors.ts";
+import { recomputeLifecycles } from "../commerce/recompute-lifecycle.ts";
+import { insertLocations } from "../commerce/repository.ts";
 import { type EventInsert, familyOf, findEventsByClientIds, insertEvents, listTimeline } from "../repository.ts";
 import { requireContact } from "./contacts.ts";
 import { type IdentityInput, type ResolveHints, resolveContact } from "./resolve-contact.ts";
@@ -39,6 +41,7 @@ export async function ingestEvents(ctx: AppContext, caller: Caller, events: Even
     const results: EventResult[] = [];
     const rows: EventInsert[] = [];
     const seen = new Map<string, EventResult>();
+    const points = new Map<string, LocationPoint>();
     for (const [n, e] of events.entries()) {
       const clientId = e.id ?? null;
       const known = clientId ? stored.get(clientId) : undefined;
@@ -51,6 +54,7 @@ export async function ingestEvents(ctx: AppContext, caller: Caller, events: Even
         results.push({ ...earlier, status: "duplicate" });
         continue;
       }
+      const point = e.type === "location" ? locationOf(e.properties, n) : undefined;
       let contactId: string;
       if (e.contactId) contactId = (await requireContact(tx, ws, e.contactId, `events[${n}].contactId`)).id;
       else if (e.identity) contactId = (await resolveContact(tx, { workspaceId: ws }, e.identity, e.hints)).contactId;
@@ -72,6 +76,7 @@ export async function ingestEvents(ctx: AppContext, caller: Caller, events: Even
         properties: e.properties ?? {},
       });
       const result: EventResult = { clientEventId: clientId, id, contactId, status: "created" };
+      if (point) points.set(id, point);
       results.push(result);
       if (clientId) seen.set(clientId, result);
     }
@@ -93,8 +98,58 @@ export async function ingestEvents(ctx: AppContext, caller: Caller, events: Even
         if (w) Object.assign(r, { id: w.id, contactId: w.contact_id, status: "duplicate" });
       }
     }
+    const fresh = rows.filter((r) => inserted.has(r.id));
+    await insertLocations(
+      tx,
+      fresh.flatMap((r) => {
+        const p = points.get(r.id);
+        return p
+          ? [
+              {
+                workspace_id: ws,
+                contact_id: r.contact_id,
+                occurred_at: r.occurred_at,
+                latitude: p.latitude,
+                longitude: p.longitude,
+                accuracy_m: p.accuracy,
+                label: p.label,
+                channel: r.channel,
+                event_id: r.id,
+              },
+            ]
+          : [];
+      }),
+    );
+    if (fresh.length) await recomputeLifecycles(tx, ws, [...new Set(fresh.map((r) => r.contact_id))]);
     return results;
   });
+}
+
+type LocationPoint = { latitude: number; longitude: number; accuracy: number | null; label: string | null };
+
+/** The point of a `location` event: properties latitude/longitude (degrees), optional accuracy (m) and label. */
+function locationOf(properties: Record<string, unknown> | undefined, n: number): LocationPoint {
+  const p = properties ?? {};
+  const coordinate = (key: "latitude" | "longitude", max: number) => {
+    const v = p[key];
+    if (typeof v !== "number" || !Number.isFinite(v) || Math.abs(v) > max) {
+      throw new AppError(
+        "invalid",
+        "location_invalid",
+        `A location event needs properties.${key} as a number between -${max} and ${max}.`,
+        { field: `events[${n}].properties.${key}` },
+      );
+    }
+    return v;
+  };
+  const accuracy = p.accuracy;
+  const label = p.label;
+  return {
+    latitude: coordinate("latitude", 90),
+    longitude: coordinate("longitude", 180),
+    accuracy: typeof accuracy === "number" && Number.isFinite(accuracy) && accuracy >= 0 ? accuracy : null,
+    label: typeof label === "string" ? label.slice(0, 200) : null,
+  };
 }
 
 export type TimelineQuery = {

@@ -1,0 +1,272 @@
+// SQL of imports and exports. Bulk writes send a batch as one JSON parameter expanded server-side by
+// jsonb_populate_recordset: one round trip per table per batch, on PostgreSQL and PGlite alike.
+import { sql } from "kysely";
+import { uuidv7 } from "uuidv7";
+import type { Executor } from "../../../platform/db.ts";
+import type { ContactRow, IdentityKey, ImportRow, ImportState, ProfilesTables } from "../repository.ts";
+
+const q = (db: Executor) => db.withTables<ProfilesTables>();
+
+type ImportInsert = Omit<
+  ImportRow,
+  "rows_read" | "imported" | "updated" | "unchanged" | "failed" | "last_line" | "created_at" | "updated_at"
+>;
+
+export function insertImport(db: Executor, row: ImportInsert) {
+  return q(db)
+    .insertInto("contact_imports")
+    .values({ ...row, options: JSON.stringify(row.options), error: JSON.stringify(row.error) })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export function findImport(db: Executor, workspaceId: string, id: string) {
+  return q(db)
+    .selectFrom("contact_imports")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+}
+
+export function setImportState(
+  db: Executor,
+  workspaceId: string,
+  id: string,
+  change: {
+    state: ImportState;
+    error: { line: number; reason: string; message: string } | null;
+    started?: boolean;
+    finished?: boolean;
+    byteSize?: number;
+  },
+) {
+  const now = new Date();
+  return q(db)
+    .updateTable("contact_imports")
+    .set((eb) => ({
+      state: change.state,
+      error: JSON.stringify(change.error),
+      updated_at: now,
+      ...(change.started ? { started_at: eb.fn.coalesce("started_at", sql<Date>`${now}::timestamptz`) } : {}),
+      ...(change.finished ? { finished_at: now } : {}),
+      ...(change.byteSize !== undefined ? { byte_size: change.byteSize } : {}),
+    }))
+    .where("workspace_id", "=", workspaceId)
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** Adds a committed batch to an import's counters and moves its last committed line. */
+export async function recordBatch(
+  db: Executor,
+  workspaceId: string,
+  id: string,
+  batch: { rowsRead: number; imported: number; updated: number; unchanged: number; failed: number; lastLine: number },
+) {
+  const row = await q(db)
+    .updateTable("contact_imports")
+    .set((eb) => ({
+      rows_read: eb("rows_read", "+", batch.rowsRead),
+      imported: eb("imported", "+", batch.imported),
+      updated: eb("updated", "+", batch.updated),
+      unchanged: eb("unchanged", "+", batch.unchanged),
+      failed: eb("failed", "+", batch.failed),
+      last_line: batch.lastLine,
+      updated_at: new Date(),
+    }))
+    .where("workspace_id", "=", workspaceId)
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return {
+    rowsRead: row.rows_read,
+    imported: row.imported,
+    updated: row.updated,
+    unchanged: row.unchanged,
+    failed: row.failed,
+    lastLine: row.last_line,
+  };
+}
+
+export function insertImportChunk(db: Executor, workspaceId: string, importId: string, seq: number, data: Buffer) {
+  return q(db)
+    .insertInto("contact_import_chunks")
+    .values({ workspace_id: workspaceId, import_id: importId, seq, data })
+    .execute();
+}
+
+export function deleteImportChunks(db: Executor, workspaceId: string, importId: string) {
+  return q(db)
+    .deleteFrom("contact_import_chunks")
+    .where("workspace_id", "=", workspaceId)
+    .where("import_id", "=", importId)
+    .execute();
+}
+
+export function deleteImport(db: Executor, workspaceId: string, importId: string) {
+  return q(db)
+    .deleteFrom("contact_imports")
+    .where("workspace_id", "=", workspaceId)
+    .where("id", "=", importId)
+    .execute();
+}
+
+export async function insertImportErrors(
+  db: Executor,
+  workspaceId: string,
+  importId: string,
+  errors: { line: number; field: string | null; reason: string; message: string }[],
+) {
+  if (errors.length === 0) return;
+  await q(db)
+    .insertInto("contact_import_errors")
+    .values(
+      errors.map((e) => ({ workspace_id: workspaceId, import_id: importId, ...e, message: e.message.slice(0, 500) })),
+    )
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+}
+
+/** Row errors of an import by line, from a line on. */
+export function listImportErrors(
+  db: Executor,
+  workspaceId: string,
+  importId: string,
+  afterLine: number,
+  limit: number,
+) {
+  return q(db)
+    .selectFrom("contact_import_errors")
+    .select(["line", "field", "reason", "message"])
+    .where("workspace_id", "=", workspaceId)
+    .where("import_id", "=", importId)
+    .where("line", ">", afterLine)
+    .orderBy("line")
+    .limit(limit)
+    .execute();
+}
+
+// Lookups of a batch's keys go through LATERAL … LIMIT so each key is one probe of its unique index,
+// whatever the planner's statistics say (during a big import they lag far behind the table's size).
+
+/** Stored identities among the keys, with their contact's survivor id (merged contacts resolve to it). */
+export async function lookupIdentities(db: Executor, workspaceId: string, keys: IdentityKey[]) {
+  if (keys.length === 0) return [];
+  const { rows } = await sql<{
+    kind: IdentityKey["kind"];
+    namespace: string;
+    external_id: string;
+    survivor_id: string;
+  }>`
+    select k.kind, k.namespace, k.external_id, x.survivor_id
+    from unnest(${keys.map((k) => k.kind)}::text[], ${keys.map((k) => k.namespace)}::text[],
+      ${keys.map((k) => k.externalId)}::text[]) as k(kind, namespace, external_id)
+    cross join lateral (
+      select coalesce(c.merged_into, c.id) as survivor_id
+      from contact_identities i
+      join contacts c on c.workspace_id = i.workspace_id and c.id = i.contact_id
+      where i.workspace_id = ${workspaceId} and i.kind = k.kind and i.namespace = k.namespace
+        and i.external_id = k.external_id
+      limit 1
+    ) x`.execute(db);
+  return rows;
+}
+
+/** Live contacts holding the given email/phone keys (`kind\0key`). */
+export async function lookupKeys(db: Executor, workspaceId: string, keys: string[]) {
+  if (keys.length === 0) return [];
+  const kinds = keys.map((k) => k.slice(0, k.indexOf("\u0000")));
+  const values = keys.map((k) => k.slice(k.indexOf("\u0000") + 1));
+  const { rows } = await sql<{ kind: string; key: string; contact_id: string }>`
+    select k.kind, k.key, x.contact_id
+    from unnest(${kinds}::text[], ${values}::text[]) as k(kind, key)
+    cross join lateral (
+      select ck.contact_id from contact_keys ck
+      where ck.workspace_id = ${workspaceId} and ck.kind = k.kind and ck.key = k.key
+      limit 50
+    ) x`.execute(db);
+  return rows;
+}
+
+const contactJson = (rows: ContactRow[]) => JSON.stringify(rows);
+
+export async function insertContactsBulk(db: Executor, rows: ContactRow[]) {
+  if (rows.length === 0) return;
+  await sql`insert into contacts select * from jsonb_populate_recordset(null::contacts, ${contactJson(rows)}::jsonb)`.execute(
+    db,
+  );
+}
+
+/** Overwrites the fields of existing contacts (the columns an import may change). */
+export async function updateContactsBulk(db: Executor, rows: ContactRow[]) {
+  if (rows.length === 0) return;
+  await sql`
+    update contacts c set
+      given_name = v.given_name, family_name = v.family_name, display_name = v.display_name,
+      emails = v.emails, phones = v.phones, language = v.language, timezone = v.timezone, gender = v.gender,
+      birthday = v.birthday, avatar_url = v.avatar_url, company = v.company, tags = v.tags,
+      lifecycle_stage = v.lifecycle_stage, owner_user_id = v.owner_user_id, source = v.source,
+      attributes = v.attributes, quality_flags = v.quality_flags, name_key = v.name_key,
+      company_key = v.company_key, search_text = v.search_text, updated_at = v.updated_at
+    from jsonb_populate_recordset(null::contacts, ${contactJson(rows)}::jsonb) v
+    where c.workspace_id = v.workspace_id and c.id = v.id`.execute(db);
+}
+
+export async function insertIdentitiesBulk(
+  db: Executor,
+  workspaceId: string,
+  identities: (IdentityKey & { verified: boolean; contactId: string })[],
+  now: Date,
+) {
+  if (identities.length === 0) return;
+  const json = JSON.stringify(
+    identities.map((i) => ({
+      workspace_id: workspaceId,
+      id: uuidv7(),
+      contact_id: i.contactId,
+      kind: i.kind,
+      namespace: i.namespace,
+      external_id: i.externalId,
+      verified: i.verified,
+      first_seen_at: now,
+      last_seen_at: now,
+    })),
+  );
+  await sql`
+    insert into contact_identities
+    select * from jsonb_populate_recordset(null::contact_identities, ${json}::jsonb)
+    on conflict (workspace_id, kind, namespace, external_id) do nothing`.execute(db);
+}
+
+export async function insertKeysBulk(
+  db: Executor,
+  workspaceId: string,
+  keys: { kind: "email" | "phone"; key: string; contactId: string }[],
+) {
+  if (keys.length === 0) return;
+  const json = JSON.stringify(
+    keys.map((k) => ({ workspace_id: workspaceId, kind: k.kind, key: k.key, contact_id: k.contactId })),
+  );
+  await sql`
+    insert into contact_keys
+    select * from jsonb_populate_recordset(null::contact_keys, ${json}::jsonb)
+    on conflict do nothing`.execute(db);
+}
+
+/** Contacts by id, each one probe of the primary key (see the lookups above). */
+export async function findContactsBulk(db: Executor, workspaceId: string, ids: string[]): Promise<ContactRow[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await sql<ContactRow>`
+    select x.* from unnest(${ids}::uuid[]) as k(id)
+    cross join lateral (
+      select * from contacts c where c.workspace_id = ${workspaceId} and c.id = k.id limit 1
+    ) x`.execute(db);
+  return rows;
+}
+
+/** Refreshes the planner's statistics of the tables an import filled (best effort). */
+export async function analyzeContactTables(db: Executor) {
+  await sql`analyze contacts, contact_keys, contact_identities`.execute(db);
+}

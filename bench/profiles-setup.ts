@@ -1,0 +1,88 @@
+// Shared set-up of the profiles benchmarks: a fresh migrated database (PostgreSQL in a schema of its own, or
+// in-memory PGlite) with a workspace, a generated contacts CSV, and the import that loads it.
+import { createReadStream, createWriteStream } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { createImport, runImport } from "../apps/server/src/modules/profiles/bulk/import-contacts.ts";
+import { buildWorkspace } from "../apps/server/test/factories.ts";
+import { openTestEnv, type TestEnv } from "../apps/server/test/harness.ts";
+
+/** `--name=value` or `--name value` from the command line. */
+export function arg(name: string, fallback: string): string {
+  const argv = process.argv;
+  const eq = argv.find((a) => a.startsWith(`--${name}=`));
+  if (eq) return eq.slice(name.length + 3);
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 && argv[i + 1] !== undefined ? (argv[i + 1] as string) : fallback;
+}
+
+export const dbKind = (): "postgres" | "pglite" => (arg("db", "postgres") === "pglite" ? "pglite" : "postgres");
+
+export async function openBenchEnv(kind: "postgres" | "pglite") {
+  process.env.TEST_DATABASE_URL ??= "postgres://root@127.0.0.1:5432/test";
+  const env = await openTestEnv(kind);
+  const ws = await buildWorkspace(env, `bench-${Date.now().toString(36)}`);
+  return { env, ws };
+}
+
+const GIVEN = ["Ada", "Grace", "Alan", "Marie", "Wei", "Yuki", "Amara", "Lucas", "Sofia", "Omar", "小明", "Zoë"];
+const FAMILY = ["Lovelace", "Hopper", "Turing", "Curie", "王", "Tanaka", "Okafor", "Martin", "García", "Haddad"];
+
+/** The CSV line of contact i: unique email, phone and crm id; names, company and tags from small sets. */
+export function contactLine(i: number): string {
+  const g = GIVEN[i % GIVEN.length];
+  const f = FAMILY[(i * 7) % FAMILY.length];
+  const phone = `+33 6 ${String(10_000_000 + i)
+    .slice(-8)
+    .replace(/(\d\d)(?=\d)/g, "$1 ")}`;
+  return `${g},${f},${g?.toLowerCase()}.${i}@example.com,${phone},Company ${i % 1000},vip|segment-${i % 20},C-${i}\n`;
+}
+export const CSV_HEADER = "given_name,family_name,email,phone,company,tags,crm_id\n";
+
+/** Writes n contacts as CSV to a temporary file; returns its path. */
+export async function writeContactsCsv(n: number): Promise<string> {
+  const path = join(tmpdir(), `rapport-bench-contacts-${n}-${process.pid}.csv`);
+  async function* lines() {
+    yield CSV_HEADER;
+    let chunk = "";
+    for (let i = 0; i < n; i++) {
+      chunk += contactLine(i);
+      if (chunk.length > 1 << 20) {
+        yield chunk;
+        chunk = "";
+      }
+    }
+    if (chunk) yield chunk;
+  }
+  await pipeline(lines(), createWriteStream(path));
+  return path;
+}
+
+/** Imports a CSV file into the workspace the way `rapport import contacts` does; returns seconds and the import row. */
+export async function importFile(env: TestEnv, workspaceId: string, path: string) {
+  const imp = await createImport(
+    env.database.db,
+    { type: "system", workspaceId },
+    {
+      origin: "cli",
+      format: "csv",
+      fileName: "bench.csv",
+      options: {},
+      state: "queued",
+    },
+  );
+  const start = process.hrtime.bigint();
+  const done = await runImport(env, workspaceId, imp.id, createReadStream(path, { highWaterMark: 256 * 1024 }));
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  return { seconds, done };
+}
+
+/** p-th percentile (0–100) of a list of milliseconds. */
+export function percentile(times: number[], p: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+export const fmt = (n: number, digits = 0) =>
+  n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
