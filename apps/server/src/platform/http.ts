@@ -58,6 +58,15 @@ function computeSecurityHeaders(): Record<string, string> {
 }
 
 const SECURITY_HEADERS = computeSecurityHeaders();
+/**
+ * JSON API answers carry the headers that matter for them (no sniffing, HTTPS only, never cached);
+ * the document headers (CSP, frame and cross-origin policies) go with the console's pages.
+ */
+const API_HEADERS: Record<string, string> = {
+  "x-content-type-options": "nosniff",
+  "strict-transport-security": SECURITY_HEADERS["strict-transport-security"] ?? "max-age=31536000; includeSubDomains",
+  "cache-control": "no-store",
+};
 
 function fastifyErrorToAppError(err: FastifyError): AppError | undefined {
   if (hasZodFastifySchemaValidationErrors(err)) {
@@ -116,7 +125,7 @@ export async function buildHttp(config: Config, ready: () => Promise<boolean>) {
   app.setSerializerCompiler(serializerCompiler);
 
   app.addHook("onRequest", (request, reply, done) => {
-    reply.headers(SECURITY_HEADERS);
+    reply.headers(request.url.startsWith("/api/v1/") ? API_HEADERS : SECURITY_HEADERS);
     reply.header("x-request-id", request.id);
     done();
   });
