@@ -24,6 +24,8 @@ function run(cmd, args, extraEnv = {}) {
 async function e2e() {
   const build = await run("npm", ["run", "build", "-w", "@rapport/console"]);
   if (build !== 0) return build;
+  const widgetBuild = await run("npm", ["run", "build", "-w", "@rapport/widget"]);
+  if (widgetBuild !== 0) return widgetBuild;
   const dataDir = mkdtempSync(join(tmpdir(), "rapport-e2e-"));
   const port = String(20000 + Math.floor(Math.random() * 20000));
   const server = spawn(process.execPath, ["apps/server/bin/rapport.mjs", "start"], {

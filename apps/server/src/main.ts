@@ -1,4 +1,5 @@
 import { buildApp } from "./app.ts";
+import { registerWebchatRealtime, startEmailMailboxes } from "./modules/channels/index.ts";
 import { realtimeAuthenticator } from "./modules/tenancy/index.ts";
 import { buildHttp, type HttpApp } from "./platform/http.ts";
 import { createDispatcher, type Dispatcher } from "./platform/outbox.ts";
@@ -45,6 +46,8 @@ export async function startRoles(
       logger: rt.logger,
       authenticate: realtimeAuthenticator(rt),
     });
+    // Widget visitors get a socket server of their own beside the hub (closed with it).
+    realtime = registerWebchatRealtime(rt, realtime, has("realtime") && app ? app.server : undefined);
   }
 
   let dispatcher: Dispatcher | undefined;
@@ -64,6 +67,8 @@ export async function startRoles(
   defineJobs(rt);
   await rt.jobs.start({ work: has("worker"), supervise: has("scheduler") });
   await dispatcher?.start();
+  // Email channels: one IMAP loop per mailbox in the worker role (docs/email.md).
+  const mailboxes = has("worker") ? startEmailMailboxes(rt) : undefined;
   if (app) await app.listen({ port: listen.port, host: listen.host });
   const bound = app?.server.address();
 
@@ -74,6 +79,7 @@ export async function startRoles(
     realtime,
     close() {
       closing ??= (async () => {
+        await mailboxes?.stop();
         await realtime?.close();
         await app?.close();
         await rt.jobs.stop();

@@ -168,14 +168,21 @@ export function createJobs(database: DatabaseHandle, options: JobsOptions = {}):
         for (const d of definitions.values()) {
           // pg-boss 10 works one fetch loop per work() call: `concurrency` loops give that many jobs at once.
           for (let i = 0; i < (d.concurrency ?? 2); i++) {
-            await boss.work<JobData>(
+            let workerId: string | undefined;
+            workerId = await boss.work<JobData>(
               d.name,
               { pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2, batchSize: 1, includeMetadata: true },
               async ([job]) => {
-                if (!job) return;
-                const parsed = d.schema.safeParse(job.data);
-                if (!parsed.success) throw new Error(`job data no longer matches its schema: ${parsed.error.message}`);
-                await d.handler(parsed.data, { id: job.id, attempt: job.retryCount + 1 });
+                try {
+                  if (!job) return;
+                  const parsed = d.schema.safeParse(job.data);
+                  if (!parsed.success)
+                    throw new Error(`job data no longer matches its schema: ${parsed.error.message}`);
+                  await d.handler(parsed.data, { id: job.id, attempt: job.retryCount + 1 });
+                } finally {
+                  // pg-boss 10 waits a polling interval after every fetch; a loop that found work fetches again at once.
+                  if (workerId) boss.notifyWorker(workerId);
+                }
               },
             );
           }

@@ -3,11 +3,16 @@
 /** The api channel's webhook signature (for receivers and tests). */
 export { type ApiInboundMessage, signWebhook } from "./api-channel.ts";
 export { type ChannelAdapter, ChannelSendError, type SendResult } from "./contract.ts";
+/** Email: the IMAP loops of every mailbox (started by the worker role) and the raw-message ingest. */
+export { type EmailMailboxes, startEmailMailboxes } from "./email/imap.ts";
+export { type EmailIngestResult, ingestEmail } from "./email/ingest.ts";
 /** The channel API routes (channel accounts, the api channel's inbound endpoint, webhook log). */
 export { registerChannelsRoutes } from "./routes.ts";
 /** Creates a channel account; ingests api-channel messages (demo data, tests, bulk loads). */
 export { createChannel } from "./use-cases/create-channel.ts";
 export { ingestApiMessages } from "./use-cases/ingest.ts";
+/** Web chat: the visitors' socket server beside the workspace hub (main.ts registers it where the hub is made). */
+export { registerWebchatRealtime } from "./webchat/realtime.ts";
 export type { WechatEvent, WechatInbound, WechatMessage } from "./wechat/messages.ts";
 export type { PassiveReply } from "./wechat/reply.ts";
 /** WeChat: the passive-reply hook of the webhook (keyword auto-replies decide within ~4 s) and its types. */

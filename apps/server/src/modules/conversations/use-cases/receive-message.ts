@@ -29,6 +29,8 @@ export type InboundMessage = {
   text?: string | undefined;
   content?: Record<string, unknown> | undefined;
   sentAt?: Date | undefined;
+  /** A subject for a new case (an email's Subject); default: the first line of the text. */
+  subject?: string | undefined;
 };
 
 export type Received =
@@ -55,7 +57,7 @@ export async function receiveMessage(tx: Executor, input: InboundMessage): Promi
   let caseCreated = false;
   let reopened = false;
   if (!current || current.status === "closed" || (current.status === "solved" && !recentlySolved(current))) {
-    current = await openCase(tx, ws, input.contactId, subjectOf(text), at, text);
+    current = await openCase(tx, ws, input.contactId, subjectOf(input.subject?.trim() || text), at, text);
     caseCreated = true;
   } else if (current.status === "solved") {
     reopened = true;

@@ -1,0 +1,183 @@
+/**
+ * The visitor API of the web chat widget, under `/widget/v1/channels/{channelId}/…`. No bearer auth of the
+ * console: a visitor starts a session and gets a visitor token (HMAC-signed with the channel's secret), sent
+ * as `Authorization: Bearer <token>` afterwards. Any site may call it (CORS reflects the origin, no cookies
+ * are involved); the channel's origin allow-list is enforced here. Rate-limited per visitor and per IP.
+ */
+
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { AppContext } from "../../../platform/context.ts";
+import { AppError } from "../../../platform/errors.ts";
+import type { HttpApp } from "../../../platform/http.ts";
+import { BucketMap } from "../../../platform/rate-limit.ts";
+import { loadWebchatChannel, type WebchatChannel } from "./channel.ts";
+import { isOriginAllowed, WIDGET_LANGUAGES } from "./config.ts";
+import { registerWidgetAssets } from "./demo.ts";
+import { presentVisitorMessage } from "./present.ts";
+import { emitToVisitor } from "./realtime.ts";
+import { verifyVisitorToken } from "./token.ts";
+import {
+  IdentifyBody,
+  identifyVisitor,
+  PageViewBody,
+  receiveVisitorMessage,
+  recordPageView,
+  requireVisitor,
+  SendMessageBody,
+  startVisitor,
+  visitorMessages,
+} from "./visitors.ts";
+
+/** Rates, as [per second, burst]: per IP and channel for every call and for new sessions; per visitor by action. */
+export const WIDGET_LIMITS = {
+  ipRequests: [20, 100],
+  ipSessions: [1 / 3, 20],
+  visitorMessages: [1, 5],
+  visitorPageViews: [1, 10],
+  visitorIdentify: [0.2, 5],
+} as const satisfies Record<string, readonly [number, number]>;
+
+const buckets = new BucketMap();
+
+function limit(key: string, [perSecond, burst]: readonly [number, number]): void {
+  const waitMs = buckets.bucket(key, perSecond, burst).take();
+  if (waitMs > 0) {
+    throw new AppError("rate_limited", "widget_rate_limited", "Too many requests: slow down and retry.", {
+      retryAfterMs: waitMs,
+    });
+  }
+}
+
+const Params = z.strictObject({ channelId: z.uuid() });
+const tags = { tags: ["webchat"], security: [] };
+
+type Req = { headers: Record<string, string | string[] | undefined>; ip: string; protocol: string; host: string };
+
+/** The channel of the URL, refused unless the calling site is allowed; counts the call against the IP's bucket. */
+async function channelFor(ctx: AppContext, request: Req, channelId: string): Promise<WebchatChannel> {
+  const loaded = await loadWebchatChannel(ctx, channelId);
+  const origin = typeof request.headers.origin === "string" ? request.headers.origin : undefined;
+  if (!isOriginAllowed(loaded.config, origin, `${request.protocol}://${request.host}`)) {
+    throw new AppError("forbidden", "origin_not_allowed", "This site is not allowed to use this chat channel.");
+  }
+  limit(`ip:${channelId}:${request.ip}`, WIDGET_LIMITS.ipRequests);
+  return loaded;
+}
+
+/** The visitor of the bearer token, which must be signed for this very channel. */
+async function visitorFor(ctx: AppContext, request: Req, loaded: WebchatChannel) {
+  const header = typeof request.headers.authorization === "string" ? request.headers.authorization : "";
+  const token = header.startsWith("Bearer ") ? header.slice(7).trim() : "";
+  if (!token)
+    throw new AppError("unauthenticated", "visitor_token_missing", "Send the visitor token as a Bearer token.");
+  const claims = verifyVisitorToken(loaded.secret, token);
+  if (!claims || claims.channelId !== loaded.channel.id || claims.workspaceId !== loaded.channel.workspace_id) {
+    throw new AppError("unauthenticated", "visitor_token_invalid", "This visitor token is not valid for this channel.");
+  }
+  return requireVisitor(ctx, claims);
+}
+
+/** Registers the visitor API, `/widget.js` and the demo page. */
+export function registerWebchatRoutes(app: HttpApp, ctx: AppContext): void {
+  registerWidgetAssets(app, ctx);
+  void app.register(async (plain) => {
+    const scope = plain.withTypeProvider<ZodTypeProvider>();
+    scope.addHook("onRequest", async (request, reply) => {
+      const origin = request.headers.origin;
+      // Cross-origin by design: reflect the origin (no credentials); the allow-list is checked per channel.
+      if (origin) reply.header("access-control-allow-origin", origin).header("vary", "Origin");
+      reply.header("cross-origin-resource-policy", "cross-origin");
+      reply.header("cache-control", "no-store");
+      if (request.method === "OPTIONS") {
+        return reply
+          .code(204)
+          .header("access-control-allow-methods", "GET, POST")
+          .header("access-control-allow-headers", "authorization, content-type")
+          .header("access-control-max-age", "600")
+          .send();
+      }
+    });
+    scope.options("/widget/v1/*", { schema: { hide: true } }, async (_request, reply) => reply.code(204).send());
+
+    scope.get("/widget/v1/channels/:channelId/config", { schema: { ...tags, params: Params } }, async (request) => {
+      const { config } = await channelFor(ctx, request, request.params.channelId);
+      return {
+        primaryColour: config.primaryColour,
+        textColour: config.textColour,
+        position: config.position,
+        greeting: config.greeting,
+        launcherText: config.launcherText,
+        languages: config.languages,
+        language: config.language,
+      };
+    });
+
+    scope.post(
+      "/widget/v1/channels/:channelId/sessions",
+      {
+        schema: {
+          ...tags,
+          params: Params,
+          body: z.strictObject({ language: z.enum(WIDGET_LANGUAGES).optional() }).optional(),
+        },
+      },
+      async (request, reply) => {
+        const loaded = await channelFor(ctx, request, request.params.channelId);
+        limit(`session:${loaded.channel.id}:${request.ip}`, WIDGET_LIMITS.ipSessions);
+        const session = await startVisitor(ctx, loaded.channel, loaded.secret, request.body?.language);
+        return reply.code(201).send(session);
+      },
+    );
+
+    scope.get(
+      "/widget/v1/channels/:channelId/conversation",
+      { schema: { ...tags, params: Params, querystring: z.strictObject({ after: z.uuid().optional() }) } },
+      async (request) => {
+        const loaded = await channelFor(ctx, request, request.params.channelId);
+        const visitor = await visitorFor(ctx, request, loaded);
+        const messages = await visitorMessages(ctx, visitor, request.query.after);
+        return { data: messages.map(presentVisitorMessage), identified: visitor.user_id !== null };
+      },
+    );
+
+    scope.post(
+      "/widget/v1/channels/:channelId/messages",
+      { schema: { ...tags, params: Params, body: SendMessageBody } },
+      async (request, reply) => {
+        const loaded = await channelFor(ctx, request, request.params.channelId);
+        const visitor = await visitorFor(ctx, request, loaded);
+        limit(`messages:${visitor.id}`, WIDGET_LIMITS.visitorMessages);
+        const { message, duplicate } = await receiveVisitorMessage(ctx, loaded.channel, visitor, request.body);
+        const presented = presentVisitorMessage(message);
+        // The visitor's other tabs show it at once.
+        if (!duplicate) emitToVisitor(loaded.channel.id, visitor.id, "message", presented);
+        return reply.code(duplicate ? 200 : 201).send({ message: presented, duplicate });
+      },
+    );
+
+    scope.post(
+      "/widget/v1/channels/:channelId/identify",
+      { schema: { ...tags, params: Params, body: IdentifyBody } },
+      async (request) => {
+        const loaded = await channelFor(ctx, request, request.params.channelId);
+        const visitor = await visitorFor(ctx, request, loaded);
+        limit(`identify:${visitor.id}`, WIDGET_LIMITS.visitorIdentify);
+        await identifyVisitor(ctx, visitor, loaded.secret, request.body);
+        return { identified: true };
+      },
+    );
+
+    scope.post(
+      "/widget/v1/channels/:channelId/page-views",
+      { schema: { ...tags, params: Params, body: PageViewBody } },
+      async (request, reply) => {
+        const loaded = await channelFor(ctx, request, request.params.channelId);
+        const visitor = await visitorFor(ctx, request, loaded);
+        limit(`page-views:${visitor.id}`, WIDGET_LIMITS.visitorPageViews);
+        await recordPageView(ctx, visitor, request.body);
+        return reply.code(202).send({ recorded: true });
+      },
+    );
+  });
+}

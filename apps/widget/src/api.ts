@@ -1,0 +1,95 @@
+/** The visitor API client: session (token in localStorage), messages, catch-up, identify, page views. */
+import type { Language } from "./i18n.ts";
+
+export type WidgetConfig = {
+  primaryColour: string;
+  textColour: string;
+  position: "bottom-right" | "bottom-left";
+  greeting: Partial<Record<Language, string>>;
+  launcherText: Partial<Record<Language, string>>;
+  languages: Language[];
+  language: string;
+};
+
+export type ChatMessage = {
+  id: string;
+  clientMessageId: string | null;
+  direction: "inbound" | "outbound";
+  author: "visitor" | "agent" | "bot";
+  text: string;
+  createdAt: string;
+};
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly reason: string;
+  constructor(status: number, reason: string, message: string) {
+    super(message);
+    this.status = status;
+    this.reason = reason;
+  }
+}
+
+function storage(): Storage | undefined {
+  try {
+    return window.localStorage;
+  } catch {
+    return undefined; // storage blocked (private mode, sandboxed iframe): the session lives as long as the page
+  }
+}
+
+export function createClient(base: string, channelId: string) {
+  const root = `${base}/widget/v1/channels/${encodeURIComponent(channelId)}`;
+  const key = `rapport:webchat:${channelId}`;
+  let token: string | undefined = storage()?.getItem(key) ?? undefined;
+
+  async function call<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = {};
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers["content-type"] = "application/json";
+    const res = await fetch(`${root}${path}`, {
+      method,
+      headers,
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const json = (await res.json().catch(() => ({}))) as { error?: { reason?: string; message?: string } };
+    if (!res.ok) throw new ApiError(res.status, json.error?.reason ?? "error", json.error?.message ?? res.statusText);
+    return json as T;
+  }
+
+  async function startSession(language: Language): Promise<string> {
+    const session = await call<{ token: string }>("POST", "/sessions", { language });
+    token = session.token;
+    storage()?.setItem(key, token);
+    return token;
+  }
+
+  return {
+    get token() {
+      return token;
+    },
+    config: () => call<WidgetConfig>("GET", "/config"),
+    /** The stored session if it is still valid, else a new one; returns the conversation so far. */
+    async resume(language: Language): Promise<ChatMessage[]> {
+      if (token) {
+        try {
+          return (await call<{ data: ChatMessage[] }>("GET", "/conversation")).data;
+        } catch (err) {
+          if (!(err instanceof ApiError) || err.status !== 401) throw err;
+        }
+      }
+      await startSession(language);
+      return [];
+    },
+    catchUp: async (after: string | undefined) =>
+      (await call<{ data: ChatMessage[] }>("GET", `/conversation${after ? `?after=${encodeURIComponent(after)}` : ""}`))
+        .data,
+    send: async (clientMessageId: string, text: string) =>
+      (await call<{ message: ChatMessage }>("POST", "/messages", { clientMessageId, text })).message,
+    identify: (input: { userId: string; hash?: string; email?: string; name?: string }) =>
+      call<{ identified: boolean }>("POST", "/identify", input),
+    pageView: (view: { url: string; title?: string; referrer?: string; context?: Record<string, unknown> }) =>
+      call<{ recorded: boolean }>("POST", "/page-views", view),
+  };
+}
+export type Client = ReturnType<typeof createClient>;

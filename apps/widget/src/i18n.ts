@@ -1,0 +1,89 @@
+/** The widget's texts in its four languages; the channel's greeting and launcher text override theirs. */
+export const LANGUAGES = ["en", "fr", "es", "zh-CN"] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+const en = {
+  launcher: "Chat with us",
+  title: "Chat",
+  greeting: "Hi! How can we help you today?",
+  placeholder: "Write a message…",
+  inputLabel: "Your message",
+  send: "Send",
+  close: "Close chat",
+  you: "You",
+  agent: "Support",
+  sending: "Sending…",
+  failed: "Not sent. Retry",
+  offline: "Reconnecting…",
+  typing: "Support is typing…",
+  identifyRefused: "We could not verify your account.",
+  conversation: "Conversation",
+};
+export type Texts = typeof en;
+
+const fr: Texts = {
+  launcher: "Discuter avec nous",
+  title: "Discussion",
+  greeting: "Bonjour ! Comment pouvons-nous vous aider ?",
+  placeholder: "Écrivez un message…",
+  inputLabel: "Votre message",
+  send: "Envoyer",
+  close: "Fermer la discussion",
+  you: "Vous",
+  agent: "Support",
+  sending: "Envoi…",
+  failed: "Non envoyé. Réessayer",
+  offline: "Reconnexion…",
+  typing: "Le support écrit…",
+  identifyRefused: "Nous n’avons pas pu vérifier votre compte.",
+  conversation: "Conversation",
+};
+const es: Texts = {
+  launcher: "Chatea con nosotros",
+  title: "Chat",
+  greeting: "¡Hola! ¿En qué podemos ayudarte?",
+  placeholder: "Escribe un mensaje…",
+  inputLabel: "Tu mensaje",
+  send: "Enviar",
+  close: "Cerrar chat",
+  you: "Tú",
+  agent: "Soporte",
+  sending: "Enviando…",
+  failed: "No enviado. Reintentar",
+  offline: "Reconectando…",
+  typing: "Soporte está escribiendo…",
+  identifyRefused: "No pudimos verificar tu cuenta.",
+  conversation: "Conversación",
+};
+const zh: Texts = {
+  launcher: "在线咨询",
+  title: "在线客服",
+  greeting: "您好！请问有什么可以帮您？",
+  placeholder: "输入消息…",
+  inputLabel: "您的消息",
+  send: "发送",
+  close: "关闭聊天",
+  you: "我",
+  agent: "客服",
+  sending: "发送中…",
+  failed: "发送失败，点击重试",
+  offline: "正在重新连接…",
+  typing: "客服正在输入…",
+  identifyRefused: "无法验证您的账户。",
+  conversation: "对话",
+};
+
+export const TEXTS: Record<Language, Texts> = { en, fr, es, "zh-CN": zh };
+
+/** The first of the browser's languages the channel offers (by exact tag, then by base language), else the channel's first. */
+export function pickLanguage(browser: readonly string[], offered: readonly Language[], fixed: string): Language {
+  if (fixed !== "auto" && (LANGUAGES as readonly string[]).includes(fixed)) return fixed as Language;
+  for (const tag of browser) {
+    const exact = offered.find((l) => l.toLowerCase() === tag.toLowerCase());
+    if (exact) return exact;
+    const base = tag.split("-")[0]?.toLowerCase();
+    const byBase = offered.find((l) => l.split("-")[0]?.toLowerCase() === base);
+    if (byBase) return byBase;
+  }
+  return offered[0] ?? "en";
+}

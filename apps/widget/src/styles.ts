@@ -1,0 +1,27 @@
+/** The widget's styles, inside its shadow root: nothing leaks into the host page and nothing leaks in. */
+export const STYLES = `
+:host { all: initial; }
+* { box-sizing: border-box; font-family: system-ui, -apple-system, "Segoe UI", Roboto, "PingFang SC", "Microsoft YaHei", sans-serif; }
+.root { position: fixed; bottom: 20px; z-index: 2147483000; display: flex; flex-direction: column; gap: 12px; font-size: 14px; line-height: 1.4; color: #1a1b1e; }
+.right { right: 20px; align-items: flex-end; }
+.left { left: 20px; align-items: flex-start; }
+.launcher { border: 0; border-radius: 24px; padding: 12px 18px; font-size: 15px; font-weight: 600; cursor: pointer; box-shadow: 0 4px 14px rgba(0,0,0,.25); background: var(--primary); color: var(--text); }
+.launcher:focus-visible, button:focus-visible, textarea:focus-visible { outline: 3px solid #ffbf47; outline-offset: 2px; }
+.panel { width: min(370px, calc(100vw - 40px)); height: min(520px, calc(100vh - 110px)); background: #fff; border-radius: 12px; box-shadow: 0 8px 30px rgba(0,0,0,.25); display: flex; flex-direction: column; overflow: hidden; }
+.head { background: var(--primary); color: var(--text); padding: 12px 14px; display: flex; align-items: center; justify-content: space-between; }
+.head h2 { margin: 0; font-size: 16px; }
+.close { background: transparent; border: 0; color: inherit; font-size: 22px; line-height: 1; cursor: pointer; padding: 2px 6px; }
+.log { flex: 1; overflow-y: auto; padding: 12px; display: flex; flex-direction: column; gap: 8px; background: #f8f9fa; margin: 0; list-style: none; }
+.msg { max-width: 80%; padding: 8px 11px; border-radius: 12px; white-space: pre-wrap; overflow-wrap: anywhere; }
+.msg .who { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+.inbound { align-self: flex-end; background: var(--primary); color: var(--text); }
+.outbound { align-self: flex-start; background: #fff; border: 1px solid #dee2e6; }
+.note { align-self: center; color: #495057; font-size: 13px; text-align: center; }
+.failed { background: transparent; border: 0; color: #c92a2a; cursor: pointer; font-size: 12px; padding: 0; }
+.form { display: flex; gap: 8px; padding: 10px; border-top: 1px solid #e9ecef; }
+.form textarea { flex: 1; resize: none; border: 1px solid #ced4da; border-radius: 8px; padding: 8px; font-size: 14px; height: 40px; }
+.form button { border: 0; border-radius: 8px; padding: 0 14px; font-weight: 600; cursor: pointer; background: var(--primary); color: var(--text); }
+.status { padding: 4px 12px; font-size: 12px; color: #495057; min-height: 20px; }
+@media (max-width: 480px) { .panel { width: calc(100vw - 24px); height: calc(100vh - 96px); } .root.right { right: 12px; } .root.left { left: 12px; } }
+@media (prefers-reduced-motion: no-preference) { .panel { animation: in .15s ease-out; } @keyframes in { from { opacity: 0; transform: translateY(8px); } } }
+`;

@@ -1,0 +1,128 @@
+/** The widget's view: a launcher and a dialog with the conversation. Every text is rendered as text. */
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { ChatMessage, WidgetConfig } from "./api.ts";
+import type { Texts } from "./i18n.ts";
+
+export type Pending = { clientMessageId: string; text: string; failed: boolean };
+
+type Props = {
+  config: WidgetConfig;
+  texts: Texts;
+  greeting: string;
+  launcherText: string;
+  lang: string;
+  messages: ChatMessage[];
+  pending: Pending[];
+  isOpen: boolean;
+  isOnline: boolean;
+  notice: string | undefined;
+  onOpen(open: boolean): void;
+  onSend(text: string, clientMessageId?: string): void;
+  onTyping(): void;
+};
+
+export function Chat(p: Props) {
+  const [draft, setDraft] = useState("");
+  const logRef = useRef<HTMLOListElement>(null);
+  const inputRef = useRef<HTMLTextAreaElement>(null);
+  const launcherRef = useRef<HTMLButtonElement>(null);
+  const count = p.messages.length + p.pending.length;
+
+  useEffect(() => {
+    const log = logRef.current;
+    if (log) log.scrollTop = log.scrollHeight;
+  }, [count, p.isOpen]);
+  useEffect(() => {
+    if (p.isOpen) inputRef.current?.focus();
+  }, [p.isOpen]);
+
+  const submit = (e?: Event) => {
+    e?.preventDefault();
+    const text = draft.trim();
+    if (!text) return;
+    p.onSend(text);
+    setDraft("");
+  };
+  const close = () => {
+    p.onOpen(false);
+    launcherRef.current?.focus();
+  };
+
+  const colours = `--primary:${p.config.primaryColour};--text:${p.config.textColour}`;
+  return (
+    <div class={`root ${p.config.position === "bottom-left" ? "left" : "right"}`} style={colours} lang={p.lang}>
+      {p.isOpen && (
+        <section
+          class="panel"
+          id="rapport-chat-panel"
+          role="dialog"
+          aria-label={p.texts.title}
+          data-testid="rapport-panel"
+          onKeyDown={(e) => {
+            if (e.key === "Escape") close();
+          }}
+        >
+          <div class="head">
+            <h2>{p.texts.title}</h2>
+            <button type="button" class="close" aria-label={p.texts.close} onClick={close}>
+              ×
+            </button>
+          </div>
+          <ol class="log" ref={logRef} role="log" aria-live="polite" aria-label={p.texts.conversation}>
+            <li class="msg outbound">{p.greeting}</li>
+            {p.messages.map((m) => (
+              <li key={m.id} class={`msg ${m.direction}`} data-testid="rapport-message" data-direction={m.direction}>
+                <span class="who">{m.direction === "inbound" ? `${p.texts.you}: ` : `${p.texts.agent}: `}</span>
+                {m.text}
+              </li>
+            ))}
+            {p.pending.map((m) => (
+              <li key={m.clientMessageId} class="msg inbound" data-testid="rapport-pending">
+                {m.text}
+                <br />
+                {m.failed ? (
+                  <button type="button" class="failed" onClick={() => p.onSend(m.text, m.clientMessageId)}>
+                    {p.texts.failed}
+                  </button>
+                ) : (
+                  <small>{p.texts.sending}</small>
+                )}
+              </li>
+            ))}
+          </ol>
+          <div class="status" role="status">
+            {p.notice ?? (p.isOnline ? "" : p.texts.offline)}
+          </div>
+          <form class="form" onSubmit={submit}>
+            <textarea
+              ref={inputRef}
+              aria-label={p.texts.inputLabel}
+              placeholder={p.texts.placeholder}
+              maxLength={5000}
+              value={draft}
+              onInput={(e) => {
+                setDraft(e.currentTarget.value);
+                p.onTyping();
+              }}
+              onKeyDown={(e) => {
+                if (e.key === "Enter" && !e.shiftKey && !e.isComposing) submit(e);
+              }}
+            />
+            <button type="submit">{p.texts.send}</button>
+          </form>
+        </section>
+      )}
+      <button
+        type="button"
+        class="launcher"
+        ref={launcherRef}
+        aria-expanded={p.isOpen}
+        aria-controls="rapport-chat-panel"
+        data-testid="rapport-launcher"
+        onClick={() => p.onOpen(!p.isOpen)}
+      >
+        {p.launcherText}
+      </button>
+    </div>
+  );
+}
