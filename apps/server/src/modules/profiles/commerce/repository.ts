@@ -179,14 +179,7 @@ export function listLocations(
   if (filter.from) query = query.where("occurred_at", ">=", filter.from);
   if (filter.to) query = query.where("occurred_at", "<", filter.to);
   const after = filter.after;
-  if (after) {
-    query = query.where((eb) =>
-      eb.or([
-        eb("occurred_at", "<", after.occurredAt),
-        eb.and([eb("occurred_at", "=", after.occurredAt), eb("id", "<", after.id)]),
-      ]),
-    );
-  }
+  if (after) query = query.where(sql<boolean>`(occurred_at, id) < (${after.occurredAt}, ${after.id}::uuid)`);
   return query
     .orderBy("occurred_at", "desc")
     .orderBy("id", "desc")
