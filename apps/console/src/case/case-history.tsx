@@ -7,6 +7,7 @@ import { useTranslation } from "react-i18next";
 import {
   type Case,
   type CaseEvent,
+  type CaseViewProps,
   caseKeys,
   casePriorities,
   caseStatuses,
@@ -49,19 +50,7 @@ function changesOf(event: CaseEvent): Change[] {
 }
 
 /** The history of a case: who did what and when, with each field's old and new value. */
-export function CaseHistory({
-  item,
-  contactName,
-  members,
-  session,
-  now,
-}: {
-  item: Case;
-  contactName: string;
-  members: Member[];
-  session: Session;
-  now: number;
-}) {
+export function CaseHistory({ item, contactName, members, session, now }: CaseViewProps) {
   const { t } = useTranslation();
   const language = useLanguage();
   const teams = useTeams();

@@ -1,7 +1,7 @@
 import { ScrollArea, Tabs } from "@mantine/core";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import type { Case, Member, Session } from "../api.ts";
+import type { CaseViewProps } from "../api.ts";
 import { CaseDetails } from "./case-details.tsx";
 import { CaseHistory } from "./case-history.tsx";
 import { CustomerPanel } from "./customer-panel.tsx";
@@ -9,19 +9,7 @@ import { CustomerPanel } from "./customer-panel.tsx";
 type Tab = "details" | "customer" | "history";
 
 /** Tabs beside the thread: the case's fields, the customer profile, the case history. */
-export function CaseSidePanel({
-  item,
-  contactName,
-  members,
-  session,
-  now,
-}: {
-  item: Case;
-  contactName: string;
-  members: Member[];
-  session: Session;
-  now: number;
-}) {
+export function CaseSidePanel({ item, contactName, members, session, now }: CaseViewProps) {
   const { t } = useTranslation();
   const [tab, setTab] = useState<Tab>("details");
   return (

@@ -3,7 +3,15 @@ import { IconLock } from "@tabler/icons-react";
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useRef } from "react";
 import { useTranslation } from "react-i18next";
-import { type Case, caseKeys, fetchAllMessages, type Member, type Message, type Session } from "../api.ts";
+import {
+  type Case,
+  type CaseViewProps,
+  caseKeys,
+  fetchAllMessages,
+  type Member,
+  type Message,
+  type Session,
+} from "../api.ts";
 import { describeError } from "../error-message.ts";
 import { formatDateTime, formatRelative, useLanguage } from "../format.ts";
 import { MessageStatusBadge } from "../inbox/badges.tsx";
@@ -78,19 +86,7 @@ function MessageBubble({ message, author, now }: { message: Message; author: str
 }
 
 /** The case's messages, oldest first, kept scrolled to the newest. */
-export function Thread({
-  item,
-  contactName,
-  members,
-  session,
-  now,
-}: {
-  item: Case;
-  contactName: string;
-  members: Member[];
-  session: Session;
-  now: number;
-}) {
+export function Thread({ item, contactName, members, session, now }: CaseViewProps) {
   const { t } = useTranslation();
   const viewport = useRef<HTMLDivElement>(null);
   const query = useQuery({ queryKey: caseKeys.messages(item.id), queryFn: () => fetchAllMessages(item.id) });
