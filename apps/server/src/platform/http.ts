@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import cookie from "@fastify/cookie";
 import swagger from "@fastify/swagger";
@@ -28,6 +28,14 @@ const httpDuration = new client.Histogram({
   buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
   registers: [registry],
 });
+
+/** Request ids: a random prefix per process and a counter — unique across nodes, cheaper than a UUID per request. */
+const REQUEST_ID_PREFIX = randomBytes(6).toString("hex");
+let requestCounter = 0;
+const nextRequestId = () => `${REQUEST_ID_PREFIX}-${(++requestCounter).toString(36)}`;
+
+/** Histogram children by method, route and status: labelling once per kind of request, not per request. */
+const durationByRoute = new Map<string, client.Histogram.Internal<"method" | "route" | "status">>();
 
 /** The Prometheus registry every role reports into. */
 export const metricsRegistry = registry;
@@ -116,7 +124,7 @@ export async function buildHttp(config: Config, ready: () => Promise<boolean>) {
     trustProxy: config.TRUST_PROXY,
     genReqId: (req) => {
       const given = req.headers["x-request-id"];
-      return typeof given === "string" && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+      return typeof given === "string" && /^[\w.-]{1,64}$/.test(given) ? given : nextRequestId();
     },
     ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<ZodTypeProvider>();
@@ -146,9 +154,14 @@ export async function buildHttp(config: Config, ready: () => Promise<boolean>) {
   await app.register(swaggerUi, { routePrefix: "/api/docs" });
 
   app.addHook("onResponse", (request, reply, done) => {
-    httpDuration
-      .labels(request.method, request.routeOptions.url ?? "unmatched", String(reply.statusCode))
-      .observe(reply.elapsedTime / 1000);
+    const route = request.routeOptions.url ?? "unmatched";
+    const key = `${request.method} ${route} ${reply.statusCode}`;
+    let child = durationByRoute.get(key);
+    if (!child) {
+      child = httpDuration.labels(request.method, route, String(reply.statusCode));
+      durationByRoute.set(key, child);
+    }
+    child.observe(reply.elapsedTime / 1000);
     done();
   });
 
