@@ -50,7 +50,8 @@ export async function openWindow(tx: Executor, scope: Scope, kind: WindowKind, a
           max_messages: eb.ref("excluded.max_messages"),
           used: 0,
         }))
-        .where("wechat_reply_windows.opened_at", "<", at),
+        // WeChat times have whole seconds: a second message in the same second renews the window too.
+        .where("wechat_reply_windows.opened_at", "<=", at),
     )
     .execute();
 }
