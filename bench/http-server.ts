@@ -19,11 +19,14 @@ const created = await env.app.inject({
   payload: { type: "api", name: "bench" },
 });
 const channelId = (created.json() as { channel: { id: string } }).channel.id;
-// Events are dispatched while the benchmark runs, as in production (worker role in the same process).
+// For the ingest benchmark, events are dispatched while it runs, as in production (worker role in the same
+// process); the HTTP baseline measures the web role alone.
 const dispatcher = createDispatcher(env.database, {});
-subscribeHandlers(env, dispatcher);
-await env.jobs.start({ work: true, supervise: false });
-await dispatcher.start();
+if (process.env.BENCH_WORKER === "1") {
+  subscribeHandlers(env, dispatcher);
+  await env.jobs.start({ work: true, supervise: false });
+  await dispatcher.start();
+}
 const bare = Fastify({ logger: false });
 bare.get("/bare", async () => ({ ok: true }));
 // The ingest benchmark's baseline: one single-row INSERT of the same message into a bare table per request.

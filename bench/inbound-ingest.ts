@@ -19,6 +19,7 @@ const child = spawn(process.execPath, ["--import", "tsx", "bench/http-server.ts"
   env: {
     ...process.env,
     BENCH_DB: db,
+    BENCH_WORKER: "1",
     TEST_DB_POOL_MAX: "20",
     TEST_DATABASE_URL: process.env.TEST_DATABASE_URL ?? "postgres://root@127.0.0.1:5432/test",
   },
