@@ -3,7 +3,7 @@ import { actorOf, guard } from "./modules/tenancy/index.ts";
 import type { AppContext } from "./platform/context.ts";
 import { AppError } from "./platform/errors.ts";
 import type { HttpApp } from "./platform/http.ts";
-import { decodeCursor, PageQuerySchema, toPage } from "./platform/pagination.ts";
+import { decodeKeysetCursor, PageQuerySchema, toPage } from "./platform/pagination.ts";
 
 const CURSOR = /^(\d{4}-\d{2}-\d{2}T[\d:.]+Z)\|([0-9a-f-]{36})$/;
 
@@ -14,21 +14,13 @@ export function registerJobsRoutes(app: HttpApp, ctx: AppContext) {
     { schema: { tags: ["jobs"], querystring: PageQuerySchema }, onRequest: guard(ctx, "jobs.read") },
     async (request) => {
       const { limit, cursor } = request.query;
-      const key = decodeCursor(cursor);
-      const match = key === undefined ? undefined : CURSOR.exec(key);
-      if (key !== undefined && !match) {
-        throw new AppError(
-          "invalid",
-          "cursor_invalid",
-          "The cursor is not one this API returned; start again without it.",
-          {
-            field: "cursor",
-          },
-        );
-      }
+      const before = decodeKeysetCursor(cursor, (key) => {
+        const match = CURSOR.exec(key);
+        return match?.[1] && match[2] ? { failedAt: new Date(match[1]), id: match[2] } : undefined;
+      });
       const rows = await ctx.jobs.listDeadLetters(actorOf(request).workspaceId, {
         limit: limit + 1,
-        ...(match?.[1] && match[2] ? { before: { failedAt: new Date(match[1]), id: match[2] } } : {}),
+        ...(before ? { before } : {}),
       });
       return toPage(
         rows,

@@ -16,6 +16,7 @@
  * Roles. Every process may send. `start({ work: true })` also works the defined queues (the worker role);
  * `start({ supervise: true })` runs pg-boss's maintenance and cron schedules (the scheduler role).
  */
+import { createHash } from "node:crypto";
 import { CompiledQuery } from "kysely";
 import PgBoss from "pg-boss";
 import type { z } from "zod";
@@ -59,11 +60,11 @@ export type JobsOptions = {
 
 export type Jobs = {
   define<T extends JobData>(definition: JobDefinition<T>): void;
-  /** Enqueues a job; with `tx`, inside that transaction. Returns the job id (null when a singleton already waits). */
+  /** Enqueues a job; with `tx`, inside that transaction. Returns the job id (null when that `id` already exists). */
   send<T extends JobData>(
     name: string,
     data: T,
-    options?: { tx?: Executor; startAfter?: Date | number; singletonKey?: string; id?: string },
+    options?: { tx?: Executor; startAfter?: Date | number; id?: string },
   ): Promise<string | null>;
   /** Creates the queues; with `work`, works them; with `supervise`, runs maintenance and schedules. */
   start(options: { work: boolean; supervise: boolean }): Promise<void>;
@@ -76,13 +77,17 @@ export type Jobs = {
   ): Promise<DeadLetter[]>;
   /** Sends a dead letter back to its queue with fresh retries; false when there is no such dead letter. */
   retryDeadLetter(workspaceId: string, id: string): Promise<boolean>;
-  /** The dead-letter queue of a queue. */
-  deadLetterQueueOf(name: string): string;
 };
 
 const QUEUE_NAME = /^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)*$/;
 const DEAD_SUFFIX = ".dead";
 const DEAD_RETENTION_DAYS = 30;
+
+/** A job id derived from a key (RFC 4122 layout over SHA-256): sending twice with the same key enqueues once. */
+export function jobIdFor(key: string): string {
+  const h = createHash("sha256").update(key).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((Number.parseInt(h.slice(16, 17), 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
 
 /** Creates the job queue of a database; define the job types, then start. */
 export function createJobs(database: DatabaseHandle, options: JobsOptions = {}): Jobs {
@@ -113,6 +118,10 @@ export function createJobs(database: DatabaseHandle, options: JobsOptions = {}):
       tx.executeQuery(CompiledQuery.raw(text, values ?? [])) as Promise<{ rows: unknown[] }>,
   });
 
+  /** This process's fetch loops per queue (to wake them when a job is sent). */
+  const workersOf = new Map<string, string[]>();
+  const deadQueues = () => [...definitions.keys()].map((n) => n + DEAD_SUFFIX);
+
   function definitionOf(name: string) {
     const definition = definitions.get(name);
     if (!definition) throw new AppError("internal", "job_unknown", `No job type "${name}" is defined.`);
@@ -138,13 +147,19 @@ export function createJobs(database: DatabaseHandle, options: JobsOptions = {}):
         throw new AppError("internal", "job_data_invalid", `Job "${name}" data is invalid: ${parsed.error.message}`);
       }
       if (!started) throw new AppError("unavailable", "jobs_not_started", "The job queue has not started yet.");
-      return (await started).send(name, parsed.data as object, {
+      const boss = await started;
+      const id = await boss.send(name, parsed.data as object, {
         ...(sendOptions.tx ? { db: txDb(sendOptions.tx) } : {}),
         ...(sendOptions.startAfter !== undefined ? { startAfter: sendOptions.startAfter } : {}),
-        ...(sendOptions.singletonKey ? { singletonKey: sendOptions.singletonKey } : {}),
         // A job id given by the caller makes the send idempotent: a second send with it is ignored (null).
         ...(sendOptions.id ? { id: sendOptions.id } : {}),
       });
+      // A job sent outside a transaction is visible now: wake this process's idle loops of its queue instead of
+      // letting it wait for their next poll (one sent in a transaction waits for the poll after the commit).
+      if (id && !sendOptions.tx && sendOptions.startAfter === undefined) {
+        for (const workerId of workersOf.get(name) ?? []) boss.notifyWorker(workerId);
+      }
+      return id;
     },
 
     async start({ work, supervise }) {
@@ -185,6 +200,7 @@ export function createJobs(database: DatabaseHandle, options: JobsOptions = {}):
                 }
               },
             );
+            workersOf.set(d.name, [...(workersOf.get(d.name) ?? []), workerId]);
           }
         }
         return boss;
@@ -203,11 +219,12 @@ export function createJobs(database: DatabaseHandle, options: JobsOptions = {}):
       const stopped = new Promise<void>((resolve) => boss.once("stopped", () => resolve()));
       await boss.stop({ graceful: true, close: false, wait: true, timeout: timeoutMs });
       await stopped;
+      workersOf.clear();
       started = undefined;
     },
 
     async listDeadLetters(workspaceId, page) {
-      const queues = [...definitions.keys()].map((n) => n + DEAD_SUFFIX);
+      const queues = deadQueues();
       if (queues.length === 0) return [];
       const values: unknown[] = [queues, workspaceId, page.limit];
       let cursor = "";
@@ -238,7 +255,7 @@ export function createJobs(database: DatabaseHandle, options: JobsOptions = {}):
     },
 
     async retryDeadLetter(workspaceId, id) {
-      const queues = [...definitions.keys()].map((n) => n + DEAD_SUFFIX);
+      const queues = deadQueues();
       const { rows } = await database.query<{ name: string; data: JobData }>(
         `delete from ${schema}.job where id = $1::uuid and name = any($2::text[]) and data->>'workspaceId' = $3
            and state = 'created' returning name, data`,
@@ -250,8 +267,6 @@ export function createJobs(database: DatabaseHandle, options: JobsOptions = {}):
       await (await started).send(row.name.slice(0, -DEAD_SUFFIX.length), row.data);
       return true;
     },
-
-    deadLetterQueueOf: (name) => name + DEAD_SUFFIX,
   };
 }
 

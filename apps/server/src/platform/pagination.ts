@@ -16,21 +16,29 @@ export function encodeCursor(key: string): string {
   return Buffer.from(key, "utf8").toString("base64url");
 }
 
+const cursorInvalid = () =>
+  new AppError("invalid", "cursor_invalid", "The cursor is not one this API returned; start again without it.", {
+    field: "cursor",
+  });
+
 /** Decodes a cursor from the query string, or fails with a clear 400. */
 export function decodeCursor(cursor: string | undefined): string | undefined {
   if (cursor === undefined || cursor === "") return undefined;
   const key = Buffer.from(cursor, "base64url").toString("utf8");
-  if (!key || encodeCursor(key) !== cursor) {
-    throw new AppError(
-      "invalid",
-      "cursor_invalid",
-      "The cursor is not one this API returned; start again without it.",
-      {
-        field: "cursor",
-      },
-    );
-  }
+  if (!key || encodeCursor(key) !== cursor) throw cursorInvalid();
   return key;
+}
+
+/** Decodes a cursor whose key has a structure (e.g. `<time>|<id>`): `parse` returns undefined when it is not one. */
+export function decodeKeysetCursor<T>(
+  cursor: string | undefined,
+  parse: (key: string) => T | undefined,
+): T | undefined {
+  const key = decodeCursor(cursor);
+  if (key === undefined) return undefined;
+  const parsed = parse(key);
+  if (parsed === undefined) throw cursorInvalid();
+  return parsed;
 }
 
 /** Turns limit+1 fetched rows into a page with the next cursor. */

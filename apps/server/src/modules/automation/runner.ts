@@ -59,10 +59,7 @@ export async function runRules(ctx: AppContext, event: OutboxEvent): Promise<voi
   );
   if (!facts) return;
   const caseId = payload.caseId;
-  for (const rule of matchingRules(
-    rules.filter((r) => (event.type === "case.created" ? r.trigger === "case.created" : r.trigger !== "case.created")),
-    facts,
-  )) {
+  for (const rule of matchingRules(rules, facts)) {
     await runTransaction(ctx.database, async (tx) => {
       const claimed = await q(tx)
         .insertInto("automation_log")

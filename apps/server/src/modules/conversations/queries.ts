@@ -20,10 +20,28 @@ export type CaseFilters = {
   sort?: "recent" | "replyWindow" | "slaDue" | undefined;
 };
 
-const CURSOR = /^(\d+|-)\|([0-9a-f-]{36})$/;
+const CURSOR = /^(\d+)\|([0-9a-f-]{36})$/;
 
-/** One page of a workspace's cases (limit+1 rows, for toPage); the cursor is `<sort key ms>|<id>`. */
-export async function listCases(db: Executor, ws: string, f: CaseFilters, cursor: string | undefined, limit: number) {
+/** The channel type of the conversation a case (`cases as c`) last heard from: where replies go. */
+const replyChannelType = sql<string | null>`(select v.channel_type from conversations v
+  where v.workspace_id = c.workspace_id and v.case_id = c.id order by v.last_inbound_at desc nulls last limit 1)`;
+
+export type CaseCursor = { sortKey: number; id: string };
+
+/** The position a case-list cursor (`<sort key ms>|<id>`) names, or undefined when the key is not one. */
+export function parseCaseCursor(key: string): CaseCursor | undefined {
+  const m = CURSOR.exec(key);
+  return m?.[1] && m[2] ? { sortKey: Number(m[1]), id: m[2] } : undefined;
+}
+
+/** One page of a workspace's cases (limit+1 rows, for toPage), after the cursor's position. */
+export async function listCases(
+  db: Executor,
+  ws: string,
+  f: CaseFilters,
+  after: CaseCursor | undefined,
+  limit: number,
+) {
   let query = q(db).selectFrom("cases").selectAll().where("workspace_id", "=", ws).where("merged_into", "is", null);
   if (f.status?.length) query = query.where("status", "in", f.status);
   if (f.priority?.length) query = query.where("priority", "in", f.priority);
@@ -52,22 +70,10 @@ export async function listCases(db: Executor, ws: string, f: CaseFilters, cursor
       : f.sort === "slaDue"
         ? sql<number>`coalesce(extract(epoch from sla_due_at) * 1000, 9e15)::bigint`
         : sql<number>`(extract(epoch from last_message_at) * 1000)::bigint`;
-  if (cursor) {
-    const m = CURSOR.exec(cursor);
-    if (!m?.[1] || !m[2]) {
-      throw new AppError(
-        "invalid",
-        "cursor_invalid",
-        "The cursor is not one this API returned; start again without it.",
-        {
-          field: "cursor",
-        },
-      );
-    }
-    const [k, id] = [Number(m[1]), m[2]];
+  if (after) {
     query = byWindow
-      ? query.where(sql<boolean>`(${key}, id) > (${k}, ${id}::uuid)`)
-      : query.where(sql<boolean>`(${key}, id) < (${k}, ${id}::uuid)`);
+      ? query.where(sql<boolean>`(${key}, id) > (${after.sortKey}, ${after.id}::uuid)`)
+      : query.where(sql<boolean>`(${key}, id) < (${after.sortKey}, ${after.id}::uuid)`);
   }
   const rows = await query
     .select(key.as("sort_key"))
@@ -162,20 +168,13 @@ export function openLoadByAssignee(db: Executor, ws: string) {
 /** What routing needs to know about a case: priority, team, channel type, and the contact's last agent. */
 export async function routingSnapshot(db: Executor, ws: string, caseId: string) {
   const c = await q(db)
-    .selectFrom("cases")
-    .select(["id", "priority", "team_id", "assignee_id", "contact_id", "status", "merged_into"])
-    .where("workspace_id", "=", ws)
-    .where("id", "=", caseId)
+    .selectFrom("cases as c")
+    .select(["c.id", "c.priority", "c.team_id", "c.assignee_id", "c.contact_id", "c.status", "c.merged_into"])
+    .select(replyChannelType.as("channel_type"))
+    .where("c.workspace_id", "=", ws)
+    .where("c.id", "=", caseId)
     .executeTakeFirst();
   if (!c) return undefined;
-  const conversation = await q(db)
-    .selectFrom("conversations")
-    .select("channel_type")
-    .where("workspace_id", "=", ws)
-    .where("case_id", "=", caseId)
-    .orderBy("last_inbound_at", (o) => o.desc().nullsLast())
-    .limit(1)
-    .executeTakeFirst();
   const previous = await q(db)
     .selectFrom("cases")
     .select("assignee_id")
@@ -186,7 +185,7 @@ export async function routingSnapshot(db: Executor, ws: string, caseId: string) 
     .orderBy("created_at", "desc")
     .limit(1)
     .executeTakeFirst();
-  return { ...c, channelType: conversation?.channel_type ?? "api", lastAgentId: previous?.assignee_id ?? null };
+  return { ...c, channelType: c.channel_type ?? "api", lastAgentId: previous?.assignee_id ?? null };
 }
 
 /** What SLA clocks need: creation, status and priority history, and who wrote when (one case, three queries). */
@@ -246,41 +245,29 @@ export async function setCaseSla(
 /** What automation rules look at for a case (and one of its messages): text, type, channel, case fields. */
 export async function automationFacts(db: Executor, ws: string, caseId: string, messageId?: string) {
   const c = await q(db)
-    .selectFrom("cases")
-    .select(["priority", "status", "tags", "merged_into"])
-    .where("workspace_id", "=", ws)
-    .where("id", "=", caseId)
+    .selectFrom("cases as c")
+    .select(["c.priority", "c.status", "c.tags", "c.merged_into"])
+    .select(replyChannelType.as("channel_type"))
+    .select(
+      sql<number>`(select count(*)::int from messages m where m.workspace_id = c.workspace_id and m.case_id = c.id
+        and m.direction = 'inbound')`.as("inbound"),
+    )
+    .where("c.workspace_id", "=", ws)
+    .where("c.id", "=", caseId)
     .executeTakeFirst();
   if (!c || c.merged_into) return undefined;
-  const [message, conversation, inbound] = await Promise.all([
-    messageId
-      ? q(db)
-          .selectFrom("messages")
-          .select(["text", "type"])
-          .where("workspace_id", "=", ws)
-          .where("id", "=", messageId)
-          .executeTakeFirst()
-      : undefined,
-    q(db)
-      .selectFrom("conversations")
-      .select("channel_type")
-      .where("workspace_id", "=", ws)
-      .where("case_id", "=", caseId)
-      .orderBy("last_inbound_at", (o) => o.desc().nullsLast())
-      .limit(1)
-      .executeTakeFirst(),
-    q(db)
-      .selectFrom("messages")
-      .select(sql<number>`count(*)::int`.as("n"))
-      .where("workspace_id", "=", ws)
-      .where("case_id", "=", caseId)
-      .where("direction", "=", "inbound")
-      .executeTakeFirst(),
-  ]);
+  const message = messageId
+    ? await q(db)
+        .selectFrom("messages")
+        .select(["text", "type"])
+        .where("workspace_id", "=", ws)
+        .where("id", "=", messageId)
+        .executeTakeFirst()
+    : undefined;
   return {
     message: message ? { text: message.text, type: message.type } : undefined,
-    channelType: conversation?.channel_type ?? "api",
-    case: { priority: c.priority, status: c.status, tags: c.tags, isNew: (inbound?.n ?? 0) <= 1 },
+    channelType: c.channel_type ?? "api",
+    case: { priority: c.priority, status: c.status, tags: c.tags, isNew: c.inbound <= 1 },
   };
 }
 
@@ -297,8 +284,7 @@ export function recentCasesWithFirstMessage(db: Executor, ws: string, limit: num
         and m.direction = 'inbound' order by m.id limit 1)`.as("first_text"),
       sql<string | null>`(select m.type from messages m where m.workspace_id = c.workspace_id and m.case_id = c.id
         and m.direction = 'inbound' order by m.id limit 1)`.as("first_type"),
-      sql<string | null>`(select v.channel_type from conversations v where v.workspace_id = c.workspace_id
-        and v.case_id = c.id limit 1)`.as("channel_type"),
+      replyChannelType.as("channel_type"),
     ])
     .where("c.workspace_id", "=", ws)
     .where("c.merged_into", "is", null)

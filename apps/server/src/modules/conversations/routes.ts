@@ -3,11 +3,11 @@ import type { AppContext } from "../../platform/context.ts";
 import { AppError } from "../../platform/errors.ts";
 import type { HttpApp } from "../../platform/http.ts";
 import { runTransaction } from "../../platform/outbox.ts";
-import { decodeCursor, PageQuerySchema, toPage } from "../../platform/pagination.ts";
+import { decodeCursor, decodeKeysetCursor, PageQuerySchema, toPage } from "../../platform/pagination.ts";
 import { contactSummaries } from "../profiles/index.ts";
 import { actorOf, guard } from "../tenancy/index.ts";
 import { presentCase, presentCaseEvent, presentMessage } from "./presenter.ts";
-import { listCaseEvents, listCases, listMessages } from "./queries.ts";
+import { listCaseEvents, listCases, listMessages, parseCaseCursor } from "./queries.ts";
 import { CASE_STATUSES, type CaseRow, findCase, PRIORITIES } from "./repository.ts";
 import { sendReply } from "./use-cases/send-message.ts";
 import { updateCase } from "./use-cases/update-case.ts";
@@ -90,7 +90,7 @@ export function registerConversationsRoutes(app: HttpApp, ctx: AppContext) {
         db,
         actor.workspaceId,
         { ...filters, assigneeId: assigneeId === "me" ? actor.id : assigneeId },
-        decodeCursor(cursor),
+        decodeKeysetCursor(cursor, parseCaseCursor),
         limit,
       );
       return toPage(rows, limit, (r) => `${r.sort_key}|${r.id}`, await presentCases(actor.workspaceId, rows));

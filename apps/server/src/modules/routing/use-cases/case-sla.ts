@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { AppContext } from "../../../platform/context.ts";
 import type { Executor } from "../../../platform/db.ts";
 import { AppError } from "../../../platform/errors.ts";
+import { jobIdFor } from "../../../platform/jobs.ts";
 import { emitEvent, runTransaction } from "../../../platform/outbox.ts";
 import { setCaseSla, slaHistory } from "../../conversations/index.ts";
 import { type BusinessHoursCalendar, validateCalendar } from "../business-hours.ts";
@@ -107,12 +108,11 @@ type Change = { from: unknown; to: unknown };
  */
 export async function evaluateCaseSla(ctx: AppContext, ws: string, caseId: string, now = new Date()) {
   const { db } = ctx.database;
-  const [policy, history] = await Promise.all([getSlaPolicy(db, ws), slaHistory(db, ws, caseId)]);
+  // Most workspaces without a policy: one query, and no history read on every message.
+  const policy = await getSlaPolicy(db, ws);
+  if (!policy) return undefined;
+  const history = await slaHistory(db, ws, caseId);
   if (!history || history.case.merged_into) return undefined;
-  if (!policy) {
-    if (history.case.sla_state !== null) await setCaseSla(db, ws, caseId, { state: null, dueAt: null, detail: null });
-    return undefined;
-  }
   const events: SlaEvent[] = [];
   let initialPriority: Priority | undefined;
   let initialStatus: CaseStatus | undefined;
@@ -175,7 +175,13 @@ export async function evaluateCaseSla(ctx: AppContext, ws: string, caseId: strin
     }
   });
   if (evaluation.nextEvaluationAt) {
-    await ctx.jobs.send(SLA_JOB, { workspaceId: ws, caseId }, { startAfter: evaluation.nextEvaluationAt });
+    // Every message re-evaluates; the job id keeps one job per case and due time.
+    const at = evaluation.nextEvaluationAt;
+    await ctx.jobs.send(
+      SLA_JOB,
+      { workspaceId: ws, caseId },
+      { startAfter: at, id: jobIdFor(`${caseId}@${at.toISOString()}`) },
+    );
   }
   return { state, dueAt, evaluation };
 }

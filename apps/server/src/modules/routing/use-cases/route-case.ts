@@ -30,18 +30,23 @@ export async function routableAgents(db: Executor, ws: string): Promise<Routable
     openLoadByAssignee(db, ws),
   ]);
   const profileOf = new Map(profiles.map((p) => [p.user_id, p]));
+  const teamsOf = new Map<string, string[]>();
+  for (const t of teams) teamsOf.set(t.user_id, [...(teamsOf.get(t.user_id) ?? []), t.team_id]);
+  const loadOf = new Map<string, Record<string, number>>();
+  for (const l of loads) {
+    if (l.assignee_id) loadOf.set(l.assignee_id, { ...loadOf.get(l.assignee_id), [l.channel_type]: l.cases });
+  }
   return members
     .filter((m) => m.role !== "analyst")
     .map((m) => {
       const p = profileOf.get(m.id);
-      const load: Record<string, number> = {};
-      for (const l of loads) if (l.assignee_id === m.id) load[l.channel_type] = l.cases;
+      const load = loadOf.get(m.id) ?? {};
       const busy = Object.values(load).some((n) => n > 0);
       return {
         id: m.id,
         name: m.name,
         presence: p?.presence ?? "offline",
-        teams: teams.filter((t) => t.user_id === m.id).map((t) => t.team_id),
+        teams: teamsOf.get(m.id) ?? [],
         skills: (p?.skills ?? {}) as Skills,
         capacity: { ...DEFAULT_CAPACITY, ...((p?.capacity ?? {}) as Record<string, number>) },
         load,
