@@ -3,6 +3,8 @@ import { type Kysely, sql } from "kysely";
 // A trigram index for contact search (LIKE '%…%' over contacts.search_text) where pg_trgm can be loaded:
 // real PostgreSQL. PGlite does not load it, so there the migration does nothing and search stays a scan of
 // the workspace's rows (still correct). With btree_gin too, workspace_id leads the index like every other.
+// The extensions go to `public`, not to the migrating schema: an extension in one schema would be dropped with
+// that schema (and with it every other schema's index that uses it).
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
     do $$
@@ -11,12 +13,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       gin_schema text;
     begin
       begin
-        create extension if not exists pg_trgm;
+        create extension if not exists pg_trgm schema public;
       exception when others then
         raise notice 'pg_trgm is not available: contact search stays without a trigram index';
       end;
       begin
-        create extension if not exists btree_gin;
+        create extension if not exists btree_gin schema public;
       exception when others then
         null;
       end;
