@@ -1,16 +1,9 @@
 import { fileURLToPath } from "node:url";
 import type { APIResponse, Page } from "playwright-core";
+import { signIn } from "./session.ts";
 import type { Journey } from "./types.ts";
 
 const docsScreenshot = fileURLToPath(new URL("../docs/images/console-inbox.png", import.meta.url));
-
-async function signIn(page: Page, baseUrl: string, email: string, password: string): Promise<void> {
-  await page.goto(baseUrl, { waitUntil: "domcontentloaded" });
-  await page.locator('input[name="email"]').fill(email);
-  await page.locator('input[name="password"]').fill(password);
-  await page.locator('form button[type="submit"]').click();
-  await page.getByRole("heading", { name: "My cases" }).waitFor({ state: "visible" });
-}
 
 async function expectStatus(response: APIResponse, status: number, what: string): Promise<void> {
   if (response.status() !== status) {

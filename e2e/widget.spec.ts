@@ -1,13 +1,6 @@
 import type { Page } from "playwright-core";
+import { signIn } from "./session.ts";
 import type { Journey } from "./types.ts";
-
-async function signIn(page: Page, baseUrl: string, email: string, password: string): Promise<void> {
-  await page.goto(baseUrl, { waitUntil: "domcontentloaded" });
-  await page.locator('input[name="email"]').fill(email);
-  await page.locator('input[name="password"]').fill(password);
-  await page.locator('form button[type="submit"]').click();
-  await page.getByRole("heading", { name: "My cases" }).waitFor({ state: "visible" });
-}
 
 /** Opens the widget on the demo page (the launcher lives in the widget's open shadow root). */
 async function openWidget(page: Page, baseUrl: string): Promise<void> {

@@ -262,12 +262,3 @@ export function fetchTeams(): Promise<Page<Team>> {
 export function fetchContact(id: string): Promise<ContactProfile> {
   return requestJson("GET", `/api/v1/contacts/${encodeURIComponent(id)}`);
 }
-
-/** What every part of the case view receives. */
-export type CaseViewProps = {
-  item: Case;
-  contactName: string;
-  members: Member[];
-  session: Session;
-  now: number;
-};

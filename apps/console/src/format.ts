@@ -10,10 +10,32 @@ const units: [Intl.RelativeTimeFormatUnit, number][] = [
   ["minute", 60_000],
 ];
 
+// Intl formatters are costly to build and every row and message formats its times on each tick: one per language.
+const relativeFormats = new Map<string, Intl.RelativeTimeFormat>();
+const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
+
+function relativeFormat(language: string): Intl.RelativeTimeFormat {
+  let format = relativeFormats.get(language);
+  if (!format) {
+    format = new Intl.RelativeTimeFormat(language, { numeric: "auto", style: "short" });
+    relativeFormats.set(language, format);
+  }
+  return format;
+}
+
+function dateTimeFormat(language: string): Intl.DateTimeFormat {
+  let format = dateTimeFormats.get(language);
+  if (!format) {
+    format = new Intl.DateTimeFormat(language, { dateStyle: "medium", timeStyle: "short" });
+    dateTimeFormats.set(language, format);
+  }
+  return format;
+}
+
 /** "3 minutes ago", "in 2 hours", … in the given language. */
 export function formatRelative(iso: string, now: number, language: string): string {
   const diff = new Date(iso).getTime() - now;
-  const format = new Intl.RelativeTimeFormat(language, { numeric: "auto", style: "short" });
+  const format = relativeFormat(language);
   for (const [unit, ms] of units) {
     if (Math.abs(diff) >= ms) return format.format(Math.round(diff / ms), unit);
   }
@@ -22,7 +44,7 @@ export function formatRelative(iso: string, now: number, language: string): stri
 
 /** A full local date and time, for tooltips and the history. */
 export function formatDateTime(iso: string, language: string): string {
-  return new Intl.DateTimeFormat(language, { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
+  return dateTimeFormat(language).format(new Date(iso));
 }
 
 /** A duration as "1 h 20 min" / "45 min" with the language's unit names. */

@@ -1,23 +1,13 @@
 import { Alert, Skeleton, Stack, Text, Timeline } from "@mantine/core";
 import { IconArrowBackUp, IconLock, IconPencil, IconPlus, IconUserCheck } from "@tabler/icons-react";
 import { useQuery } from "@tanstack/react-query";
-import type { TFunction } from "i18next";
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
-import {
-  type Case,
-  type CaseEvent,
-  type CaseViewProps,
-  caseKeys,
-  casePriorities,
-  caseStatuses,
-  fetchCaseEvents,
-  type Member,
-  type Session,
-} from "../api.ts";
-import { useTeams } from "../directory.ts";
+import { type CaseEvent, caseKeys, casePriorities, caseStatuses, fetchCaseEvents } from "../api.ts";
+import { memberName, useTeams } from "../directory.ts";
 import { describeError } from "../error-message.ts";
 import { formatDateTime, formatRelative, useLanguage } from "../format.ts";
+import type { CasePartProps } from "./case-view.tsx";
 
 const knownActions = ["case.created", "case.updated", "case.reopened", "case.assigned", "note.added"] as const;
 type KnownAction = (typeof knownActions)[number];
@@ -50,30 +40,23 @@ function changesOf(event: CaseEvent): Change[] {
 }
 
 /** The history of a case: who did what and when, with each field's old and new value. */
-export function CaseHistory({ item, contactName, members, session, now }: CaseViewProps) {
+export function CaseHistory({ item, contactName, members, session, now }: CasePartProps) {
   const { t } = useTranslation();
   const language = useLanguage();
   const teams = useTeams();
   const query = useQuery({ queryKey: caseKeys.events(item.id), queryFn: () => fetchCaseEvents(item.id) });
 
-  const memberName = (id: unknown) =>
-    id === session.user.id ? session.user.name : members.find((member) => member.id === id)?.name;
-
-  const describeValue = (field: Field, value: unknown, tr: TFunction): string => {
+  const describeValue = (field: Field, value: unknown): string => {
     if (value === null || value === undefined || (Array.isArray(value) && value.length === 0)) {
-      return field === "assigneeId"
-        ? tr("case.unassigned")
-        : field === "teamId"
-          ? tr("case.noTeam")
-          : tr("history.none");
+      return field === "assigneeId" ? t("case.unassigned") : field === "teamId" ? t("case.noTeam") : t("history.none");
     }
     if (field === "status" && (caseStatuses as readonly unknown[]).includes(value)) {
-      return tr(`status.${value as (typeof caseStatuses)[number]}`);
+      return t(`status.${value as (typeof caseStatuses)[number]}`);
     }
     if (field === "priority" && (casePriorities as readonly unknown[]).includes(value)) {
-      return tr(`priority.${value as (typeof casePriorities)[number]}`);
+      return t(`priority.${value as (typeof casePriorities)[number]}`);
     }
-    if (field === "assigneeId") return memberName(value) ?? tr("history.teammate");
+    if (field === "assigneeId") return memberName(value, members, session) ?? t("history.teammate");
     if (field === "teamId") return teams.find((team) => team.id === value)?.name ?? String(value);
     if (Array.isArray(value)) return value.join(", ");
     return String(value);
@@ -82,7 +65,7 @@ export function CaseHistory({ item, contactName, members, session, now }: CaseVi
   const actorOf = (event: CaseEvent): string => {
     switch (event.actorType) {
       case "user":
-        return memberName(event.actorId) ?? t("history.teammate");
+        return memberName(event.actorId, members, session) ?? t("history.teammate");
       case "contact":
         return contactName;
       case "bot":
@@ -125,9 +108,9 @@ export function CaseHistory({ item, contactName, members, session, now }: CaseVi
           >
             {changesOf(event).map((change) => (
               <Text size="sm" key={change.field}>
-                {t(`history.fields.${change.field}`)}: {describeValue(change.field, change.from, t)} →{" "}
+                {t(`history.fields.${change.field}`)}: {describeValue(change.field, change.from)} →{" "}
                 <Text span fw={600} inherit>
-                  {describeValue(change.field, change.to, t)}
+                  {describeValue(change.field, change.to)}
                 </Text>
               </Text>
             ))}

@@ -1,15 +1,15 @@
 import { ScrollArea, Tabs } from "@mantine/core";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import type { CaseViewProps } from "../api.ts";
 import { CaseDetails } from "./case-details.tsx";
 import { CaseHistory } from "./case-history.tsx";
+import type { CasePartProps } from "./case-view.tsx";
 import { CustomerPanel } from "./customer-panel.tsx";
 
 type Tab = "details" | "customer" | "history";
 
 /** Tabs beside the thread: the case's fields, the customer profile, the case history. */
-export function CaseSidePanel({ item, contactName, members, session, now }: CaseViewProps) {
+export function CaseSidePanel({ item, contactName, members, session, now }: CasePartProps) {
   const { t } = useTranslation();
   const [tab, setTab] = useState<Tab>("details");
   return (

@@ -21,6 +21,15 @@ function caseFromLists(queryClient: QueryClient, caseId: string): Case | undefin
   return undefined;
 }
 
+/** What every part of the open case (thread, side panel tabs) receives. */
+export type CasePartProps = {
+  item: Case;
+  contactName: string;
+  members: Member[];
+  session: Session;
+  now: number;
+};
+
 type CaseViewProps = {
   caseId: string;
   session: Session;

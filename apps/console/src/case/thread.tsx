@@ -3,18 +3,12 @@ import { IconLock } from "@tabler/icons-react";
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useRef } from "react";
 import { useTranslation } from "react-i18next";
-import {
-  type Case,
-  type CaseViewProps,
-  caseKeys,
-  fetchAllMessages,
-  type Member,
-  type Message,
-  type Session,
-} from "../api.ts";
+import { caseKeys, fetchAllMessages, type Member, type Message, type Session } from "../api.ts";
+import { memberName } from "../directory.ts";
 import { describeError } from "../error-message.ts";
 import { formatDateTime, formatRelative, useLanguage } from "../format.ts";
 import { MessageStatusBadge } from "../inbox/badges.tsx";
+import type { CasePartProps } from "./case-view.tsx";
 
 function useAuthorName(contactName: string, members: Member[], session: Session) {
   const { t } = useTranslation();
@@ -23,8 +17,7 @@ function useAuthorName(contactName: string, members: Member[], session: Session)
       case "contact":
         return contactName;
       case "user":
-        if (message.authorId === session.user.id) return session.user.name;
-        return members.find((member) => member.id === message.authorId)?.name ?? t("thread.agent");
+        return memberName(message.authorId, members, session) ?? t("thread.agent");
       case "bot":
         return t("thread.bot");
       case "token":
@@ -86,7 +79,7 @@ function MessageBubble({ message, author, now }: { message: Message; author: str
 }
 
 /** The case's messages, oldest first, kept scrolled to the newest. */
-export function Thread({ item, contactName, members, session, now }: CaseViewProps) {
+export function Thread({ item, contactName, members, session, now }: CasePartProps) {
   const { t } = useTranslation();
   const viewport = useRef<HTMLDivElement>(null);
   const query = useQuery({ queryKey: caseKeys.messages(item.id), queryFn: () => fetchAllMessages(item.id) });

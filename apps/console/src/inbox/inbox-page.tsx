@@ -12,7 +12,7 @@ import { navigate, usePathname } from "../router.ts";
 import { useShortcutHelp } from "../shortcuts.tsx";
 import { CaseFiltersPopover, countUserFilters, noUserFilters, type UserFilters } from "./case-filters.tsx";
 import { CaseList } from "./case-list.tsx";
-import { inboxPath, isInboxView, parseInboxPath, viewFilters } from "./views.ts";
+import { inboxPath, parseInboxPath, viewFilters } from "./views.ts";
 
 const paneHeight = "calc(100dvh - var(--app-shell-header-height, 56px))";
 
@@ -41,7 +41,7 @@ function NoCaseOpen() {
 export function InboxPage({ session }: { session: Session }) {
   const { t } = useTranslation();
   const pathname = usePathname();
-  const { view, caseId } = parseInboxPath(pathname);
+  const { view, caseId, known } = parseInboxPath(pathname);
   const help = useShortcutHelp();
   const members = useMembers();
   const memberMap = useMemo(() => new Map(members.map((member) => [member.id, member])), [members]);
@@ -49,9 +49,8 @@ export function InboxPage({ session }: { session: Session }) {
   const isNarrow = useMediaQuery("(max-width: 62em)");
 
   useEffect(() => {
-    const [, section, segment] = pathname.split("/");
-    if (section !== "inbox" || !isInboxView(segment)) navigate(inboxPath("mine"), { replace: true });
-  }, [pathname]);
+    if (!known) navigate(inboxPath("mine"), { replace: true });
+  }, [known]);
 
   const [userFilters, setUserFilters] = useState<UserFilters>(noUserFilters);
   const [search, setSearch] = useState("");

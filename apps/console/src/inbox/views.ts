@@ -13,7 +13,7 @@ export const viewFilters: Record<InboxView, CaseFilters> = {
   solved: { status: "solved,closed" },
 };
 
-export function isInboxView(value: string | undefined): value is InboxView {
+function isInboxView(value: string | undefined): value is InboxView {
   return (inboxViews as readonly string[]).includes(value ?? "");
 }
 
@@ -22,9 +22,9 @@ export function inboxPath(view: InboxView, caseId?: string): string {
   return caseId ? `/inbox/${view}/${caseId}` : `/inbox/${view}`;
 }
 
-/** Reads the view and the open case from a path; anything else falls back to "mine". */
-export function parseInboxPath(pathname: string): { view: InboxView; caseId: string | undefined } {
+/** Reads the view and the open case from a path; anything else falls back to "mine" with `known: false`. */
+export function parseInboxPath(pathname: string): { view: InboxView; caseId: string | undefined; known: boolean } {
   const [, section, view, caseId] = pathname.split("/");
-  if (section !== "inbox" || !isInboxView(view)) return { view: "mine", caseId: undefined };
-  return { view, caseId: caseId || undefined };
+  if (section !== "inbox" || !isInboxView(view)) return { view: "mine", caseId: undefined, known: false };
+  return { view, caseId: caseId || undefined, known: true };
 }
