@@ -52,38 +52,32 @@ export const eq = (db: Executor) => db.withTables<EmailTables>();
 
 type Scope = { workspaceId: string; channelId: string };
 
-/** The thread an email belongs to, found through any of the Message-IDs it names (In-Reply-To, References). */
-export async function findThreadByMessageIds(db: Executor, s: Scope, ids: string[]): Promise<string | undefined> {
-  if (ids.length === 0) return undefined;
-  const row = await eq(db)
-    .selectFrom("email_messages")
-    .select("thread_id")
-    .where("workspace_id", "=", s.workspaceId)
-    .where("channel_id", "=", s.channelId)
-    .where("message_id", "in", ids)
-    .orderBy("created_at", "desc")
-    .limit(1)
-    .executeTakeFirst();
-  return row?.thread_id;
+/** The threads of the emails with these Message-IDs (at most one per id), with their thread's token. */
+export async function findThreadsByMessageIds(db: Executor, s: Scope, ids: string[]) {
+  if (ids.length === 0) return [];
+  return eq(db)
+    .selectFrom("email_messages as m")
+    .innerJoin("email_threads as t", (j) =>
+      j
+        .onRef("t.workspace_id", "=", "m.workspace_id")
+        .onRef("t.channel_id", "=", "m.channel_id")
+        .onRef("t.thread_id", "=", "m.thread_id"),
+    )
+    .select(["m.message_id", "t.thread_id", "t.token"])
+    .where("m.workspace_id", "=", s.workspaceId)
+    .where("m.channel_id", "=", s.channelId)
+    .where("m.message_id", "in", ids)
+    .execute();
 }
 
-export async function findThreadByToken(db: Executor, s: Scope, token: string) {
+/** A thread by its id (the Message-ID of its first email) or by the reference token our replies carry. */
+export async function findThread(db: Executor, s: Scope, key: string, by: "thread_id" | "token" = "thread_id") {
   return eq(db)
     .selectFrom("email_threads")
     .selectAll()
     .where("workspace_id", "=", s.workspaceId)
     .where("channel_id", "=", s.channelId)
-    .where("token", "=", token)
-    .executeTakeFirst();
-}
-
-export async function findThread(db: Executor, s: Scope, threadId: string) {
-  return eq(db)
-    .selectFrom("email_threads")
-    .selectAll()
-    .where("workspace_id", "=", s.workspaceId)
-    .where("channel_id", "=", s.channelId)
-    .where("thread_id", "=", threadId)
+    .where(by, "=", key)
     .executeTakeFirst();
 }
 

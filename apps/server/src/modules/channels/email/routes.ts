@@ -1,6 +1,6 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import type { AppContext } from "../../../platform/context.ts";
+import { safeEqual } from "../../../platform/crypto.ts";
 import { AppError } from "../../../platform/errors.ts";
 import type { HttpApp } from "../../../platform/http.ts";
 import { actorOf, guard } from "../../tenancy/index.ts";
@@ -12,9 +12,6 @@ import { eq, findEmailByRapportMessage, listAttachments } from "./repository.ts"
 /** The largest raw email the webhook accepts (a 25 MB attachment grows by a third in base64). */
 export const EMAIL_BODY_LIMIT = 40 * 1024 * 1024;
 export const EMAIL_SECRET_HEADER = "x-rapport-email-secret";
-
-const sameSecret = (a: string, b: string) =>
-  timingSafeEqual(createHash("sha256").update(a).digest(), createHash("sha256").update(b).digest());
 
 const unknownChannel = () => new AppError("not_found", "channel_not_found", "No such email channel.");
 
@@ -37,7 +34,7 @@ export function registerEmailRoutes(app: HttpApp, ctx: AppContext): void {
         const given =
           typeof header === "string" ? header : typeof request.query.secret === "string" ? request.query.secret : "";
         const { secrets } = emailAccountOf(ctx, channel);
-        if (!given || !sameSecret(given, secrets.webhookSecret)) {
+        if (!given || !safeEqual(given, secrets.webhookSecret)) {
           throw new AppError(
             "unauthenticated",
             "email_webhook_secret_invalid",

@@ -6,7 +6,7 @@
  */
 import { randomInt } from "node:crypto";
 import type { Executor } from "../../../platform/db.ts";
-import { eq, findThread, findThreadByMessageIds, findThreadByToken } from "./repository.ts";
+import { eq, findThread, findThreadsByMessageIds } from "./repository.ts";
 
 const ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 const TOKEN = /\[#([A-HJ-NP-Z2-9]{6})\]/;
@@ -42,15 +42,15 @@ export async function threadOf(
   const named = [...email.inReplyTo, ...[...email.references].reverse()]
     .filter((id) => id !== email.messageId)
     .slice(0, 20);
+  // Most specific first: a reply to a forwarded message lands where the reply points.
+  const known = new Map((await findThreadsByMessageIds(tx, s, named)).map((r) => [r.message_id, r]));
   for (const id of named) {
-    // One at a time, most specific first: a reply to a forwarded message lands where the reply points.
-    const threadId = await findThreadByMessageIds(tx, s, [id]);
-    const thread = threadId ? await findThread(tx, s, threadId) : undefined;
+    const thread = known.get(id);
     if (thread) return { threadId: thread.thread_id, token: thread.token, created: false };
   }
   const token = tokenInSubject(email.subject);
   if (token) {
-    const thread = await findThreadByToken(tx, s, token);
+    const thread = await findThread(tx, s, token, "token");
     if (thread) return { threadId: thread.thread_id, token: thread.token, created: false };
   }
   const existing = await findThread(tx, s, email.messageId);

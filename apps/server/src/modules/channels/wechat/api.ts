@@ -167,15 +167,17 @@ async function refreshToken(ctx: AppContext, account: WechatAccount, stale: stri
       .executeTakeFirst();
     if (leased) {
       const release = { lease_until: null };
+      const releaseLease = () =>
+        wq(db)
+          .updateTable("wechat_access_tokens")
+          .set(release)
+          .where("workspace_id", "=", ws)
+          .where("app_id", "=", appId)
+          .execute();
       try {
         const current = await readToken(ctx, account);
         if (current.token && usable(current)) {
-          await wq(db)
-            .updateTable("wechat_access_tokens")
-            .set(release)
-            .where("workspace_id", "=", ws)
-            .where("app_id", "=", appId)
-            .execute();
+          await releaseLease();
           return current.token;
         }
         let fetched = await fetchStableToken(account, false);
@@ -195,12 +197,7 @@ async function refreshToken(ctx: AppContext, account: WechatAccount, stale: stri
           .execute();
         return fetched.token;
       } catch (err) {
-        await wq(db)
-          .updateTable("wechat_access_tokens")
-          .set(release)
-          .where("workspace_id", "=", ws)
-          .where("app_id", "=", appId)
-          .execute();
+        await releaseLease();
         throw err;
       }
     }
