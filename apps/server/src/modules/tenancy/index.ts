@@ -9,6 +9,7 @@ export { actorOf, guard } from "./guard.ts";
 export { can, PERMISSIONS, type Permission, ROLES, type Role } from "./policy.ts";
 /** Lookups: a workspace by slug, a member's role, a team, a user by email (undefined when absent), a page of members. */
 export {
+  findMemberName,
   findMembership,
   findTeam,
   findUserByEmail,

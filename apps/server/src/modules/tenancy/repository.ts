@@ -385,3 +385,15 @@ export function listTeamMemberships(db: Executor, workspaceId: string) {
     .where("workspace_id", "=", workspaceId)
     .execute();
 }
+
+/** The name of a member of a workspace (undefined when the user is not a member). */
+export async function findMemberName(db: Executor, workspaceId: string, userId: string): Promise<string | undefined> {
+  const row = await q(db)
+    .selectFrom("memberships")
+    .innerJoin("users", "users.id", "memberships.user_id")
+    .select("users.name")
+    .where("memberships.workspace_id", "=", workspaceId)
+    .where("memberships.user_id", "=", userId)
+    .executeTakeFirst();
+  return row?.name;
+}

@@ -8,7 +8,7 @@ import nodemailer from "nodemailer";
 import type SMTPTransport from "nodemailer/lib/smtp-transport/index.js";
 import type { AppContext } from "../../../platform/context.ts";
 import type { MessageRow } from "../../conversations/index.ts";
-import { listMembers } from "../../tenancy/index.ts";
+import { findMemberName } from "../../tenancy/index.ts";
 import { ChannelSendError, type SendResult } from "../contract.ts";
 import type { ChannelRow } from "../repository.ts";
 import { type EmailAccount, emailAccountOf } from "./config.ts";
@@ -53,15 +53,7 @@ export function replyBodies(text: string, signature: string | undefined): { text
 
 async function agentName(ctx: AppContext, message: MessageRow): Promise<string | undefined> {
   if (message.author_type !== "user" || !message.author_id) return undefined;
-  let after: string | undefined;
-  for (let page = 0; page < 20; page++) {
-    const rows = await listMembers(ctx.database.db, message.workspace_id, after, 500);
-    const found = rows.find((r) => r.id === message.author_id);
-    if (found) return found.name || undefined;
-    if (rows.length <= 500) return undefined;
-    after = rows[499]?.id;
-  }
-  return undefined;
+  return (await findMemberName(ctx.database.db, message.workspace_id, message.author_id)) || undefined;
 }
 
 /** The `From` display name: the agent "via" the mailbox, or the mailbox alone. */
