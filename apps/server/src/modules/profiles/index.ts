@@ -1,5 +1,3 @@
-/** Who acts on profiles: an actor of a workspace or the system on its behalf. */
-
 /** Imports a contacts file from the command line (progress, report file) and exports contacts as CSV/JSONL. */
 export { exportContactsCommand, importContactsCommand } from "./bulk/cli.ts";
 /** Defines the profiles job types: contact imports, lifecycle recomputation. */
@@ -25,4 +23,5 @@ export {
 } from "./use-cases/resolve-contact.ts";
 /** Stores timeline events (idempotent by client event id) with identity-based contact resolution. */
 export { type EventInput, ingestEvents } from "./use-cases/timeline.ts";
+/** Who acts on profiles: an actor of a workspace or the system on its behalf. */
 export type { Caller } from "./use-cases/types.ts";

@@ -27,15 +27,27 @@ export const presentContact = (c: ContactRow) => ({
   updatedAt: c.updated_at.toISOString(),
 });
 
-export const presentIdentity = (i: IdentityRow, consent: readonly ConsentRow[]) => ({
-  id: i.id,
+/** An identity's own fields, as a data export lists them. */
+export const presentIdentityFields = (i: IdentityRow) => ({
   kind: i.kind,
   namespace: i.namespace || null,
   externalId: i.external_id,
   verified: i.verified,
   firstSeenAt: i.first_seen_at.toISOString(),
   lastSeenAt: i.last_seen_at.toISOString(),
+});
+
+export const presentIdentity = (i: IdentityRow, consent: readonly ConsentRow[]) => ({
+  id: i.id,
+  ...presentIdentityFields(i),
   consent: consentOnChannel(consent, channelOfKind(i.kind)),
+});
+
+export const presentAttributeDefinition = (d: { key: string; label: string; type: string; options: string[] }) => ({
+  key: d.key,
+  label: d.label,
+  type: d.type,
+  options: d.options,
 });
 
 export const presentConsentRecord = (r: ConsentRow) => ({

@@ -227,7 +227,8 @@ export type ContactSnapshot = Omit<ContactRow, "erased_at" | "created_at" | "upd
 };
 export type MergeSnapshot = { target: ContactSnapshot; source: ContactSnapshot; repointed: string[] };
 
-const q = (db: Executor) => db.withTables<ProfilesTables>();
+/** The executor typed with this module's tables (every profiles query starts here). */
+export const q = (db: Executor) => db.withTables<ProfilesTables>();
 
 /** Serialises a contact row for the database (jsonb columns as JSON text). */
 function contactValues(row: ContactRow) {
@@ -382,6 +383,7 @@ export type ContactFilter = {
  * through its own index).
  */
 export async function listContacts(db: Executor, workspaceId: string, filter: ContactFilter, limit: number) {
+  // The newest limit+1 live contacts matching the filter; each search below adds its own condition.
   const base = () => {
     let query = q(db)
       .selectFrom("contacts")
@@ -392,23 +394,18 @@ export async function listContacts(db: Executor, workspaceId: string, filter: Co
     if (filter.after) query = query.where("id", "<", filter.after);
     if (filter.tag) query = query.where(sql<boolean>`tags @> ${sql.val([filter.tag])}::text[]`);
     if (filter.stage) query = query.where("lifecycle_stage", "=", filter.stage);
-    return query;
+    return query.orderBy("id", "desc").limit(limit + 1);
   };
   const ids = filter.identityIds ?? [];
   const keys = filter.keys ?? [];
   if (filter.queries === undefined && ids.length === 0 && keys.length === 0) {
-    return base()
-      .orderBy("id", "desc")
-      .limit(limit + 1)
-      .execute();
+    return base().execute();
   }
   const patterns = (filter.queries ?? []).map((t) => `%${likeEscape(t)}%`);
   const [byText, byIdentity, byKey] = await Promise.all([
     patterns.length
       ? base()
           .where((eb) => eb.or(patterns.map((p) => eb("search_text", "like", p))))
-          .orderBy("id", "desc")
-          .limit(limit + 1)
           .execute()
       : Promise.resolve([]),
     ids.length
@@ -420,8 +417,6 @@ export async function listContacts(db: Executor, workspaceId: string, filter: Co
               join contacts c on c.workspace_id = i.workspace_id and c.id = i.contact_id
               where i.workspace_id = ${workspaceId} and i.external_id in (${sql.join(ids)}))`,
           )
-          .orderBy("id", "desc")
-          .limit(limit + 1)
           .execute()
       : Promise.resolve([]),
     keys.length
@@ -435,13 +430,33 @@ export async function listContacts(db: Executor, workspaceId: string, filter: Co
                 sql` or `,
               )}))`,
           )
-          .orderBy("id", "desc")
-          .limit(limit + 1)
           .execute()
       : Promise.resolve([]),
   ]);
   const merged = new Map([...byText, ...byIdentity, ...byKey].map((r) => [r.id, r]));
   return [...merged.values()].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)).slice(0, limit + 1);
+}
+
+/** The `contact_keys` of a contact row and identities, as `kind\0key` strings: normalised emails, E.164 phones. */
+export function contactKeysOf(
+  row: Pick<ContactRow, "emails" | "phones">,
+  identities: readonly { kind: IdentityKind; externalId: string }[],
+): string[] {
+  const keys = new Set<string>();
+  for (const e of row.emails) if (e.normalized) keys.add(`email\u0000${e.normalized}`);
+  for (const p of row.phones) if (p.e164) keys.add(`phone\u0000${p.e164}`);
+  for (const i of identities) {
+    if (i.kind === "email") keys.add(`email\u0000${i.externalId}`);
+    else if (i.kind === "phone" && i.externalId.startsWith("+")) keys.add(`phone\u0000${i.externalId}`);
+    else if (i.kind === "whatsapp_id" && /^\d{6,}$/.test(i.externalId)) keys.add(`phone\u0000+${i.externalId}`);
+  }
+  return [...keys];
+}
+
+/** A `kind\0key` string of contactKeysOf as its columns. */
+export function splitContactKey(k: string): { kind: "email" | "phone"; key: string } {
+  const [kind, key] = k.split("\u0000") as ["email" | "phone", string];
+  return { kind, key };
 }
 
 /** Recomputes the email/phone keys of a contact (and its merged family's identities); none when merged or erased. */
@@ -453,24 +468,15 @@ export async function syncContactKeys(db: Executor, workspaceId: string, contact
     .execute();
   const row = await findContact(db, workspaceId, contactId);
   if (!row || row.merged_into || row.erased_at) return;
-  const keys = new Set<string>();
-  for (const e of row.emails) if (e.normalized) keys.add(`email\u0000${e.normalized}`);
-  for (const p of row.phones) if (p.e164) keys.add(`phone\u0000${p.e164}`);
   const identities = await listIdentitiesOf(db, workspaceId, await familyOf(db, workspaceId, contactId));
-  for (const i of identities) {
-    if (i.kind === "email") keys.add(`email\u0000${i.external_id}`);
-    else if (i.kind === "phone" && i.external_id.startsWith("+")) keys.add(`phone\u0000${i.external_id}`);
-    else if (i.kind === "whatsapp_id" && /^\d{6,}$/.test(i.external_id)) keys.add(`phone\u0000+${i.external_id}`);
-  }
-  if (keys.size === 0) return;
+  const keys = contactKeysOf(
+    row,
+    identities.map((i) => ({ kind: i.kind, externalId: i.external_id })),
+  );
+  if (keys.length === 0) return;
   await q(db)
     .insertInto("contact_keys")
-    .values(
-      [...keys].map((k) => {
-        const [kind, key] = k.split("\u0000") as ["email" | "phone", string];
-        return { workspace_id: workspaceId, kind, key, contact_id: contactId };
-      }),
-    )
+    .values(keys.map((k) => ({ workspace_id: workspaceId, ...splitContactKey(k), contact_id: contactId })))
     .onConflict((oc) => oc.doNothing())
     .execute();
 }
@@ -655,11 +661,18 @@ export function findEventsByClientIds(db: Executor, workspaceId: string, clientI
     .execute();
 }
 
+/** The position of a row in a list ordered newest first by (time, id). */
+export type TimeKey = { at: Date; id: string };
+
+/** The keyset condition of a list ordered by (column, id) descending: rows after the given key. */
+export const beforeTimeKey = (column: "occurred_at" | "placed_at", after: TimeKey) =>
+  sql<boolean>`(${sql.ref(column)}, id) < (${after.at}, ${after.id}::uuid)`;
+
 export type TimelineFilter = {
   types?: string[] | undefined;
   from?: Date | undefined;
   to?: Date | undefined;
-  after?: { occurredAt: Date; id: string } | undefined;
+  after?: TimeKey | undefined;
 };
 
 /** Events of the given contacts, newest first, keyed by (occurred_at, id). */
@@ -678,8 +691,7 @@ export function listTimeline(
   if (filter.types?.length) query = query.where("type", "in", filter.types);
   if (filter.from) query = query.where("occurred_at", ">=", filter.from);
   if (filter.to) query = query.where("occurred_at", "<", filter.to);
-  const after = filter.after;
-  if (after) query = query.where(sql<boolean>`(occurred_at, id) < (${after.occurredAt}, ${after.id}::uuid)`);
+  if (filter.after) query = query.where(beforeTimeKey("occurred_at", filter.after));
   return query
     .orderBy("occurred_at", "desc")
     .orderBy("id", "desc")

@@ -1,24 +1,25 @@
 import { z } from "zod";
 import type { AppContext } from "../../platform/context.ts";
-import { AppError } from "../../platform/errors.ts";
 import type { HttpApp } from "../../platform/http.ts";
 import { decodeCursor, toPage } from "../../platform/pagination.ts";
 import { actorOf, guard } from "../tenancy/index.ts";
 import { registerBulkRoutes } from "./bulk/routes.ts";
 import { profileExtras, registerCommerceRoutes } from "./commerce/routes.ts";
+import { decodeTimeCursor, timeCursorKey } from "./cursor.ts";
 import { foldText, looksLikePhone, normalizeEmail, normalizeExternalId, normalizePhone } from "./normalize.ts";
 import {
+  presentAttributeDefinition,
   presentConsentRecord,
   presentContact,
   presentCurrentConsent,
   presentDecision,
   presentDuplicate,
   presentEvent,
+  presentIdentityFields,
   presentProfile,
 } from "./presenter.ts";
 import {
   familyOf,
-  findDecision,
   findDefaultRegion,
   listAttributeDefinitions,
   listConsentOf,
@@ -47,24 +48,6 @@ import { type EventInput, ingestEvents, readTimeline } from "./use-cases/timelin
 
 const IdParams = z.strictObject({ id: z.uuid() });
 const tags = { tags: ["profiles"] };
-
-function decodeTimelineCursor(cursor: string | undefined) {
-  const key = decodeCursor(cursor);
-  if (key === undefined) return undefined;
-  const [at, id] = key.split("|");
-  const occurredAt = new Date(at ?? "");
-  if (!id || Number.isNaN(occurredAt.getTime())) {
-    throw new AppError(
-      "invalid",
-      "cursor_invalid",
-      "The cursor is not one this API returned; start again without it.",
-      {
-        field: "cursor",
-      },
-    );
-  }
-  return { occurredAt, id };
-}
 
 /** Registers the profiles HTTP routes: contacts, identities, consent, merges, duplicates, timeline, privacy. */
 export function registerProfilesRoutes(app: HttpApp, ctx: AppContext) {
@@ -154,14 +137,7 @@ export function registerProfilesRoutes(app: HttpApp, ctx: AppContext) {
     "/api/v1/contacts/:id/unmerge",
     { schema: { ...tags, params: IdParams, body: UnmergeSchema }, onRequest: guard(ctx, "contacts.merge") },
     async (request) => {
-      const actor = actorOf(request);
-      const decision = await findDecision(db, actor.workspaceId, request.body.decisionId);
-      if (!decision || ![decision.target_contact_id, decision.source_contact_id].includes(request.params.id)) {
-        throw new AppError("not_found", "decision_not_found", "No merge decision of this contact with this id.", {
-          field: "decisionId",
-        });
-      }
-      const result = await unmergeContacts(ctx, actor, request.body);
+      const result = await unmergeContacts(ctx, actorOf(request), { ...request.body, contactId: request.params.id });
       return {
         decision: presentDecision(result.decision),
         contacts: [presentContact(result.target), presentContact(result.source)],
@@ -246,11 +222,10 @@ export function registerProfilesRoutes(app: HttpApp, ctx: AppContext) {
           .filter(Boolean),
         from: from ? new Date(from) : undefined,
         to: to ? new Date(to) : undefined,
-        after: decodeTimelineCursor(cursor),
+        after: decodeTimeCursor(cursor),
         limit,
       });
-      const page = toPage(rows, limit, (r) => `${r.occurred_at.toISOString()}|${r.id}`, presentEvent);
-      return page;
+      return toPage(rows, limit, (r) => timeCursorKey(r.occurred_at, r.id), presentEvent);
     },
   );
 
@@ -281,14 +256,7 @@ export function registerProfilesRoutes(app: HttpApp, ctx: AppContext) {
         exportedAt: new Date().toISOString(),
         contact: presentContact(data.contact),
         mergedContacts: data.contacts.filter((c) => c.id !== data.contact.id).map(presentContact),
-        identities: data.identities.map((i) => ({
-          kind: i.kind,
-          namespace: i.namespace || null,
-          externalId: i.external_id,
-          verified: i.verified,
-          firstSeenAt: i.first_seen_at.toISOString(),
-          lastSeenAt: i.last_seen_at.toISOString(),
-        })),
+        identities: data.identities.map(presentIdentityFields),
         consent: data.consent.map(presentConsentRecord),
         timeline: data.timeline.map(presentEvent),
         linkDecisions: data.decisions.map(presentDecision),
@@ -311,20 +279,16 @@ export function registerProfilesRoutes(app: HttpApp, ctx: AppContext) {
   );
 
   app.get("/api/v1/contact-attributes", { schema: tags, onRequest: guard(ctx, "contacts.read") }, async (request) => ({
-    data: (await listAttributeDefinitions(db, actorOf(request).workspaceId)).map((d) => ({
-      key: d.key,
-      label: d.label,
-      type: d.type,
-      options: d.options,
-    })),
+    data: (await listAttributeDefinitions(db, actorOf(request).workspaceId)).map(presentAttributeDefinition),
   }));
 
   app.post(
     "/api/v1/contact-attributes",
     { schema: { ...tags, body: AttributeDefinitionSchema }, onRequest: guard(ctx, "contacts.configure") },
     async (request, reply) => {
-      const d = await defineAttribute(ctx, actorOf(request), request.body);
-      return reply.status(201).send({ key: d.key, label: d.label, type: d.type, options: d.options });
+      return reply
+        .status(201)
+        .send(presentAttributeDefinition(await defineAttribute(ctx, actorOf(request), request.body)));
     },
   );
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { PageQuerySchema } from "../../platform/pagination.ts";
 import { ATTRIBUTE_TYPES } from "./attributes.ts";
 import { CONSENT_PURPOSES } from "./consent.ts";
 import { IDENTITY_KINDS } from "./normalize.ts";
@@ -56,9 +57,7 @@ export const CreateContactSchema = z.strictObject({
 });
 export const UpdateContactSchema = z.strictObject(ContactFields);
 
-export const ListContactsQuerySchema = z.object({
-  cursor: z.string().max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+export const ListContactsQuerySchema = PageQuerySchema.extend({
   query: z.string().trim().max(200).optional(),
   tag: z.string().trim().max(64).optional(),
   stage: z.string().trim().max(50).optional(),
@@ -133,14 +132,6 @@ export const IngestSchema = z
     }
   });
 
-export const TimelineQuerySchema = z.object({
-  cursor: z.string().max(300).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  type: z.string().max(500).optional(),
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
-});
-
 export const AttributeDefinitionSchema = z.strictObject({
   key: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, "lower-case letters, digits and _, starting with a letter"),
   label: z.string().trim().min(1).max(200),
@@ -198,9 +189,13 @@ export const OrderSchema = z
     }
   });
 
-export const PeriodPageQuerySchema = z.object({
-  cursor: z.string().max(300).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+/** `?cursor=&limit=` of a list ordered by (time, id): its cursors are longer than an id's. */
+export const TimePageQuerySchema = PageQuerySchema.extend({ cursor: z.string().max(300).optional() });
+
+/** A time-ordered page within an optional period `[from, to)`. */
+export const PeriodPageQuerySchema = TimePageQuerySchema.extend({
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
 });
+
+export const TimelineQuerySchema = PeriodPageQuerySchema.extend({ type: z.string().max(500).optional() });

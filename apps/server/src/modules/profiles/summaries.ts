@@ -1,5 +1,5 @@
 import type { Executor } from "../../platform/db.ts";
-import type { ProfilesTables } from "./repository.ts";
+import { q } from "./repository.ts";
 
 export type ContactSummary = { id: string; displayName: string };
 
@@ -12,8 +12,7 @@ export async function contactSummaries(
   const unique = [...new Set(ids)];
   const out = new Map<string, ContactSummary>();
   if (unique.length === 0) return out;
-  const rows = await db
-    .withTables<ProfilesTables>()
+  const rows = await q(db)
     .selectFrom("contacts as c")
     .leftJoin("contacts as s", (j) =>
       j.onRef("s.workspace_id", "=", "c.workspace_id").onRef("s.id", "=", "c.merged_into"),

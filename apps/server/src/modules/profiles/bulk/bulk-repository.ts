@@ -3,9 +3,7 @@
 import { sql } from "kysely";
 import { uuidv7 } from "uuidv7";
 import type { Executor } from "../../../platform/db.ts";
-import type { ContactRow, IdentityKey, ImportRow, ImportState, ProfilesTables } from "../repository.ts";
-
-const q = (db: Executor) => db.withTables<ProfilesTables>();
+import { type ContactRow, type IdentityKey, type ImportRow, type ImportState, q } from "../repository.ts";
 
 type ImportInsert = Omit<
   ImportRow,

@@ -3,7 +3,7 @@ import type { Executor } from "../../../platform/db.ts";
 import type { AttributeValue } from "../attributes.ts";
 import { IDENTITY_KINDS, type IdentityKind, NAMESPACED_KINDS } from "../normalize.ts";
 import { presentContact } from "../presenter.ts";
-import { type ContactRow, listAttributeDefinitions, type ProfilesTables } from "../repository.ts";
+import { type ContactRow, listAttributeDefinitions, q } from "../repository.ts";
 import { csvLine } from "./csv.ts";
 
 export type ExportFormat = "csv" | "jsonl";
@@ -47,7 +47,6 @@ type IdentityCell = { kind: IdentityKind; namespace: string; external_id: string
  * be imported again.
  */
 export async function* exportContacts(db: Executor, workspaceId: string, format: ExportFormat): AsyncGenerator<string> {
-  const d = db.withTables<ProfilesTables>();
   const attributeKeys = (await listAttributeDefinitions(db, workspaceId)).map((a) => a.key);
   if (format === "csv") {
     yield csvLine([
@@ -58,7 +57,7 @@ export async function* exportContacts(db: Executor, workspaceId: string, format:
   }
   let after: string | undefined;
   for (;;) {
-    let query = d
+    let query = q(db)
       .selectFrom("contacts")
       .selectAll()
       .where("workspace_id", "=", workspaceId)

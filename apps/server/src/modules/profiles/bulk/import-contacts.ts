@@ -4,15 +4,17 @@ import type { AppContext } from "../../../platform/context.ts";
 import type { Executor } from "../../../platform/db.ts";
 import { AppError } from "../../../platform/errors.ts";
 import { recordAudit } from "../../tenancy/index.ts";
-import { type AttributeDefinition, type AttributeType, validateAttributes } from "../attributes.ts";
+import { type AttributeDefinition, validateAttributes } from "../attributes.ts";
 import { applyContactFields, blankContact, type ContactFieldsInput } from "../contact-fields.ts";
 import {
   type ContactRow,
+  contactKeysOf,
   findDefaultRegion,
   type IdentityKey,
   type ImportOptionsJson,
   type ImportRow,
   listAttributeDefinitions,
+  splitContactKey,
 } from "../repository.ts";
 import { identityKeyOf } from "../use-cases/resolve-contact.ts";
 import type { Caller } from "../use-cases/types.ts";
@@ -120,12 +122,8 @@ export async function runImport(
   if (current.state === "completed") return current;
   await setImportState(db, workspaceId, importId, { state: "running", error: null, started: true });
   const region = await findDefaultRegion(db, workspaceId);
-  const definitions: AttributeDefinition[] = (await listAttributeDefinitions(db, workspaceId)).map((d) => ({
-    key: d.key,
-    type: d.type as AttributeType,
-    options: d.options,
-  }));
-  const attributeTypes = new Map(definitions.map((d) => [d.key, d.type as string]));
+  const definitions: AttributeDefinition[] = await listAttributeDefinitions(db, workspaceId);
+  const attributeTypes = new Map<string, string>(definitions.map((d) => [d.key, d.type]));
   const batchSize = hooks.batchSize ?? IMPORT_BATCH_SIZE;
   const resumeAfter = current.last_line;
   const delimiter = current.options.delimiter ?? ",";
@@ -309,19 +307,6 @@ function stableJson(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
-/** Email and phone keys of a contact row and of identities (as `contact_keys` holds them). */
-function keysOf(row: ContactRow, identities: readonly IdentityKey[]): string[] {
-  const keys = new Set<string>();
-  for (const e of row.emails) if (e.normalized) keys.add(`email\u0000${e.normalized}`);
-  for (const p of row.phones) if (p.e164) keys.add(`phone\u0000${p.e164}`);
-  for (const i of identities) {
-    if (i.kind === "email") keys.add(`email\u0000${i.externalId}`);
-    else if (i.kind === "phone" && i.externalId.startsWith("+")) keys.add(`phone\u0000${i.externalId}`);
-    else if (i.kind === "whatsapp_id" && /^\d{6,}$/.test(i.externalId)) keys.add(`phone\u0000+${i.externalId}`);
-  }
-  return [...keys];
-}
-
 /** The fields of a row applied onto an existing contact: given values replace, lists are united. */
 function updateInput(draft: ContactDraft, current: ContactRow): ContactFieldsInput {
   const { emails, phones, tags, identities: _i, attributes: _a, ...scalars } = draft;
@@ -370,7 +355,7 @@ async function applyBatch(
       }));
       // The row as a new contact: its normalised emails and phones also find the contact it may already be.
       const probe = applyContactFields(blankContact(ws, uuidv7(), now), draft, region, attributes, now);
-      if (identities.length === 0 && keysOf(probe, []).length === 0) {
+      if (identities.length === 0 && contactKeysOf(probe, []).length === 0) {
         errors.push({
           line: item.line,
           field: null,
@@ -398,7 +383,7 @@ async function applyBatch(
     );
   }
   const keyOwners = new Map<string, Set<string>>();
-  const allKeys = [...new Set(prepared.flatMap((p) => keysOf(p.probe, p.identities)))];
+  const allKeys = [...new Set(prepared.flatMap((p) => contactKeysOf(p.probe, p.identities)))];
   for (const r of await lookupKeys(tx, ws, allKeys)) {
     const k = `${r.kind}\u0000${r.key}`;
     const set = keyOwners.get(k) ?? new Set<string>();
@@ -434,7 +419,7 @@ async function applyBatch(
       if (mine) found.add(mine);
       else note(identityOwners.get(k));
     }
-    for (const k of keysOf(p.probe, p.identities)) {
+    for (const k of contactKeysOf(p.probe, p.identities)) {
       const mine = batchOwners.get(k);
       if (mine) found.add(mine);
       for (const id of keyOwners.get(k) ?? []) note(id);
@@ -481,7 +466,7 @@ async function applyBatch(
       }
       batchOwners.set(k, target);
     }
-    for (const k of keysOf(target.row, p.identities)) batchOwners.set(k, target);
+    for (const k of contactKeysOf(target.row, p.identities)) batchOwners.set(k, target);
   }
 
   const all = [...touched];
@@ -505,10 +490,7 @@ async function applyBatch(
     tx,
     ws,
     [...created, ...changed].flatMap((t) =>
-      keysOf(t.row, t.newIdentities).map((k) => {
-        const [kind, key] = k.split("\u0000") as ["email" | "phone", string];
-        return { kind, key, contactId: t.row.id };
-      }),
+      contactKeysOf(t.row, t.newIdentities).map((k) => ({ ...splitContactKey(k), contactId: t.row.id })),
     ),
   );
   errors.sort((a, b) => a.line - b.line);

@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { AppContext } from "../../../platform/context.ts";
 import { AppError } from "../../../platform/errors.ts";
 import type { HttpApp } from "../../../platform/http.ts";
-import { decodeCursor, encodeCursor } from "../../../platform/pagination.ts";
+import { decodeCursor, toPage } from "../../../platform/pagination.ts";
 import { actorOf, guard, recordAudit } from "../../tenancy/index.ts";
 import { IMPORT_JOB } from "../jobs.ts";
 import type { ImportRow } from "../repository.ts";
@@ -47,6 +47,15 @@ export const presentImport = (r: ImportRow) => ({
   startedAt: r.started_at?.toISOString() ?? null,
   finishedAt: r.finished_at?.toISOString() ?? null,
 });
+
+/** A page of an import's row errors (limit+1 fetched), keyed by line. */
+const toErrorPage = <E extends { line: number }>(errors: E[], limit: number) =>
+  toPage(
+    errors,
+    limit,
+    (e) => String(e.line),
+    (e) => e,
+  );
 
 /** Import (async job) and export routes for contacts. */
 export function registerBulkRoutes(app: HttpApp, ctx: AppContext) {
@@ -147,12 +156,8 @@ export function registerBulkRoutes(app: HttpApp, ctx: AppContext) {
       const ws = actorOf(request).workspaceId;
       const row = await findImport(db, ws, request.params.id);
       if (!row) throw new AppError("not_found", "import_not_found", "No import with this id in your workspace.");
-      const errors = await listImportErrors(db, ws, row.id, 0, 101);
-      return {
-        ...presentImport(row),
-        errors: errors.slice(0, 100),
-        errorsNextCursor: errors.length > 100 ? encodeCursor(String(errors[99]?.line)) : null,
-      };
+      const errors = toErrorPage(await listImportErrors(db, ws, row.id, 0, 101), 100);
+      return { ...presentImport(row), errors: errors.data, errorsNextCursor: errors.nextCursor };
     },
   );
 
@@ -175,12 +180,7 @@ export function registerBulkRoutes(app: HttpApp, ctx: AppContext) {
       if (!row) throw new AppError("not_found", "import_not_found", "No import with this id in your workspace.");
       const after = Number(decodeCursor(request.query.cursor) ?? "0");
       const { limit } = request.query;
-      const errors = await listImportErrors(db, ws, row.id, Number.isFinite(after) ? after : 0, limit + 1);
-      const page = errors.slice(0, limit);
-      return {
-        data: page,
-        nextCursor: errors.length > limit ? encodeCursor(String(page.at(-1)?.line)) : null,
-      };
+      return toErrorPage(await listImportErrors(db, ws, row.id, Number.isFinite(after) ? after : 0, limit + 1), limit);
     },
   );
 

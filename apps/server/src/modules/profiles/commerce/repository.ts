@@ -3,9 +3,7 @@ import { sql } from "kysely";
 import { uuidv7 } from "uuidv7";
 import type { Executor } from "../../../platform/db.ts";
 import type { LifecycleFacts } from "../lifecycle.ts";
-import type { LocationRow, OrderRow, OrderStatus, ProfilesTables } from "../repository.ts";
-
-const q = (db: Executor) => db.withTables<ProfilesTables>();
+import { beforeTimeKey, type LocationRow, type OrderRow, type OrderStatus, q, type TimeKey } from "../repository.ts";
 
 // ——— orders
 
@@ -116,7 +114,7 @@ export function listOrders(
   db: Executor,
   workspaceId: string,
   contactIds: string[],
-  after: { placedAt: Date; id: string } | undefined,
+  after: TimeKey | undefined,
   limit: number,
 ) {
   let query = q(db)
@@ -124,14 +122,7 @@ export function listOrders(
     .selectAll()
     .where("workspace_id", "=", workspaceId)
     .where("contact_id", "in", contactIds);
-  if (after) {
-    query = query.where((eb) =>
-      eb.or([
-        eb("placed_at", "<", after.placedAt),
-        eb.and([eb("placed_at", "=", after.placedAt), eb("id", "<", after.id)]),
-      ]),
-    );
-  }
+  if (after) query = query.where(beforeTimeKey("placed_at", after));
   return query
     .orderBy("placed_at", "desc")
     .orderBy("id", "desc")
@@ -168,7 +159,7 @@ export function listLocations(
   db: Executor,
   workspaceId: string,
   contactIds: string[],
-  filter: { from?: Date | undefined; to?: Date | undefined; after?: { occurredAt: Date; id: string } | undefined },
+  filter: { from?: Date | undefined; to?: Date | undefined; after?: TimeKey | undefined },
   limit: number,
 ) {
   let query = q(db)
@@ -178,8 +169,7 @@ export function listLocations(
     .where("contact_id", "in", contactIds);
   if (filter.from) query = query.where("occurred_at", ">=", filter.from);
   if (filter.to) query = query.where("occurred_at", "<", filter.to);
-  const after = filter.after;
-  if (after) query = query.where(sql<boolean>`(occurred_at, id) < (${after.occurredAt}, ${after.id}::uuid)`);
+  if (filter.after) query = query.where(beforeTimeKey("occurred_at", filter.after));
   return query
     .orderBy("occurred_at", "desc")
     .orderBy("id", "desc")

@@ -1,12 +1,12 @@
 import { z } from "zod";
 import type { AppContext } from "../../../platform/context.ts";
 import type { Executor } from "../../../platform/db.ts";
-import { AppError } from "../../../platform/errors.ts";
 import type { HttpApp } from "../../../platform/http.ts";
-import { decodeCursor, toPage } from "../../../platform/pagination.ts";
+import { toPage } from "../../../platform/pagination.ts";
 import { actorOf, guard } from "../../tenancy/index.ts";
+import { decodeTimeCursor, timeCursorKey } from "../cursor.ts";
 import { familyOf, type OrderRow } from "../repository.ts";
-import { OrderSchema, PeriodPageQuerySchema } from "../schemas.ts";
+import { OrderSchema, PeriodPageQuerySchema, TimePageQuerySchema } from "../schemas.ts";
 import { requireContact } from "../use-cases/contacts.ts";
 import { upsertOrder } from "./orders.ts";
 import { formatAmount, presentLocation, presentOrder } from "./presenter.ts";
@@ -22,22 +22,14 @@ import {
 const IdParams = z.strictObject({ id: z.uuid() });
 const tags = { tags: ["profiles"] };
 
-function decodeTimeCursor(cursor: string | undefined) {
-  const key = decodeCursor(cursor);
-  if (key === undefined) return undefined;
-  const [at, id] = key.split("|");
-  const time = new Date(at ?? "");
-  if (!id || Number.isNaN(time.getTime())) {
-    throw new AppError(
-      "invalid",
-      "cursor_invalid",
-      "The cursor is not one this API returned; start again without it.",
-      {
-        field: "cursor",
-      },
-    );
+function byOrder<R extends { order_id: string }>(rows: readonly R[]): Map<string, R[]> {
+  const out = new Map<string, R[]>();
+  for (const r of rows) {
+    const list = out.get(r.order_id);
+    if (list) list.push(r);
+    else out.set(r.order_id, [r]);
   }
-  return { time, id };
+  return out;
 }
 
 async function presentOrders(db: Executor, workspaceId: string, orders: OrderRow[]) {
@@ -46,13 +38,9 @@ async function presentOrders(db: Executor, workspaceId: string, orders: OrderRow
     listOrderLines(db, workspaceId, ids),
     listOrderStatuses(db, workspaceId, ids),
   ]);
-  return orders.map((o) =>
-    presentOrder(
-      o,
-      lines.filter((l) => l.order_id === o.id),
-      statuses.filter((s) => s.order_id === o.id),
-    ),
-  );
+  const linesOf = byOrder(lines);
+  const statusesOf = byOrder(statuses);
+  return orders.map((o) => presentOrder(o, linesOf.get(o.id) ?? [], statusesOf.get(o.id) ?? []));
 }
 
 /** What the profile derives from orders, locations and the timeline: commerce totals, last location, lifecycle. */
@@ -111,10 +99,7 @@ export function registerCommerceRoutes(app: HttpApp, ctx: AppContext) {
       schema: {
         ...tags,
         params: IdParams,
-        querystring: z.object({
-          cursor: z.string().max(300).optional(),
-          limit: z.coerce.number().int().min(1).max(200).default(50),
-        }),
+        querystring: TimePageQuerySchema,
       },
       onRequest: guard(ctx, "contacts.read"),
     },
@@ -122,18 +107,11 @@ export function registerCommerceRoutes(app: HttpApp, ctx: AppContext) {
       const ws = actorOf(request).workspaceId;
       const contact = await requireContact(db, ws, request.params.id);
       const { limit, cursor } = request.query;
-      const after = decodeTimeCursor(cursor);
-      const rows = await listOrders(
-        db,
-        ws,
-        await familyOf(db, ws, contact.id),
-        after ? { placedAt: after.time, id: after.id } : undefined,
-        limit,
-      );
+      const rows = await listOrders(db, ws, await familyOf(db, ws, contact.id), decodeTimeCursor(cursor), limit);
       const page = toPage(
         rows,
         limit,
-        (r) => `${r.placed_at.toISOString()}|${r.id}`,
+        (r) => timeCursorKey(r.placed_at, r.id),
         (r) => r,
       );
       return { data: await presentOrders(db, ws, page.data), nextCursor: page.nextCursor };
@@ -150,7 +128,6 @@ export function registerCommerceRoutes(app: HttpApp, ctx: AppContext) {
       const ws = actorOf(request).workspaceId;
       const contact = await requireContact(db, ws, request.params.id);
       const { limit, cursor, from, to } = request.query;
-      const after = decodeTimeCursor(cursor);
       const rows = await listLocations(
         db,
         ws,
@@ -158,11 +135,11 @@ export function registerCommerceRoutes(app: HttpApp, ctx: AppContext) {
         {
           from: from ? new Date(from) : undefined,
           to: to ? new Date(to) : undefined,
-          after: after ? { occurredAt: after.time, id: after.id } : undefined,
+          after: decodeTimeCursor(cursor),
         },
         limit,
       );
-      return toPage(rows, limit, (r) => `${r.occurred_at.toISOString()}|${r.id}`, presentLocation);
+      return toPage(rows, limit, (r) => timeCursorKey(r.occurred_at, r.id), presentLocation);
     },
   );
 }

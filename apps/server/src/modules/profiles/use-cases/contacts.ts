@@ -3,7 +3,7 @@ import type { AppContext } from "../../../platform/context.ts";
 import type { Executor } from "../../../platform/db.ts";
 import { AppError } from "../../../platform/errors.ts";
 import { recordAudit } from "../../tenancy/index.ts";
-import { type AttributeType, validateAttributes } from "../attributes.ts";
+import { validateAttributes } from "../attributes.ts";
 import { applyContactFields, blankContact, type ContactFieldsInput } from "../contact-fields.ts";
 import {
   type ContactRow,
@@ -40,11 +40,7 @@ export async function requireContact(db: Executor, workspaceId: string, id: stri
 
 async function validatedAttributes(db: Executor, workspaceId: string, values: Record<string, unknown> | undefined) {
   if (!values) return undefined;
-  const defs = await listAttributeDefinitions(db, workspaceId);
-  return validateAttributes(
-    values,
-    defs.map((d) => ({ key: d.key, type: d.type as AttributeType, options: d.options })),
-  );
+  return validateAttributes(values, await listAttributeDefinitions(db, workspaceId));
 }
 
 /** Creates a contact with its identities; flags bad data, and lists likely duplicates of it. */

@@ -136,13 +136,27 @@ export function mergeContacts(ctx: AppContext, caller: Caller, input: MergeInput
 /**
  * Undoes a merge: both contacts get back exactly the rows they had before it, and the contacts that had
  * been merged into the source point at it again. Identities, consent and timeline events never moved, so
- * they follow. Refused when the decision was already undone or a later merge still involves either contact.
+ * they follow. Refused when the decision was already undone or a later merge still involves either contact,
+ * and, given a contactId, when the decision is not one of that contact's.
  */
-export function unmergeContacts(ctx: AppContext, caller: Caller, input: { decisionId: string; reason?: string }) {
+export function unmergeContacts(
+  ctx: AppContext,
+  caller: Caller,
+  input: { decisionId: string; reason?: string | undefined; contactId?: string | undefined },
+) {
   const ws = caller.workspaceId;
   return ctx.database.db.transaction().execute(async (tx) => {
     const decision = await findDecision(tx, ws, input.decisionId);
-    if (decision?.kind !== "merge") {
+    const { contactId } = input;
+    if (
+      !decision ||
+      (contactId !== undefined && ![decision.target_contact_id, decision.source_contact_id].includes(contactId))
+    ) {
+      throw new AppError("not_found", "decision_not_found", "No merge decision of this contact with this id.", {
+        field: "decisionId",
+      });
+    }
+    if (decision.kind !== "merge") {
       throw new AppError("not_found", "decision_not_found", "No merge decision with this id in your workspace.", {
         field: "decisionId",
       });

@@ -3,7 +3,14 @@ import type { AppContext } from "../../../platform/context.ts";
 import { AppError } from "../../../platform/errors.ts";
 import { recomputeLifecycles } from "../commerce/recompute-lifecycle.ts";
 import { insertLocations } from "../commerce/repository.ts";
-import { type EventInsert, familyOf, findEventsByClientIds, insertEvents, listTimeline } from "../repository.ts";
+import {
+  type EventInsert,
+  familyOf,
+  findEventsByClientIds,
+  insertEvents,
+  listTimeline,
+  type TimeKey,
+} from "../repository.ts";
 import { requireContact } from "./contacts.ts";
 import { type IdentityInput, type ResolveHints, resolveContact } from "./resolve-contact.ts";
 import type { Caller } from "./types.ts";
@@ -156,7 +163,7 @@ export type TimelineQuery = {
   types?: string[] | undefined;
   from?: Date | undefined;
   to?: Date | undefined;
-  after?: { occurredAt: Date; id: string } | undefined;
+  after?: TimeKey | undefined;
   limit: number;
 };
 
