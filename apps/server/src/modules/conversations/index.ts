@@ -25,7 +25,13 @@ export { registerConversationsRoutes } from "./routes.ts";
 /** Plain-text rendering of any message content. */
 export { plainText } from "./text.ts";
 /** Stores an inbound customer message: dedupe, conversation and case, outbox events. */
-export { DuplicateRace, type InboundMessage, type Received, receiveMessage } from "./use-cases/receive-message.ts";
+export {
+  DuplicateRace,
+  type InboundMessage,
+  type Received,
+  receiveMessage,
+  receiveMessages,
+} from "./use-cases/receive-message.ts";
 /** Writes an agent's reply (queued) or private note. */
 export { type ReplyInput, sendReply } from "./use-cases/send-message.ts";
 /** Changes status, priority, assignee, team, tags. */
