@@ -10,7 +10,7 @@ export function defineChannelJobs(ctx: AppContext): void {
     name: SEND_JOB,
     schema: SendJobData,
     retryLimit: SEND_RETRY_LIMIT,
-    retryDelaySeconds: 5,
+    retryDelaySeconds: ctx.config.OUTBOUND_RETRY_DELAY_SECONDS,
     expireInSeconds: 120,
     concurrency: 4,
     handler: (data, job) => deliverMessage(ctx, data, job),
