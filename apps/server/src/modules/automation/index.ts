@@ -1,3 +1,7 @@
+/** Local AI triage: language, sentiment, category and intents of a text (models trained from shipped examples). */
+export { type Analysis, analyzeText, detectIntents, detectLanguage } from "./ai/analyze.ts";
+/** The categories and sentiments of the triage classifier. */
+export { CATEGORIES, type Category, SENTIMENTS, type Sentiment } from "./ai/training-data.ts";
 /** The automation API routes (rules, dry-run, execution log). */
 export { registerAutomationRoutes } from "./routes.ts";
 /** Rules as data: schemas, validation and the compiled predicate (pure). */
