@@ -173,7 +173,11 @@ export function registerAutomationRoutes(app: HttpApp, ctx: AppContext) {
           message: c.first_text === null ? undefined : { text: c.first_text, type: c.first_type ?? "text" },
           channelType: c.channel_type ?? "api",
           case: { priority: c.priority, status: c.status, tags: c.tags, isNew: true },
-          analysis: analysis && { ...analysis, sentiment: analysis.sentiment.label },
+          analysis: analysis && {
+            ...analysis,
+            sentiment: analysis.sentiment.label,
+            sentimentScore: analysis.sentiment.score,
+          },
           caseSentiment: analysis?.sentiment.label,
         };
         if (rule.matches(facts)) matched.push(c);

@@ -64,6 +64,12 @@ export const ActionSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("add_tags"), tags: z.array(z.string().trim().min(1).max(50)).min(1).max(20) }),
   z.strictObject({ type: z.literal("assign"), agentId: z.uuid().optional(), teamId: z.uuid().optional() }),
   z.strictObject({ type: z.literal("stop") }),
+  /** Tags the case with the message's category and intents and raises its priority as the triage predicts. */
+  z.strictObject({
+    type: z.literal("auto_triage"),
+    tags: z.boolean().default(true),
+    priority: z.boolean().default(true),
+  }),
 ]);
 export type Action = z.infer<typeof ActionSchema>;
 
@@ -84,7 +90,9 @@ export type Facts = {
   channelType: string;
   case: { priority: string; status: string; tags: string[]; isNew: boolean };
   /** The AI triage of the inbound message (absent for case triggers). */
-  analysis?: { language: string; sentiment: string; category: string; intents: string[] } | undefined;
+  analysis?:
+    | { language: string; sentiment: string; sentimentScore: number; category: string; intents: string[] }
+    | undefined;
   /** The worst sentiment of the case's customer messages so far. */
   caseSentiment?: string | undefined;
 };

@@ -208,6 +208,31 @@ describe.each(TEST_DATABASES)("AI triage and suggestions on %s", (kind) => {
     expect(body.replies.map((r: { text: string }) => r.text)).not.toContain("It ships tomorrow.");
   });
 
+  it("auto-triages: tags the category and intents, raises the priority, never lowers it", async () => {
+    const rule = await env.app.inject({
+      method: "POST",
+      url: "/api/v1/automation/rules",
+      headers: a.auth("supervisor"),
+      payload: {
+        name: "Triage Spanish messages",
+        trigger: "message.received",
+        conditions: { field: "message.language", op: "equals", value: "es" },
+        actions: [{ type: "auto_triage" }],
+      },
+    });
+    expect(rule.statusCode, rule.body).toBe(201);
+    const caseOf = async (id: string) =>
+      (await env.app.inject({ url: `/api/v1/cases/${id}`, headers: a.auth("agent") })).json();
+    const angry = await inbound("t1", "ines", "Es inaceptable, me cobraron dos veces y quiero un reembolso ya");
+    await waitFor(async () => (await caseOf(angry.caseId)).tags.includes("refund"));
+    const c = await caseOf(angry.caseId);
+    expect(c.tags).toEqual(expect.arrayContaining(["complaint", "refund"]));
+    expect(["high", "urgent"]).toContain(c.priority);
+    const spam = await inbound("t2", "juan", "Gana dinero rápido desde casa, haz clic en www.dinero-facil.xyz");
+    await waitFor(async () => (await caseOf(spam.caseId)).tags.includes("spam"));
+    expect((await caseOf(spam.caseId)).priority).toBe("normal");
+  });
+
   it("answers 404 for another workspace's case", async () => {
     const m = await inbound("m9", "hank", "Where is my order?");
     expect((await analysisOf(m.caseId, b.auth("admin"))).statusCode).toBe(404);
