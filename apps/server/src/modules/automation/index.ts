@@ -8,5 +8,5 @@ export { registerAutomationRoutes } from "./routes.ts";
 export { checkRule, compileRule, type RuleInput } from "./rules.ts";
 /** Runs a workspace's rules for one domain event (the worker's handler). */
 export { runRules } from "./runner.ts";
-/** Subscribes the rule runner to customer messages and new cases. */
-export { subscribeAutomationHandlers } from "./wiring.ts";
+/** Defines the spike-check job; subscribes the rule runner and the AI triage to customer messages and new cases. */
+export { defineAutomationJobs, subscribeAutomationHandlers } from "./wiring.ts";

@@ -26,6 +26,8 @@ export function setUpAutomationWorld(kind: "pglite" | "postgres"): AutomationWor
     world.env = env;
     world.a = await buildWorkspace(env);
     world.b = await buildWorkspace(env);
+    // Handlers enqueue jobs (spike checks); the queue runs without workers here.
+    await env.jobs.start({ work: false, supervise: false });
     dispatcher = createDispatcher(env.database, { pollIntervalMs: 50 });
     subscribeHandlers(env, dispatcher);
     await dispatcher.start();

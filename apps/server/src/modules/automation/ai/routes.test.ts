@@ -1,7 +1,9 @@
+import { sql } from "kysely";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TEST_DATABASES, type TestEnv } from "../../../../test/harness.ts";
 import { waitFor } from "../../../../test/wait.ts";
 import { type AutomationWorld, setUpAutomationWorld } from "../test-factories.ts";
+import { checkSpikes } from "./spikes.ts";
 
 describe.each(TEST_DATABASES)("AI triage and suggestions on %s", (kind) => {
   const world = setUpAutomationWorld(kind);
@@ -231,6 +233,48 @@ describe.each(TEST_DATABASES)("AI triage and suggestions on %s", (kind) => {
     const spam = await inbound("t2", "juan", "Gana dinero rápido desde casa, haz clic en www.dinero-facil.xyz");
     await waitFor(async () => (await caseOf(spam.caseId)).tags.includes("spam"));
     expect((await caseOf(spam.caseId)).priority).toBe("normal");
+  });
+
+  it("detects a spike of a watched keyword, records it once an hour and emits it", async () => {
+    const settings = { watchedKeywords: ["recall"], minCount: 3, factor: 2 };
+    const denied = await env.app.inject({
+      method: "PUT",
+      url: "/api/v1/ai/settings",
+      headers: a.auth("agent"),
+      payload: settings,
+    });
+    expect(denied.statusCode).toBe(403);
+    const put = await env.app.inject({
+      method: "PUT",
+      url: "/api/v1/ai/settings",
+      headers: a.auth("supervisor"),
+      payload: settings,
+    });
+    expect(put.statusCode, put.body).toBe(200);
+    expect((await env.app.inject({ url: "/api/v1/ai/settings", headers: a.auth("analyst") })).json()).toEqual(settings);
+    const ids: string[] = [];
+    for (const [i, text] of [
+      "Is my kettle part of the recall?",
+      "RECALL notice received, what now",
+      "recall 召回",
+    ].entries()) {
+      const m = await inbound(`s${i}`, `spiker-${i}`, text);
+      ids.push(m.messageId);
+      await waitFor(async () => (await analysisOf(m.caseId)).json().messagesAnalyzed === 1);
+    }
+    const found = await checkSpikes(env, a.workspace.id);
+    const recall = found.find((f) => f.metric === "keyword:recall");
+    expect(recall?.count).toBe(3);
+    expect(recall?.messageIds.sort()).toEqual([...ids].sort());
+    expect((await checkSpikes(env, a.workspace.id)).find((f) => f.metric === "keyword:recall")).toBeUndefined();
+    const alerts = (await env.app.inject({ url: "/api/v1/ai/alerts", headers: a.auth("agent") })).json().data;
+    expect(alerts.filter((x: { metric: string }) => x.metric === "keyword:recall")).toHaveLength(1);
+    expect((await env.app.inject({ url: "/api/v1/ai/alerts", headers: b.auth("agent") })).json().data).toEqual([]);
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from outbox
+      where workspace_id = ${a.workspace.id} and type = 'ai.spike-detected' and payload->>'metric' = 'keyword:recall'`.execute(
+      env.database.db,
+    );
+    expect(rows[0]?.n).toBe(1);
   });
 
   it("answers 404 for another workspace's case", async () => {

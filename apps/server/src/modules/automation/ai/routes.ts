@@ -5,6 +5,7 @@ import type { HttpApp } from "../../../platform/http.ts";
 import { decodeCursor, PageQuerySchema, toPage } from "../../../platform/pagination.ts";
 import { automationFacts, findMessage } from "../../conversations/index.ts";
 import { actorOf, guard } from "../../tenancy/index.ts";
+import { getSpikeSettings, putSpikeSettings } from "./spikes.ts";
 import { ai, analysisOf, analyzeForWorkspace, type CorrectionRow, caseAnalysis, recordCorrection } from "./store.ts";
 import { suggestReplies } from "./suggestions.ts";
 import { CATEGORIES, SENTIMENTS } from "./training-data.ts";
@@ -25,6 +26,12 @@ const CorrectionBody = z
     path: ["category"],
   })
   .refine((b) => b.text || b.messageId, { message: "give the text, or the messageId it came from", path: ["text"] });
+
+const SettingsBody = z.strictObject({
+  watchedKeywords: z.array(z.string().trim().min(1).max(50)).max(20),
+  minCount: z.number().int().min(1).max(10_000),
+  factor: z.number().min(1).max(100),
+});
 
 const presentCorrection = (c: CorrectionRow) => ({
   id: c.id,
@@ -88,6 +95,48 @@ export function registerAiRoutes(app: HttpApp, ctx: AppContext) {
         .limit(limit + 1);
       if (after) query = query.where("id", "<", after);
       return toPage(await query.execute(), limit, (r) => r.id, presentCorrection);
+    },
+  );
+
+  app.get("/api/v1/ai/settings", { schema: tags, onRequest: guard(ctx, "automation.read") }, async (request) =>
+    getSpikeSettings(db, actorOf(request).workspaceId),
+  );
+
+  app.put(
+    "/api/v1/ai/settings",
+    { schema: { ...tags, body: SettingsBody }, onRequest: guard(ctx, "automation.manage") },
+    async (request) => {
+      await putSpikeSettings(db, actorOf(request).workspaceId, request.body);
+      return request.body;
+    },
+  );
+
+  app.get(
+    "/api/v1/ai/alerts",
+    { schema: { ...tags, querystring: PageQuerySchema }, onRequest: guard(ctx, "automation.read") },
+    async (request) => {
+      const { cursor, limit } = request.query;
+      const after = decodeCursor(cursor);
+      let query = ai(db)
+        .selectFrom("ai_alerts")
+        .selectAll()
+        .where("workspace_id", "=", actorOf(request).workspaceId)
+        .orderBy("id", "desc")
+        .limit(limit + 1);
+      if (after) query = query.where("id", "<", after);
+      return toPage(
+        await query.execute(),
+        limit,
+        (r) => r.id,
+        (r) => ({
+          id: r.id,
+          metric: r.metric,
+          count: r.count,
+          baseline: r.baseline,
+          messageIds: r.message_ids,
+          createdAt: r.created_at.toISOString(),
+        }),
+      );
     },
   );
 

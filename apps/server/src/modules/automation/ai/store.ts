@@ -40,6 +40,22 @@ export type AiTables = {
     messages_analyzed: Generated<number>;
     updated_at: Generated<Date>;
   };
+  ai_settings: {
+    workspace_id: string;
+    watched_keywords: string[];
+    spike_min_count: number;
+    spike_factor: number;
+    updated_at: Generated<Date>;
+  };
+  ai_alerts: {
+    workspace_id: string;
+    id: string;
+    metric: string;
+    count: number;
+    baseline: number;
+    message_ids: string[];
+    created_at: Date;
+  };
   ai_corrections: {
     workspace_id: string;
     id: string;
