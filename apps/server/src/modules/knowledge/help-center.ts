@@ -8,7 +8,9 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { sql } from "kysely";
 import { z } from "zod";
 import type { AppContext } from "../../platform/context.ts";
+import { AppError } from "../../platform/errors.ts";
 import type { HttpApp } from "../../platform/http.ts";
+import { BucketMap } from "../../platform/rate-limit.ts";
 import { TtlCache } from "../../platform/ttl-cache.ts";
 import { findWorkspaceBySlug } from "../tenancy/index.ts";
 import {
@@ -100,6 +102,9 @@ function chooseLang(asked: Lang | undefined, acceptLanguage: string | undefined)
   }
   return "en";
 }
+
+/** Public searches per client and help center: 5 a second, bursts of 20. */
+const searchBuckets = new BucketMap();
 
 const workspaces = new TtlCache<string, { id: string; name: string; slug: string } | null>(30_000, 1000);
 
@@ -221,6 +226,41 @@ export function registerHelpCenter(app: HttpApp, ctx: AppContext) {
           titled.filter((x) => !categories.some((c) => c.id === x.a.category_id)),
         );
       return send(reply, 200, page(lang, `${ws.name} · ${ui.home}`, ws, body || `<p>${escapeHtml(ui.none)}</p>`));
+    },
+  );
+
+  app.get(
+    "/help/:workspaceSlug/search",
+    {
+      schema: {
+        tags: ["knowledge"],
+        summary: "Public search of a help center (JSON, for the chat widget)",
+        params: z.object({ workspaceSlug: WS }),
+        querystring: z.object({
+          q: z.string().trim().min(1).max(200),
+          lang: z.enum(LANGS).optional(),
+          limit: z.coerce.number().int().min(1).max(20).default(5),
+        }),
+      },
+    },
+    async (request, reply) => {
+      if (searchBuckets.bucket(`${request.ip}|${request.params.workspaceSlug}`, 5, 20).take() > 0)
+        throw new AppError("rate_limited", "search_rate_limited", "Too many searches; wait a second and try again.");
+      const ws = await workspaceOf(ctx, request.params.workspaceSlug);
+      if (!ws) throw new AppError("not_found", "help_center_not_found", "No help center at this address.");
+      const { q: text, lang, limit } = request.query;
+      const hits = await searchArticles(db, ws.id, text, { status: "published", lang, limit });
+      void reply.header("access-control-allow-origin", "*").header("cache-control", "public, max-age=60");
+      return {
+        data: hits.map((h) => ({
+          slug: h.article.slug,
+          lang: h.version.lang,
+          title: h.version.title,
+          titleHighlight: h.titleHighlight,
+          snippet: h.snippet,
+          url: articleUrl(ws.slug, h.article, h.version.lang),
+        })),
+      };
     },
   );
 

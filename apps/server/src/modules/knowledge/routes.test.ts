@@ -249,5 +249,16 @@ describe.each(TEST_DATABASES)("knowledge base on %s", (kind) => {
     expect(stats.viewCount).toBe(2);
     expect(stats.helpful).toEqual({ yes: 1, no: 0 });
     expect((await env.app.inject({ url: "/help/no-such-workspace" })).statusCode).toBe(404);
+
+    const json = await env.app.inject({
+      url: `/help/${a.workspace.slug}/search?q=${encodeURIComponent("mot de passe")}`,
+    });
+    expect(json.statusCode, json.body).toBe(200);
+    expect(json.headers["access-control-allow-origin"]).toBe("*");
+    expect(json.json().data[0]).toMatchObject({ slug: "password", lang: "fr" });
+    expect(json.json().data[0].url).toBe(`/help/${a.workspace.slug}/articles/password?lang=fr`);
+    const drafts = await env.app.inject({ url: `/help/${a.workspace.slug}/search?q=playbook` });
+    expect(drafts.json().data).toEqual([]);
+    expect((await env.app.inject({ url: `/help/${b.workspace.slug}/search?q=refund` })).json().data).toEqual([]);
   });
 });
