@@ -25,6 +25,11 @@ export function subscribeAutomationHandlers(ctx: AppContext, dispatcher: Dispatc
   dispatcher.on("case.created", "automation.rules-on-case", (event) => runRules(ctx, event));
   dispatcher.on("message.created", "automation.ai-on-message", async (event) => {
     const p = event.payload as { messageId?: string; direction?: string };
+    if (p.direction === "inbound" && p.messageId) await ensureMessageAnalysis(db, event.workspaceId, p.messageId);
+  });
+  // A separate handler: a queue that is down delays alerts, never the analysis.
+  dispatcher.on("message.created", "automation.spike-check-on-message", async (event) => {
+    const p = event.payload as { messageId?: string; direction?: string };
     if (p.direction !== "inbound" || !p.messageId) return;
     const analysis = await ensureMessageAnalysis(db, event.workspaceId, p.messageId);
     if (!analysis) return;
