@@ -109,12 +109,12 @@ const en: Row[] = [
   "O= Sorry I pressed the wrong button",
   "O= My cat is sitting on my keyboard haha",
   "O= Are you a robot?",
-  "O= Thanks, that's all",
+  "O+ Thanks, that's all",
   "O= Talk soon",
   "O= Hi again",
   "O= I'll be back in five minutes",
   "O= Yep",
-  "O= Merry Christmas",
+  "O+ Merry Christmas",
 ];
 
 const fr: Row[] = [
@@ -220,12 +220,12 @@ const fr: Row[] = [
   "O= Désolé, j'ai appuyé sur le mauvais bouton",
   "O= Mon chat marche sur le clavier haha",
   "O= Vous êtes un robot ?",
-  "O= Merci, c'est tout",
+  "O+ Merci, c'est tout",
   "O= À tout à l'heure",
   "O= Re bonjour",
   "O= Je reviens dans cinq minutes",
   "O= Ouais",
-  "O= Joyeux Noël",
+  "O+ Joyeux Noël",
 ];
 
 const es: Row[] = [
@@ -331,12 +331,12 @@ const es: Row[] = [
   "O= Perdón, le di al botón equivocado",
   "O= Mi gato está pisando el teclado jaja",
   "O= ¿Eres un robot?",
-  "O= Gracias, eso es todo",
+  "O+ Gracias, eso es todo",
   "O= Hablamos pronto",
   "O= Hola de nuevo",
   "O= Vuelvo en cinco minutos",
   "O= Sip",
-  "O= Feliz Navidad",
+  "O+ Feliz Navidad",
 ];
 
 const zh: Row[] = [
@@ -442,12 +442,12 @@ const zh: Row[] = [
   "O= 不好意思，按错了",
   "O= 我家猫在踩键盘哈哈",
   "O= 你是机器人吗？",
-  "O= 谢谢，没别的了",
+  "O+ 谢谢，没别的了",
   "O= 回聊",
   "O= 又来了",
   "O= 我五分钟后回来",
   "O= 嗯",
-  "O= 圣诞快乐",
+  "O+ 圣诞快乐",
 ];
 
 const CATEGORY = { Q: "question", C: "complaint", P: "praise", L: "lead", S: "spam", O: "other" } as const;
