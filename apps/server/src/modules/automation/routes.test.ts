@@ -15,8 +15,7 @@ describe.each(TEST_DATABASES)("automation rules on %s", (kind) => {
     ({ env, a, b } = world);
   });
 
-  const createRule = (payload: object, auth = a.auth("supervisor")) =>
-    env.app.inject({ method: "POST", url: "/api/v1/automation/rules", headers: auth, payload });
+  const createRule = (payload: object, auth?: Record<string, string>) => world.createRule(payload, auth);
   const inbound = (id: string, customer: string, text: string) => world.inbound(id, customer, text);
   const messagesOf = async (caseId: string) =>
     (await env.app.inject({ url: `/api/v1/cases/${caseId}/messages`, headers: a.auth("agent") })).json().data as {

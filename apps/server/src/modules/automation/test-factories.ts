@@ -1,3 +1,4 @@
+import type { LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll } from "vitest";
 import { buildWorkspace } from "../../../test/factories.ts";
 import { openTestEnv, type TestEnv } from "../../../test/harness.ts";
@@ -15,6 +16,8 @@ export type AutomationWorld = {
   channelId: string;
   /** A customer message into workspace a's channel; its case and message ids. */
   inbound(id: string, customer: string, text: string): Promise<{ caseId: string; messageId: string }>;
+  /** Creates a rule in workspace a (as a supervisor unless other headers are given); the raw response. */
+  createRule(payload: object, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
 };
 
 /** Registers the suite's set-up and tear-down; the world's fields are filled once beforeAll has run. */
@@ -48,6 +51,13 @@ export function setUpAutomationWorld(kind: "pglite" | "postgres"): AutomationWor
         })
       ).json().data[0];
   });
+  world.createRule = (payload, headers) =>
+    world.env.app.inject({
+      method: "POST",
+      url: "/api/v1/automation/rules",
+      headers: headers ?? world.a.auth("supervisor"),
+      payload,
+    });
   afterAll(async () => {
     await dispatcher?.stop();
     await world.env?.close();

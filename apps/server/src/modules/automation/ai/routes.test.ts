@@ -107,40 +107,30 @@ describe.each(TEST_DATABASES)("AI triage and suggestions on %s", (kind) => {
   });
 
   it("lets rules test the sentiment, category, language and intents, and refuses unknown values", async () => {
-    const bad = await env.app.inject({
-      method: "POST",
-      url: "/api/v1/automation/rules",
-      headers: a.auth("supervisor"),
-      payload: {
-        name: "bad",
-        trigger: "message.received",
-        conditions: { field: "message.sentiment", op: "equals", value: "angry" },
-        actions: [{ type: "stop" }],
-      },
+    const bad = await world.createRule({
+      name: "bad",
+      trigger: "message.received",
+      conditions: { field: "message.sentiment", op: "equals", value: "angry" },
+      actions: [{ type: "stop" }],
     });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.details.field).toBe("conditions.value");
-    const rule = await env.app.inject({
-      method: "POST",
-      url: "/api/v1/automation/rules",
-      headers: a.auth("supervisor"),
-      payload: {
-        name: "Angry Chinese refunds are urgent",
-        trigger: "message.received",
-        conditions: {
-          all: [
-            { field: "message.sentiment", op: "equals", value: "negative" },
-            { field: "message.category", op: "in", value: ["complaint"] },
-            { field: "message.language", op: "equals", value: "zh" },
-            { field: "message.intents", op: "includes", value: "refund" },
-            { field: "case.sentiment", op: "equals", value: "negative" },
-          ],
-        },
-        actions: [
-          { type: "add_tags", tags: ["refund-complaint"] },
-          { type: "set_priority", priority: "urgent" },
+    const rule = await world.createRule({
+      name: "Angry Chinese refunds are urgent",
+      trigger: "message.received",
+      conditions: {
+        all: [
+          { field: "message.sentiment", op: "equals", value: "negative" },
+          { field: "message.category", op: "in", value: ["complaint"] },
+          { field: "message.language", op: "equals", value: "zh" },
+          { field: "message.intents", op: "includes", value: "refund" },
+          { field: "case.sentiment", op: "equals", value: "negative" },
         ],
       },
+      actions: [
+        { type: "add_tags", tags: ["refund-complaint"] },
+        { type: "set_priority", priority: "urgent" },
+      ],
     });
     expect(rule.statusCode, rule.body).toBe(201);
     const calm = await inbound("m4", "carol", "请问退款多久到账？");
@@ -211,16 +201,11 @@ describe.each(TEST_DATABASES)("AI triage and suggestions on %s", (kind) => {
   });
 
   it("auto-triages: tags the category and intents, raises the priority, never lowers it", async () => {
-    const rule = await env.app.inject({
-      method: "POST",
-      url: "/api/v1/automation/rules",
-      headers: a.auth("supervisor"),
-      payload: {
-        name: "Triage Spanish messages",
-        trigger: "message.received",
-        conditions: { field: "message.language", op: "equals", value: "es" },
-        actions: [{ type: "auto_triage" }],
-      },
+    const rule = await world.createRule({
+      name: "Triage Spanish messages",
+      trigger: "message.received",
+      conditions: { field: "message.language", op: "equals", value: "es" },
+      actions: [{ type: "auto_triage" }],
     });
     expect(rule.statusCode, rule.body).toBe(201);
     const caseOf = async (id: string) =>
