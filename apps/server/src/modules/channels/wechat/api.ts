@@ -7,6 +7,7 @@
 import { sql } from "kysely";
 import type { AppContext } from "../../../platform/context.ts";
 import { decryptSecret, encryptSecret } from "../../../platform/crypto.ts";
+import { AppError } from "../../../platform/errors.ts";
 import type { WechatAccount } from "./config.ts";
 import { wq } from "./repository.ts";
 
@@ -234,6 +235,26 @@ export async function callWechat(
       continue;
     }
     throw error;
+  }
+}
+
+/** WeChat's refusal of an admin action as the API error shown to the admin: 422 `wechat_refused` with the code. */
+export function refusedByWechat(err: unknown): unknown {
+  if (!(err instanceof WechatApiError)) return err;
+  return new AppError("unprocessable", "wechat_refused", err.message, { code: err.code });
+}
+
+/** callWechat for admin actions: a refusal becomes a 422 `wechat_refused` naming WeChat's code and its meaning. */
+export async function callWechatAsAdmin(
+  ctx: AppContext,
+  account: WechatAccount,
+  path: string,
+  init: { method?: "GET" | "POST"; query?: Record<string, string>; body?: Json } = {},
+): Promise<Json> {
+  try {
+    return await callWechat(ctx, account, path, init);
+  } catch (err) {
+    throw refusedByWechat(err);
   }
 }
 

@@ -1,6 +1,3 @@
-import { readFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWorkspace } from "../../../../test/factories.ts";
@@ -9,89 +6,12 @@ import { createDispatcher, type Dispatcher, runTransaction } from "../../../plat
 import { subscribeHandlers } from "../../../wiring.ts";
 import { customSendBody } from "./adapter.ts";
 import { wechatSignature } from "./crypto.ts";
+import { apiFixture, FAKE_APP_ID, FAKE_SECRET, startFakeWechat } from "./test-fake-wechat.ts";
 import { openWindow, spendReply } from "./window.ts";
 
-type ApiFixture = { id: string; body: Record<string, unknown> };
-const apiFixtures = (
-  JSON.parse(readFileSync(new URL("./fixtures/wechat-oa-messages.json", import.meta.url), "utf8")) as {
-    fixtures: ApiFixture[];
-  }
-).fixtures;
-const apiFixture = (id: string) => {
-  const f = apiFixtures.find((x) => x.id === id);
-  if (!f) throw new Error(`no fixture ${id}`);
-  return f.body;
-};
-
-const APP_ID = "wxb11529c136998cb6";
-const SECRET = "0123456789abcdef0123456789abcdef";
+const APP_ID = FAKE_APP_ID;
+const SECRET = FAKE_SECRET;
 const TOKEN = "pamtest";
-
-/** A fake WeChat API: stable_token and message/custom/send, with token rotation and scripted error codes. */
-async function fakeWechat() {
-  const state = {
-    generation: 1,
-    expiresIn: 7200,
-    tokenCalls: [] as { appid: unknown; force: unknown }[],
-    sends: [] as Record<string, unknown>[],
-    sendAttempts: 0,
-    qrRequests: [] as Record<string, unknown>[],
-    script: [] as number[],
-    secret: SECRET,
-  };
-  const token = () => `ACCESS_TOKEN_${state.generation}_${"x".repeat(120)}`;
-  const server: Server = createServer((req, res) => {
-    let raw = "";
-    req.on("data", (c) => {
-      raw += c;
-    });
-    req.on("end", () => {
-      const url = new URL(req.url ?? "/", "http://x");
-      const json = (body: object) => {
-        res.writeHead(200, { "content-type": "application/json" });
-        res.end(JSON.stringify(body));
-      };
-      const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
-      if (url.pathname === "/cgi-bin/stable_token") {
-        state.tokenCalls.push({ appid: body.appid, force: body.force_refresh });
-        if (body.secret !== state.secret) return json({ errcode: 40125, errmsg: "invalid appsecret" });
-        if (body.force_refresh === true) state.generation++;
-        // Slow enough that concurrent callers overlap.
-        setTimeout(() => json({ ...apiFixture("api-token"), access_token: token(), expires_in: state.expiresIn }), 100);
-        return;
-      }
-      if (url.pathname === "/cgi-bin/qrcode/create") {
-        state.qrRequests.push(body);
-        const fixture = apiFixture("api-qrcode-create");
-        return json(
-          body.expire_seconds
-            ? { ...fixture, expire_seconds: body.expire_seconds }
-            : { ...fixture, expire_seconds: undefined },
-        );
-      }
-      if (url.pathname === "/cgi-bin/message/custom/send") {
-        state.sendAttempts++;
-        if (url.searchParams.get("access_token") !== token())
-          return json({ errcode: 42001, errmsg: "access_token expired" });
-        const scripted = state.script.shift();
-        if (scripted) return json({ errcode: scripted, errmsg: `scripted ${scripted}` });
-        state.sends.push(body);
-        return json(apiFixture("api-message-custom-send-ok"));
-      }
-      res.writeHead(404).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    state,
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    /** WeChat invalidates the current token (another caller forced a refresh). */
-    rotate: () => {
-      state.generation++;
-    },
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
 
 async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 20_000) {
   const until = Date.now() + timeoutMs;
@@ -133,14 +53,14 @@ describe("customer-service message bodies", () => {
 describe.each(TEST_DATABASES)("WeChat outbound and reply windows on %s", (kind) => {
   let env: TestEnv;
   let a: Awaited<ReturnType<typeof buildWorkspace>>;
-  let fake: Awaited<ReturnType<typeof fakeWechat>>;
+  let fake: Awaited<ReturnType<typeof startFakeWechat>>;
   let dispatcher: Dispatcher;
   let channelId: string;
 
   beforeAll(async () => {
     env = await openTestEnv(kind);
     a = await buildWorkspace(env);
-    fake = await fakeWechat();
+    fake = await startFakeWechat();
     dispatcher = createDispatcher(env.database, { pollIntervalMs: 50 });
     subscribeHandlers(env, dispatcher);
     await env.jobs.start({ work: true, supervise: false });

@@ -1,7 +1,14 @@
 import type { Executor } from "../../../platform/db.ts";
 
-/** The WeChat tables of module channels (migration 20261202T0301-wechat). */
+/** The WeChat tables of module channels (migrations 20261202T0301-wechat, 20261203T03xx-wechat-*). */
 export type WechatTables = {
+  wechat_synced_tags: {
+    workspace_id: string;
+    channel_id: string;
+    rapport_tag: string;
+    wechat_tag_id: number | null;
+    synced_at: Date | null;
+  };
   wechat_access_tokens: {
     workspace_id: string;
     app_id: string;
