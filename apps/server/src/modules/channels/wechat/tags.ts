@@ -185,7 +185,8 @@ export async function chooseSyncedTags(
   return syncTags(ctx, account);
 }
 
-async function linkedTag(ctx: AppContext, account: WechatAccount, tag: string) {
+/** A synced tag that is linked to its WeChat tag; 404 or 409 otherwise. */
+export async function linkedTag(ctx: AppContext, account: WechatAccount, tag: string) {
   const row = await wq(ctx.database.db)
     .selectFrom("wechat_synced_tags")
     .selectAll()

@@ -1,0 +1,181 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildWorkspace } from "../../../../test/factories.ts";
+import { openTestEnv, TEST_DATABASES, type TestEnv } from "../../../../test/harness.ts";
+import { type Menu, menuIssues } from "./menus.ts";
+import { apiFixture, fakeChannelConfig, startFakeWechat } from "./test-fake-wechat.ts";
+
+const click = (name: string, key = "k") => ({ type: "click", name, key });
+
+describe("menu limits", () => {
+  it("accepts every button type with its fields", () => {
+    const menu: Menu = {
+      button: [
+        {
+          name: "Shop",
+          sub_button: [
+            { type: "view", name: "Store", url: "https://shop.example.com" },
+            { type: "miniprogram", name: "App", appid: "wx1", pagepath: "pages/i", url: "https://x.example" },
+            { type: "scancode_push", name: "Scan", key: "s1" },
+            { type: "scancode_waitmsg", name: "Scan2", key: "s2" },
+            { type: "location_select", name: "Where", key: "l" },
+          ],
+        },
+        {
+          name: "Media",
+          sub_button: [
+            { type: "pic_sysphoto", name: "Camera", key: "p1" },
+            { type: "pic_photo_or_album", name: "Album", key: "p2" },
+            { type: "pic_weixin", name: "WeChat", key: "p3" },
+            { type: "media_id", name: "Poster", media_id: "MEDIA" },
+            { type: "article_id", name: "Article", article_id: "ART" },
+          ],
+        },
+        click("Help"),
+      ],
+    };
+    expect(menuIssues(menu)).toEqual([]);
+  });
+
+  it("names the exact path of each broken limit", () => {
+    const issues = menuIssues({
+      button: [
+        click("一二三四五六"), // 18 bytes > 16
+        {
+          name: "More",
+          type: "click",
+          sub_button: [
+            click("a"),
+            click("b"),
+            click("c"),
+            click("d"),
+            { type: "view", name: "x".repeat(61), url: `https://e.example/${"p".repeat(1010)}` },
+            click("f", "k".repeat(129)),
+          ],
+        },
+        { type: "miniprogram", name: "App", appid: "wx1", pagepath: "p" },
+        click("fourth"),
+      ],
+    });
+    expect(issues.map((i) => i.path)).toEqual([
+      "button",
+      "button[0].name",
+      "button[1].type",
+      "button[1].sub_button",
+      "button[1].sub_button[4].name",
+      "button[1].sub_button[4].url",
+      "button[1].sub_button[5].key",
+      "button[2].url",
+    ]);
+    expect(issues[1]?.message).toContain("18 bytes");
+    expect(menuIssues({ button: [{ name: "x", type: "teleport" }] })[0]).toMatchObject({
+      path: "button[0].type",
+    });
+    expect(menuIssues({ button: [{ name: "x", sub_button: [{ name: "y", sub_button: [click("z")] }] }] })).toEqual([
+      { path: "button[0].sub_button[0].sub_button", message: "sub-menu buttons cannot have sub-buttons" },
+    ]);
+  });
+});
+
+describe.each(TEST_DATABASES)("WeChat account management on %s", (kind) => {
+  let env: TestEnv;
+  let a: Awaited<ReturnType<typeof buildWorkspace>>;
+  let b: Awaited<ReturnType<typeof buildWorkspace>>;
+  let fake: Awaited<ReturnType<typeof startFakeWechat>>;
+  let channelId: string;
+  const published: { menu: Record<string, unknown> | null; conditional: Record<string, unknown>[] } = {
+    menu: null,
+    conditional: [],
+  };
+
+  beforeAll(async () => {
+    env = await openTestEnv(kind);
+    a = await buildWorkspace(env);
+    b = await buildWorkspace(env);
+    fake = await startFakeWechat();
+    fake.on("/cgi-bin/menu/create", ({ body }) => {
+      published.menu = body;
+      published.conditional = [];
+      return { errcode: 0, errmsg: "ok" };
+    });
+    fake.on("/cgi-bin/menu/get", () =>
+      published.menu
+        ? { menu: published.menu, ...(published.conditional.length ? { conditionalmenu: published.conditional } : {}) }
+        : { errcode: 46003, errmsg: "menu no exist" },
+    );
+    fake.on("/cgi-bin/menu/addconditional", ({ body }) => {
+      if (!published.menu) return { errcode: 65303, errmsg: "there is no selfmenu" };
+      const menuid = String(208379533 + published.conditional.length);
+      published.conditional.push({ ...body, menuid });
+      return { menuid };
+    });
+    fake.on("/cgi-bin/menu/delconditional", ({ body }) => {
+      published.conditional = published.conditional.filter((m) => m.menuid !== body.menuid);
+      return { errcode: 0, errmsg: "ok" };
+    });
+    fake.on("/cgi-bin/tags/get", () => ({ tags: [{ id: 134, name: "vip", count: 3 }] }));
+
+    const created = await env.app.inject({
+      method: "POST",
+      url: "/api/v1/channels",
+      headers: a.auth("admin"),
+      payload: { type: "wechat", name: "OA", config: fakeChannelConfig(fake) },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    channelId = created.json().channel.id;
+  });
+  afterAll(async () => {
+    await fake?.close();
+    await env?.close();
+  });
+
+  const api = (method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", url: string, payload?: object, who = a) =>
+    env.app.inject({ method, url, headers: who.auth("admin"), ...(payload ? { payload } : {}) });
+
+  it("publishes the default menu, reads it back, adds and deletes a conditional menu per tag", async () => {
+    const base = `/api/v1/channels/${channelId}/wechat/menu`;
+    expect((await api("GET", base)).json()).toEqual({ menu: null, conditionalMenus: [] });
+
+    const bad = await api("PUT", base, { button: [click("Help", "k".repeat(129))] });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error).toMatchObject({ reason: "menu_invalid", details: { field: "button[0].key" } });
+    expect(bad.json().error.message).toBe("button[0].key is 129 bytes; at most 128.");
+    expect(fake.requestsTo("/cgi-bin/menu/create")).toHaveLength(0);
+
+    const fixtureMenu = apiFixture("api-menu-get").menu as Menu;
+    const put = await api("PUT", base, fixtureMenu);
+    expect(put.statusCode, put.body).toBe(200);
+    expect(published.menu).toEqual(fixtureMenu);
+    expect(put.json().menu).toEqual(fixtureMenu);
+
+    // A conditional menu for a synced Rapport tag: the tag must be linked first.
+    const byTag = { button: [click("VIP desk", "vip")], matchrule: { tag: "vip" } };
+    expect((await api("POST", `${base}/conditional`, byTag)).json().error.reason).toBe("wechat_tag_not_found");
+    await api("PUT", `/api/v1/channels/${channelId}/wechat/tags`, { tags: ["vip"] });
+    const added = await api("POST", `${base}/conditional`, byTag);
+    expect(added.statusCode, added.body).toBe(201);
+    expect(added.json()).toEqual({ menuId: "208379533", tagId: 134 });
+    expect(fake.requestsTo("/cgi-bin/menu/addconditional").at(-1)?.body).toEqual({
+      button: [click("VIP desk", "vip")],
+      matchrule: { tag_id: "134" },
+    });
+    const read = (await api("GET", base)).json();
+    expect(read.conditionalMenus).toEqual([
+      { menuId: "208379533", button: [click("VIP desk", "vip")], matchrule: { tag_id: "134" } },
+    ]);
+    expect((await api("DELETE", `${base}/conditional/208379533`)).statusCode).toBe(204);
+    expect((await api("GET", base)).json().conditionalMenus).toEqual([]);
+
+    const validated = await api("POST", `${base}/validate`, { button: [] });
+    expect(validated.json()).toMatchObject({ valid: false, issues: [{ path: "button" }] });
+  });
+
+  it("hides a channel's account management from another workspace (404)", async () => {
+    for (const [method, url] of [
+      ["GET", `/api/v1/channels/${channelId}/wechat/menu`],
+      ["PUT", `/api/v1/channels/${channelId}/wechat/menu`],
+    ] as const) {
+      const res = await api(method, url, method === "PUT" ? { button: [click("x")] } : undefined, b);
+      expect(res.statusCode, url).toBe(404);
+    }
+  });
+});
