@@ -169,10 +169,76 @@ describe.each(TEST_DATABASES)("WeChat account management on %s", (kind) => {
     expect(validated.json()).toMatchObject({ valid: false, issues: [{ path: "button" }] });
   });
 
+  it("creates, lists, renames, maps to agents, gives an avatar to and deletes kf accounts", async () => {
+    const kfs = new Map<string, string>([["test1@test", "test1"]]);
+    fake.on("/cgi-bin/customservice/getkflist", () => ({
+      kf_list: [...kfs].map(([kf_account, kf_nick], i) => ({
+        kf_account,
+        kf_nick,
+        kf_id: String(1001 + i),
+        kf_headimgurl: "",
+      })),
+    }));
+    fake.on("/customservice/kfaccount/add", ({ body }) => {
+      kfs.set(body.kf_account as string, body.nickname as string);
+      return { errcode: 0, errmsg: "ok" };
+    });
+    fake.on("/customservice/kfaccount/update", ({ body }) => {
+      kfs.set(body.kf_account as string, body.nickname as string);
+      return { errcode: 0, errmsg: "ok" };
+    });
+    fake.on("/customservice/kfaccount/del", ({ query }) => {
+      kfs.delete(query.get("kf_account") ?? "");
+      return { errcode: 0, errmsg: "ok" };
+    });
+    fake.on("/customservice/kfaccount/uploadheadimg", () => ({ errcode: 0, errmsg: "ok" }));
+    const base = `/api/v1/channels/${channelId}/wechat/kf-accounts`;
+
+    const bad = await api("POST", base, { kfAccount: "waytoolongprefix@gh", nickname: "x" });
+    expect(bad.statusCode).toBe(400);
+    const created = await api("POST", base, { kfAccount: "anna@gh_test", nickname: "Anna", userId: a.users.agent.id });
+    expect(created.statusCode, created.body).toBe(201);
+    expect(
+      (await api("POST", base, { kfAccount: "bob@gh_test", nickname: "Bob", userId: b.users.agent.id })).json().error
+        .reason,
+    ).toBe("agent_not_found");
+    expect((await api("PATCH", `${base}/anna@gh_test`, { nickname: "Anna L." })).statusCode).toBe(204);
+    const list = await api("GET", base);
+    expect(list.json().data).toEqual([
+      { kfAccount: "test1@test", nickname: "test1", kfId: "1001", avatarUrl: null, userId: null },
+      { kfAccount: "anna@gh_test", nickname: "Anna L.", kfId: "1002", avatarUrl: null, userId: a.users.agent.id },
+    ]);
+
+    const jpeg = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(2000, 7)]);
+    const avatar = await env.app.inject({
+      method: "PUT",
+      url: `${base}/anna@gh_test/avatar`,
+      headers: { ...a.auth("admin"), "content-type": "image/jpeg" },
+      payload: jpeg,
+    });
+    expect(avatar.statusCode, avatar.body).toBe(204);
+    const upload = fake.requestsTo("/customservice/kfaccount/uploadheadimg").at(-1);
+    expect(upload?.query.get("kf_account")).toBe("anna@gh_test");
+    expect(upload?.headers["content-type"]).toMatch(/^multipart\/form-data; boundary=/);
+    expect(upload?.raw.includes(jpeg)).toBe(true);
+    expect(upload?.raw.toString("latin1")).toContain('name="media"; filename="upload.jpg"');
+    const png = await env.app.inject({
+      method: "PUT",
+      url: `${base}/anna@gh_test/avatar`,
+      headers: { ...a.auth("admin"), "content-type": "image/png" },
+      payload: Buffer.alloc(10, 1),
+    });
+    expect(png.statusCode).toBe(415);
+
+    expect((await api("DELETE", `${base}/anna@gh_test`)).statusCode).toBe(204);
+    expect((await api("GET", base)).json().data.map((k: { kfAccount: string }) => k.kfAccount)).toEqual(["test1@test"]);
+  });
+
   it("hides a channel's account management from another workspace (404)", async () => {
     for (const [method, url] of [
       ["GET", `/api/v1/channels/${channelId}/wechat/menu`],
       ["PUT", `/api/v1/channels/${channelId}/wechat/menu`],
+      ["GET", `/api/v1/channels/${channelId}/wechat/kf-accounts`],
     ] as const) {
       const res = await api(method, url, method === "PUT" ? { button: [click("x")] } : undefined, b);
       expect(res.statusCode, url).toBe(404);

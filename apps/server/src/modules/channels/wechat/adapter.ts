@@ -8,6 +8,7 @@ import type { MessageRow } from "../../conversations/index.ts";
 import { type ChannelAdapter, ChannelSendError } from "../contract.ts";
 import { callWechat, ERROR_MEANINGS, testCredentials, WechatApiError } from "./api.ts";
 import { configureWechat, WECHAT_SECRET_FIELDS, wechatAccountOf } from "./config.ts";
+import { kfAccountOfAgent } from "./kf.ts";
 import { registerWechatRoutes } from "./routes.ts";
 import { forgetWechatAccount } from "./webhook.ts";
 import { applyWindowRefusal, refusalText, spendReply } from "./window.ts";
@@ -169,7 +170,11 @@ export const wechatChannel: ChannelAdapter = {
     const account = wechatAccountOf(ctx, channel);
     const body: Record<string, unknown> = customSendBody(message, recipient.externalId);
     const content = (message.content ?? {}) as Record<string, unknown>;
-    const kfAccount = typeof content.kfAccount === "string" ? content.kfAccount : account.config.kfAccount;
+    // The message's own kf account, else the one its agent is mapped to, else the channel's.
+    const kfAccount =
+      (typeof content.kfAccount === "string" ? content.kfAccount : undefined) ??
+      (message.author_id ? await kfAccountOfAgent(ctx.database.db, channel, message.author_id) : undefined) ??
+      account.config.kfAccount;
     if (kfAccount) body.customservice = { kf_account: kfAccount };
     try {
       await callWechat(ctx, account, "/cgi-bin/message/custom/send", { body });

@@ -1,9 +1,10 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildWorkspace } from "../../../../test/factories.ts";
+import { buildWorkspace, TEST_PASSWORD } from "../../../../test/factories.ts";
 import { openTestEnv, TEST_DATABASES, type TestEnv } from "../../../../test/harness.ts";
 import { createDispatcher, type Dispatcher, runTransaction } from "../../../platform/outbox.ts";
 import { subscribeHandlers } from "../../../wiring.ts";
+import { SESSION_COOKIE } from "../../tenancy/index.ts";
 import { customSendBody } from "./adapter.ts";
 import { wechatSignature } from "./crypto.ts";
 import { apiFixture, FAKE_APP_ID, FAKE_SECRET, startFakeWechat } from "./test-fake-wechat.ts";
@@ -163,6 +164,40 @@ describe.each(TEST_DATABASES)("WeChat outbound and reply windows on %s", (kind) 
     const seventh = await reply(caseId, "Reply 7");
     expect(seventh.statusCode).toBe(201);
     await waitFor(async () => (await messageOf(caseId, seventh.json().id)).status === "sent");
+  });
+
+  it("sends an agent's replies as the kf account mapped to the agent", async () => {
+    fake.on("/customservice/kfaccount/add", () => ({ errcode: 0, errmsg: "ok" }));
+    const mapped = await env.app.inject({
+      method: "POST",
+      url: `/api/v1/channels/${channelId}/wechat/kf-accounts`,
+      headers: a.auth("admin"),
+      payload: { kfAccount: "anna@gh_test", nickname: "Anna", userId: a.users.agent.id },
+    });
+    expect(mapped.statusCode, mapped.body).toBe(201);
+    const caseId = await customerWrites("o-cs-kf", "Hello");
+    // Signed in as the agent (an API token's messages have no agent behind them).
+    const login = await env.app.inject({
+      method: "POST",
+      url: "/api/v1/auth/login",
+      payload: { email: a.users.agent.email, password: TEST_PASSWORD },
+    });
+    const session = login.cookies.find((c) => c.name === SESSION_COOKIE)?.value ?? "";
+    const sent = await env.app.inject({
+      method: "POST",
+      url: `/api/v1/cases/${caseId}/messages`,
+      headers: { cookie: `${SESSION_COOKIE}=${session}` },
+      payload: { text: "Anna here" },
+    });
+    expect(sent.statusCode, sent.body).toBe(201);
+    await waitFor(async () => (await messageOf(caseId, sent.json().id)).status === "sent");
+    expect(fake.state.sends.at(-1)).toMatchObject({ touser: "o-cs-kf", customservice: { kf_account: "anna@gh_test" } });
+    await env.app.inject({
+      method: "PATCH",
+      url: `/api/v1/channels/${channelId}/wechat/kf-accounts/anna@gh_test`,
+      headers: a.auth("admin"),
+      payload: { userId: null },
+    });
   });
 
   it("refreshes the token once and retries once when WeChat says it expired (42001)", async () => {

@@ -2,6 +2,12 @@ import type { Executor } from "../../../platform/db.ts";
 
 /** The WeChat tables of module channels (migrations 20261202T0301-wechat, 20261203T03xx-wechat-*). */
 export type WechatTables = {
+  wechat_kf_agents: {
+    workspace_id: string;
+    channel_id: string;
+    kf_account: string;
+    user_id: string;
+  };
   wechat_synced_tags: {
     workspace_id: string;
     channel_id: string;

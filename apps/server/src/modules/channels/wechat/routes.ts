@@ -5,6 +5,7 @@ import type { HttpApp } from "../../../platform/http.ts";
 import { actorOf, guard } from "../../tenancy/index.ts";
 import { findChannel } from "../repository.ts";
 import { registerFollowerRoutes } from "./followers.ts";
+import { registerKfRoutes } from "./kf.ts";
 import { registerMenuRoutes } from "./menus.ts";
 import { CreateQrCodeSchema, createQrCode, presentQrCode } from "./qr-codes.ts";
 import { wq } from "./repository.ts";
@@ -20,6 +21,7 @@ export function registerWechatRoutes(app: HttpApp, ctx: AppContext): void {
   registerFollowerRoutes(app, ctx);
   registerTagRoutes(app, ctx);
   registerMenuRoutes(app, ctx);
+  registerKfRoutes(app, ctx);
   const params = z.strictObject({ id: z.uuid() });
   const tags = { tags: ["channels"] };
   async function wechatChannel(workspaceId: string, id: string) {
