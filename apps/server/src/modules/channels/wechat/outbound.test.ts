@@ -4,6 +4,7 @@ import { buildWorkspace, TEST_PASSWORD } from "../../../../test/factories.ts";
 import { openTestEnv, TEST_DATABASES, type TestEnv } from "../../../../test/harness.ts";
 import { createDispatcher, type Dispatcher, runTransaction } from "../../../platform/outbox.ts";
 import { subscribeHandlers } from "../../../wiring.ts";
+import { resolveContact } from "../../profiles/index.ts";
 import { SESSION_COOKIE } from "../../tenancy/index.ts";
 import { customSendBody } from "./adapter.ts";
 import { wechatSignature } from "./crypto.ts";
@@ -198,6 +199,126 @@ describe.each(TEST_DATABASES)("WeChat outbound and reply windows on %s", (kind) 
       headers: a.auth("admin"),
       payload: { userId: null },
     });
+  });
+
+  it("syncs templates, fills variables from the profile, dedupes by client_msg_id, tracks TEMPLATESENDJOBFINISH and offers templates when the window is closed", async () => {
+    const TEMPLATE = "iPk5sOIt5X_flOVKn5GrTFpncEYTojx6ddbt8WYoV5s";
+    fake.on("/cgi-bin/template/get_all_private_template", () => ({
+      template_list: [
+        {
+          template_id: TEMPLATE,
+          title: "Order shipped",
+          primary_industry: "IT科技",
+          deputy_industry: "互联网|电子商务",
+          content: "{{first.DATA}}\n订单号：{{keyword1.DATA}}\n{{remark.DATA}}",
+          example: "",
+        },
+      ],
+    }));
+    let msgid = 200228332;
+    fake.on("/cgi-bin/message/template/send", ({ body }) =>
+      body.touser === "o-not-following"
+        ? { errcode: 43004, errmsg: "require subscribe" }
+        : { errcode: 0, errmsg: "ok", msgid: msgid++ },
+    );
+    const base = `/api/v1/channels/${channelId}/wechat`;
+    const synced = await env.app.inject({ method: "POST", url: `${base}/templates/sync`, headers: a.auth("admin") });
+    expect(synced.statusCode, synced.body).toBe(200);
+    expect(synced.json().data).toMatchObject([
+      { templateId: TEMPLATE, title: "Order shipped", variables: ["first", "keyword1", "remark"] },
+    ]);
+
+    const caseId = await customerWrites("o-cs-tpl", "Where is my order?");
+    const contact = await resolveContact(
+      env.database.db,
+      { workspaceId: a.workspace.id },
+      { kind: "wechat_openid", externalId: "o-cs-tpl", namespace: APP_ID },
+    );
+    await env.app.inject({
+      method: "PATCH",
+      url: `/api/v1/contacts/${contact.contactId}`,
+      headers: a.auth("agent"),
+      payload: { displayName: "Li Lei" },
+    });
+    const payload = {
+      openId: "o-cs-tpl",
+      templateId: TEMPLATE,
+      clientMsgId: "order-42-shipped",
+      url: "https://shop.example.com/orders/42",
+      data: {
+        first: "Hi {{contact.displayName}}, your order is on its way",
+        keyword1: "42",
+        remark: { value: "Thanks", color: "#173177" },
+      },
+    };
+    const send = (p: object) =>
+      env.app.inject({ method: "POST", url: `${base}/template-messages`, headers: a.auth("agent"), payload: p });
+    const first = await send(payload);
+    expect(first.statusCode, first.body).toBe(201);
+    expect(first.json()).toMatchObject({
+      status: "sent",
+      msgId: "200228332",
+      clientMsgId: "order-42-shipped",
+      duplicate: false,
+    });
+    const calls = fake.requestsTo("/cgi-bin/message/template/send");
+    expect(calls.at(-1)?.body).toEqual({
+      touser: "o-cs-tpl",
+      template_id: TEMPLATE,
+      client_msg_id: "order-42-shipped",
+      url: "https://shop.example.com/orders/42",
+      data: {
+        first: { value: "Hi Li Lei, your order is on its way" },
+        keyword1: { value: "42" },
+        remark: { value: "Thanks", color: "#173177" },
+      },
+    });
+    const again = await send(payload);
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toMatchObject({ id: first.json().id, duplicate: true });
+    expect(fake.requestsTo("/cgi-bin/message/template/send")).toHaveLength(calls.length);
+
+    const bad = await send({ ...payload, clientMsgId: "x1", data: { ...payload.data, keyword9: "?" } });
+    expect(bad.json().error).toMatchObject({ reason: "template_data_invalid", details: { field: "data.keyword9" } });
+    const missing = await send({ ...payload, clientMsgId: "x2", data: { first: "a", keyword1: "b" } });
+    expect(missing.json().error.details.field).toBe("data.remark");
+    const unknownVar = await send({
+      ...payload,
+      clientMsgId: "x3",
+      data: { ...payload.data, keyword1: "{{contact.iban}}" },
+    });
+    expect(unknownVar.json().error.reason).toBe("template_variable_unknown");
+    const refused = await send({ ...payload, openId: "o-not-following", clientMsgId: "x4" });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json().error.details.code).toBe(43004);
+
+    // WeChat reports the outcome later.
+    const t = String(Math.floor(Date.now() / 1000));
+    const finished = await env.app.inject({
+      method: "POST",
+      url: `/webhooks/wechat/${channelId}?signature=${wechatSignature([TOKEN, t, "n"])}&timestamp=${t}&nonce=n`,
+      headers: { "content-type": "text/xml" },
+      payload: `<xml><ToUserName><![CDATA[gh_test]]></ToUserName><FromUserName><![CDATA[o-cs-tpl]]></FromUserName><CreateTime>${t}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[TEMPLATESENDJOBFINISH]]></Event><MsgID>200228332</MsgID><Status><![CDATA[success]]></Status></xml>`,
+    });
+    expect(finished.body).toBe("success");
+    const status = await env.app.inject({
+      url: `${base}/template-messages/${first.json().id}`,
+      headers: a.auth("agent"),
+    });
+    expect(status.json()).toMatchObject({ status: "delivered", msgId: "200228332" });
+    expect(status.json().finishedAt).toBeTruthy();
+
+    // The window closes: a reply is refused with the templates that can still reach the customer.
+    await sql`update wechat_reply_windows set expires_at = now() - interval '1 second' where open_id = 'o-cs-tpl'`.execute(
+      env.database.db,
+    );
+    const late = await reply(caseId, "Anything else?");
+    expect(late.statusCode).toBe(409);
+    expect(late.json().error.reason).toBe("reply_window_closed");
+    expect(late.json().error.message).toContain('"Order shipped"');
+    expect(late.json().error.details.templates).toEqual([
+      { templateId: TEMPLATE, title: "Order shipped", variables: ["first", "keyword1", "remark"] },
+    ]);
   });
 
   it("refreshes the token once and retries once when WeChat says it expired (42001)", async () => {

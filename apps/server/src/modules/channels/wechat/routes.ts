@@ -10,6 +10,7 @@ import { registerMenuRoutes } from "./menus.ts";
 import { CreateQrCodeSchema, createQrCode, presentQrCode } from "./qr-codes.ts";
 import { wq } from "./repository.ts";
 import { registerTagRoutes } from "./tags.ts";
+import { registerTemplateRoutes } from "./templates.ts";
 import { receivePush, verifyServerUrl, WebhookQuery, type WebhookResponse } from "./webhook.ts";
 
 /** WeChat pushes are small; anything bigger is refused before it is read. */
@@ -22,6 +23,7 @@ export function registerWechatRoutes(app: HttpApp, ctx: AppContext): void {
   registerTagRoutes(app, ctx);
   registerMenuRoutes(app, ctx);
   registerKfRoutes(app, ctx);
+  registerTemplateRoutes(app, ctx);
   const params = z.strictObject({ id: z.uuid() });
   const tags = { tags: ["channels"] };
   async function wechatChannel(workspaceId: string, id: string) {

@@ -19,6 +19,7 @@ import { parseInbound, type WechatInbound, WechatPayloadError, windowOpenedBy } 
 import { attributeScan } from "./qr-codes.ts";
 import { type PassiveReply, renderPassiveReply } from "./reply.ts";
 import { wq } from "./repository.ts";
+import { finishTemplateSend } from "./templates.ts";
 import { openWindow } from "./window.ts";
 import { XmlError } from "./xml.ts";
 
@@ -317,6 +318,11 @@ async function persist(
           { workspaceId: ws, channelId: channel.id },
           { scene: inbound.scene, ticket: inbound.ticket, newFollower: inbound.event === "subscribe" },
         );
+      }
+      const templateMsgId = inbound.kind === "event" ? inbound.properties.templateMsgId : undefined;
+      if (inbound.kind === "event" && inbound.event === "TEMPLATESENDJOBFINISH" && typeof templateMsgId === "string") {
+        const status = typeof inbound.properties.status === "string" ? inbound.properties.status : "";
+        await finishTemplateSend(tx, { workspaceId: ws, channelId: channel.id }, templateMsgId, status, at);
       }
       if (inbound.kind === "event") return { duplicate: false, contactId, caseId: null };
       const resolved = await resolveContact(tx, { workspaceId: ws }, identity, { source: `channel:${channel.id}` });
