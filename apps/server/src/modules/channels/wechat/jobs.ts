@@ -1,7 +1,8 @@
 import type { AppContext } from "../../../platform/context.ts";
 import { FOLLOWERS_SYNC_JOB, FollowersSyncJobData, runFollowersSyncJob } from "./followers.ts";
+import { fetchMediaJob, MEDIA_FETCH_JOB, MediaFetchJobData } from "./media.ts";
 
-/** Defines the WeChat background jobs: follower sync. */
+/** Defines the WeChat background jobs: follower sync, inbound media download. */
 export function defineWechatJobs(ctx: AppContext): void {
   ctx.jobs.define({
     name: FOLLOWERS_SYNC_JOB,
@@ -12,5 +13,14 @@ export function defineWechatJobs(ctx: AppContext): void {
     expireInSeconds: 3600,
     concurrency: 1,
     handler: (data) => runFollowersSyncJob(ctx, data),
+  });
+  ctx.jobs.define({
+    name: MEDIA_FETCH_JOB,
+    schema: MediaFetchJobData,
+    retryLimit: 5,
+    retryDelaySeconds: 5,
+    expireInSeconds: 120,
+    concurrency: 2,
+    handler: (data) => fetchMediaJob(ctx, data),
   });
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWorkspace, TEST_PASSWORD } from "../../../../test/factories.ts";
@@ -8,7 +11,7 @@ import { resolveContact } from "../../profiles/index.ts";
 import { SESSION_COOKIE } from "../../tenancy/index.ts";
 import { customSendBody } from "./adapter.ts";
 import { wechatSignature } from "./crypto.ts";
-import { apiFixture, FAKE_APP_ID, FAKE_SECRET, startFakeWechat } from "./test-fake-wechat.ts";
+import { apiFixture, FAKE_APP_ID, FAKE_SECRET, FakeRaw, startFakeWechat } from "./test-fake-wechat.ts";
 import { openWindow, spendReply } from "./window.ts";
 
 const APP_ID = FAKE_APP_ID;
@@ -319,6 +322,88 @@ describe.each(TEST_DATABASES)("WeChat outbound and reply windows on %s", (kind) 
     expect(late.json().error.details.templates).toEqual([
       { templateId: TEMPLATE, title: "Order shipped", variables: ["first", "keyword1", "remark"] },
     ]);
+  });
+
+  it("downloads inbound image and video media in a job and uploads outbound media within WeChat's limits", async () => {
+    env.config.DATA_DIR = mkdtempSync(join(tmpdir(), "rapport-wechat-media-"));
+    const jpeg = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(3000, 1)]);
+    const mp4 = Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from("ftypmp42"), Buffer.alloc(5000, 2)]);
+    fake.on("/cgi-bin/media/get", ({ query }) => {
+      const id = query.get("media_id");
+      if (id === "IMG1")
+        return new FakeRaw(jpeg, "image/jpeg", 200, { "content-disposition": 'attachment; filename="a.jpg"' });
+      if (id === "VID1") return { video_url: `${fake.url}/cdn/video/1.mp4` };
+      return { errcode: 40007, errmsg: "invalid media_id" };
+    });
+    fake.on("/cdn/video/1.mp4", () => new FakeRaw(mp4, "video/mp4"));
+    fake.on("/cgi-bin/media/upload", ({ query }) => ({ ...apiFixture("api-media-upload"), type: query.get("type") }));
+
+    const push = (xml: string) => {
+      const t = String(Math.floor(Date.now() / 1000));
+      return env.app.inject({
+        method: "POST",
+        url: `/webhooks/wechat/${channelId}?signature=${wechatSignature([TOKEN, t, "n"])}&timestamp=${t}&nonce=n`,
+        headers: { "content-type": "text/xml" },
+        payload: xml,
+      });
+    };
+    const media = (type: string, fields: string, id: number) =>
+      `<xml><ToUserName><![CDATA[gh_test]]></ToUserName><FromUserName><![CDATA[o-media]]></FromUserName><CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime><MsgType><![CDATA[${type}]]></MsgType>${fields}<MsgId>${id}</MsgId></xml>`;
+    expect(
+      (
+        await push(
+          media("image", "<PicUrl><![CDATA[http://mmbiz/x]]></PicUrl><MediaId><![CDATA[IMG1]]></MediaId>", 9001),
+        )
+      ).body,
+    ).toBe("success");
+    // WeChat's retry stores and fetches nothing twice.
+    await push(media("image", "<PicUrl><![CDATA[http://mmbiz/x]]></PicUrl><MediaId><![CDATA[IMG1]]></MediaId>", 9001));
+    await push(media("video", "<MediaId><![CDATA[VID1]]></MediaId><ThumbMediaId><![CDATA[T]]></ThumbMediaId>", 9002));
+    await push(media("voice", "<MediaId><![CDATA[GONE]]></MediaId><Format><![CDATA[amr]]></Format>", 9003));
+
+    const base = `/api/v1/channels/${channelId}/wechat/media`;
+    const status = async (id: string) =>
+      (await env.app.inject({ url: `${base}/${id}`, headers: a.auth("agent") })).json();
+    await waitFor(async () => (await status("IMG1")).status === "stored" && (await status("VID1")).status === "stored");
+    await waitFor(async () => (await status("GONE")).status === "failed");
+    expect(await status("IMG1")).toMatchObject({ kind: "image", contentType: "image/jpeg", bytes: jpeg.length });
+    expect((await status("GONE")).error).toContain("40007");
+    const file = await env.app.inject({ url: `${base}/IMG1/file`, headers: a.auth("agent") });
+    expect(file.headers["content-type"]).toBe("image/jpeg");
+    expect(file.rawPayload.equals(jpeg)).toBe(true);
+    expect((await env.app.inject({ url: `${base}/VID1/file`, headers: a.auth("agent") })).rawPayload.equals(mp4)).toBe(
+      true,
+    );
+    expect(fake.requestsTo("/cgi-bin/media/get").filter((r) => r.query.get("media_id") === "IMG1")).toHaveLength(1);
+    expect((await env.app.inject({ url: `${base}/GONE/file`, headers: a.auth("agent") })).statusCode).toBe(409);
+
+    const upload = (type: string, contentType: string, body: Buffer) =>
+      env.app.inject({
+        method: "POST",
+        url: `${base}?type=${type}`,
+        headers: { ...a.auth("agent"), "content-type": contentType },
+        payload: body,
+      });
+    const ok = await upload("image", "image/jpeg", jpeg);
+    expect(ok.statusCode, ok.body).toBe(201);
+    expect(ok.json()).toMatchObject({ type: "image", mediaId: "12345678" });
+    const sent = fake.requestsTo("/cgi-bin/media/upload").at(-1);
+    expect(sent?.headers["content-type"]).toMatch(/^multipart\/form-data/);
+    expect(sent?.raw.includes(jpeg)).toBe(true);
+    const calls = fake.requestsTo("/cgi-bin/media/upload").length;
+    const big = await upload("image", "image/jpeg", Buffer.concat([jpeg, Buffer.alloc(10 * 1024 * 1024)]));
+    expect(big.statusCode).toBe(413);
+    expect(big.json().error).toMatchObject({ reason: "wechat_media_too_large" });
+    expect(big.json().error.message).toContain("10 MB");
+    const thumb = await upload("thumb", "image/jpeg", Buffer.concat([jpeg, Buffer.alloc(64 * 1024)]));
+    expect(thumb.json().error.reason).toBe("wechat_media_too_large");
+    const mislabelled = await upload("image", "image/png", jpeg);
+    expect(mislabelled.statusCode).toBe(415);
+    expect(mislabelled.json().error.reason).toBe("wechat_media_format");
+    const voiceAsVideo = await upload("video", "audio/amr", Buffer.from("#!AMR\n...."));
+    expect(voiceAsVideo.json().error.reason).toBe("wechat_media_format");
+    expect(fake.requestsTo("/cgi-bin/media/upload")).toHaveLength(calls);
+    expect((await upload("voice", "audio/amr", Buffer.from("#!AMR\n...."))).statusCode).toBe(201);
   });
 
   it("refreshes the token once and retries once when WeChat says it expired (42001)", async () => {

@@ -5,6 +5,20 @@ export type TemplateSendStatus = "sending" | "sent" | "delivered" | "user_blocke
 
 /** The WeChat tables of module channels (migrations 20261202T0301-wechat, 20261203T03xx-wechat-*). */
 export type WechatTables = {
+  wechat_media: {
+    workspace_id: string;
+    channel_id: string;
+    media_id: string;
+    message_id: string;
+    kind: string;
+    status: "pending" | "stored" | "failed";
+    path: string | null;
+    content_type: string | null;
+    bytes: number | null;
+    error: string | null;
+    fetched_at: Date | null;
+    created_at?: Date;
+  };
   wechat_templates: {
     workspace_id: string;
     channel_id: string;

@@ -6,6 +6,7 @@ import { actorOf, guard } from "../../tenancy/index.ts";
 import { findChannel } from "../repository.ts";
 import { registerFollowerRoutes } from "./followers.ts";
 import { registerKfRoutes } from "./kf.ts";
+import { registerMediaRoutes } from "./media.ts";
 import { registerMenuRoutes } from "./menus.ts";
 import { CreateQrCodeSchema, createQrCode, presentQrCode } from "./qr-codes.ts";
 import { wq } from "./repository.ts";
@@ -24,6 +25,7 @@ export function registerWechatRoutes(app: HttpApp, ctx: AppContext): void {
   registerMenuRoutes(app, ctx);
   registerKfRoutes(app, ctx);
   registerTemplateRoutes(app, ctx);
+  registerMediaRoutes(app, ctx);
   const params = z.strictObject({ id: z.uuid() });
   const tags = { tags: ["channels"] };
   async function wechatChannel(workspaceId: string, id: string) {

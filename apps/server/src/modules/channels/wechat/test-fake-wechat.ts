@@ -2,7 +2,8 @@
  * Test helper: a local fake of the WeChat API (the documented JSON, error codes and token expiry), for tests
  * that point a channel's `apiBaseUrl` at it. Built in: `stable_token` (with rotation and a secret check),
  * `message/custom/send` (with scripted error codes) and `qrcode/create`; tests add any other path with `on()`.
- * Every call but `stable_token` and `/sns/*` must carry the current access_token, else 42001.
+ * Every call but `stable_token`, `/sns/*` and `/cdn/*` (files, e.g. a video_url) must carry the current
+ * access_token, else 42001.
  */
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
@@ -119,7 +120,8 @@ export async function startFakeWechat() {
       };
       state.requests.push(request);
       if (url.pathname === "/cgi-bin/message/custom/send") state.sendAttempts++;
-      if (!url.pathname.startsWith("/sns/") && url.searchParams.get("access_token") !== token()) {
+      const tokenless = url.pathname.startsWith("/sns/") || url.pathname.startsWith("/cdn/");
+      if (!tokenless && url.searchParams.get("access_token") !== token()) {
         return respond({ errcode: 42001, errmsg: "access_token expired" });
       }
       const handler = handlers.get(url.pathname);

@@ -15,6 +15,7 @@ import { ingestEvents, resolveContact } from "../../profiles/index.ts";
 import { type ChannelRow, findChannelById, q } from "../repository.ts";
 import { type WechatAccount, wechatAccountOf } from "./config.ts";
 import { encryptedReplyEnvelope, isSignatureValid, openEncryptedCallback, WxCryptError } from "./crypto.ts";
+import { queueMediaFetch } from "./media.ts";
 import { parseInbound, type WechatInbound, WechatPayloadError, windowOpenedBy } from "./messages.ts";
 import { attributeScan } from "./qr-codes.ts";
 import { type PassiveReply, renderPassiveReply } from "./reply.ts";
@@ -337,6 +338,9 @@ async function persist(
         content: inbound.content,
         sentAt: at,
       });
+      if (!received.duplicate) {
+        await queueMediaFetch(ctx, tx, { workspaceId: ws, channelId: channel.id }, inbound, received.messageId);
+      }
       return { duplicate: false, contactId: resolved.contactId, caseId: received.caseId };
     });
   try {
