@@ -307,6 +307,23 @@ async function withToken(
   }
 }
 
+/**
+ * Calls a `/sns/*` path (web authorization): no base access_token, the caller's query (it may carry the
+ * AppSecret or a web token, so the URL is never logged). Throws WechatApiError for an `errcode` ≠ 0.
+ */
+export async function callWechatSns(
+  account: WechatAccount,
+  path: string,
+  query: Record<string, string>,
+): Promise<Json> {
+  const json = await requestJson(`${account.config.apiBaseUrl}${path}?${new URLSearchParams(query)}`, {
+    method: "GET",
+  });
+  const error = errorOf(json);
+  if (error) throw error;
+  return json;
+}
+
 /** WeChat's refusal of an admin action as the API error shown to the admin: 422 `wechat_refused` with the code. */
 export function refusedByWechat(err: unknown): unknown {
   if (!(err instanceof WechatApiError)) return err;
