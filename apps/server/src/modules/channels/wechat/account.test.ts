@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWorkspace } from "../../../../test/factories.ts";
 import { openTestEnv, TEST_DATABASES, type TestEnv } from "../../../../test/harness.ts";
 import { type Menu, menuIssues } from "./menus.ts";
-import { apiFixture, fakeChannelConfig, startFakeWechat } from "./test-fake-wechat.ts";
+import { apiFixture, createFakeChannel, startFakeWechat } from "./test-fake-wechat.ts";
 
 const click = (name: string, key = "k") => ({ type: "click", name, key });
 
@@ -114,14 +114,7 @@ describe.each(TEST_DATABASES)("WeChat account management on %s", (kind) => {
     });
     fake.on("/cgi-bin/tags/get", () => ({ tags: [{ id: 134, name: "vip", count: 3 }] }));
 
-    const created = await env.app.inject({
-      method: "POST",
-      url: "/api/v1/channels",
-      headers: a.auth("admin"),
-      payload: { type: "wechat", name: "OA", config: fakeChannelConfig(fake) },
-    });
-    expect(created.statusCode, created.body).toBe(201);
-    channelId = created.json().channel.id;
+    channelId = await createFakeChannel(env, a.auth("admin"), fake);
   });
   afterAll(async () => {
     await fake?.close();

@@ -12,7 +12,7 @@ import {
   runFollowersSyncJob,
   setFollowerEngine,
 } from "./followers.ts";
-import { apiFixture, FakeRaw, fakeChannelConfig, startFakeWechat } from "./test-fake-wechat.ts";
+import { apiFixture, createFakeChannel, FakeRaw, startFakeWechat } from "./test-fake-wechat.ts";
 
 const FOLLOWERS = 25_000;
 const openIdOf = (i: number) => `o-follower-${String(i).padStart(6, "0")}`;
@@ -206,14 +206,7 @@ describe.each(TEST_DATABASES)("WeChat followers and tags on %s", (kind) => {
       tagid_list: [...tagged.entries()].filter(([, s]) => s.has(body.openid as string)).map(([id]) => id),
     }));
 
-    const created = await env.app.inject({
-      method: "POST",
-      url: "/api/v1/channels",
-      headers: a.auth("admin"),
-      payload: { type: "wechat", name: "OA", config: fakeChannelConfig(fake) },
-    });
-    expect(created.statusCode, created.body).toBe(201);
-    channelId = created.json().channel.id;
+    channelId = await createFakeChannel(env, a.auth("admin"), fake);
   });
   afterAll(async () => {
     setFollowerEngine(null);

@@ -4,7 +4,7 @@ import { openTestEnv, TEST_DATABASES, type TestEnv } from "../../../../test/harn
 import { resolveContact } from "../../profiles/index.ts";
 import { findWechatAccount, type WechatAccount } from "./config.ts";
 import { buildAuthorizeUrl, exchangeCode, fetchWebUserInfo, refreshGrant, resolveWebVisitor } from "./oauth.ts";
-import { apiFixture, FAKE_APP_ID, FAKE_SECRET, fakeChannelConfig, startFakeWechat } from "./test-fake-wechat.ts";
+import { apiFixture, createFakeChannel, FAKE_APP_ID, FAKE_SECRET, startFakeWechat } from "./test-fake-wechat.ts";
 
 describe("the web authorization URL", () => {
   it("has the documented shape, with #wechat_redirect", () => {
@@ -53,14 +53,7 @@ describe.each(TEST_DATABASES)("WeChat web authorization on %s", (kind) => {
         ? { ...apiFixture("api-sns-userinfo"), unionid: "union-web-1" }
         : { errcode: 40001, errmsg: "invalid credential" },
     );
-    const created = await env.app.inject({
-      method: "POST",
-      url: "/api/v1/channels",
-      headers: a.auth("admin"),
-      payload: { type: "wechat", name: "OA", config: fakeChannelConfig(fake) },
-    });
-    expect(created.statusCode, created.body).toBe(201);
-    account = await findWechatAccount(env, a.workspace.id, created.json().channel.id);
+    account = await findWechatAccount(env, a.workspace.id, await createFakeChannel(env, a.auth("admin"), fake));
   });
   afterAll(async () => {
     await fake?.close();

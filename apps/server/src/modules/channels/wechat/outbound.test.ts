@@ -10,8 +10,7 @@ import { subscribeHandlers } from "../../../wiring.ts";
 import { resolveContact } from "../../profiles/index.ts";
 import { SESSION_COOKIE } from "../../tenancy/index.ts";
 import { customSendBody } from "./adapter.ts";
-import { wechatSignature } from "./crypto.ts";
-import { apiFixture, FAKE_APP_ID, FAKE_SECRET, FakeRaw, startFakeWechat } from "./test-fake-wechat.ts";
+import { apiFixture, FAKE_APP_ID, FAKE_SECRET, FakeRaw, pushPlain, startFakeWechat } from "./test-fake-wechat.ts";
 import { openWindow, spendReply } from "./window.ts";
 
 const APP_ID = FAKE_APP_ID;
@@ -101,12 +100,7 @@ describe.each(TEST_DATABASES)("WeChat outbound and reply windows on %s", (kind) 
   async function customerWrites(openId: string, text: string): Promise<string> {
     const ts = String(Math.floor(Date.now() / 1000));
     const xml = `<xml><ToUserName><![CDATA[gh_test]]></ToUserName><FromUserName><![CDATA[${openId}]]></FromUserName><CreateTime>${ts}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[${text}]]></Content><MsgId>${Date.now()}${msgSeq++}</MsgId></xml>`;
-    const res = await env.app.inject({
-      method: "POST",
-      url: `/webhooks/wechat/${channelId}?signature=${wechatSignature([TOKEN, ts, "n"])}&timestamp=${ts}&nonce=n`,
-      headers: { "content-type": "text/xml" },
-      payload: xml,
-    });
+    const res = await pushPlain(env, channelId, xml, TOKEN);
     expect(res.body).toBe("success");
     const row = await sql<{
       case_id: string;
@@ -297,12 +291,12 @@ describe.each(TEST_DATABASES)("WeChat outbound and reply windows on %s", (kind) 
 
     // WeChat reports the outcome later.
     const t = String(Math.floor(Date.now() / 1000));
-    const finished = await env.app.inject({
-      method: "POST",
-      url: `/webhooks/wechat/${channelId}?signature=${wechatSignature([TOKEN, t, "n"])}&timestamp=${t}&nonce=n`,
-      headers: { "content-type": "text/xml" },
-      payload: `<xml><ToUserName><![CDATA[gh_test]]></ToUserName><FromUserName><![CDATA[o-cs-tpl]]></FromUserName><CreateTime>${t}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[TEMPLATESENDJOBFINISH]]></Event><MsgID>200228332</MsgID><Status><![CDATA[success]]></Status></xml>`,
-    });
+    const finished = await pushPlain(
+      env,
+      channelId,
+      `<xml><ToUserName><![CDATA[gh_test]]></ToUserName><FromUserName><![CDATA[o-cs-tpl]]></FromUserName><CreateTime>${t}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[TEMPLATESENDJOBFINISH]]></Event><MsgID>200228332</MsgID><Status><![CDATA[success]]></Status></xml>`,
+      TOKEN,
+    );
     expect(finished.body).toBe("success");
     const status = await env.app.inject({
       url: `${base}/template-messages/${first.json().id}`,
@@ -338,15 +332,7 @@ describe.each(TEST_DATABASES)("WeChat outbound and reply windows on %s", (kind) 
     fake.on("/cdn/video/1.mp4", () => new FakeRaw(mp4, "video/mp4"));
     fake.on("/cgi-bin/media/upload", ({ query }) => ({ ...apiFixture("api-media-upload"), type: query.get("type") }));
 
-    const push = (xml: string) => {
-      const t = String(Math.floor(Date.now() / 1000));
-      return env.app.inject({
-        method: "POST",
-        url: `/webhooks/wechat/${channelId}?signature=${wechatSignature([TOKEN, t, "n"])}&timestamp=${t}&nonce=n`,
-        headers: { "content-type": "text/xml" },
-        payload: xml,
-      });
-    };
+    const push = (xml: string) => pushPlain(env, channelId, xml, TOKEN);
     const media = (type: string, fields: string, id: number) =>
       `<xml><ToUserName><![CDATA[gh_test]]></ToUserName><FromUserName><![CDATA[o-media]]></FromUserName><CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime><MsgType><![CDATA[${type}]]></MsgType>${fields}<MsgId>${id}</MsgId></xml>`;
     expect(
@@ -573,15 +559,7 @@ describe.each(TEST_DATABASES)("WeChat outbound and reply windows on %s", (kind) 
     expect(fake.state.qrRequests.length).toBe(requests);
 
     const ts = Math.floor(Date.now() / 1000);
-    const push = (xml: string) => {
-      const t = String(Math.floor(Date.now() / 1000));
-      return env.app.inject({
-        method: "POST",
-        url: `/webhooks/wechat/${channelId}?signature=${wechatSignature([TOKEN, t, "n"])}&timestamp=${t}&nonce=n`,
-        headers: { "content-type": "text/xml" },
-        payload: xml,
-      });
-    };
+    const push = (xml: string) => pushPlain(env, channelId, xml, TOKEN);
     const event = (openId: string, name: string, key: string, at: number) =>
       `<xml><ToUserName><![CDATA[gh_test]]></ToUserName><FromUserName><![CDATA[${openId}]]></FromUserName><CreateTime>${at}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[${name}]]></Event><EventKey><![CDATA[${key}]]></EventKey><Ticket><![CDATA[${ticket}]]></Ticket></xml>`;
     await push(event("o-qr-1", "subscribe", "qrscene_summer-2026", ts));

@@ -17,7 +17,7 @@ import { type Actor, actorOf, guard, recordAudit } from "../../tenancy/index.ts"
 import type { ChannelRow } from "../repository.ts";
 import { callWechat, callWechatAsAdmin, WechatApiError } from "./api.ts";
 import { findWechatAccount, type WechatAccount } from "./config.ts";
-import { type TemplateSendStatus, wq } from "./repository.ts";
+import { type TemplateSendStatus, type WechatTables, wq } from "./repository.ts";
 
 const TemplateList = z.looseObject({
   template_list: z
@@ -160,18 +160,7 @@ function fillFromProfile(field: string, value: string, profile: { displayName: s
   });
 }
 
-type SendRow = {
-  id: string;
-  open_id: string;
-  template_id: string;
-  client_msg_id: string;
-  msg_id: string | null;
-  status: TemplateSendStatus;
-  error: string | null;
-  data: unknown;
-  created_at?: Date;
-  finished_at: Date | null;
-};
+type SendRow = WechatTables["wechat_template_sends"];
 
 /** A template send as the API shows it. */
 export function presentTemplateSend(r: SendRow) {

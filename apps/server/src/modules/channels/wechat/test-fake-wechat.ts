@@ -8,6 +8,8 @@
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { TestEnv } from "../../../../test/harness.ts";
+import { wechatSignature } from "./crypto.ts";
 
 type ApiFixture = { id: string; body: Record<string, unknown> };
 const apiFixtures = (
@@ -162,4 +164,32 @@ export function fakeChannelConfig(fake: FakeWechat, extra: Record<string, unknow
     allowPrivateNetwork: true,
     ...extra,
   };
+}
+
+/** Creates a plain-mode WeChat channel calling the fake (as `auth`, an admin); returns its id. */
+export async function createFakeChannel(
+  env: TestEnv,
+  auth: Record<string, string>,
+  fake: FakeWechat,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
+  const created = await env.app.inject({
+    method: "POST",
+    url: "/api/v1/channels",
+    headers: auth,
+    payload: { type: "wechat", name: "OA", config: fakeChannelConfig(fake, extra) },
+  });
+  if (created.statusCode !== 201) throw new Error(`channel not created: ${created.body}`);
+  return created.json().channel.id as string;
+}
+
+/** Pushes plain-mode XML to a channel's webhook, signed with `token` and the current time. */
+export function pushPlain(env: TestEnv, channelId: string, xml: string, token = "pamtest") {
+  const t = String(Math.floor(Date.now() / 1000));
+  return env.app.inject({
+    method: "POST",
+    url: `/webhooks/wechat/${channelId}?signature=${wechatSignature([token, t, "n"])}&timestamp=${t}&nonce=n`,
+    headers: { "content-type": "text/xml" },
+    payload: xml,
+  });
 }
