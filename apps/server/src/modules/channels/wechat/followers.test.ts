@@ -8,6 +8,7 @@ import { findWechatAccount } from "./config.ts";
 import {
   type FollowerEngine,
   type FollowerSource,
+  type FollowerSyncRecord,
   followerProfileOf,
   runFollowersSyncJob,
   setFollowerEngine,
@@ -24,16 +25,12 @@ const OTHER_APP = "wxaaaaaaaaaaaaaaaa";
  * each imported follower, and resolves the ones with a UnionID through profiles (joining identities).
  */
 function standInEngine() {
-  type Sync = {
-    id: string;
+  type Sync = FollowerSyncRecord & {
     workspaceId: string;
-    channelId: string;
-    status: "queued" | "running" | "failed" | "completed";
     cursor: string | null;
     offset: number;
     pages: number;
     imported: number;
-    error: string | null;
   };
   const syncs = new Map<string, Sync>();
   const imports = new Map<string, number>();
@@ -42,15 +39,19 @@ function standInEngine() {
   const engine: FollowerEngine = {
     async startFollowerSync(_ctx, workspaceId, input) {
       const sync: Sync = {
-        id: `sync-${++n}`,
+        id: `0190c1a2-0000-7000-8000-${String(++n).padStart(12, "0")}`,
         workspaceId,
-        channelId: input.channelId,
-        status: "queued",
+        channel_id: input.channelId,
+        state: "queued",
         cursor: null,
         offset: 0,
         pages: 0,
         imported: 0,
+        failed: 0,
+        total: null,
         error: null,
+        started_at: null,
+        finished_at: null,
       };
       syncs.set(sync.id, sync);
       return { ...sync };
@@ -58,10 +59,12 @@ function standInEngine() {
     async runFollowerImport(ctx: AppContext, workspaceId: string, syncId: string, source: FollowerSource) {
       const sync = syncs.get(syncId);
       if (!sync || sync.workspaceId !== workspaceId) throw new Error("no such sync");
-      sync.status = "running";
+      sync.state = "running";
+      sync.started_at = new Date();
       try {
         for (;;) {
           const page = await source.listPage(sync.cursor);
+          sync.total = page.total ?? null;
           for (let i = sync.offset; i < page.externalIds.length; i += 100) {
             const profiles = await source.fetchProfiles(page.externalIds.slice(i, i + 100));
             for (const p of profiles) {
@@ -84,10 +87,11 @@ function standInEngine() {
           sync.cursor = page.nextCursor;
           if (!page.nextCursor) break;
         }
-        sync.status = "completed";
+        sync.state = "completed";
+        sync.finished_at = new Date();
       } catch (err) {
-        sync.status = "failed";
-        sync.error = String(err);
+        sync.state = "failed";
+        sync.error = { reason: "follower_source_failed", message: String(err) };
         throw err;
       }
       return { ...sync };
@@ -290,18 +294,18 @@ describe.each(TEST_DATABASES)("WeChat followers and tags on %s", (kind) => {
     const data = { workspaceId: a.workspace.id, channelId, syncId };
     await expect(runFollowersSyncJob(env, data)).rejects.toThrow(/502/);
     const midway = await api("GET", `/api/v1/channels/${channelId}/wechat/followers/syncs/${syncId}`);
-    expect(midway.json()).toMatchObject({ status: "failed", pages: 1, imported: 14_900 });
+    expect(midway.json()).toMatchObject({ state: "failed", pages: 1, imported: 14_900, total: FOLLOWERS });
 
     // The retry resumes at the failed batch.
     const listCalls = fake.requestsTo("/cgi-bin/user/get").length;
     await runFollowersSyncJob(env, data);
     const done = await api("GET", `/api/v1/channels/${channelId}/wechat/followers/syncs/${syncId}`);
-    expect(done.json()).toMatchObject({ status: "completed", imported: FOLLOWERS });
+    expect(done.json()).toMatchObject({ state: "completed", imported: FOLLOWERS, pages: 3, channelId });
     expect(stand.imports.size).toBe(FOLLOWERS);
     expect([...stand.imports.values()].every((n) => n === 1)).toBe(true);
-    // Resumed at page 2, then page 3 and the empty page that ends the list.
+    // Resumed at page 2, then page 3, whose 5,000 OpenIDs end the list.
     const pages = fake.requestsTo("/cgi-bin/user/get").slice(listCalls);
-    expect(pages.map((r) => r.query.get("next_openid"))).toEqual([openIdOf(9_999), openIdOf(19_999), openIdOf(24_999)]);
+    expect(pages.map((r) => r.query.get("next_openid"))).toEqual([openIdOf(9_999), openIdOf(19_999)]);
     expect(fake.requestsTo("/cgi-bin/user/info/batchget").every((r) => (r.body.user_list as []).length <= 100)).toBe(
       true,
     );
@@ -323,7 +327,7 @@ describe.each(TEST_DATABASES)("WeChat followers and tags on %s", (kind) => {
   it("hides a channel's followers and tags from another workspace (404)", async () => {
     for (const [method, url] of [
       ["POST", `/api/v1/channels/${channelId}/wechat/followers/sync`],
-      ["GET", `/api/v1/channels/${channelId}/wechat/followers/syncs/sync-1`],
+      ["GET", `/api/v1/channels/${channelId}/wechat/followers/syncs/0190c1a2-0000-7000-8000-000000000001`],
       ["GET", `/api/v1/channels/${channelId}/wechat/tags`],
       ["POST", `/api/v1/channels/${channelId}/wechat/tags/sync`],
     ] as const) {

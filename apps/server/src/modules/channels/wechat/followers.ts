@@ -35,12 +35,39 @@ export type FollowerProfile = {
 export type FollowerSource = {
   identityKind: IdentityKind;
   namespace: string;
-  listPage(cursor: string | null): Promise<{ externalIds: string[]; nextCursor: string | null }>;
+  listPage(cursor: string | null): Promise<{ externalIds: string[]; nextCursor: string | null; total?: number }>;
   fetchProfiles(externalIds: string[]): Promise<FollowerProfile[]>;
 };
 
-/** The sync record the engine keeps (its id and whatever progress fields it shows). */
-export type FollowerSyncRecord = { id: string };
+/** The sync record the engine keeps (the profiles module's `follower_syncs` row, the fields shown here). */
+export type FollowerSyncRecord = {
+  id: string;
+  channel_id: string;
+  state: string;
+  pages: number;
+  imported: number | string;
+  failed: number | string;
+  total: number | string | null;
+  error: unknown;
+  started_at: Date | null;
+  finished_at: Date | null;
+};
+
+/** A follower sync as the API shows it (bigint counters as numbers). */
+export function presentFollowerSync(s: FollowerSyncRecord) {
+  return {
+    id: s.id,
+    channelId: s.channel_id,
+    state: s.state,
+    pages: s.pages,
+    imported: Number(s.imported),
+    failed: Number(s.failed),
+    total: s.total === null ? null : Number(s.total),
+    error: s.error ?? null,
+    startedAt: s.started_at?.toISOString() ?? null,
+    finishedAt: s.finished_at?.toISOString() ?? null,
+  };
+}
 
 /** The profiles module's follower import, installed at start-up (`setFollowerEngine`). */
 export type FollowerEngine = {
@@ -55,6 +82,7 @@ export type FollowerEngine = {
     syncId: string,
     source: FollowerSource,
   ): Promise<FollowerSyncRecord>;
+  /** The sync, or undefined / a thrown 404 when the workspace has none with that id. */
   findFollowerSync(ctx: AppContext, workspaceId: string, syncId: string): Promise<FollowerSyncRecord | undefined>;
 };
 
@@ -145,9 +173,10 @@ export function wechatFollowerSource(ctx: AppContext, account: WechatAccount): F
       });
       const page = parseAnswer(UserGetAnswer, json, "user/get");
       const externalIds = page.data?.openid ?? [];
-      // The last page still names its last OpenID: the list ends at an empty page or an empty next_openid.
-      const nextCursor = externalIds.length > 0 && page.next_openid ? page.next_openid : null;
-      return { externalIds, nextCursor };
+      // The last page still names its last OpenID: the list ends with a short page (fewer than 10,000), an
+      // empty page or an empty next_openid.
+      const nextCursor = externalIds.length === USER_PAGE_SIZE && page.next_openid ? page.next_openid : null;
+      return page.total === undefined ? { externalIds, nextCursor } : { externalIds, nextCursor, total: page.total };
     },
     async fetchProfiles(externalIds) {
       tagNames ??= linkedTagNames(ctx.database.db, account.channel);
@@ -170,7 +199,7 @@ export function wechatFollowerSource(ctx: AppContext, account: WechatAccount): F
 
 /** The follower sync job: runs (or, after a crash, resumes) one sync through the engine. */
 export const FOLLOWERS_SYNC_JOB = "wechat.followers-sync";
-export const FollowersSyncJobData = z.object({ workspaceId: z.uuid(), channelId: z.uuid(), syncId: z.string() });
+export const FollowersSyncJobData = z.object({ workspaceId: z.uuid(), channelId: z.uuid(), syncId: z.uuid() });
 export type FollowersSyncJobData = z.infer<typeof FollowersSyncJobData>;
 
 /** Works one follower sync job; a retry after a crash resumes from the cursor the engine kept. */
@@ -210,21 +239,22 @@ export function registerFollowerRoutes(app: HttpApp, ctx: AppContext): void {
         objectId: account.channel.id,
         details: { syncId: sync.id },
       });
-      return reply.code(202).send(sync);
+      return reply.code(202).send(presentFollowerSync(sync));
     },
   );
   app.get(
     "/api/v1/channels/:id/wechat/followers/syncs/:syncId",
     {
-      schema: { ...tags, params: z.strictObject({ id: z.uuid(), syncId: z.string().min(1).max(64) }) },
+      schema: { ...tags, params: z.strictObject({ id: z.uuid(), syncId: z.uuid() }) },
       onRequest: guard(ctx, "channels.read"),
     },
     async (request) => {
       const ws = actorOf(request).workspaceId;
       await findWechatAccount(ctx, ws, request.params.id);
       const sync = await followerEngine().findFollowerSync(ctx, ws, request.params.syncId);
-      if (!sync) throw new AppError("not_found", "follower_sync_not_found", "No such follower sync in your workspace.");
-      return sync;
+      if (sync?.channel_id !== request.params.id)
+        throw new AppError("not_found", "follower_sync_not_found", "No such follower sync in your workspace.");
+      return presentFollowerSync(sync);
     },
   );
 }
