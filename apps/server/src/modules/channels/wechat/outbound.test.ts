@@ -392,6 +392,27 @@ describe.each(TEST_DATABASES)("WeChat outbound and reply windows on %s", (kind) 
     expect((await upload("voice", "audio/amr", Buffer.from("#!AMR\n...."))).statusCode).toBe(201);
   });
 
+  it("shows the typing indicator only while the customer's window is open", async () => {
+    fake.on("/cgi-bin/message/custom/typing", () => ({ errcode: 0, errmsg: "ok" }));
+    const typing = (openId: string, on: boolean) =>
+      env.app.inject({
+        method: "POST",
+        url: `/api/v1/channels/${channelId}/wechat/typing`,
+        headers: a.auth("agent"),
+        payload: { openId, typing: on },
+      });
+    await customerWrites("o-typing", "Hello?");
+    expect((await typing("o-typing", true)).statusCode).toBe(204);
+    expect((await typing("o-typing", false)).statusCode).toBe(204);
+    expect(fake.requestsTo("/cgi-bin/message/custom/typing").map((r) => r.body)).toEqual([
+      { touser: "o-typing", command: "Typing" },
+      { touser: "o-typing", command: "CancelTyping" },
+    ]);
+    const closed = await typing("o-never-wrote", true);
+    expect(closed.statusCode).toBe(409);
+    expect(fake.requestsTo("/cgi-bin/message/custom/typing")).toHaveLength(2);
+  });
+
   it("refreshes the token once and retries once when WeChat says it expired (42001)", async () => {
     const caseId = await customerWrites("o-cs-2", "Hello");
     fake.rotate();

@@ -12,6 +12,7 @@ import { CreateQrCodeSchema, createQrCode, presentQrCode } from "./qr-codes.ts";
 import { wq } from "./repository.ts";
 import { registerTagRoutes } from "./tags.ts";
 import { registerTemplateRoutes } from "./templates.ts";
+import { registerTypingRoute } from "./typing.ts";
 import { receivePush, verifyServerUrl, WebhookQuery, type WebhookResponse } from "./webhook.ts";
 
 /** WeChat pushes are small; anything bigger is refused before it is read. */
@@ -26,6 +27,7 @@ export function registerWechatRoutes(app: HttpApp, ctx: AppContext): void {
   registerKfRoutes(app, ctx);
   registerTemplateRoutes(app, ctx);
   registerMediaRoutes(app, ctx);
+  registerTypingRoute(app, ctx);
   const params = z.strictObject({ id: z.uuid() });
   const tags = { tags: ["channels"] };
   async function wechatChannel(workspaceId: string, id: string) {
