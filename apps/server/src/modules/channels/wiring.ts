@@ -2,10 +2,12 @@ import type { AppContext } from "../../platform/context.ts";
 import type { Dispatcher } from "../../platform/outbox.ts";
 import { declareChannelTypes } from "./adapters.ts";
 import { deliverMessage, SEND_JOB, SEND_RETRY_LIMIT, SendJobData } from "./use-cases/deliver.ts";
+import { defineWechatJobs } from "./wechat/jobs.ts";
 
 /** Declares the channel types and defines the send job; every process calls it before the queue starts. */
 export function defineChannelJobs(ctx: AppContext): void {
   declareChannelTypes();
+  defineWechatJobs(ctx);
   ctx.jobs.define({
     name: SEND_JOB,
     schema: SendJobData,
