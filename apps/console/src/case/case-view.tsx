@@ -4,7 +4,7 @@ import type { Ref } from "react";
 import { useTranslation } from "react-i18next";
 import { type Case, caseKeys, fetchCase, type Member, type Page, type Session } from "../api.ts";
 import { describeError } from "../error-message.ts";
-import { PriorityBadge, ReplyWindowBadge, StatusBadge } from "../inbox/badges.tsx";
+import { PriorityBadge, ReplyWindowBadge, SlaBadge, StatusBadge } from "../inbox/badges.tsx";
 import { CaseSidePanel } from "./case-side-panel.tsx";
 import { Composer, type ComposerHandle } from "./composer.tsx";
 import { useContactName } from "./contact.ts";
@@ -119,6 +119,7 @@ function LoadedCase({
             <StatusBadge status={item.status} />
             <PriorityBadge priority={item.priority} />
             <ReplyWindowBadge closesAt={item.replyWindowClosesAt} now={now} />
+            <SlaBadge state={item.slaState} dueAt={item.slaDueAt} now={now} />
           </Group>
         </Stack>
         <CloseButton aria-label={t("case.close")} onClick={onClose} />

@@ -5,7 +5,7 @@ import type { Case, Member } from "../api.ts";
 import { describeError } from "../error-message.ts";
 import { formatDateTime, formatRelative, useLanguage } from "../format.ts";
 import { linkHandler } from "../router.ts";
-import { PriorityBadge, ReplyWindowBadge, StatusBadge } from "./badges.tsx";
+import { PriorityBadge, ReplyWindowBadge, SlaBadge, StatusBadge } from "./badges.tsx";
 import { type InboxView, inboxPath } from "./views.ts";
 
 type CaseListProps = {
@@ -86,6 +86,9 @@ function CaseRow({
             <PriorityBadge priority={item.priority} />
             <StatusBadge status={item.status} />
             <ReplyWindowBadge closesAt={item.replyWindowClosesAt} now={now} />
+            {item.slaState && item.slaState !== "ok" && (
+              <SlaBadge state={item.slaState} dueAt={item.slaDueAt} now={now} />
+            )}
             {assignee && (
               <Tooltip label={t("inbox.assignedTo", { name: assignee.name })}>
                 <Text size="xs" c="dimmed" span>

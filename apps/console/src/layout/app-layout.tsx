@@ -26,6 +26,12 @@ import { GlobalSearch } from "../search/global-search.tsx";
 import { useShortcutHelp } from "../shortcuts.tsx";
 import { LanguageSelect } from "./language-select.tsx";
 
+/** Pages for supervisors, admins and owners. */
+const supervisorLinks = [
+  { path: "/wallboard", label: "nav.wallboard", Icon: IconChartBar },
+  { path: "/settings/workspace", label: "nav.settings", Icon: IconSettings },
+] as const;
+
 function RealtimeBadge() {
   const { t } = useTranslation();
   const status = useRealtimeStatus();
@@ -130,34 +136,22 @@ export function AppLayout({ session, children }: { session: Session; children: R
               />
             ))}
           </NavLink>
-          {canSupervise && (
-            <NavLink
-              component="a"
-              href="/wallboard"
-              onClick={(event) => {
-                linkHandler("/wallboard")(event);
-                close();
-              }}
-              label={t("nav.wallboard")}
-              leftSection={<IconChartBar size={18} />}
-              active={pathname.startsWith("/wallboard")}
-              aria-current={pathname.startsWith("/wallboard") ? "page" : undefined}
-            />
-          )}
-          {canSupervise && (
-            <NavLink
-              component="a"
-              href="/settings/workspace"
-              onClick={(event) => {
-                linkHandler("/settings/workspace")(event);
-                close();
-              }}
-              label={t("nav.settings")}
-              leftSection={<IconSettings size={18} />}
-              active={pathname.startsWith("/settings")}
-              aria-current={pathname.startsWith("/settings") ? "page" : undefined}
-            />
-          )}
+          {canSupervise &&
+            supervisorLinks.map(({ path, label, Icon }) => (
+              <NavLink
+                key={path}
+                component="a"
+                href={path}
+                onClick={(event) => {
+                  linkHandler(path)(event);
+                  close();
+                }}
+                label={t(label)}
+                leftSection={<Icon size={18} />}
+                active={pathname.startsWith(`/${path.split("/")[1]}`)}
+                aria-current={pathname.startsWith(`/${path.split("/")[1]}`) ? "page" : undefined}
+              />
+            ))}
         </AppShell.Section>
         <AppShell.Section pt="xs" style={{ borderTop: "1px solid var(--app-shell-border-color)" }}>
           <UserSection session={session} />

@@ -197,40 +197,32 @@ export function GlobalSearch() {
             </Text>
           )}
           <Stack gap={4} id="global-search-results" role="listbox" aria-label={t("search.results")}>
-            {contactResults.length > 0 && (
-              <Badge variant="transparent" color="gray" px={0}>
-                {t("search.contacts")}
-              </Badge>
+            {(
+              [
+                ["search.contacts", contactResults],
+                ["search.cases", caseResults],
+              ] as const
+            ).map(([heading, group]) =>
+              group.length === 0 ? null : (
+                <Stack key={heading} gap={4} role="group" aria-label={t(heading)}>
+                  <Badge variant="transparent" color="gray" px={0} aria-hidden>
+                    {t(heading)}
+                  </Badge>
+                  {group.map((result) => {
+                    const index = results.indexOf(result);
+                    return (
+                      <ResultRow
+                        key={`${result.kind}-${index}`}
+                        result={result}
+                        active={index === active}
+                        onPick={() => pick(result)}
+                        onHover={() => setActive(index)}
+                      />
+                    );
+                  })}
+                </Stack>
+              ),
             )}
-            {contactResults.map((result) => {
-              const index = results.indexOf(result);
-              return (
-                <ResultRow
-                  key={`c-${index}`}
-                  result={result}
-                  active={index === active}
-                  onPick={() => pick(result)}
-                  onHover={() => setActive(index)}
-                />
-              );
-            })}
-            {caseResults.length > 0 && (
-              <Badge variant="transparent" color="gray" px={0}>
-                {t("search.cases")}
-              </Badge>
-            )}
-            {caseResults.map((result) => {
-              const index = results.indexOf(result);
-              return (
-                <ResultRow
-                  key={`k-${index}`}
-                  result={result}
-                  active={index === active}
-                  onPick={() => pick(result)}
-                  onHover={() => setActive(index)}
-                />
-              );
-            })}
           </Stack>
           {(query.length > 0 || contact) && !loading && !error && results.length === 0 && (
             <Text c="dimmed" size="sm" ta="center" py="md" data-testid="search-empty">

@@ -29,7 +29,7 @@ import {
   settingsKeys,
   testChannel,
 } from "./settings-api.ts";
-import { CopyField, EmptyState, FormError, QueryState, Section } from "./settings-parts.tsx";
+import { CopyField, EmptyState, FormError, QueryState, Section, SubmitRow } from "./settings-parts.tsx";
 
 type FieldKind = "text" | "password" | "number" | "boolean" | "tags" | "colour" | "select";
 type FieldSpec = { key: string; kind: FieldKind; required?: boolean; options?: string[] };
@@ -250,11 +250,7 @@ function AddChannelForm() {
             </Stack>
           </Alert>
         )}
-        <Group>
-          <Button type="submit" loading={create.isPending}>
-            {t("settings.channels.add")}
-          </Button>
-        </Group>
+        <SubmitRow label={t("settings.channels.add")} pending={create.isPending} />
       </Stack>
     </form>
   );

@@ -1,4 +1,4 @@
-import { Alert, Button, Group, PasswordInput, Select, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import { Alert, PasswordInput, Select, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -6,7 +6,7 @@ import { fetchMembers, type Member, type Session } from "../api.ts";
 import { describeError } from "../error-message.ts";
 import { errorFor, fieldErrors } from "./field-errors.ts";
 import { addMember, changeRole, type Role, roles, settingsKeys } from "./settings-api.ts";
-import { CopyField, FormError, QueryState, Section } from "./settings-parts.tsx";
+import { CopyField, FormError, QueryState, RolePicker, Section, SubmitRow } from "./settings-parts.tsx";
 
 const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const inviteFields = ["email", "name", "role", "password"] as const;
@@ -61,14 +61,7 @@ function InviteForm() {
           onChange={(event) => setName(event.currentTarget.value)}
           error={errorFor(errors, "name")}
         />
-        <Select
-          label={t("settings.members.role")}
-          data={roles.map((value) => ({ value, label: t(`roles.${value}`) }))}
-          value={role}
-          onChange={(value) => value && setRole(value as Role)}
-          allowDeselect={false}
-          error={errorFor(errors, "role")}
-        />
+        <RolePicker value={role} onChange={setRole} error={errorFor(errors, "role")} />
         <PasswordInput
           label={t("settings.members.password")}
           description={t("settings.members.passwordHelp")}
@@ -87,11 +80,7 @@ function InviteForm() {
             )}
           </Alert>
         )}
-        <Group>
-          <Button type="submit" loading={add.isPending}>
-            {t("settings.members.add")}
-          </Button>
-        </Group>
+        <SubmitRow label={t("settings.members.add")} pending={add.isPending} />
       </Stack>
     </form>
   );

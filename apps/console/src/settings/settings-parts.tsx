@@ -1,9 +1,22 @@
-import { ActionIcon, Alert, Button, CopyButton, Group, Loader, Stack, Text, Title, Tooltip } from "@mantine/core";
+import {
+  ActionIcon,
+  Alert,
+  Button,
+  CopyButton,
+  Group,
+  Loader,
+  Select,
+  Stack,
+  Text,
+  Title,
+  Tooltip,
+} from "@mantine/core";
 import { IconCheck, IconCopy } from "@tabler/icons-react";
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { describeError } from "../error-message.ts";
 import { isShownOnField } from "./field-errors.ts";
+import { type Role, roles } from "./settings-api.ts";
 
 /** A settings section: title, one-line description, body. */
 export function Section({ title, description, children }: { title: string; description: string; children: ReactNode }) {
@@ -102,5 +115,45 @@ export function EmptyState({ children }: { children: ReactNode }) {
     <Text c="dimmed" size="sm" py="md" data-testid="empty-state">
       {children}
     </Text>
+  );
+}
+
+/** A form's submit button, with "Saved" beside it after a successful save. */
+export function SubmitRow({ label, pending, saved }: { label: string; pending: boolean; saved?: boolean }) {
+  const { t } = useTranslation();
+  return (
+    <Group>
+      <Button type="submit" loading={pending}>
+        {label}
+      </Button>
+      {saved && !pending && (
+        <span role="status" style={{ color: "var(--mantine-color-teal-text)" }}>
+          {t("settings.saved")}
+        </span>
+      )}
+    </Group>
+  );
+}
+
+/** A role picker (members, API tokens). */
+export function RolePicker({
+  value,
+  onChange,
+  error,
+}: {
+  value: Role;
+  onChange: (role: Role) => void;
+  error?: string | undefined;
+}) {
+  const { t } = useTranslation();
+  return (
+    <Select
+      label={t("settings.members.role")}
+      data={roles.map((role) => ({ value: role, label: t(`roles.${role}`) }))}
+      value={value}
+      onChange={(next) => next && onChange(next as Role)}
+      allowDeselect={false}
+      error={error}
+    />
   );
 }

@@ -1,4 +1,4 @@
-import { Button, Group, NumberInput, Stack, Table, Text, TextInput } from "@mantine/core";
+import { NumberInput, Stack, Table, Text, TextInput } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -12,7 +12,7 @@ import {
   slaPriorities,
   slaTargets,
 } from "./settings-api.ts";
-import { FormError, QueryState, Section } from "./settings-parts.tsx";
+import { FormError, QueryState, Section, SubmitRow } from "./settings-parts.tsx";
 
 type Priority = (typeof slaPriorities)[number];
 type Grid = Record<Priority, Record<SlaTarget, number | "">>;
@@ -113,6 +113,7 @@ function SlaForm({ policy }: { policy: SlaPolicy | null }) {
                       min={1}
                       max={maxMinutes}
                       allowDecimal={false}
+                      clampBehavior="none"
                       aria-label={`${t(`priority.${priority}`)} — ${t(`settings.sla.target.${target}`)}`}
                       value={grid[priority][target]}
                       onChange={(value) =>
@@ -140,22 +141,14 @@ function SlaForm({ policy }: { policy: SlaPolicy | null }) {
           min={1}
           max={100}
           suffix=" %"
+          clampBehavior="none"
           maw={240}
           value={warning}
           onChange={(value) => setWarning(value === "" ? "" : Number(value))}
           error={errorFor(errors, "warningThreshold")}
         />
         <FormError error={save.error} errors={errors} fields={fields} />
-        <Group>
-          <Button type="submit" loading={save.isPending}>
-            {t("settings.save")}
-          </Button>
-          {save.isSuccess && !save.isPending && (
-            <span role="status" style={{ color: "var(--mantine-color-teal-text)" }}>
-              {t("settings.saved")}
-            </span>
-          )}
-        </Group>
+        <SubmitRow label={t("settings.save")} pending={save.isPending} saved={save.isSuccess} />
       </Stack>
     </form>
   );

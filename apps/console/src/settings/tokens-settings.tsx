@@ -1,20 +1,12 @@
-import { Alert, Badge, Button, Group, Select, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import { Alert, Badge, Button, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { describeError } from "../error-message.ts";
 import { formatDateTime, useLanguage } from "../format.ts";
 import { errorFor, fieldErrors } from "./field-errors.ts";
-import {
-  type ApiToken,
-  createToken,
-  fetchTokens,
-  type Role,
-  revokeToken,
-  roles,
-  settingsKeys,
-} from "./settings-api.ts";
-import { CopyField, EmptyState, FormError, QueryState, Section } from "./settings-parts.tsx";
+import { type ApiToken, createToken, fetchTokens, type Role, revokeToken, settingsKeys } from "./settings-api.ts";
+import { CopyField, EmptyState, FormError, QueryState, RolePicker, Section, SubmitRow } from "./settings-parts.tsx";
 
 function CreateTokenForm() {
   const { t } = useTranslation();
@@ -50,14 +42,7 @@ function CreateTokenForm() {
           onChange={(event) => setName(event.currentTarget.value)}
           error={localError ?? errorFor(errors, "name")}
         />
-        <Select
-          label={t("settings.members.role")}
-          data={roles.map((value) => ({ value, label: t(`roles.${value}`) }))}
-          value={role}
-          onChange={(value) => value && setRole(value as Role)}
-          allowDeselect={false}
-          error={errorFor(errors, "role")}
-        />
+        <RolePicker value={role} onChange={setRole} error={errorFor(errors, "role")} />
         <FormError error={create.error} errors={errors} fields={["name", "role"]} />
         {create.data && (
           <Alert color="teal" role="status" title={t("settings.tokens.created")}>
@@ -67,11 +52,7 @@ function CreateTokenForm() {
             <CopyField value={create.data.token} label={t("settings.tokens.secret")} testId="token-secret" />
           </Alert>
         )}
-        <Group>
-          <Button type="submit" loading={create.isPending}>
-            {t("settings.tokens.create")}
-          </Button>
-        </Group>
+        <SubmitRow label={t("settings.tokens.create")} pending={create.isPending} />
       </Stack>
     </form>
   );

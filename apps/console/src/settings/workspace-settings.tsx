@@ -1,4 +1,4 @@
-import { Button, Group, Select, Stack, TextInput } from "@mantine/core";
+import { Select, Stack, TextInput } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -6,7 +6,7 @@ import { meQueryKey } from "../api.ts";
 import { supportedLanguages } from "../i18n/index.ts";
 import { errorFor, fieldErrors } from "./field-errors.ts";
 import { fetchWorkspace, settingsKeys, updateWorkspace, type Workspace } from "./settings-api.ts";
-import { FormError, QueryState, Section } from "./settings-parts.tsx";
+import { FormError, QueryState, Section, SubmitRow } from "./settings-parts.tsx";
 
 const timeZones = ["UTC", ...Intl.supportedValuesOf("timeZone").filter((zone) => zone !== "UTC")];
 const fields = ["name", "defaultLocale", "timezone"] as const;
@@ -70,16 +70,7 @@ function WorkspaceForm({ workspace }: { workspace: Workspace }) {
           error={errorFor(errors, "timezone")}
         />
         <FormError error={save.error} errors={errors} fields={fields} />
-        <Group>
-          <Button type="submit" loading={save.isPending}>
-            {t("settings.save")}
-          </Button>
-          {save.isSuccess && !save.isPending && (
-            <span role="status" style={{ color: "var(--mantine-color-teal-text)" }}>
-              {t("settings.saved")}
-            </span>
-          )}
-        </Group>
+        <SubmitRow label={t("settings.save")} pending={save.isPending} saved={save.isSuccess} />
       </Stack>
     </form>
   );

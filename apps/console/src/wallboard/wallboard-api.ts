@@ -1,4 +1,4 @@
-import { requestJson } from "../api.ts";
+import { requestJson, withQuery } from "../api.ts";
 
 export type QueueStats = {
   open: number;
@@ -58,4 +58,8 @@ export type Wallboard = {
 /** TanStack Query key of the wallboard; realtime case and presence events invalidate it. */
 export const wallboardQueryKey = ["wallboard"] as const;
 
-export const fetchWallboard = () => requestJson<Wallboard>("GET", "/api/v1/wallboard");
+/** Narrows the lists of waiting and SLA cases (not the counts) to one team or channel. */
+export type WallboardFilters = { teamId?: string | undefined; channelId?: string | undefined };
+
+export const fetchWallboard = (filters: WallboardFilters) =>
+  requestJson<Wallboard>("GET", withQuery("/api/v1/wallboard", filters));

@@ -14,8 +14,8 @@ import {
   Title,
 } from "@mantine/core";
 import { IconRefresh } from "@tabler/icons-react";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import type { ReactNode } from "react";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { type ReactNode, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { caseKeys, type Member, type Session, updateCase } from "../api.ts";
 import { useMembers, useTeams } from "../directory.ts";
@@ -25,8 +25,8 @@ import { PriorityBadge } from "../inbox/badges.tsx";
 import { inboxPath } from "../inbox/views.ts";
 import { linkHandler } from "../router.ts";
 import { fetchChannels } from "../settings/settings-api.ts";
-import { BarList, ColumnChart, LoadMeter } from "./charts.tsx";
-import { fetchWallboard, type WallboardCase, wallboardQueryKey } from "./wallboard-api.ts";
+import { type Bar, BarList, ColumnChart, LoadMeter } from "./charts.tsx";
+import { fetchWallboard, type WallboardCase, type WallboardFilters, wallboardQueryKey } from "./wallboard-api.ts";
 
 /** Besides the live invalidations, the board refetches on this period (waits grow without any event). */
 const REFRESH_MS = 15_000;
@@ -53,6 +53,22 @@ function Panel({ title, children }: { title: string; children: ReactNode }) {
       </Title>
       {children}
     </Paper>
+  );
+}
+
+/** Waiting against open cases per team or channel. */
+function QueuePanel({ title, bars }: { title: string; bars: Bar[] }) {
+  const { t } = useTranslation();
+  return (
+    <Panel title={title}>
+      {bars.length === 0 ? (
+        <Text size="sm" c="dimmed">
+          {t("wallboard.noQueue")}
+        </Text>
+      ) : (
+        <BarList label={title} valueLabel={t("wallboard.waiting")} secondaryLabel={t("wallboard.open")} bars={bars} />
+      )}
+    </Panel>
   );
 }
 
@@ -195,7 +211,13 @@ export default function WallboardPage(_props: { session: Session }) {
   const now = useNow(10_000);
   const members = useMembers();
   const teams = useTeams();
-  const board = useQuery({ queryKey: wallboardQueryKey, queryFn: fetchWallboard, refetchInterval: REFRESH_MS });
+  const [filters, setFilters] = useState<WallboardFilters>({});
+  const board = useQuery({
+    queryKey: [...wallboardQueryKey, filters],
+    queryFn: () => fetchWallboard(filters),
+    refetchInterval: REFRESH_MS,
+    placeholderData: keepPreviousData,
+  });
   const channels = useQuery({ queryKey: ["channels"], queryFn: fetchChannels, staleTime: 5 * 60_000 });
 
   if (board.isPending) return <WallboardSkeleton />;
@@ -273,43 +295,47 @@ export default function WallboardPage(_props: { session: Session }) {
           <Stat label={t("wallboard.stats.firstResponse")} value={duration(data.today.firstResponse.medianSeconds)} />
         </SimpleGrid>
         <SimpleGrid cols={{ base: 1, md: 2 }}>
-          <Panel title={t("wallboard.byTeam")}>
-            {data.teams.length === 0 ? (
-              <Text size="sm" c="dimmed">
-                {t("wallboard.noQueue")}
-              </Text>
-            ) : (
-              <BarList
-                label={t("wallboard.byTeam")}
-                valueLabel={t("wallboard.waiting")}
-                secondaryLabel={t("wallboard.open")}
-                bars={data.teams.map((team) => ({
-                  label: teamName(team.teamId),
-                  value: team.waiting,
-                  secondary: team.open,
-                }))}
-              />
-            )}
-          </Panel>
-          <Panel title={t("wallboard.byChannel")}>
-            {data.channels.length === 0 ? (
-              <Text size="sm" c="dimmed">
-                {t("wallboard.noQueue")}
-              </Text>
-            ) : (
-              <BarList
-                label={t("wallboard.byChannel")}
-                valueLabel={t("wallboard.waiting")}
-                secondaryLabel={t("wallboard.open")}
-                bars={data.channels.map((channel) => ({
-                  label: channelName(channel.channelId),
-                  value: channel.waiting,
-                  secondary: channel.open,
-                }))}
-              />
-            )}
-          </Panel>
+          <QueuePanel
+            title={t("wallboard.byTeam")}
+            bars={data.teams.map((team) => ({
+              label: teamName(team.teamId),
+              value: team.waiting,
+              secondary: team.open,
+            }))}
+          />
+          <QueuePanel
+            title={t("wallboard.byChannel")}
+            bars={data.channels.map((channel) => ({
+              label: channelName(channel.channelId),
+              value: channel.waiting,
+              secondary: channel.open,
+            }))}
+          />
         </SimpleGrid>
+        <Group gap="sm" align="flex-end" component="section" aria-label={t("wallboard.filters")}>
+          <Select
+            size="xs"
+            w={220}
+            label={t("wallboard.filterTeam")}
+            placeholder={t("wallboard.allTeams")}
+            data={teams.map((team) => ({ value: team.id, label: team.name }))}
+            value={filters.teamId ?? null}
+            onChange={(teamId) => setFilters((current) => ({ ...current, teamId: teamId ?? undefined }))}
+            clearable
+            searchable
+          />
+          <Select
+            size="xs"
+            w={220}
+            label={t("wallboard.filterChannel")}
+            placeholder={t("wallboard.allChannels")}
+            data={(channels.data?.data ?? []).map((channel) => ({ value: channel.id, label: channel.name }))}
+            value={filters.channelId ?? null}
+            onChange={(channelId) => setFilters((current) => ({ ...current, channelId: channelId ?? undefined }))}
+            clearable
+            searchable
+          />
+        </Group>
         <Panel title={t("wallboard.waitingCases")}>
           <CaseTable
             cases={data.waiting}

@@ -303,10 +303,17 @@ function uuidv7Floor(at: Date): string {
 
 /**
  * The case side of a wallboard: queues per team and per channel (waiting = open and unassigned, waiting
- * since the case opened or reopened), SLA at risk and breached, the longest waiting cases, and the volumes
+ * since the case opened or reopened), SLA at risk and breached, the longest waiting cases (of one team or
+ * channel when asked), and the volumes
  * and first response times since `since` with hourly buckets. A handful of aggregate queries.
  */
-export async function wallboardCaseStats(db: Executor, ws: string, since: Date, listLimit = 20) {
+export async function wallboardCaseStats(
+  db: Executor,
+  ws: string,
+  since: Date,
+  lists: { teamId?: string | undefined; channelId?: string | undefined; limit?: number } = {},
+) {
+  const listLimit = lists.limit ?? 20;
   const base = q(db)
     .selectFrom("cases as c")
     .where("c.workspace_id", "=", ws)
@@ -334,6 +341,10 @@ export async function wallboardCaseStats(db: Executor, ws: string, since: Date, 
     "c.sla_due_at",
     waitingSince.as("waiting_since"),
   ] as const;
+  // The case lists (not the counts) narrow to one team's or one channel's queue when asked.
+  let listed = base;
+  if (lists.teamId) listed = listed.where("c.team_id", "=", lists.teamId);
+  if (lists.channelId) listed = listed.where(sql<boolean>`${lists.channelId}::uuid = any(c.channel_ids)`);
   const sinceId = uuidv7Floor(since);
   const [totals, byTeam, byChannel, waiting, sla, today, messages, hourly] = await Promise.all([
     base.select(queueColumns).executeTakeFirstOrThrow(),
@@ -344,8 +355,8 @@ export async function wallboardCaseStats(db: Executor, ws: string, since: Date, 
       .select(queueColumns)
       .groupBy(sql`ch.ch`)
       .execute(),
-    base.where(isWaiting).select(caseColumns).orderBy(waitingSince).orderBy("c.id").limit(listLimit).execute(),
-    base
+    listed.where(isWaiting).select(caseColumns).orderBy(waitingSince).orderBy("c.id").limit(listLimit).execute(),
+    listed
       .where("c.sla_state", "in", ["warning", "breached"])
       .select(caseColumns)
       .orderBy(sql`case c.sla_state when 'breached' then 0 else 1 end`)

@@ -108,8 +108,16 @@ export function registerRoutingRoutes(app: HttpApp, ctx: AppContext) {
     },
   );
 
-  app.get("/api/v1/wallboard", { schema: tags, onRequest: guard(ctx, "routing.read") }, async (request) =>
-    buildWallboard(db, actorOf(request).workspaceId),
+  app.get(
+    "/api/v1/wallboard",
+    {
+      schema: {
+        ...tags,
+        querystring: z.strictObject({ teamId: z.uuid().optional(), channelId: z.uuid().optional() }),
+      },
+      onRequest: guard(ctx, "routing.read"),
+    },
+    async (request) => buildWallboard(db, actorOf(request).workspaceId, request.query),
   );
 
   app.put(

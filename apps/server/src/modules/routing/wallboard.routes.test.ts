@@ -103,6 +103,28 @@ describe.each(TEST_DATABASES)("wallboard on %s", (kind) => {
     expect(first).toBeDefined();
   });
 
+  it("narrows the waiting and SLA lists to one team or channel, not the counts", async () => {
+    const [, second, third] = caseIds;
+    const byTeam = (
+      await env.app.inject({ url: `/api/v1/wallboard?teamId=${teamId}`, headers: a.auth("agent") })
+    ).json();
+    expect(byTeam.waiting.map((c: { id: string }) => c.id)).toEqual([second]);
+    expect(byTeam.sla.cases).toEqual([]);
+    expect(byTeam.totals.waiting).toBe(2);
+    const byChannel = (
+      await env.app.inject({ url: `/api/v1/wallboard?channelId=${channelId}`, headers: a.auth("agent") })
+    ).json();
+    expect(byChannel.waiting.map((c: { id: string }) => c.id)).toEqual([second, third]);
+    // Another workspace's channel lists nothing of this one.
+    const elsewhere = (
+      await env.app.inject({ url: `/api/v1/wallboard?channelId=${channelId}`, headers: b.auth("agent") })
+    ).json();
+    expect(elsewhere.waiting).toEqual([]);
+    expect((await env.app.inject({ url: "/api/v1/wallboard?teamId=nope", headers: a.auth("agent") })).statusCode).toBe(
+      400,
+    );
+  });
+
   it("counts a case solved today, and any member may read the wallboard", async () => {
     const solved = await env.app.inject({
       method: "PATCH",

@@ -54,13 +54,18 @@ function presentCase(c: CaseRow, now: Date) {
 /**
  * What a supervisor watches: queue depth and longest wait per team and channel, agents by presence with
  * load against capacity, SLA at risk and breached, and today's volumes and first response time ("today"
- * in the workspace's time zone).
+ * in the workspace's time zone). The lists of waiting and SLA cases narrow to a team or channel when asked.
  */
-export async function buildWallboard(db: Executor, ws: string, now = new Date()) {
+export async function buildWallboard(
+  db: Executor,
+  ws: string,
+  filters: { teamId?: string | undefined; channelId?: string | undefined } = {},
+  now = new Date(),
+) {
   const workspace = await findWorkspaceById(db, ws);
   const timeZone = workspace?.timezone ?? "UTC";
   const since = startOfDay(timeZone, now);
-  const [stats, agents] = await Promise.all([wallboardCaseStats(db, ws, since), routableAgents(db, ws)]);
+  const [stats, agents] = await Promise.all([wallboardCaseStats(db, ws, since, filters), routableAgents(db, ws)]);
   const sum = (values: Record<string, number>) => Object.values(values).reduce((a, b) => a + b, 0);
   return {
     generatedAt: now.toISOString(),
