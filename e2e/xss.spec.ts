@@ -50,6 +50,19 @@ export const journeys: Journey[] = [
       };
 
       await signIn(page, baseUrl, email, password);
+      // Control: the detector does see an injected element (so a clean run below means something).
+      const control = await page.evaluate(() => {
+        const probe = document.createElement("div");
+        probe.innerHTML = '<b data-xss onclick="__xss()">control</b>';
+        document.body.append(probe);
+        probe.querySelector("b")?.click();
+        const seen = { injected: document.querySelectorAll("[data-xss]").length, fired: window.__xssFired ?? 0 };
+        probe.remove();
+        window.__xssFired = 0;
+        return seen;
+      });
+      if (control.injected !== 1) throw new Error("the injection detector does not work");
+      console.log(`    control: an injected handler ${control.fired ? "ran" : "was blocked by the page's CSP"}`);
       const unique = Date.now().toString(36);
       const channelId = await createApiChannel(page, baseUrl, `XSS ${unique}`);
 
