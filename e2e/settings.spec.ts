@@ -1,4 +1,4 @@
-import { eventually, getCase, receiveCustomerMessage } from "./api.ts";
+import { eventually, expectStatus, getCase, receiveCustomerMessage } from "./api.ts";
 import { signIn } from "./session.ts";
 import type { Journey } from "./types.ts";
 
@@ -93,6 +93,58 @@ export const journeys: Journey[] = [
         "the case to join the team",
       );
       await screenshot("case-with-sla");
+    },
+  },
+  {
+    name: "admin adds a member, changes their role, and creates and revokes an API token",
+    run: async ({ page, baseUrl, email, password, screenshot }) => {
+      const unique = Date.now().toString(36);
+      await signIn(page, baseUrl, email, password);
+      await page.goto(`${baseUrl}/settings/members`);
+      const invite = page.getByRole("form", { name: "Add a member" });
+      const emailBox = invite.getByRole("textbox", { name: "Email" });
+
+      // The server's refusal lands on the field it is about.
+      await emailBox.fill(email);
+      await invite.getByRole("button", { name: "Add member" }).click();
+      await invite.getByText(/is already a member/).waitFor();
+      if ((await emailBox.getAttribute("aria-invalid")) !== "true")
+        throw new Error("the email field is not marked invalid");
+
+      const name = `Lina Agent ${unique}`;
+      await emailBox.fill(`lina.${unique}@demo.rapport.local`);
+      await invite.getByRole("textbox", { name: "Name" }).fill(name);
+      await invite.getByRole("button", { name: "Add member" }).click();
+      await invite.getByText(`lina.${unique}@demo.rapport.local was added.`).waitFor();
+      await invite.getByText("Their first password").waitFor();
+
+      // Promote them from the members table.
+      await page.getByRole("textbox", { name: `Role of ${name}` }).click();
+      await page.getByRole("option", { name: "Supervisor" }).click();
+      await eventually(async () => {
+        const members = (await (await page.request.get(`${baseUrl}/api/v1/users?limit=200`)).json()) as {
+          data: { name: string; role: string }[];
+        };
+        return members.data.some((member) => member.name === name && member.role === "supervisor");
+      }, "the new member to become a supervisor");
+      await screenshot("settings-members");
+
+      // A token: its secret shows once; revoking asks first.
+      await page.getByRole("link", { name: "API tokens" }).click();
+      const tokenForm = page.getByRole("form", { name: "Create token" });
+      await tokenForm.getByRole("textbox", { name: "Name" }).fill(`CRM sync ${unique}`);
+      await tokenForm.getByRole("button", { name: "Create token" }).click();
+      const secret = (await tokenForm.getByTestId("token-secret").textContent()) ?? "";
+      if (!secret.startsWith("rpt_")) throw new Error(`the new token is not shown: "${secret}"`);
+      const row = page.getByTestId("token-row").filter({ hasText: `CRM sync ${unique}` });
+      page.once("dialog", (dialog) => void dialog.accept());
+      await row.getByRole("button", { name: "Revoke" }).click();
+      await row.getByText("Revoked").waitFor();
+      const rejected = await page.request.get(`${baseUrl}/api/v1/me`, {
+        headers: { authorization: `Bearer ${secret}` },
+      });
+      await expectStatus(rejected, 401, "GET /api/v1/me with the revoked token");
+      await screenshot("settings-tokens");
     },
   },
 ];

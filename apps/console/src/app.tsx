@@ -1,9 +1,9 @@
-import { Alert, AppShell, Button, Center, Group, Loader, Title } from "@mantine/core";
+import { AppShell, Center, Group, Loader, Title } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { lazy, type ReactNode, Suspense } from "react";
 import { useTranslation } from "react-i18next";
 import { fetchMe, meQueryKey, type Session } from "./api.ts";
-import { describeError } from "./error-message.ts";
+import { ErrorAlert } from "./error-alert.tsx";
 import { InboxPage } from "./inbox/inbox-page.tsx";
 import { AppLayout } from "./layout/app-layout.tsx";
 import { LanguageSelect } from "./layout/language-select.tsx";
@@ -71,14 +71,7 @@ export function App() {
   if (me.isError) {
     return (
       <PublicShell>
-        <Alert color="red" title={t("errors.title")} maw={480} mx="auto" role="alert">
-          {describeError(me.error, t)}
-          <Group mt="sm">
-            <Button size="xs" variant="light" color="red" onClick={() => void me.refetch()}>
-              {t("errors.retry")}
-            </Button>
-          </Group>
-        </Alert>
+        <ErrorAlert title={t("errors.title")} error={me.error} onRetry={() => void me.refetch()} maw={480} mx="auto" />
       </PublicShell>
     );
   }

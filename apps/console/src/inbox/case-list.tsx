@@ -1,8 +1,8 @@
-import { Alert, Box, Button, Group, NavLink, Skeleton, Stack, Text, ThemeIcon, Tooltip } from "@mantine/core";
+import { Box, Button, Group, NavLink, Skeleton, Stack, Text, ThemeIcon, Tooltip } from "@mantine/core";
 import { IconInbox, IconSearch, IconUser } from "@tabler/icons-react";
 import { useTranslation } from "react-i18next";
 import type { Case, Member } from "../api.ts";
-import { describeError } from "../error-message.ts";
+import { ErrorAlert } from "../error-alert.tsx";
 import { formatDateTime, formatRelative, useLanguage } from "../format.ts";
 import { linkHandler } from "../router.ts";
 import { PriorityBadge, ReplyWindowBadge, SlaBadge, StatusBadge } from "./badges.tsx";
@@ -136,16 +136,7 @@ export function CaseList(props: CaseListProps) {
   const { t } = useTranslation();
   if (props.isPending) return <ListSkeleton />;
   if (props.error) {
-    return (
-      <Alert color="red" title={t("inbox.loadFailed")} m="sm" role="alert">
-        {describeError(props.error, t)}
-        <Group mt="sm">
-          <Button size="xs" variant="light" color="red" onClick={props.onRetry}>
-            {t("errors.retry")}
-          </Button>
-        </Group>
-      </Alert>
-    );
+    return <ErrorAlert title={t("inbox.loadFailed")} error={props.error} onRetry={props.onRetry} m="sm" />;
   }
   if (props.cases.length === 0) {
     const variant = props.isFiltered ? "filtered" : props.view;

@@ -13,7 +13,6 @@ import {
   TagsInput,
   Text,
   TextInput,
-  Title,
 } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
@@ -29,7 +28,7 @@ import {
   settingsKeys,
   testChannel,
 } from "./settings-api.ts";
-import { CopyField, EmptyState, FormError, QueryState, Section, SubmitRow } from "./settings-parts.tsx";
+import { CopyField, EmptyState, FormError, QueryState, Section, SettingsForm, SubmitRow } from "./settings-parts.tsx";
 
 type FieldKind = "text" | "password" | "number" | "boolean" | "tags" | "colour" | "select";
 type FieldSpec = { key: string; kind: FieldKind; required?: boolean; options?: string[] };
@@ -191,68 +190,63 @@ function AddChannelForm() {
       )
     : [];
   return (
-    <form onSubmit={submit} noValidate aria-label={t("settings.channels.add")}>
-      <Stack gap="sm">
-        <Title order={3} size="h5">
-          {t("settings.channels.add")}
-        </Title>
-        <SimpleGrid cols={{ base: 1, sm: 2 }} maw={720}>
-          <Select
-            label={t("settings.channels.type")}
-            data={channelTypes.map((value) => ({ value, label: t(`channelTypes.${value}`) }))}
-            value={type}
-            onChange={(value) => {
-              if (!value) return;
-              setType(value as ChannelType);
-              setValues({});
-              setLocal({});
-              create.reset();
-            }}
-            allowDeselect={false}
-          />
-          <TextInput
-            label={t("settings.channels.name")}
-            value={name}
-            maxLength={100}
-            required
-            onChange={(event) => setName(event.currentTarget.value)}
-            error={errorFor(errors, "name")}
-          />
-          {fields.map((field) => (
-            <ConfigField
-              key={`${type}-${field.key}`}
-              type={type}
-              field={field}
-              value={values[field.key]}
-              error={errorFor(errors, `config.${field.key}`)}
-              onChange={(value) => setValues((current) => ({ ...current, [field.key]: value }))}
-            />
-          ))}
-        </SimpleGrid>
-        <FormError
-          error={create.error}
-          errors={errors}
-          fields={["name", ...fields.map((field) => `config.${field.key}`)]}
+    <SettingsForm title={t("settings.channels.add")} onSubmit={submit}>
+      <SimpleGrid cols={{ base: 1, sm: 2 }} maw={720}>
+        <Select
+          label={t("settings.channels.type")}
+          data={channelTypes.map((value) => ({ value, label: t(`channelTypes.${value}`) }))}
+          value={type}
+          onChange={(value) => {
+            if (!value) return;
+            setType(value as ChannelType);
+            setValues({});
+            setLocal({});
+            create.reset();
+          }}
+          allowDeselect={false}
         />
-        {create.data && (
-          <Alert color="teal" role="status" title={t("settings.channels.created", { name: create.data.channel.name })}>
-            <Stack gap={6}>
-              {create.data.channel.webhookUrl && (
-                <>
-                  <Text size="sm">{t("settings.channels.webhookUrl")}</Text>
-                  <CopyField value={create.data.channel.webhookUrl} label={t("settings.channels.webhookUrl")} />
-                </>
-              )}
-              {shownOnce.length > 0 && <Text size="sm">{t("settings.channels.shownOnce")}</Text>}
-              {shownOnce.map(([key, value]) => (
-                <CopyField key={key} value={value} label={key} testId={`secret-${key}`} />
-              ))}
-            </Stack>
-          </Alert>
-        )}
-        <SubmitRow label={t("settings.channels.add")} pending={create.isPending} />
-      </Stack>
-    </form>
+        <TextInput
+          label={t("settings.channels.name")}
+          value={name}
+          maxLength={100}
+          required
+          onChange={(event) => setName(event.currentTarget.value)}
+          error={errorFor(errors, "name")}
+        />
+        {fields.map((field) => (
+          <ConfigField
+            key={`${type}-${field.key}`}
+            type={type}
+            field={field}
+            value={values[field.key]}
+            error={errorFor(errors, `config.${field.key}`)}
+            onChange={(value) => setValues((current) => ({ ...current, [field.key]: value }))}
+          />
+        ))}
+      </SimpleGrid>
+      <FormError
+        error={create.error}
+        errors={errors}
+        fields={["name", ...fields.map((field) => `config.${field.key}`)]}
+      />
+      {create.data && (
+        <Alert color="teal" role="status" title={t("settings.channels.created", { name: create.data.channel.name })}>
+          <Stack gap={6}>
+            {create.data.channel.webhookUrl && (
+              <>
+                <Text size="sm">{t("settings.channels.webhookUrl")}</Text>
+                <CopyField value={create.data.channel.webhookUrl} label={t("settings.channels.webhookUrl")} />
+              </>
+            )}
+            {shownOnce.length > 0 && <Text size="sm">{t("settings.channels.shownOnce")}</Text>}
+            {shownOnce.map(([key, value]) => (
+              <CopyField key={key} value={value} label={key} testId={`secret-${key}`} />
+            ))}
+          </Stack>
+        </Alert>
+      )}
+      <SubmitRow label={t("settings.channels.add")} pending={create.isPending} />
+    </SettingsForm>
   );
 }
 

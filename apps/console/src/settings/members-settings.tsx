@@ -1,4 +1,4 @@
-import { Alert, PasswordInput, Select, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import { Alert, PasswordInput, Select, Stack, Table, Text, TextInput } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -6,7 +6,7 @@ import { fetchMembers, type Member, type Session } from "../api.ts";
 import { describeError } from "../error-message.ts";
 import { errorFor, fieldErrors } from "./field-errors.ts";
 import { addMember, changeRole, type Role, roles, settingsKeys } from "./settings-api.ts";
-import { CopyField, FormError, QueryState, RolePicker, Section, SubmitRow } from "./settings-parts.tsx";
+import { CopyField, FormError, QueryState, RolePicker, Section, SettingsForm, SubmitRow } from "./settings-parts.tsx";
 
 const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const inviteFields = ["email", "name", "role", "password"] as const;
@@ -41,48 +41,43 @@ function InviteForm() {
     });
   };
   return (
-    <form onSubmit={submit} noValidate aria-label={t("settings.members.invite")}>
-      <Stack gap="sm" maw={480}>
-        <Title order={3} size="h5">
-          {t("settings.members.invite")}
-        </Title>
-        <TextInput
-          label={t("settings.members.email")}
-          type="email"
-          required
-          value={email}
-          onChange={(event) => setEmail(event.currentTarget.value)}
-          error={emailError ?? errorFor(errors, "email")}
-        />
-        <TextInput
-          label={t("settings.members.name")}
-          value={name}
-          maxLength={200}
-          onChange={(event) => setName(event.currentTarget.value)}
-          error={errorFor(errors, "name")}
-        />
-        <RolePicker value={role} onChange={setRole} error={errorFor(errors, "role")} />
-        <PasswordInput
-          label={t("settings.members.password")}
-          description={t("settings.members.passwordHelp")}
-          value={password}
-          onChange={(event) => setPassword(event.currentTarget.value)}
-          error={errorFor(errors, "password")}
-        />
-        <FormError error={add.error} errors={errors} fields={inviteFields} />
-        {add.data && (
-          <Alert color="teal" role="status" title={t("settings.members.added", { email: add.data.email })}>
-            {add.data.initialPassword && (
-              <Stack gap={4}>
-                <Text size="sm">{t("settings.members.initialPassword")}</Text>
-                <CopyField value={add.data.initialPassword} label={t("settings.members.password")} />
-              </Stack>
-            )}
-          </Alert>
-        )}
-        <SubmitRow label={t("settings.members.add")} pending={add.isPending} />
-      </Stack>
-    </form>
+    <SettingsForm title={t("settings.members.invite")} onSubmit={submit} maw={480}>
+      <TextInput
+        label={t("settings.members.email")}
+        type="email"
+        required
+        value={email}
+        onChange={(event) => setEmail(event.currentTarget.value)}
+        error={emailError ?? errorFor(errors, "email")}
+      />
+      <TextInput
+        label={t("settings.members.name")}
+        value={name}
+        maxLength={200}
+        onChange={(event) => setName(event.currentTarget.value)}
+        error={errorFor(errors, "name")}
+      />
+      <RolePicker value={role} onChange={setRole} error={errorFor(errors, "role")} />
+      <PasswordInput
+        label={t("settings.members.password")}
+        description={t("settings.members.passwordHelp")}
+        value={password}
+        onChange={(event) => setPassword(event.currentTarget.value)}
+        error={errorFor(errors, "password")}
+      />
+      <FormError error={add.error} errors={errors} fields={inviteFields} />
+      {add.data && (
+        <Alert color="teal" role="status" title={t("settings.members.added", { email: add.data.email })}>
+          {add.data.initialPassword && (
+            <Stack gap={4}>
+              <Text size="sm">{t("settings.members.initialPassword")}</Text>
+              <CopyField value={add.data.initialPassword} label={t("settings.members.password")} />
+            </Stack>
+          )}
+        </Alert>
+      )}
+      <SubmitRow label={t("settings.members.add")} pending={add.isPending} />
+    </SettingsForm>
   );
 }
 

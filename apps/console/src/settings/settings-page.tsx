@@ -45,6 +45,9 @@ const icons: Record<SettingsSection, ComponentType<{ size?: number }>> = {
   "dead-letters": IconAlertTriangle,
 };
 
+/** Sections whose API only admins and owners may read; supervisors do not see them. */
+const adminOnly: readonly SettingsSection[] = ["tokens", "dead-letters"];
+
 function sectionOf(pathname: string): SettingsSection | undefined {
   const name = pathname.split("/")[2];
   return settingsSections.find((section) => section === name);
@@ -54,7 +57,9 @@ function sectionOf(pathname: string): SettingsSection | undefined {
 export default function SettingsPage({ session }: { session: Session }) {
   const { t } = useTranslation();
   const pathname = usePathname();
-  const section = sectionOf(pathname);
+  const isAdmin = session.role === "owner" || session.role === "admin";
+  const visible = settingsSections.filter((name) => isAdmin || !adminOnly.includes(name));
+  const section = visible.find((name) => name === sectionOf(pathname));
   useEffect(() => {
     if (!section) navigate("/settings/workspace", { replace: true });
   }, [section]);
@@ -93,7 +98,7 @@ export default function SettingsPage({ session }: { session: Session }) {
         <Title order={1} size="h4" px="sm" py="xs">
           {t("settings.title")}
         </Title>
-        {settingsSections.map((name) => {
+        {visible.map((name) => {
           const Icon = icons[name];
           const path = `/settings/${name}`;
           return (

@@ -12,8 +12,9 @@ import {
   Tooltip,
 } from "@mantine/core";
 import { IconCheck, IconCopy } from "@tabler/icons-react";
-import type { ReactNode } from "react";
+import type { FormEvent, ReactNode } from "react";
 import { useTranslation } from "react-i18next";
+import { ErrorAlert } from "../error-alert.tsx";
 import { describeError } from "../error-message.ts";
 import { isShownOnField } from "./field-errors.ts";
 import { type Role, roles } from "./settings-api.ts";
@@ -50,16 +51,7 @@ export function QueryState({
   const { t } = useTranslation();
   if (isPending) return <Loader size="sm" aria-label={t("app.loading")} />;
   if (error) {
-    return (
-      <Alert color="red" title={t("settings.loadFailed")} role="alert">
-        {describeError(error, t)}
-        <Group mt="sm">
-          <Button size="xs" variant="light" color="red" onClick={onRetry}>
-            {t("errors.retry")}
-          </Button>
-        </Group>
-      </Alert>
-    );
+    return <ErrorAlert title={t("settings.loadFailed")} error={error} onRetry={onRetry} />;
   }
   return <>{children}</>;
 }
@@ -155,5 +147,29 @@ export function RolePicker({
       allowDeselect={false}
       error={error}
     />
+  );
+}
+
+/** A settings form with its heading (the heading also names the form for assistive technology). */
+export function SettingsForm({
+  title,
+  onSubmit,
+  maw,
+  children,
+}: {
+  title: string;
+  onSubmit: (event: FormEvent) => void;
+  maw?: number;
+  children: ReactNode;
+}) {
+  return (
+    <form onSubmit={onSubmit} noValidate aria-label={title}>
+      <Stack gap="sm" maw={maw}>
+        <Title order={3} size="h5">
+          {title}
+        </Title>
+        {children}
+      </Stack>
+    </form>
   );
 }

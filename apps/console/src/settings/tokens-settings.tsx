@@ -1,4 +1,4 @@
-import { Alert, Badge, Button, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import { Alert, Badge, Button, Stack, Table, Text, TextInput } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -6,7 +6,16 @@ import { describeError } from "../error-message.ts";
 import { formatDateTime, useLanguage } from "../format.ts";
 import { errorFor, fieldErrors } from "./field-errors.ts";
 import { type ApiToken, createToken, fetchTokens, type Role, revokeToken, settingsKeys } from "./settings-api.ts";
-import { CopyField, EmptyState, FormError, QueryState, RolePicker, Section, SubmitRow } from "./settings-parts.tsx";
+import {
+  CopyField,
+  EmptyState,
+  FormError,
+  QueryState,
+  RolePicker,
+  Section,
+  SettingsForm,
+  SubmitRow,
+} from "./settings-parts.tsx";
 
 function CreateTokenForm() {
   const { t } = useTranslation();
@@ -29,32 +38,27 @@ function CreateTokenForm() {
     create.mutate({ name: name.trim(), role });
   };
   return (
-    <form onSubmit={submit} noValidate aria-label={t("settings.tokens.create")}>
-      <Stack gap="sm" maw={480}>
-        <Title order={3} size="h5">
-          {t("settings.tokens.create")}
-        </Title>
-        <TextInput
-          label={t("settings.tokens.name")}
-          value={name}
-          maxLength={100}
-          required
-          onChange={(event) => setName(event.currentTarget.value)}
-          error={localError ?? errorFor(errors, "name")}
-        />
-        <RolePicker value={role} onChange={setRole} error={errorFor(errors, "role")} />
-        <FormError error={create.error} errors={errors} fields={["name", "role"]} />
-        {create.data && (
-          <Alert color="teal" role="status" title={t("settings.tokens.created")}>
-            <Text size="sm" mb={4}>
-              {t("settings.tokens.shownOnce")}
-            </Text>
-            <CopyField value={create.data.token} label={t("settings.tokens.secret")} testId="token-secret" />
-          </Alert>
-        )}
-        <SubmitRow label={t("settings.tokens.create")} pending={create.isPending} />
-      </Stack>
-    </form>
+    <SettingsForm title={t("settings.tokens.create")} onSubmit={submit} maw={480}>
+      <TextInput
+        label={t("settings.tokens.name")}
+        value={name}
+        maxLength={100}
+        required
+        onChange={(event) => setName(event.currentTarget.value)}
+        error={localError ?? errorFor(errors, "name")}
+      />
+      <RolePicker value={role} onChange={setRole} error={errorFor(errors, "role")} />
+      <FormError error={create.error} errors={errors} fields={["name", "role"]} />
+      {create.data && (
+        <Alert color="teal" role="status" title={t("settings.tokens.created")}>
+          <Text size="sm" mb={4}>
+            {t("settings.tokens.shownOnce")}
+          </Text>
+          <CopyField value={create.data.token} label={t("settings.tokens.secret")} testId="token-secret" />
+        </Alert>
+      )}
+      <SubmitRow label={t("settings.tokens.create")} pending={create.isPending} />
+    </SettingsForm>
   );
 }
 

@@ -19,6 +19,7 @@ import { type ReactNode, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { caseKeys, type Member, type Session, updateCase } from "../api.ts";
 import { useMembers, useTeams } from "../directory.ts";
+import { ErrorAlert } from "../error-alert.tsx";
 import { describeError } from "../error-message.ts";
 import { formatDateTime, formatDuration, formatRelative, useLanguage, useNow } from "../format.ts";
 import { PriorityBadge } from "../inbox/badges.tsx";
@@ -223,14 +224,7 @@ export default function WallboardPage(_props: { session: Session }) {
   if (board.isPending) return <WallboardSkeleton />;
   if (board.isError && !board.data) {
     return (
-      <Alert color="red" title={t("wallboard.loadFailed")} m="lg" role="alert">
-        {describeError(board.error, t)}
-        <Group mt="sm">
-          <Button size="xs" variant="light" color="red" onClick={() => void board.refetch()}>
-            {t("errors.retry")}
-          </Button>
-        </Group>
-      </Alert>
+      <ErrorAlert title={t("wallboard.loadFailed")} error={board.error} onRetry={() => void board.refetch()} m="lg" />
     );
   }
   const data = board.data;
