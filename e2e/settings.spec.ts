@@ -63,6 +63,21 @@ export const journeys: Journey[] = [
       if (!channelId) throw new Error("the new channel is not listed");
       await screenshot("settings-channel-created");
 
+      // A web chat channel: its own config form, a secret shown once, and the embed code to copy.
+      await channelForm.getByRole("textbox", { name: "Type" }).click();
+      await page.getByRole("option", { name: "Web chat" }).click();
+      await channelForm.getByRole("textbox", { name: "Name" }).fill(`Site chat ${unique}`);
+      const origins = channelForm.getByRole("textbox", { name: "Allowed origins" });
+      await origins.fill("https://shop.example");
+      await origins.press("Enter");
+      await channelForm.getByRole("button", { name: "Add channel" }).click();
+      await channelForm.getByTestId("secret-identitySecret").waitFor();
+      const chatCard = page.getByTestId("channel").filter({ hasText: `Site chat ${unique}` });
+      const snippet = (await chatCard.getByTestId("embed-snippet").textContent()) ?? "";
+      if (!snippet.includes("/widget.js") || !snippet.includes("data-channel=")) {
+        throw new Error(`the embed code is wrong: ${snippet}`);
+      }
+
       // A new customer message through that channel opens a case measured against the policy.
       const question = `My order never arrived ${unique}`;
       const caseId = await receiveCustomerMessage(page, baseUrl, channelId, {
@@ -145,6 +160,12 @@ export const journeys: Journey[] = [
       });
       await expectStatus(rejected, 401, "GET /api/v1/me with the revoked token");
       await screenshot("settings-tokens");
+
+      // The settings follow the UI language.
+      await page.getByRole("textbox", { name: "Language" }).click();
+      await page.getByRole("option", { name: "Français" }).click();
+      await page.getByRole("heading", { name: "Jetons d'API" }).waitFor();
+      await page.getByRole("link", { name: "Utilisateurs et rôles" }).waitFor();
     },
   },
 ];

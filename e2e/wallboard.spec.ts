@@ -68,6 +68,13 @@ export const journeys: Journey[] = [
         .waitFor();
       await screenshot("wallboard-reassigned");
 
+      // The board follows the UI language.
+      await page.getByRole("textbox", { name: "Language" }).click();
+      await page.getByRole("option", { name: "简体中文" }).click();
+      await page.getByRole("heading", { name: "实时看板" }).waitFor();
+      await page.getByRole("region", { name: "各渠道排队" }).waitFor();
+      await screenshot("wallboard-zh");
+
       const history = await page.request.get(`${baseUrl}/api/v1/cases/${target}/events`);
       const events = (await history.json()) as { data: { action: string; actorId: string | null }[] };
       if (!events.data.some((event) => event.actorId === supervisorId)) {

@@ -277,6 +277,18 @@ function ChannelCard({ channel }: { channel: Channel }) {
           <CopyField value={channel.webhookUrl} label={t("settings.channels.webhookUrl")} testId="webhook-url" />
         </Stack>
       )}
+      {channel.type === "webchat" && (
+        <Stack gap={2} mt="xs">
+          <Text size="xs" c="dimmed">
+            {t("settings.channels.embedSnippet")}
+          </Text>
+          <CopyField
+            value={`<script src="${window.location.origin}/widget.js" data-channel="${channel.id}" async></script>`}
+            label={t("settings.channels.embedSnippet")}
+            testId="embed-snippet"
+          />
+        </Stack>
+      )}
       {channel.type === "api" && (
         <Stack gap={2} mt="xs">
           <Text size="xs" c="dimmed">
