@@ -31,6 +31,8 @@ import { fetchWallboard, type WallboardCase, type WallboardFilters, wallboardQue
 
 /** Besides the live invalidations, the board refetches on this period (waits grow without any event). */
 const REFRESH_MS = 15_000;
+/** Queues beyond this many (the busiest come first) are summed up in a line. */
+const MAX_BARS = 10;
 const presenceColours = { online: "teal", away: "yellow", offline: "gray" } as const;
 
 function Stat({ label, value, tone, testId }: { label: string; value: ReactNode; tone?: string; testId?: string }) {
@@ -67,7 +69,19 @@ function QueuePanel({ title, bars }: { title: string; bars: Bar[] }) {
           {t("wallboard.noQueue")}
         </Text>
       ) : (
-        <BarList label={title} valueLabel={t("wallboard.waiting")} secondaryLabel={t("wallboard.open")} bars={bars} />
+        <>
+          <BarList
+            label={title}
+            valueLabel={t("wallboard.waiting")}
+            secondaryLabel={t("wallboard.open")}
+            bars={bars.slice(0, MAX_BARS)}
+          />
+          {bars.length > MAX_BARS && (
+            <Text size="xs" c="dimmed" mt={4}>
+              {t("wallboard.more", { count: bars.length - MAX_BARS })}
+            </Text>
+          )}
+        </>
       )}
     </Panel>
   );
