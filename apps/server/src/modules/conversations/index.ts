@@ -7,7 +7,7 @@ export {
   type ReplyGateInput,
   type ReplyWindow,
 } from "./capabilities.ts";
-/** Records a delivery outcome (sent, delivered, read, failed) of an outbound message; pages a case's messages. */
+/** Records a delivery outcome of an outbound message; pages a case's messages; aggregates for routing and the wallboard. */
 export {
   automationFacts,
   listMessages,
@@ -17,6 +17,7 @@ export {
   setCaseSla,
   setMessageStatus,
   slaHistory,
+  wallboardCaseStats,
 } from "./queries.ts";
 /** Reads one message (the channel send job loads what it delivers). */
 export { findConversation, findMessage, type MessageRow } from "./repository.ts";
