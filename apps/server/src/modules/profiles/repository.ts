@@ -204,12 +204,34 @@ export type ProfilesTables = {
     facts: Json<Record<string, unknown>>;
     computed_at: Timestamp;
   };
+  follower_syncs: {
+    workspace_id: string;
+    id: string;
+    channel_id: string;
+    identity_kind: IdentityKind;
+    namespace: string;
+    state: FollowerSyncState;
+    page_cursor: string | null;
+    page_done: number;
+    pages: number;
+    imported: number;
+    failed: number;
+    total: number | null;
+    error: Json<{ reason: string; message: string } | null>;
+    created_at: Generated<Timestamp>;
+    started_at: Timestamp | null;
+    finished_at: Timestamp | null;
+    updated_at: Generated<Timestamp>;
+  };
 };
+
+export type FollowerSyncState = "queued" | "running" | "completed" | "failed";
 
 export type ImportState = "receiving" | "queued" | "running" | "completed" | "failed";
 export type ImportOptionsJson = { delimiter?: string; map?: Record<string, string> };
 export type OrderStatus = "pending" | "paid" | "fulfilled" | "cancelled" | "refunded";
 export type ImportRow = Selectable<ProfilesTables["contact_imports"]>;
+export type FollowerSyncRow = Selectable<ProfilesTables["follower_syncs"]>;
 export type OrderRow = Selectable<ProfilesTables["orders"]>;
 export type LocationRow = Selectable<ProfilesTables["contact_locations"]>;
 

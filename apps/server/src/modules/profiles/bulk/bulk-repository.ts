@@ -287,3 +287,107 @@ export async function findContactsBulk(db: Executor, workspaceId: string, ids: s
 export async function analyzeContactTables(db: Executor) {
   await sql`analyze contacts, contact_keys, contact_identities`.execute(db);
 }
+
+// ——— follower syncs
+
+export function findFollowerSyncRow(db: Executor, workspaceId: string, id: string) {
+  return q(db)
+    .selectFrom("follower_syncs")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+}
+
+/** The sync of a channel's followers under one identity kind and namespace, created queued when there is none. */
+export async function upsertFollowerSync(
+  db: Executor,
+  workspaceId: string,
+  key: { channelId: string; identityKind: IdentityKey["kind"]; namespace: string },
+) {
+  await q(db)
+    .insertInto("follower_syncs")
+    .values({
+      workspace_id: workspaceId,
+      id: uuidv7(),
+      channel_id: key.channelId,
+      identity_kind: key.identityKind,
+      namespace: key.namespace,
+      state: "queued",
+      page_cursor: null,
+      page_done: 0,
+      pages: 0,
+      imported: 0,
+      failed: 0,
+      total: null,
+      error: JSON.stringify(null),
+      started_at: null,
+      finished_at: null,
+    })
+    .onConflict((oc) => oc.columns(["workspace_id", "channel_id", "identity_kind", "namespace"]).doNothing())
+    .execute();
+  return q(db)
+    .selectFrom("follower_syncs")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId)
+    .where("channel_id", "=", key.channelId)
+    .where("identity_kind", "=", key.identityKind)
+    .where("namespace", "=", key.namespace)
+    .executeTakeFirstOrThrow();
+}
+
+/** Moves a follower sync: state, error, position and counters (increments), in the caller's transaction. */
+export function updateFollowerSync(
+  db: Executor,
+  workspaceId: string,
+  id: string,
+  change: {
+    state?: "queued" | "running" | "completed" | "failed";
+    error?: { reason: string; message: string } | null;
+    /** A new position: the cursor of the page being processed (null: the first page) and the ids done in it. */
+    position?: { cursor: string | null; done: number };
+    addPages?: number;
+    addImported?: number;
+    addFailed?: number;
+    total?: number | null;
+    /** Back to the start: position and counters zeroed (a new run over a completed sync). */
+    reset?: boolean;
+    started?: boolean;
+    finished?: boolean;
+  },
+) {
+  const now = new Date();
+  return q(db)
+    .updateTable("follower_syncs")
+    .set((eb) => ({
+      updated_at: now,
+      ...(change.state ? { state: change.state } : {}),
+      ...(change.error !== undefined ? { error: JSON.stringify(change.error) } : {}),
+      ...(change.position ? { page_cursor: change.position.cursor, page_done: change.position.done } : {}),
+      ...(change.reset
+        ? { page_cursor: null, page_done: 0, pages: 0, imported: 0, failed: 0, total: null, finished_at: null }
+        : {}),
+      ...(change.addPages ? { pages: eb("pages", "+", change.addPages) } : {}),
+      ...(change.addImported ? { imported: eb("imported", "+", change.addImported) } : {}),
+      ...(change.addFailed ? { failed: eb("failed", "+", change.addFailed) } : {}),
+      ...(change.total !== undefined ? { total: change.total } : {}),
+      ...(change.started ? { started_at: now } : {}),
+      ...(change.finished ? { finished_at: now } : {}),
+    }))
+    .where("workspace_id", "=", workspaceId)
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** The follower syncs of a workspace, newest first, a page at a time (keyset on id). */
+export function listFollowerSyncRows(
+  db: Executor,
+  workspaceId: string,
+  filter: { channelId?: string | undefined; before?: string | undefined; limit: number },
+) {
+  let query = q(db).selectFrom("follower_syncs").selectAll().where("workspace_id", "=", workspaceId);
+  if (filter.channelId) query = query.where("channel_id", "=", filter.channelId);
+  if (filter.before) query = query.where("id", "<", filter.before);
+  return query.orderBy("id", "desc").limit(filter.limit).execute();
+}

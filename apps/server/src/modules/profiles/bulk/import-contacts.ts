@@ -60,7 +60,8 @@ export type ImportCounts = {
   lastLine: number;
 };
 
-type Item = { line: number; endLine: number; csv: boolean; draft?: ContactDraft; error?: RowError };
+/** One record of a batch: its line(s), and either its validated draft or why it was refused. */
+export type Item = { line: number; endLine: number; csv: boolean; draft?: ContactDraft; error?: RowError };
 
 /** Opens an import (state `receiving` for an upload still arriving, `queued` otherwise). */
 export function createImport(
@@ -355,11 +356,11 @@ type Prepared = {
   /** Its email/phone keys (contactKeysOf the probe and its identities). */
   keys: string[];
 };
-type RowReport = { line: number; field: string | null; reason: string; message: string };
-type PreparedBatch = { items: Item[]; prepared: Prepared[]; errors: RowReport[]; now: Date };
+export type RowReport = { line: number; field: string | null; reason: string; message: string };
+export type PreparedBatch = { items: Item[]; prepared: Prepared[]; errors: RowReport[]; now: Date };
 
 /** Validates and normalises the rows of a batch (no database): the rows ready to import and the row errors. */
-function prepareBatch(
+export function prepareBatch(
   ws: string,
   items: Item[],
   region: string | null,
@@ -413,9 +414,10 @@ function prepareBatch(
 /**
  * Imports a prepared batch inside the caller's transaction: one lookup of the identities and one of the
  * email/phone keys for the whole batch, matching in memory, then one INSERT … SELECT FROM unnest per table
- * (and one UPDATE for the contacts that changed). Returns the counts and the row errors.
+ * (and one UPDATE for the contacts that changed). Returns the counts, the row errors and the contact of each
+ * imported row (by line).
  */
-async function applyBatch(tx: Executor, ws: string, batch: PreparedBatch, region: string | null) {
+export async function applyBatch(tx: Executor, ws: string, batch: PreparedBatch, region: string | null) {
   const { prepared, now } = batch;
   const errors = [...batch.errors];
   const identityOwners = new Map<string, string>();
@@ -445,6 +447,7 @@ async function applyBatch(tx: Executor, ws: string, batch: PreparedBatch, region
   // Keys claimed by rows of this batch (so a later row of the same person updates the earlier one).
   const batchOwners = new Map<string, Target>();
   const touched = new Set<Target>();
+  const owners = new Map<number, string>();
   let imported = 0;
   let updated = 0;
   let unchanged = 0;
@@ -502,6 +505,7 @@ async function applyBatch(tx: Executor, ws: string, batch: PreparedBatch, region
       else unchanged++;
     }
     touched.add(target);
+    owners.set(p.item.line, target.row.id);
     for (const i of p.identities) {
       const k = identityKeyString(i);
       if (!target.held.has(k)) {
@@ -538,7 +542,7 @@ async function applyBatch(tx: Executor, ws: string, batch: PreparedBatch, region
     ),
   );
   errors.sort((a, b) => a.line - b.line);
-  return { imported, updated, unchanged, errors };
+  return { imported, updated, unchanged, errors, owners };
 }
 
 /** Streams the stored chunks of an uploaded file, one at a time (constant memory). */
