@@ -386,6 +386,68 @@ function likeEscape(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
+/** The CJK characters the contacts_search_cjk index covers (the same class as in migration 20261203T0102). */
+const CJK_CLASS = "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]";
+const CJK_RUNS = new RegExp(`${CJK_CLASS}+`, "gu");
+
+/** The index grams a CJK query needs: each run's characters alone when it is one character, else its pairs. */
+function cjkGramsOf(text: string): string[] {
+  const grams = new Set<string>();
+  for (const [run] of text.matchAll(CJK_RUNS)) {
+    const chars = [...run];
+    if (chars.length === 1) grams.add(run);
+    for (let i = 0; i + 1 < chars.length; i++) grams.add(`${chars[i]}${chars[i + 1]}`);
+  }
+  return [...grams];
+}
+
+/**
+ * Contacts whose search text holds one of the (folded) terms as a substring, newest first. Each term is
+ * found through an index and checked with strpos (which no index answers, so the planner cannot pick the
+ * slow trigram plan for it): a term with CJK characters through contacts_search_cjk (its character pairs);
+ * any other term through contacts_search_words, every word of the term as a word prefix — the planner
+ * walks the ids backwards instead when the words are common. Only when that finds nothing (a fragment
+ * from the middle of a word, "ovel") does the term run as LIKE '%…%' (the trigram index on PostgreSQL).
+ */
+async function searchText(
+  db: Executor,
+  terms: string[],
+  base: () => ContactQuery,
+): Promise<ContactRow[]> {
+  const found: ContactRow[] = [];
+  for (const term of terms) {
+    const grams = cjkGramsOf(term);
+    if (grams.length) {
+      found.push(
+        ...(await base()
+          .where(sql<boolean>`search_text ~ ${sql.lit(CJK_CLASS)}`)
+          .where(sql<boolean>`profiles_cjk_grams(search_text) @> ${grams}::text[]`)
+          .where(sql<boolean>`strpos(search_text, ${term}) > 0`)
+          .execute()),
+      );
+      continue;
+    }
+    const { rows } = await sql<{ q: string | null }>`
+      select string_agg(quote_literal(token) || ':*', ' & ') as q
+      from ts_parse('default', ${term}) where tokid <> 12`.execute(db);
+    const words = rows[0]?.q;
+    const byWords = words
+      ? await base()
+          .where(sql<boolean>`to_tsvector('simple', search_text) @@ ${words}::tsquery`)
+          .where(sql<boolean>`strpos(search_text, ${term}) > 0`)
+          .execute()
+      : [];
+    found.push(
+      ...(byWords.length
+        ? byWords
+        : await base()
+            .where("search_text", "like", `%${likeEscape(term)}%`)
+            .execute()),
+    );
+  }
+  return found;
+}
+
 export type ContactFilter = {
   after?: string | undefined;
   /** Folded search texts, each matched as a substring of the contact's search text. */
@@ -398,6 +460,21 @@ export type ContactFilter = {
   stage?: string | undefined;
 };
 
+/** The newest limit+1 live contacts matching the list filters (tag, stage, cursor). */
+function contactListQuery(db: Executor, workspaceId: string, filter: ContactFilter, limit: number) {
+  let query = q(db)
+    .selectFrom("contacts")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId)
+    .where("merged_into", "is", null)
+    .where("erased_at", "is", null);
+  if (filter.after) query = query.where("id", "<", filter.after);
+  if (filter.tag) query = query.where(sql<boolean>`tags @> ${sql.val([filter.tag])}::text[]`);
+  if (filter.stage) query = query.where("lifecycle_stage", "=", filter.stage);
+  return query.orderBy("id", "desc").limit(limit + 1);
+}
+type ContactQuery = ReturnType<typeof contactListQuery>;
+
 /**
  * Live (not merged, not erased) contacts, newest first. A search runs as up to three queries merged here:
  * the search-text match (the planner picks a trigram index where pg_trgm exists, or walks the ids
@@ -406,30 +483,14 @@ export type ContactFilter = {
  */
 export async function listContacts(db: Executor, workspaceId: string, filter: ContactFilter, limit: number) {
   // The newest limit+1 live contacts matching the filter; each search below adds its own condition.
-  const base = () => {
-    let query = q(db)
-      .selectFrom("contacts")
-      .selectAll()
-      .where("workspace_id", "=", workspaceId)
-      .where("merged_into", "is", null)
-      .where("erased_at", "is", null);
-    if (filter.after) query = query.where("id", "<", filter.after);
-    if (filter.tag) query = query.where(sql<boolean>`tags @> ${sql.val([filter.tag])}::text[]`);
-    if (filter.stage) query = query.where("lifecycle_stage", "=", filter.stage);
-    return query.orderBy("id", "desc").limit(limit + 1);
-  };
+  const base = () => contactListQuery(db, workspaceId, filter, limit);
   const ids = filter.identityIds ?? [];
   const keys = filter.keys ?? [];
   if (filter.queries === undefined && ids.length === 0 && keys.length === 0) {
     return base().execute();
   }
-  const patterns = (filter.queries ?? []).map((t) => `%${likeEscape(t)}%`);
   const [byText, byIdentity, byKey] = await Promise.all([
-    patterns.length
-      ? base()
-          .where((eb) => eb.or(patterns.map((p) => eb("search_text", "like", p))))
-          .execute()
-      : Promise.resolve([]),
+    searchText(db, filter.queries ?? [], base),
     ids.length
       ? base()
           .where(
@@ -530,25 +591,36 @@ export function findContactsByKeys(
     .execute();
 }
 
-/** Live contacts with the same company or a name starting with the same two characters (fuzzy candidates). */
-export function findFuzzyCandidates(db: Executor, workspaceId: string, contact: ContactRow) {
-  return q(db)
-    .selectFrom("contacts")
-    .selectAll()
-    .where("workspace_id", "=", workspaceId)
-    .where("id", "!=", contact.id)
-    .where("merged_into", "is", null)
-    .where("erased_at", "is", null)
-    .where((eb) =>
-      eb.or([
-        ...(contact.company_key ? [eb("company_key", "=", contact.company_key)] : []),
-        ...(contact.name_key
-          ? [eb(sql<string>`left(name_key, 2)`, "=", [...contact.name_key].slice(0, 2).join(""))]
-          : []),
-      ]),
-    )
-    .limit(500)
-    .execute();
+/** What scoring a fuzzy candidate needs (the full row is read only for the suggestions kept). */
+export type FuzzyCandidateRow = Pick<ContactRow, "id" | "display_name" | "company">;
+
+/**
+ * Live contacts that can score as probable duplicates without a shared key: those of the same company (a
+ * same or similar name then counts) and those with exactly the same name key (a same distinctive name alone
+ * counts). Each is one probe of its own index, capped, newest first.
+ */
+export async function findFuzzyCandidates(
+  db: Executor,
+  workspaceId: string,
+  contact: ContactRow,
+): Promise<FuzzyCandidateRow[]> {
+  const by = (column: "company_key" | "name_key", value: string, limit: number) =>
+    q(db)
+      .selectFrom("contacts")
+      .select(["id", "display_name", "company"])
+      .where("workspace_id", "=", workspaceId)
+      .where(column, "=", value)
+      .where("id", "!=", contact.id)
+      .where("merged_into", "is", null)
+      .where("erased_at", "is", null)
+      .orderBy("id", "desc")
+      .limit(limit)
+      .execute();
+  const [byCompany, byName] = await Promise.all([
+    contact.company_key ? by("company_key", contact.company_key, 500) : [],
+    contact.name_key ? by("name_key", contact.name_key, 100) : [],
+  ]);
+  return [...new Map([...byCompany, ...byName].map((r) => [r.id, r])).values()];
 }
 
 export function findContactsByIds(db: Executor, workspaceId: string, ids: string[]) {
