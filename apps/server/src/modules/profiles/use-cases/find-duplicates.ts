@@ -39,9 +39,11 @@ export async function findDuplicates(
   workspaceId: string,
   contactId: string,
 ): Promise<DuplicateSuggestion[]> {
-  const contact = await findContact(db, workspaceId, contactId);
+  const [contact, keys] = await Promise.all([
+    findContact(db, workspaceId, contactId),
+    listKeysOf(db, workspaceId, contactId),
+  ]);
   if (!contact || contact.merged_into || contact.erased_at) return [];
-  const keys = await listKeysOf(db, workspaceId, contact.id);
   const [byKey, fuzzy, dismissed] = await Promise.all([
     findContactsByKeys(db, workspaceId, keys, contact.id),
     findFuzzyCandidates(db, workspaceId, contact),
