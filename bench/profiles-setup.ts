@@ -86,3 +86,50 @@ export function percentile(times: number[], p: number): number {
 
 export const fmt = (n: number, digits = 0) =>
   n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+/**
+ * Loads N contacts server-side (generate_series) with the search text the application derives: folded names,
+ * company, email and the phone as entered, in E.164 and as digits; every 50th contact a Chinese name. With
+ * `keys`, their email and phone keys too (for duplicate lookups). Returns the seconds it took.
+ */
+export async function loadContacts(env: TestEnv, W: string, rows: number, options: { keys?: boolean } = {}) {
+  const start = performance.now();
+  const step = 100_000;
+  for (let from = 0; from < rows; from += step) {
+    const to = Math.min(rows, from + step) - 1;
+    await env.database.query(
+      `insert into contacts (workspace_id, id, given_name, family_name, display_name, emails, phones, company,
+         name_key, company_key, search_text, created_at, updated_at)
+       select $1::uuid, gen_random_uuid(), g, f, d,
+         jsonb_build_array(jsonb_build_object('value', e, 'normalized', e, 'valid', true)),
+         jsonb_build_array(jsonb_build_object('value', p, 'e164', p, 'valid', true)),
+         co, lower(replace(d, ' ', '')), lower(co),
+         lower(d || ' ' || g || ' ' || f || ' ' || co || ' ' || e || ' ' || p || ' ' || p || ' ' || substr(p, 2)),
+         now(), now()
+       from (
+         select i,
+           case when i % 50 = 0 then (array['小明','小红','伟','芳'])[1 + i % 4]
+                else (array['Ada','Grace','Alan','Marie','Wei','Yuki','Amara','Lucas','Sofia','Omar'])[1 + i % 10] end as g,
+           case when i % 50 = 0 then (array['王','李','张','刘','陈'])[1 + (i / 50) % 5]
+                else (array['Lovelace','Hopper','Turing','Curie','Tanaka','Okafor','Martin','Garcia','Haddad','Novak'])[1 + (i / 10) % 10] end as f,
+           'Company ' || (i % 5000) as co,
+           'user' || i || '@example.com' as e,
+           '+336' || lpad((10000000 + i)::text, 8, '0') as p
+         from generate_series(${from}, ${to}) as i
+       ) s
+       cross join lateral (select case when i % 50 = 0 then f || g else g || ' ' || f end as d) n`,
+      [W],
+    );
+  }
+  if (options.keys) {
+    await env.database.query(
+      `insert into contact_keys (workspace_id, kind, key, contact_id)
+       select workspace_id, 'email', emails->0->>'normalized', id from contacts where workspace_id = $1
+       union all
+       select workspace_id, 'phone', phones->0->>'e164', id from contacts where workspace_id = $1`,
+      [W],
+    );
+  }
+  await env.database.query("analyze contacts, contact_keys");
+  return (performance.now() - start) / 1000;
+}

@@ -1,5 +1,18 @@
 /** Imports a contacts file from the command line (progress, report file) and exports contacts as CSV/JSONL. */
 export { exportContactsCommand, importContactsCommand } from "./bulk/cli.ts";
+/** Paged follower import: a channel's follower list as contacts, resumable after a crash (see FollowerSource). */
+export {
+  FOLLOWER_FETCH_SIZE,
+  FOLLOWER_PAGE_MAX,
+  type FollowerProfile,
+  type FollowerProgress,
+  type FollowerSource,
+  type FollowerSyncRow,
+  findFollowerSync,
+  listFollowerSyncs,
+  runFollowerImport,
+  startFollowerSync,
+} from "./bulk/follower-import.ts";
 /** Defines the profiles job types: contact imports, lifecycle recomputation. */
 export { defineProfilesJobs } from "./jobs.ts";
 /** The identity kinds a contact may hold, and the channel each belongs to. */

@@ -204,12 +204,34 @@ export type ProfilesTables = {
     facts: Json<Record<string, unknown>>;
     computed_at: Timestamp;
   };
+  follower_syncs: {
+    workspace_id: string;
+    id: string;
+    channel_id: string;
+    identity_kind: IdentityKind;
+    namespace: string;
+    state: FollowerSyncState;
+    page_cursor: string | null;
+    page_done: number;
+    pages: number;
+    imported: number;
+    failed: number;
+    total: number | null;
+    error: Json<{ reason: string; message: string } | null>;
+    created_at: Generated<Timestamp>;
+    started_at: Timestamp | null;
+    finished_at: Timestamp | null;
+    updated_at: Generated<Timestamp>;
+  };
 };
+
+export type FollowerSyncState = "queued" | "running" | "completed" | "failed";
 
 export type ImportState = "receiving" | "queued" | "running" | "completed" | "failed";
 export type ImportOptionsJson = { delimiter?: string; map?: Record<string, string> };
 export type OrderStatus = "pending" | "paid" | "fulfilled" | "cancelled" | "refunded";
 export type ImportRow = Selectable<ProfilesTables["contact_imports"]>;
+export type FollowerSyncRow = Selectable<ProfilesTables["follower_syncs"]>;
 export type OrderRow = Selectable<ProfilesTables["orders"]>;
 export type LocationRow = Selectable<ProfilesTables["contact_locations"]>;
 
@@ -364,6 +386,42 @@ function likeEscape(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
+/** The CJK characters the contacts_search_cjk index covers (the same class as in migration 20261203T0102). */
+const CJK_CLASS = "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]";
+const CJK_RUNS = new RegExp(`${CJK_CLASS}+`, "gu");
+
+/** The index grams a CJK query needs: each run's characters alone when it is one character, else its pairs. */
+function cjkGramsOf(text: string): string[] {
+  const grams = new Set<string>();
+  for (const [run] of text.matchAll(CJK_RUNS)) {
+    const chars = [...run];
+    if (chars.length === 1) grams.add(run);
+    for (let i = 0; i + 1 < chars.length; i++) grams.add(`${chars[i]}${chars[i + 1]}`);
+  }
+  return [...grams];
+}
+
+/**
+ * Contacts whose search text holds one of the (folded) terms as a substring, newest first: a term with CJK
+ * characters through contacts_search_cjk (its characters' pairs, or the character alone), checked with strpos
+ * (which no index answers, so the planner keeps to that index); any other term as LIKE '%…%' (the trigram
+ * index on PostgreSQL, or the id index walked backwards when the term is common).
+ */
+async function searchText(terms: string[], base: () => ContactQuery): Promise<ContactRow[]> {
+  const found: ContactRow[] = [];
+  for (const term of terms) {
+    const grams = cjkGramsOf(term);
+    const query = grams.length
+      ? base()
+          .where(sql<boolean>`search_text ~ ${sql.lit(CJK_CLASS)}`)
+          .where(sql<boolean>`profiles_cjk_grams(search_text) @> ${grams}::text[]`)
+          .where(sql<boolean>`strpos(search_text, ${term}) > 0`)
+      : base().where("search_text", "like", `%${likeEscape(term)}%`);
+    found.push(...(await query.execute()));
+  }
+  return found;
+}
+
 export type ContactFilter = {
   after?: string | undefined;
   /** Folded search texts, each matched as a substring of the contact's search text. */
@@ -376,6 +434,26 @@ export type ContactFilter = {
   stage?: string | undefined;
 };
 
+/** The live (not merged, not erased) contacts of a workspace, whole rows: a query to narrow down. */
+export function selectLiveContacts(db: Executor, workspaceId: string) {
+  return q(db)
+    .selectFrom("contacts")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId)
+    .where("merged_into", "is", null)
+    .where("erased_at", "is", null);
+}
+
+/** The newest limit+1 live contacts matching the list filters (tag, stage, cursor). */
+function contactListQuery(db: Executor, workspaceId: string, filter: ContactFilter, limit: number) {
+  let query = selectLiveContacts(db, workspaceId);
+  if (filter.after) query = query.where("id", "<", filter.after);
+  if (filter.tag) query = query.where(sql<boolean>`tags @> ${sql.val([filter.tag])}::text[]`);
+  if (filter.stage) query = query.where("lifecycle_stage", "=", filter.stage);
+  return query.orderBy("id", "desc").limit(limit + 1);
+}
+type ContactQuery = ReturnType<typeof contactListQuery>;
+
 /**
  * Live (not merged, not erased) contacts, newest first. A search runs as up to three queries merged here:
  * the search-text match (the planner picks a trigram index where pg_trgm exists, or walks the ids
@@ -384,30 +462,14 @@ export type ContactFilter = {
  */
 export async function listContacts(db: Executor, workspaceId: string, filter: ContactFilter, limit: number) {
   // The newest limit+1 live contacts matching the filter; each search below adds its own condition.
-  const base = () => {
-    let query = q(db)
-      .selectFrom("contacts")
-      .selectAll()
-      .where("workspace_id", "=", workspaceId)
-      .where("merged_into", "is", null)
-      .where("erased_at", "is", null);
-    if (filter.after) query = query.where("id", "<", filter.after);
-    if (filter.tag) query = query.where(sql<boolean>`tags @> ${sql.val([filter.tag])}::text[]`);
-    if (filter.stage) query = query.where("lifecycle_stage", "=", filter.stage);
-    return query.orderBy("id", "desc").limit(limit + 1);
-  };
+  const base = () => contactListQuery(db, workspaceId, filter, limit);
   const ids = filter.identityIds ?? [];
   const keys = filter.keys ?? [];
   if (filter.queries === undefined && ids.length === 0 && keys.length === 0) {
     return base().execute();
   }
-  const patterns = (filter.queries ?? []).map((t) => `%${likeEscape(t)}%`);
   const [byText, byIdentity, byKey] = await Promise.all([
-    patterns.length
-      ? base()
-          .where((eb) => eb.or(patterns.map((p) => eb("search_text", "like", p))))
-          .execute()
-      : Promise.resolve([]),
+    searchText(filter.queries ?? [], base),
     ids.length
       ? base()
           .where(
@@ -508,25 +570,36 @@ export function findContactsByKeys(
     .execute();
 }
 
-/** Live contacts with the same company or a name starting with the same two characters (fuzzy candidates). */
-export function findFuzzyCandidates(db: Executor, workspaceId: string, contact: ContactRow) {
-  return q(db)
-    .selectFrom("contacts")
-    .selectAll()
-    .where("workspace_id", "=", workspaceId)
-    .where("id", "!=", contact.id)
-    .where("merged_into", "is", null)
-    .where("erased_at", "is", null)
-    .where((eb) =>
-      eb.or([
-        ...(contact.company_key ? [eb("company_key", "=", contact.company_key)] : []),
-        ...(contact.name_key
-          ? [eb(sql<string>`left(name_key, 2)`, "=", [...contact.name_key].slice(0, 2).join(""))]
-          : []),
-      ]),
-    )
-    .limit(500)
-    .execute();
+/** What scoring a fuzzy candidate needs (the full row is read only for the suggestions kept). */
+export type FuzzyCandidateRow = Pick<ContactRow, "id" | "display_name" | "company">;
+
+/**
+ * Live contacts that can score as probable duplicates without a shared key: those of the same company (a
+ * same or similar name then counts) and those with exactly the same name key (a same distinctive name alone
+ * counts). Each is one probe of its own index, capped, newest first.
+ */
+export async function findFuzzyCandidates(
+  db: Executor,
+  workspaceId: string,
+  contact: ContactRow,
+): Promise<FuzzyCandidateRow[]> {
+  const by = (column: "company_key" | "name_key", value: string, limit: number) =>
+    q(db)
+      .selectFrom("contacts")
+      .select(["id", "display_name", "company"])
+      .where("workspace_id", "=", workspaceId)
+      .where(column, "=", value)
+      .where("id", "!=", contact.id)
+      .where("merged_into", "is", null)
+      .where("erased_at", "is", null)
+      .orderBy("id", "desc")
+      .limit(limit)
+      .execute();
+  const [byCompany, byName] = await Promise.all([
+    contact.company_key ? by("company_key", contact.company_key, 500) : [],
+    contact.name_key ? by("name_key", contact.name_key, 100) : [],
+  ]);
+  return [...new Map([...byCompany, ...byName].map((r) => [r.id, r])).values()];
 }
 
 export function findContactsByIds(db: Executor, workspaceId: string, ids: string[]) {

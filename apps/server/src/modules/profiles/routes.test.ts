@@ -117,8 +117,15 @@ describe.each(TEST_DATABASES)("profiles on %s", (kind) => {
     it("composes a Chinese display name family name first and finds it by substring", async () => {
       const c = await create(a, { givenName: "小明", familyName: "王", tags: ["vip"], lifecycleStage: "customer" });
       expect(c.displayName).toBe("王小明");
-      const found = (await call(a, "GET", `/api/v1/contacts?query=${encodeURIComponent("小明")}`)).json();
-      expect(found.data.map((x: Json) => x.id)).toContain(c.id);
+      for (const q of ["小明", "王", "王小", "王小明", "明"]) {
+        const found = (await call(a, "GET", `/api/v1/contacts?query=${encodeURIComponent(q)}`)).json();
+        expect(
+          found.data.map((x: Json) => x.id),
+          q,
+        ).toContain(c.id);
+      }
+      const none = (await call(a, "GET", `/api/v1/contacts?query=${encodeURIComponent("明王")}`)).json();
+      expect(none.data.map((x: Json) => x.id)).not.toContain(c.id);
       const byTag = (await call(a, "GET", "/api/v1/contacts?tag=vip&stage=customer")).json();
       expect(byTag.data.map((x: Json) => x.id)).toEqual([c.id]);
     });
@@ -131,7 +138,15 @@ describe.each(TEST_DATABASES)("profiles on %s", (kind) => {
         company: "Société Générale",
         identities: [{ kind: "telegram_id", externalId: "tg-777" }],
       });
-      for (const q of ["GRACE@navy", "0698765432", "+33698765432", "societe generale", "tg-777", "hopper"]) {
+      for (const q of [
+        "GRACE@navy",
+        "0698765432",
+        "+33698765432",
+        "societe generale",
+        "tg-777",
+        "hopper",
+        "race hop",
+      ]) {
         const res = await call(a, "GET", `/api/v1/contacts?query=${encodeURIComponent(q)}`);
         expect(res.statusCode).toBe(200);
         expect(
@@ -140,6 +155,8 @@ describe.each(TEST_DATABASES)("profiles on %s", (kind) => {
         ).toContain(c.id);
       }
       expect((await call(b, "GET", "/api/v1/contacts?query=grace")).json().data).toEqual([]);
+      const swapped = (await call(a, "GET", "/api/v1/contacts?query=hopper%20grace")).json();
+      expect(swapped.data.map((x: Json) => x.id)).not.toContain(c.id);
     });
 
     it("pages through contacts with a cursor", async () => {

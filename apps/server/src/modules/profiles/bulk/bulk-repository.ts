@@ -190,11 +190,38 @@ export async function lookupKeys(db: Executor, workspaceId: string, keys: string
 
 const contactJson = (rows: ContactRow[]) => JSON.stringify(rows);
 
+/** A PostgreSQL array literal of texts (every element quoted), for a text[] column sent inside a text[]. */
+const arrayLiteral = (values: readonly string[]) =>
+  `{${values.map((v) => `"${v.replace(/["\\]/g, "\\$&")}"`).join(",")}}`;
+
+/**
+ * Inserts new contacts of one workspace with one statement: each column travels as one array parameter and
+ * `unnest` turns them back into rows server-side (no per-row JSON parsing, no per-row round trip).
+ */
 export async function insertContactsBulk(db: Executor, rows: ContactRow[]) {
-  if (rows.length === 0) return;
-  await sql`insert into contacts select * from jsonb_populate_recordset(null::contacts, ${contactJson(rows)}::jsonb)`.execute(
-    db,
-  );
+  const first = rows[0];
+  if (!first) return;
+  const col = <T>(pick: (r: ContactRow) => T) => rows.map(pick);
+  const json = (pick: (r: ContactRow) => unknown) => rows.map((r) => JSON.stringify(pick(r)));
+  await sql`
+    insert into contacts (workspace_id, id, given_name, family_name, display_name, emails, phones, language,
+      timezone, gender, birthday, avatar_url, company, tags, lifecycle_stage, owner_user_id, source, attributes,
+      quality_flags, name_key, company_key, search_text, created_at, updated_at)
+    select ${first.workspace_id}::uuid, id, given_name, family_name, display_name, emails::jsonb, phones::jsonb,
+      language, timezone, gender, birthday, avatar_url, company, tags::text[], lifecycle_stage, owner_user_id,
+      source, attributes::jsonb, quality_flags::jsonb, name_key, company_key, search_text, created_at, updated_at
+    from unnest(${col((r) => r.id)}::uuid[], ${col((r) => r.given_name)}::text[], ${col((r) => r.family_name)}::text[],
+      ${col((r) => r.display_name)}::text[], ${json((r) => r.emails)}::text[], ${json((r) => r.phones)}::text[],
+      ${col((r) => r.language)}::text[], ${col((r) => r.timezone)}::text[], ${col((r) => r.gender)}::text[],
+      ${col((r) => r.birthday)}::text[], ${col((r) => r.avatar_url)}::text[], ${col((r) => r.company)}::text[],
+      ${col((r) => arrayLiteral(r.tags))}::text[], ${col((r) => r.lifecycle_stage)}::text[],
+      ${col((r) => r.owner_user_id)}::uuid[], ${col((r) => r.source)}::text[], ${json((r) => r.attributes)}::text[],
+      ${json((r) => r.quality_flags)}::text[], ${col((r) => r.name_key)}::text[], ${col((r) => r.company_key)}::text[],
+      ${col((r) => r.search_text)}::text[], ${col((r) => r.created_at.toISOString())}::timestamptz[],
+      ${col((r) => r.updated_at.toISOString())}::timestamptz[])
+      as v(id, given_name, family_name, display_name, emails, phones, language, timezone, gender, birthday,
+        avatar_url, company, tags, lifecycle_stage, owner_user_id, source, attributes, quality_flags, name_key,
+        company_key, search_text, created_at, updated_at)`.execute(db);
 }
 
 /** Overwrites the fields of existing contacts (the columns an import may change). */
@@ -219,22 +246,15 @@ export async function insertIdentitiesBulk(
   now: Date,
 ) {
   if (identities.length === 0) return;
-  const json = JSON.stringify(
-    identities.map((i) => ({
-      workspace_id: workspaceId,
-      id: uuidv7(),
-      contact_id: i.contactId,
-      kind: i.kind,
-      namespace: i.namespace,
-      external_id: i.externalId,
-      verified: i.verified,
-      first_seen_at: now,
-      last_seen_at: now,
-    })),
-  );
+  const col = <T>(pick: (i: (typeof identities)[number]) => T) => identities.map(pick);
   await sql`
     insert into contact_identities
-    select * from jsonb_populate_recordset(null::contact_identities, ${json}::jsonb)
+      (workspace_id, id, contact_id, kind, namespace, external_id, verified, first_seen_at, last_seen_at)
+    select ${workspaceId}::uuid, v.id, v.contact_id, v.kind, v.namespace, v.external_id, v.verified,
+      ${now}::timestamptz, ${now}::timestamptz
+    from unnest(${col(() => uuidv7())}::uuid[], ${col((i) => i.contactId)}::uuid[], ${col((i) => i.kind)}::text[],
+      ${col((i) => i.namespace)}::text[], ${col((i) => i.externalId)}::text[], ${col((i) => i.verified)}::boolean[])
+      as v(id, contact_id, kind, namespace, external_id, verified)
     on conflict (workspace_id, kind, namespace, external_id) do nothing`.execute(db);
 }
 
@@ -244,12 +264,11 @@ export async function insertKeysBulk(
   keys: { kind: "email" | "phone"; key: string; contactId: string }[],
 ) {
   if (keys.length === 0) return;
-  const json = JSON.stringify(
-    keys.map((k) => ({ workspace_id: workspaceId, kind: k.kind, key: k.key, contact_id: k.contactId })),
-  );
   await sql`
-    insert into contact_keys
-    select * from jsonb_populate_recordset(null::contact_keys, ${json}::jsonb)
+    insert into contact_keys (workspace_id, kind, key, contact_id)
+    select ${workspaceId}::uuid, v.kind, v.key, v.contact_id
+    from unnest(${keys.map((k) => k.kind)}::text[], ${keys.map((k) => k.key)}::text[],
+      ${keys.map((k) => k.contactId)}::uuid[]) as v(kind, key, contact_id)
     on conflict do nothing`.execute(db);
 }
 
@@ -267,4 +286,108 @@ export async function findContactsBulk(db: Executor, workspaceId: string, ids: s
 /** Refreshes the planner's statistics of the tables an import filled (best effort). */
 export async function analyzeContactTables(db: Executor) {
   await sql`analyze contacts, contact_keys, contact_identities`.execute(db);
+}
+
+// ——— follower syncs
+
+export function findFollowerSyncRow(db: Executor, workspaceId: string, id: string) {
+  return q(db)
+    .selectFrom("follower_syncs")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+}
+
+/** The sync of a channel's followers under one identity kind and namespace, created queued when there is none. */
+export async function upsertFollowerSync(
+  db: Executor,
+  workspaceId: string,
+  key: { channelId: string; identityKind: IdentityKey["kind"]; namespace: string },
+) {
+  await q(db)
+    .insertInto("follower_syncs")
+    .values({
+      workspace_id: workspaceId,
+      id: uuidv7(),
+      channel_id: key.channelId,
+      identity_kind: key.identityKind,
+      namespace: key.namespace,
+      state: "queued",
+      page_cursor: null,
+      page_done: 0,
+      pages: 0,
+      imported: 0,
+      failed: 0,
+      total: null,
+      error: JSON.stringify(null),
+      started_at: null,
+      finished_at: null,
+    })
+    .onConflict((oc) => oc.columns(["workspace_id", "channel_id", "identity_kind", "namespace"]).doNothing())
+    .execute();
+  return q(db)
+    .selectFrom("follower_syncs")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId)
+    .where("channel_id", "=", key.channelId)
+    .where("identity_kind", "=", key.identityKind)
+    .where("namespace", "=", key.namespace)
+    .executeTakeFirstOrThrow();
+}
+
+/** Moves a follower sync: state, error, position and counters (increments), in the caller's transaction. */
+export function updateFollowerSync(
+  db: Executor,
+  workspaceId: string,
+  id: string,
+  change: {
+    state?: "queued" | "running" | "completed" | "failed";
+    error?: { reason: string; message: string } | null;
+    /** A new position: the cursor of the page being processed (null: the first page) and the ids done in it. */
+    position?: { cursor: string | null; done: number };
+    addPages?: number;
+    addImported?: number;
+    addFailed?: number;
+    total?: number | null;
+    /** Back to the start: position and counters zeroed (a new run over a completed sync). */
+    reset?: boolean;
+    started?: boolean;
+    finished?: boolean;
+  },
+) {
+  const now = new Date();
+  return q(db)
+    .updateTable("follower_syncs")
+    .set((eb) => ({
+      updated_at: now,
+      ...(change.state ? { state: change.state } : {}),
+      ...(change.error !== undefined ? { error: JSON.stringify(change.error) } : {}),
+      ...(change.position ? { page_cursor: change.position.cursor, page_done: change.position.done } : {}),
+      ...(change.reset
+        ? { page_cursor: null, page_done: 0, pages: 0, imported: 0, failed: 0, total: null, finished_at: null }
+        : {}),
+      ...(change.addPages ? { pages: eb("pages", "+", change.addPages) } : {}),
+      ...(change.addImported ? { imported: eb("imported", "+", change.addImported) } : {}),
+      ...(change.addFailed ? { failed: eb("failed", "+", change.addFailed) } : {}),
+      ...(change.total !== undefined ? { total: change.total } : {}),
+      ...(change.started ? { started_at: now } : {}),
+      ...(change.finished ? { finished_at: now } : {}),
+    }))
+    .where("workspace_id", "=", workspaceId)
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** The follower syncs of a workspace, newest first, a page at a time (keyset on id). */
+export function listFollowerSyncRows(
+  db: Executor,
+  workspaceId: string,
+  filter: { channelId?: string | undefined; before?: string | undefined; limit: number },
+) {
+  let query = q(db).selectFrom("follower_syncs").selectAll().where("workspace_id", "=", workspaceId);
+  if (filter.channelId) query = query.where("channel_id", "=", filter.channelId);
+  if (filter.before) query = query.where("id", "<", filter.before);
+  return query.orderBy("id", "desc").limit(filter.limit).execute();
 }

@@ -3,7 +3,7 @@ import type { Executor } from "../../../platform/db.ts";
 import type { AttributeValue } from "../attributes.ts";
 import { IDENTITY_KINDS, type IdentityKind, NAMESPACED_KINDS } from "../normalize.ts";
 import { presentContact } from "../presenter.ts";
-import { type ContactRow, listAttributeDefinitions, q } from "../repository.ts";
+import { type ContactRow, listAttributeDefinitions, selectLiveContacts } from "../repository.ts";
 import { csvLine } from "./csv.ts";
 
 export type ExportFormat = "csv" | "jsonl";
@@ -57,12 +57,7 @@ export async function* exportContacts(db: Executor, workspaceId: string, format:
   }
   let after: string | undefined;
   for (;;) {
-    let query = q(db)
-      .selectFrom("contacts")
-      .selectAll()
-      .where("workspace_id", "=", workspaceId)
-      .where("merged_into", "is", null)
-      .where("erased_at", "is", null);
+    let query = selectLiveContacts(db, workspaceId);
     if (after) query = query.where("id", ">", after);
     const rows = await query.orderBy("id").limit(PAGE).execute();
     if (rows.length === 0) return;

@@ -48,7 +48,7 @@ import {
 } from "./import-mapping.ts";
 
 /** Rows per transaction: a batch is imported whole or not at all. */
-export const IMPORT_BATCH_SIZE = 1000;
+export const IMPORT_BATCH_SIZE = 5000;
 
 export type ImportFormat = "csv" | "jsonl";
 export type ImportCounts = {
@@ -60,7 +60,8 @@ export type ImportCounts = {
   lastLine: number;
 };
 
-type Item = { line: number; endLine: number; csv: boolean; draft?: ContactDraft; error?: RowError };
+/** One record of a batch: its line(s), and either its validated draft or why it was refused. */
+export type Item = { line: number; endLine: number; csv: boolean; draft?: ContactDraft; error?: RowError };
 
 /** Opens an import (state `receiving` for an upload still arriving, `queued` otherwise). */
 export function createImport(
@@ -136,9 +137,13 @@ export async function runImport(
   let batch: Item[] = [];
   let inflight: Promise<void> | undefined;
 
-  const commit = async (items: Item[]) => {
+  // Validation and normalisation need no database: they run before the transaction (while the previous batch
+  // is still committing), so a transaction only holds the lookups and the set-based writes.
+  const prepare = (items: Item[]) => prepareBatch(workspaceId, items, region, definitions, attributeTypes);
+  const commit = async (ready: PreparedBatch) => {
+    const items = ready.items;
     const counts = await db.transaction().execute(async (tx) => {
-      const result = await applyBatch(tx, workspaceId, items, region, definitions, attributeTypes);
+      const result = await applyBatch(tx, workspaceId, ready, region);
       await insertImportErrors(tx, workspaceId, importId, result.errors);
       return recordBatch(tx, workspaceId, importId, {
         rowsRead: items.length,
@@ -179,8 +184,9 @@ export async function runImport(
       batch.push(item);
       if (batch.length >= batchSize) {
         // One batch commits while the next one is read and validated (the database and this process overlap).
+        const ready = prepare(batch);
         await inflight;
-        inflight = commit(batch);
+        inflight = commit(ready);
         inflight.catch(() => undefined);
         batch = [];
       }
@@ -192,7 +198,7 @@ export async function runImport(
     }
     if (csv && !plan)
       throw new ImportFileError("file_empty", "Line 1: the file is empty; a CSV import starts with a header line.");
-    if (batch.length) await commit(batch);
+    if (batch.length) await commit(prepare(batch));
   } catch (err) {
     await inflight?.catch(() => undefined);
     if (err instanceof ImportFileError || err instanceof EncodingError) {
@@ -294,8 +300,31 @@ type Target = {
 };
 
 const identityKeyString = (k: IdentityKey) => `i\u0000${k.kind}\u0000${k.namespace}\u0000${k.externalId}`;
-/** A contact row as a string that ignores key order (jsonb reorders keys) and the update time. */
-const comparable = (row: ContactRow) => stableJson({ ...row, updated_at: null });
+/**
+ * A contact row as a string that ignores the update time and key order (jsonb reorders keys): the columns
+ * an import may change, lists element by element, attributes through a key-sorted JSON.
+ */
+function comparable(row: ContactRow): string {
+  const parts: unknown[] = [
+    row.given_name,
+    row.family_name,
+    row.display_name,
+    row.language,
+    row.timezone,
+    row.gender,
+    row.birthday,
+    row.avatar_url,
+    row.company,
+    row.lifecycle_stage,
+    row.owner_user_id,
+    row.source,
+    row.tags.join("\u0001"),
+    row.emails.map((e) => `${e.value}\u0001${e.normalized}\u0001${e.valid}`).join("\u0002"),
+    row.phones.map((p) => `${p.value}\u0001${p.e164}\u0001${p.valid}`).join("\u0002"),
+    Object.keys(row.attributes).length ? stableJson(row.attributes) : "",
+  ];
+  return parts.join("\u0000");
+}
 
 function stableJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
@@ -317,23 +346,29 @@ function updateInput(draft: ContactDraft, current: ContactRow): ContactFieldsInp
   return input;
 }
 
-/** Imports the valid rows of a batch inside the caller's transaction; returns counts and the row errors. */
-async function applyBatch(
-  tx: Executor,
+type Prepared = {
+  item: Item;
+  draft: ContactDraft;
+  attributes: ReturnType<typeof validateAttributes> | undefined;
+  identities: (IdentityKey & { verified: boolean })[];
+  /** The row as a new contact: normalised, derived columns computed. */
+  probe: ContactRow;
+  /** Its email/phone keys (contactKeysOf the probe and its identities). */
+  keys: string[];
+};
+export type RowReport = { line: number; field: string | null; reason: string; message: string };
+export type PreparedBatch = { items: Item[]; prepared: Prepared[]; errors: RowReport[]; now: Date };
+
+/** Validates and normalises the rows of a batch (no database): the rows ready to import and the row errors. */
+export function prepareBatch(
   ws: string,
   items: Item[],
   region: string | null,
   definitions: AttributeDefinition[],
   attributeTypes: ReadonlyMap<string, string>,
-) {
-  const errors: { line: number; field: string | null; reason: string; message: string }[] = [];
-  const prepared: {
-    item: Item;
-    draft: ContactDraft;
-    attributes: ReturnType<typeof validateAttributes> | undefined;
-    identities: (IdentityKey & { verified: boolean })[];
-    probe: ContactRow;
-  }[] = [];
+): PreparedBatch {
+  const errors: RowReport[] = [];
+  const prepared: Prepared[] = [];
   const now = new Date();
   for (const item of items) {
     if (item.error || !item.draft) {
@@ -355,7 +390,8 @@ async function applyBatch(
       }));
       // The row as a new contact: its normalised emails and phones also find the contact it may already be.
       const probe = applyContactFields(blankContact(ws, uuidv7(), now), draft, region, attributes, now);
-      if (identities.length === 0 && contactKeysOf(probe, []).length === 0) {
+      const keys = contactKeysOf(probe, identities);
+      if (identities.length === 0 && keys.length === 0) {
         errors.push({
           line: item.line,
           field: null,
@@ -365,15 +401,25 @@ async function applyBatch(
         });
         continue;
       }
-      prepared.push({ item, draft, attributes, identities, probe });
+      prepared.push({ item, draft, attributes, identities, probe, keys });
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       const field = (err.details as { field?: string } | undefined)?.field ?? null;
       errors.push({ line: item.line, field, reason: err.reason, message: err.message });
     }
   }
+  return { items, prepared, errors, now };
+}
 
-  // Who already holds these identities, emails and phones?
+/**
+ * Imports a prepared batch inside the caller's transaction: one lookup of the identities and one of the
+ * email/phone keys for the whole batch, matching in memory, then one INSERT … SELECT FROM unnest per table
+ * (and one UPDATE for the contacts that changed). Returns the counts, the row errors and the contact of each
+ * imported row (by line).
+ */
+export async function applyBatch(tx: Executor, ws: string, batch: PreparedBatch, region: string | null) {
+  const { prepared, now } = batch;
+  const errors = [...batch.errors];
   const identityOwners = new Map<string, string>();
   const allIdentities = prepared.flatMap((p) => p.identities);
   for (const r of await lookupIdentities(tx, ws, allIdentities)) {
@@ -383,7 +429,7 @@ async function applyBatch(
     );
   }
   const keyOwners = new Map<string, Set<string>>();
-  const allKeys = [...new Set(prepared.flatMap((p) => contactKeysOf(p.probe, p.identities)))];
+  const allKeys = [...new Set(prepared.flatMap((p) => p.keys))];
   for (const r of await lookupKeys(tx, ws, allKeys)) {
     const k = `${r.kind}\u0000${r.key}`;
     const set = keyOwners.get(k) ?? new Set<string>();
@@ -401,6 +447,7 @@ async function applyBatch(
   // Keys claimed by rows of this batch (so a later row of the same person updates the earlier one).
   const batchOwners = new Map<string, Target>();
   const touched = new Set<Target>();
+  const owners = new Map<number, string>();
   let imported = 0;
   let updated = 0;
   let unchanged = 0;
@@ -419,7 +466,7 @@ async function applyBatch(
       if (mine) found.add(mine);
       else note(identityOwners.get(k));
     }
-    for (const k of contactKeysOf(p.probe, p.identities)) {
+    for (const k of p.keys) {
       const mine = batchOwners.get(k);
       if (mine) found.add(mine);
       for (const id of keyOwners.get(k) ?? []) note(id);
@@ -458,6 +505,7 @@ async function applyBatch(
       else unchanged++;
     }
     touched.add(target);
+    owners.set(p.item.line, target.row.id);
     for (const i of p.identities) {
       const k = identityKeyString(i);
       if (!target.held.has(k)) {
@@ -494,7 +542,7 @@ async function applyBatch(
     ),
   );
   errors.sort((a, b) => a.line - b.line);
-  return { imported, updated, unchanged, errors };
+  return { imported, updated, unchanged, errors, owners };
 }
 
 /** Streams the stored chunks of an uploaded file, one at a time (constant memory). */

@@ -17,7 +17,10 @@ import type { Caller } from "./types.ts";
 
 export type DuplicateSuggestion = DuplicateScore & { contact: ContactRow };
 
-function candidateOf(row: ContactRow, keys: { kind: string; key: string }[]): DuplicateCandidate {
+function candidateOf(
+  row: Pick<ContactRow, "id" | "display_name" | "company">,
+  keys: { kind: string; key: string }[],
+): DuplicateCandidate {
   return {
     id: row.id,
     displayName: row.display_name,
@@ -36,9 +39,11 @@ export async function findDuplicates(
   workspaceId: string,
   contactId: string,
 ): Promise<DuplicateSuggestion[]> {
-  const contact = await findContact(db, workspaceId, contactId);
+  const [contact, keys] = await Promise.all([
+    findContact(db, workspaceId, contactId),
+    listKeysOf(db, workspaceId, contactId),
+  ]);
   if (!contact || contact.merged_into || contact.erased_at) return [];
-  const keys = await listKeysOf(db, workspaceId, contact.id);
   const [byKey, fuzzy, dismissed] = await Promise.all([
     findContactsByKeys(db, workspaceId, keys, contact.id),
     findFuzzyCandidates(db, workspaceId, contact),
@@ -48,6 +53,7 @@ export async function findDuplicates(
   const keyed = await findContactsByIds(db, workspaceId, keyedIds);
   const me = candidateOf(contact, keys);
   const out = new Map<string, DuplicateSuggestion>();
+  const scored = new Map<string, DuplicateScore>();
   for (const row of keyed) {
     if (dismissed.has(row.id) || row.merged_into || row.erased_at) continue;
     const score = scoreDuplicate(
@@ -62,9 +68,26 @@ export async function findDuplicates(
   for (const row of fuzzy) {
     if (dismissed.has(row.id) || out.has(row.id)) continue;
     const score = scoreDuplicate(me, candidateOf(row, []));
-    if (score) out.set(row.id, { ...score, contact: row });
+    if (score) scored.set(row.id, score);
   }
-  return [...out.values()].sort((a, b) => b.score - a.score || a.contact.id.localeCompare(b.contact.id)).slice(0, 50);
+  // Fuzzy candidates were read with the few columns scoring needs; the rows of the ones kept are read now.
+  const byScore = (a: { score: number; id: string }, b: { score: number; id: string }) =>
+    b.score - a.score || a.id.localeCompare(b.id);
+  const keptFuzzy = [...scored]
+    .map(([id, score]) => ({ id, ...score }))
+    .sort(byScore)
+    .slice(0, Math.max(0, 50 - out.size));
+  for (const row of await findContactsByIds(
+    db,
+    workspaceId,
+    keptFuzzy.map((k) => k.id),
+  )) {
+    const score = scored.get(row.id);
+    if (score && !row.merged_into && !row.erased_at) out.set(row.id, { ...score, contact: row });
+  }
+  return [...out.values()]
+    .sort((a, b) => byScore({ score: a.score, id: a.contact.id }, { score: b.score, id: b.contact.id }))
+    .slice(0, 50);
 }
 
 /** Records that two contacts are not the same person, so they are no longer suggested. */
