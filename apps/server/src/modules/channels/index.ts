@@ -15,13 +15,6 @@ export { ingestApiMessages } from "./use-cases/ingest.ts";
 export { registerWebchatRealtime } from "./webchat/realtime.ts";
 /** WeChat OAuth2 web authorization helpers (for the member portal): authorize URL, code exchange, refresh, user info. */
 export { findWechatAccount, type WechatAccount } from "./wechat/config.ts";
-/** WeChat follower sync: the profiles follower import is installed here at start-up (the job and routes use it). */
-export {
-  type FollowerEngine,
-  type FollowerProfile,
-  type FollowerSource,
-  setFollowerEngine,
-} from "./wechat/followers.ts";
 export type { WechatEvent, WechatInbound, WechatMessage } from "./wechat/messages.ts";
 export {
   buildAuthorizeUrl,

@@ -2,107 +2,14 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWorkspace } from "../../../../test/factories.ts";
 import { openTestEnv, TEST_DATABASES, type TestEnv } from "../../../../test/harness.ts";
-import type { AppContext } from "../../../platform/context.ts";
 import { resolveContact } from "../../profiles/index.ts";
 import { findWechatAccount } from "./config.ts";
-import {
-  type FollowerEngine,
-  type FollowerSource,
-  type FollowerSyncRecord,
-  followerProfileOf,
-  runFollowersSyncJob,
-  setFollowerEngine,
-} from "./followers.ts";
-import { apiFixture, createFakeChannel, FakeRaw, startFakeWechat } from "./test-fake-wechat.ts";
+import { followerProfileOf, runFollowersSyncJob } from "./followers.ts";
+import { apiFixture, createFakeChannel, FAKE_APP_ID, FakeRaw, startFakeWechat } from "./test-fake-wechat.ts";
 
 const FOLLOWERS = 25_000;
 const openIdOf = (i: number) => `o-follower-${String(i).padStart(6, "0")}`;
 const OTHER_APP = "wxaaaaaaaaaaaaaaaa";
-
-/**
- * A minimal stand-in of the profiles module's follower import (runFollowerImport), for this test only: it keeps
- * the cursor and the offset within the page after each batch (so a crash resumes at the failed batch), counts
- * each imported follower, and resolves the ones with a UnionID through profiles (joining identities).
- */
-function standInEngine() {
-  type Sync = FollowerSyncRecord & {
-    workspaceId: string;
-    cursor: string | null;
-    offset: number;
-    pages: number;
-    imported: number;
-  };
-  const syncs = new Map<string, Sync>();
-  const imports = new Map<string, number>();
-  const seen: { tags?: string[] | undefined; externalId: string }[] = [];
-  let n = 0;
-  const engine: FollowerEngine = {
-    async startFollowerSync(_ctx, workspaceId, input) {
-      const sync: Sync = {
-        id: `0190c1a2-0000-7000-8000-${String(++n).padStart(12, "0")}`,
-        workspaceId,
-        channel_id: input.channelId,
-        state: "queued",
-        cursor: null,
-        offset: 0,
-        pages: 0,
-        imported: 0,
-        failed: 0,
-        total: null,
-        error: null,
-        started_at: null,
-        finished_at: null,
-      };
-      syncs.set(sync.id, sync);
-      return { ...sync };
-    },
-    async runFollowerImport(ctx: AppContext, workspaceId: string, syncId: string, source: FollowerSource) {
-      const sync = syncs.get(syncId);
-      if (!sync || sync.workspaceId !== workspaceId) throw new Error("no such sync");
-      sync.state = "running";
-      sync.started_at = new Date();
-      try {
-        for (;;) {
-          const page = await source.listPage(sync.cursor);
-          sync.total = page.total ?? null;
-          for (let i = sync.offset; i < page.externalIds.length; i += 100) {
-            const profiles = await source.fetchProfiles(page.externalIds.slice(i, i + 100));
-            for (const p of profiles) {
-              imports.set(p.externalId, (imports.get(p.externalId) ?? 0) + 1);
-              if (p.tags) seen.push({ externalId: p.externalId, tags: p.tags });
-              if (p.unionId) {
-                await resolveContact(
-                  ctx.database.db,
-                  { workspaceId },
-                  { kind: source.identityKind, externalId: p.externalId, namespace: source.namespace },
-                  { unionId: p.unionId },
-                );
-              }
-            }
-            sync.offset = i + 100;
-            sync.imported += profiles.length;
-          }
-          sync.pages++;
-          sync.offset = 0;
-          sync.cursor = page.nextCursor;
-          if (!page.nextCursor) break;
-        }
-        sync.state = "completed";
-        sync.finished_at = new Date();
-      } catch (err) {
-        sync.state = "failed";
-        sync.error = { reason: "follower_source_failed", message: String(err) };
-        throw err;
-      }
-      return { ...sync };
-    },
-    async findFollowerSync(_ctx, workspaceId, syncId) {
-      const sync = syncs.get(syncId);
-      return sync?.workspaceId === workspaceId ? { ...sync } : undefined;
-    },
-  };
-  return { engine, imports, seen, syncs };
-}
 
 describe("follower profiles", () => {
   it("maps user/info fields, drops unfollowed users and keeps linked tags only", () => {
@@ -127,7 +34,6 @@ describe.each(TEST_DATABASES)("WeChat followers and tags on %s", (kind) => {
   let b: Awaited<ReturnType<typeof buildWorkspace>>;
   let fake: Awaited<ReturnType<typeof startFakeWechat>>;
   let channelId: string;
-  const stand = standInEngine();
   const remoteTags = new Map<number, string>([
     [2, "星标组"],
     [100, "existing"],
@@ -142,7 +48,6 @@ describe.each(TEST_DATABASES)("WeChat followers and tags on %s", (kind) => {
     a = await buildWorkspace(env);
     b = await buildWorkspace(env);
     fake = await startFakeWechat();
-    setFollowerEngine(stand.engine);
     // Jobs are sent but not worked: the test runs the job's handler itself, crash and retry included.
     await env.jobs.start({ work: false, supervise: false });
 
@@ -213,7 +118,6 @@ describe.each(TEST_DATABASES)("WeChat followers and tags on %s", (kind) => {
     channelId = await createFakeChannel(env, a.auth("admin"), fake);
   });
   afterAll(async () => {
-    setFollowerEngine(null);
     await fake?.close();
     await env?.close();
   });
@@ -301,8 +205,13 @@ describe.each(TEST_DATABASES)("WeChat followers and tags on %s", (kind) => {
     await runFollowersSyncJob(env, data);
     const done = await api("GET", `/api/v1/channels/${channelId}/wechat/followers/syncs/${syncId}`);
     expect(done.json()).toMatchObject({ state: "completed", imported: FOLLOWERS, pages: 3, channelId });
-    expect(stand.imports.size).toBe(FOLLOWERS);
-    expect([...stand.imports.values()].every((n) => n === 1)).toBe(true);
+    const ids = await sql<{
+      n: number;
+      c: number;
+    }>`select count(*)::int as n, count(distinct contact_id)::int as c from contact_identities where workspace_id = ${a.workspace.id} and kind = 'wechat_openid' and namespace = ${FAKE_APP_ID}`.execute(
+      env.database.db,
+    );
+    expect(ids.rows[0]).toEqual({ n: FOLLOWERS, c: FOLLOWERS });
     // Resumed at page 2, then page 3, whose 5,000 OpenIDs end the list.
     const pages = fake.requestsTo("/cgi-bin/user/get").slice(listCalls);
     expect(pages.map((r) => r.query.get("next_openid"))).toEqual([openIdOf(9_999), openIdOf(19_999)]);
@@ -311,7 +220,12 @@ describe.each(TEST_DATABASES)("WeChat followers and tags on %s", (kind) => {
     );
 
     // Tags linked to Rapport tags came along; the UnionID joined the other app's contact.
-    expect(stand.seen.find((s) => s.externalId === openIdOf(5))?.tags).toEqual(["vip"]);
+    const tagged5 = await sql<{
+      tags: string[];
+    }>`select c.tags from contacts c join contact_identities i on i.workspace_id = c.workspace_id and i.contact_id = c.id where i.external_id = ${openIdOf(5)}`.execute(
+      env.database.db,
+    );
+    expect(tagged5.rows[0]?.tags).toEqual(["vip"]);
     const joined = await resolveContact(
       env.database.db,
       { workspaceId: a.workspace.id },

@@ -3,13 +3,20 @@
  * generic follower import: `user/get` pages of up to 10,000 OpenIDs chained by `next_openid`, profiles by
  * `user/info/batchget` in batches of 100, UnionID passed on so the import joins the brand's apps.
  * The import itself (cursor kept per sync, so a crashed job resumes where it stopped; progress) is the
- * profiles engine's; this file adapts WeChat to it and runs it as the `wechat.followers-sync` job.
+ * profiles module's; this file adapts WeChat to it and runs it as the `wechat.followers-sync` job.
  */
 import { z } from "zod";
 import type { AppContext } from "../../../platform/context.ts";
 import { AppError } from "../../../platform/errors.ts";
 import type { HttpApp } from "../../../platform/http.ts";
-import type { IdentityKind } from "../../profiles/index.ts";
+import {
+  type FollowerProfile,
+  type FollowerSource,
+  type FollowerSyncRow,
+  findFollowerSync,
+  runFollowerImport,
+  startFollowerSync,
+} from "../../profiles/index.ts";
 import { actorOf, guard, recordAudit } from "../../tenancy/index.ts";
 import { callWechat } from "./api.ts";
 import { findWechatAccount, type WechatAccount } from "./config.ts";
@@ -19,42 +26,8 @@ import { linkedTagNames } from "./tags.ts";
 export const USER_PAGE_SIZE = 10_000;
 export const BATCHGET_SIZE = 100;
 
-/** A follower as the profiles import takes it (the profiles engine's type, mirrored until it lands in main). */
-export type FollowerProfile = {
-  externalId: string;
-  unionId?: string;
-  name?: string;
-  language?: string;
-  avatarUrl?: string;
-  followedAt?: Date;
-  tags?: string[];
-  attributes?: Record<string, unknown>;
-};
-
-/** A channel's follower list as the profiles import reads it (the profiles engine's type, mirrored). */
-export type FollowerSource = {
-  identityKind: IdentityKind;
-  namespace: string;
-  listPage(cursor: string | null): Promise<{ externalIds: string[]; nextCursor: string | null; total?: number }>;
-  fetchProfiles(externalIds: string[]): Promise<FollowerProfile[]>;
-};
-
-/** The sync record the engine keeps (the profiles module's `follower_syncs` row, the fields shown here). */
-export type FollowerSyncRecord = {
-  id: string;
-  channel_id: string;
-  state: string;
-  pages: number;
-  imported: number | string;
-  failed: number | string;
-  total: number | string | null;
-  error: unknown;
-  started_at: Date | null;
-  finished_at: Date | null;
-};
-
 /** A follower sync as the API shows it (bigint counters as numbers). */
-export function presentFollowerSync(s: FollowerSyncRecord) {
+export function presentFollowerSync(s: FollowerSyncRow) {
   return {
     id: s.id,
     channelId: s.channel_id,
@@ -67,42 +40,6 @@ export function presentFollowerSync(s: FollowerSyncRecord) {
     startedAt: s.started_at?.toISOString() ?? null,
     finishedAt: s.finished_at?.toISOString() ?? null,
   };
-}
-
-/** The profiles module's follower import, installed at start-up (`setFollowerEngine`). */
-export type FollowerEngine = {
-  startFollowerSync(
-    ctx: AppContext,
-    workspaceId: string,
-    input: { channelId: string; identityKind: IdentityKind; namespace: string },
-  ): Promise<FollowerSyncRecord>;
-  runFollowerImport(
-    ctx: AppContext,
-    workspaceId: string,
-    syncId: string,
-    source: FollowerSource,
-  ): Promise<FollowerSyncRecord>;
-  /** The sync, or undefined / a thrown 404 when the workspace has none with that id. */
-  findFollowerSync(ctx: AppContext, workspaceId: string, syncId: string): Promise<FollowerSyncRecord | undefined>;
-};
-
-let engine: FollowerEngine | null = null;
-
-/** Installs the follower import engine (the profiles module's); without one, follower sync answers 503. */
-export function setFollowerEngine(next: FollowerEngine | null): void {
-  engine = next;
-}
-
-/** The installed engine, or a 503 saying what is missing. */
-export function followerEngine(): FollowerEngine {
-  if (!engine) {
-    throw new AppError(
-      "unavailable",
-      "follower_sync_unavailable",
-      "Follower sync needs the profiles follower import, which this server does not have yet.",
-    );
-  }
-  return engine;
 }
 
 const UserGetAnswer = z.looseObject({
@@ -205,7 +142,7 @@ export type FollowersSyncJobData = z.infer<typeof FollowersSyncJobData>;
 /** Works one follower sync job; a retry after a crash resumes from the cursor the engine kept. */
 export async function runFollowersSyncJob(ctx: AppContext, data: FollowersSyncJobData): Promise<void> {
   const account = await findWechatAccount(ctx, data.workspaceId, data.channelId);
-  await followerEngine().runFollowerImport(ctx, data.workspaceId, data.syncId, wechatFollowerSource(ctx, account));
+  await runFollowerImport(ctx, data.workspaceId, data.syncId, wechatFollowerSource(ctx, account));
 }
 
 /** Starts a follower sync: the engine records it, the job runs it. */
@@ -213,8 +150,8 @@ export async function startWechatFollowerSync(
   ctx: AppContext,
   workspaceId: string,
   account: WechatAccount,
-): Promise<FollowerSyncRecord> {
-  const sync = await followerEngine().startFollowerSync(ctx, workspaceId, {
+): Promise<FollowerSyncRow> {
+  const sync = await startFollowerSync(ctx, workspaceId, {
     channelId: account.channel.id,
     identityKind: "wechat_openid",
     namespace: account.config.appId,
@@ -251,8 +188,8 @@ export function registerFollowerRoutes(app: HttpApp, ctx: AppContext): void {
     async (request) => {
       const ws = actorOf(request).workspaceId;
       await findWechatAccount(ctx, ws, request.params.id);
-      const sync = await followerEngine().findFollowerSync(ctx, ws, request.params.syncId);
-      if (sync?.channel_id !== request.params.id)
+      const sync = await findFollowerSync(ctx, ws, request.params.syncId);
+      if (sync.channel_id !== request.params.id)
         throw new AppError("not_found", "follower_sync_not_found", "No such follower sync in your workspace.");
       return presentFollowerSync(sync);
     },
