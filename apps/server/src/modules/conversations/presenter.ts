@@ -1,4 +1,4 @@
-import type { CaseEventRow, CaseRow, MessageRow } from "./repository.ts";
+import type { CaseEventRow, CaseOperationRow, CaseRow, MessageRow } from "./repository.ts";
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -60,5 +60,23 @@ export function presentCaseEvent(e: CaseEventRow) {
     actorId: e.actor_id,
     details: e.details,
     createdAt: e.created_at.toISOString(),
+  };
+}
+
+export function presentCaseOperation(o: CaseOperationRow) {
+  const moved = o.moved as { messageIds?: string[]; conversationIds?: string[] };
+  return {
+    id: o.id,
+    kind: o.kind,
+    caseId: o.case_id,
+    targetCaseId: o.target_case_id,
+    actorType: o.actor_type,
+    actorId: o.actor_id,
+    reason: o.reason,
+    messageIds: moved.messageIds ?? [],
+    conversationIds: moved.conversationIds ?? [],
+    createdAt: o.created_at.toISOString(),
+    undoneAt: iso(o.undone_at),
+    undoneBy: o.undone_by_type ? { type: o.undone_by_type, id: o.undone_by_id } : null,
   };
 }

@@ -1,6 +1,5 @@
 import { type Selectable, sql } from "kysely";
 import type { Executor } from "../../platform/db.ts";
-import { AppError } from "../../platform/errors.ts";
 import { emitEvent } from "../../platform/outbox.ts";
 import { type CaseStatus, type ConversationsTables, type MessageStatus, type Priority, q } from "./repository.ts";
 

@@ -84,12 +84,41 @@ export type ConversationsTables = {
     details: unknown;
     created_at: Generated<Timestamp>;
   };
+  case_operations: {
+    workspace_id: string;
+    id: string;
+    kind: "merge" | "split";
+    case_id: string;
+    target_case_id: string;
+    actor_type: string;
+    actor_id: string | null;
+    reason: string | null;
+    moved: unknown;
+    created_at: Generated<Timestamp>;
+    undone_at: Timestamp | null;
+    undone_by_type: string | null;
+    undone_by_id: string | null;
+  };
+  case_links: {
+    workspace_id: string;
+    case_id: string;
+    other_case_id: string;
+    kind: CaseLinkKind;
+    actor_type: string;
+    actor_id: string | null;
+    created_at: Generated<Timestamp>;
+  };
 };
+
+export const CASE_LINK_KINDS = ["related", "duplicate", "parent", "child"] as const;
+export type CaseLinkKind = (typeof CASE_LINK_KINDS)[number];
 
 export type CaseRow = Selectable<ConversationsTables["cases"]>;
 export type ConversationRow = Selectable<ConversationsTables["conversations"]>;
 export type MessageRow = Selectable<ConversationsTables["messages"]>;
 export type CaseEventRow = Selectable<ConversationsTables["case_events"]>;
+export type CaseOperationRow = Selectable<ConversationsTables["case_operations"]>;
+export type CaseLinkRow = Selectable<ConversationsTables["case_links"]>;
 
 export const q = (db: Executor) => db.withTables<ConversationsTables>();
 
@@ -126,10 +155,20 @@ export function findCase(db: Executor, workspaceId: string, id: string) {
     .executeTakeFirst();
 }
 
+/** The 404 of a case id that is absent or in another workspace. */
+export const caseNotFound = (what = "case") =>
+  new AppError("not_found", "case_not_found", `No such ${what} in your workspace.`);
+
+/** A case of the workspace, or the 404. */
+export async function findCaseOrThrow(db: Executor, workspaceId: string, id: string) {
+  const found = await findCase(db, workspaceId, id);
+  if (!found) throw caseNotFound();
+  return found;
+}
+
 /** A case that can still be worked: 404 when absent (also for another workspace's id), 409 when merged away. */
 export async function findWorkableCase(db: Executor, workspaceId: string, id: string, refusal: string) {
-  const found = await findCase(db, workspaceId, id);
-  if (!found) throw new AppError("not_found", "case_not_found", "No such case in your workspace.");
+  const found = await findCaseOrThrow(db, workspaceId, id);
   if (found.merged_into) {
     throw new AppError("conflict", "case_merged", `This case was merged into another; ${refusal}`, {
       mergedInto: found.merged_into,
@@ -197,4 +236,39 @@ export function findConversation(db: Executor, workspaceId: string, id: string) 
     .where("workspace_id", "=", workspaceId)
     .where("id", "=", id)
     .executeTakeFirst();
+}
+
+/** Locks cases for the rest of the transaction (in id order, so two operations on the same pair never deadlock). */
+export function lockCases(db: Executor, workspaceId: string, ids: string[]) {
+  return q(db)
+    .selectFrom("cases")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId)
+    .where("id", "in", ids)
+    .orderBy("id")
+    .forUpdate()
+    .execute();
+}
+
+/**
+ * Recomputes what a case derives from its messages and conversations (channels, last activity, reply window)
+ * after messages or conversations moved in or out of it.
+ */
+export function recomputeCaseActivity(db: Executor, workspaceId: string, caseId: string) {
+  return sql`
+    update cases c set
+      channel_ids = array(select m.channel_id from messages m
+        where m.workspace_id = c.workspace_id and m.case_id = c.id and m.channel_id is not null
+        group by m.channel_id order by min(m.id::text)),
+      last_message_at = coalesce((select max(m.created_at) from messages m
+        where m.workspace_id = c.workspace_id and m.case_id = c.id), c.created_at),
+      last_inbound_at = coalesce(
+        (select max(v.last_inbound_at) from conversations v where v.workspace_id = c.workspace_id and v.case_id = c.id),
+        (select max(m.created_at) from messages m
+          where m.workspace_id = c.workspace_id and m.case_id = c.id and m.direction = 'inbound')),
+      reply_window_closes_at = (select max(v.last_inbound_at + make_interval(hours => v.reply_window_hours))
+        from conversations v where v.workspace_id = c.workspace_id and v.case_id = c.id),
+      updated_at = now()
+    where c.workspace_id = ${workspaceId} and c.id = ${caseId}
+  `.execute(db);
 }

@@ -1,14 +1,14 @@
 import { z } from "zod";
 import type { AppContext } from "../../platform/context.ts";
-import { AppError } from "../../platform/errors.ts";
 import type { HttpApp } from "../../platform/http.ts";
 import { runTransaction } from "../../platform/outbox.ts";
 import { decodeCursor, decodeKeysetCursor, PageQuerySchema, toPage } from "../../platform/pagination.ts";
 import { contactSummaries } from "../profiles/index.ts";
 import { actorOf, guard } from "../tenancy/index.ts";
+import { registerCaseOperationRoutes } from "./case-operations.routes.ts";
 import { presentCase, presentCaseEvent, presentMessage } from "./presenter.ts";
 import { listCaseEvents, listCases, listMessages, parseCaseCursor } from "./queries.ts";
-import { CASE_STATUSES, type CaseRow, findCase, PRIORITIES } from "./repository.ts";
+import { CASE_STATUSES, type CaseRow, findCaseOrThrow, PRIORITIES } from "./repository.ts";
 import { sendReply } from "./use-cases/send-message.ts";
 import { updateCase } from "./use-cases/update-case.ts";
 
@@ -74,11 +74,7 @@ export function registerConversationsRoutes(app: HttpApp, ctx: AppContext) {
     return (r: R) => presentCase(r, names.get(r.contact_id) ?? null);
   }
 
-  async function caseOf(workspaceId: string, id: string) {
-    const found = await findCase(db, workspaceId, id);
-    if (!found) throw new AppError("not_found", "case_not_found", "No such case in your workspace.");
-    return found;
-  }
+  const caseOf = (workspaceId: string, id: string) => findCaseOrThrow(db, workspaceId, id);
 
   app.get(
     "/api/v1/cases",
@@ -152,4 +148,6 @@ export function registerConversationsRoutes(app: HttpApp, ctx: AppContext) {
       return toPage(rows, limit, (r) => r.id, presentCaseEvent);
     },
   );
+
+  registerCaseOperationRoutes(app, ctx);
 }

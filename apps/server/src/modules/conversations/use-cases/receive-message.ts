@@ -213,7 +213,8 @@ async function openCase(
   return row;
 }
 
-function subjectOf(text: string): string {
+/** A case subject from a text: its first non-empty line, at most 120 characters. */
+export function subjectOf(text: string): string {
   const line = text.split("\n").find((l) => l.trim()) ?? "";
   const trimmed = line.trim();
   return trimmed.length > 120 ? `${trimmed.slice(0, 119)}…` : trimmed || "(no text)";

@@ -1,0 +1,55 @@
+import { expect } from "vitest";
+import type { buildWorkspace } from "../../../test/factories.ts";
+import type { TestEnv } from "../../../test/harness.ts";
+
+type Workspace = Awaited<ReturnType<typeof buildWorkspace>>;
+type Role = Parameters<Workspace["auth"]>[0];
+
+/** HTTP helpers over one workspace's api channel: inbound customer messages and JSON calls as a role. */
+export async function caseApi(env: TestEnv, ws: Workspace) {
+  const created = await env.app.inject({
+    method: "POST",
+    url: "/api/v1/channels",
+    headers: ws.auth("admin"),
+    payload: { type: "api", name: "Shop" },
+  });
+  expect(created.statusCode, created.body).toBe(201);
+  const channelId: string = created.json().channel.id;
+  let seq = 0;
+  const call = (
+    method: "GET" | "POST" | "PATCH" | "PUT" | "DELETE",
+    url: string,
+    payload?: object,
+    role: Role = "agent",
+  ) => env.app.inject({ method, url, headers: ws.auth(role), ...(payload ? { payload } : {}) });
+  return {
+    channelId,
+    call,
+    /** A customer message; returns its case id and message id. */
+    async inbound(customer: string, text: string): Promise<{ caseId: string; messageId: string }> {
+      const res = await call("POST", `/api/v1/channels/${channelId}/inbound`, {
+        externalMessageId: `m-${customer}-${++seq}-${Date.now()}`,
+        from: { externalId: customer, name: customer },
+        text,
+      });
+      expect(res.statusCode, res.body).toBe(202);
+      return res.json().data[0];
+    },
+    async messages(caseId: string): Promise<{ id: string; text: string; status: string }[]> {
+      const res = await call("GET", `/api/v1/cases/${caseId}/messages?limit=200`);
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json().data;
+    },
+    async getCase(caseId: string) {
+      const res = await call("GET", `/api/v1/cases/${caseId}`);
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json();
+    },
+    async events(
+      caseId: string,
+    ): Promise<{ action: string; actorType: string; actorId: string; details: Record<string, unknown> }[]> {
+      const res = await call("GET", `/api/v1/cases/${caseId}/events?limit=200`);
+      return res.json().data;
+    },
+  };
+}
