@@ -108,7 +108,25 @@ export type ConversationsTables = {
     actor_id: string | null;
     created_at: Generated<Timestamp>;
   };
+  quick_replies: {
+    workspace_id: string;
+    id: string;
+    scope: ReplyScope;
+    team_id: string | null;
+    owner_id: string | null;
+    shortcut: string;
+    title: string;
+    body: string;
+    content: unknown;
+    created_by: string | null;
+    created_at: Generated<Timestamp>;
+    updated_at: Generated<Timestamp>;
+  };
 };
+
+/** Who shares a quick reply or macro: the whole workspace, one team, or only its owner. */
+export const REPLY_SCOPES = ["workspace", "team", "personal"] as const;
+export type ReplyScope = (typeof REPLY_SCOPES)[number];
 
 export const CASE_LINK_KINDS = ["related", "duplicate", "parent", "child"] as const;
 export type CaseLinkKind = (typeof CASE_LINK_KINDS)[number];
@@ -119,6 +137,7 @@ export type MessageRow = Selectable<ConversationsTables["messages"]>;
 export type CaseEventRow = Selectable<ConversationsTables["case_events"]>;
 export type CaseOperationRow = Selectable<ConversationsTables["case_operations"]>;
 export type CaseLinkRow = Selectable<ConversationsTables["case_links"]>;
+export type QuickReplyRow = Selectable<ConversationsTables["quick_replies"]>;
 
 export const q = (db: Executor) => db.withTables<ConversationsTables>();
 

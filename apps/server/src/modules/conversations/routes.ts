@@ -8,7 +8,9 @@ import { actorOf, guard } from "../tenancy/index.ts";
 import { registerCaseOperationRoutes } from "./case-operations.routes.ts";
 import { presentCase, presentCaseEvent, presentMessage } from "./presenter.ts";
 import { listCaseEvents, listCases, listMessages, parseCaseCursor } from "./queries.ts";
+import { registerQuickReplyRoutes } from "./quick-replies.routes.ts";
 import { CASE_STATUSES, type CaseRow, findCaseOrThrow, PRIORITIES } from "./repository.ts";
+import { TypedContentSchema } from "./schemas.ts";
 import { sendReply } from "./use-cases/send-message.ts";
 import { updateCase } from "./use-cases/update-case.ts";
 
@@ -45,16 +47,10 @@ const CasePatchBody = z
     message: "Send at least one of status, priority, assigneeId, teamId, tags.",
   });
 
-const ContentSchema = z.looseObject({
-  type: z
-    .string()
-    .regex(/^[a-z][a-z-]*$/)
-    .max(30),
-});
 const ReplyBody = z
   .strictObject({
     text: z.string().max(20_000).optional(),
-    content: ContentSchema.optional(),
+    content: TypedContentSchema.optional(),
     private: z.boolean().optional(),
     channelId: z.uuid().optional(),
   })
@@ -150,4 +146,5 @@ export function registerConversationsRoutes(app: HttpApp, ctx: AppContext) {
   );
 
   registerCaseOperationRoutes(app, ctx);
+  registerQuickReplyRoutes(app, ctx);
 }

@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import type { buildWorkspace } from "../../../test/factories.ts";
+import { type buildWorkspace, TEST_PASSWORD } from "../../../test/factories.ts";
 import type { TestEnv } from "../../../test/harness.ts";
 
 type Workspace = Awaited<ReturnType<typeof buildWorkspace>>;
@@ -25,6 +25,18 @@ export async function caseApi(env: TestEnv, ws: Workspace) {
   return {
     channelId,
     call,
+    /** A JSON call as a signed-in member (a session, so the actor is the user, not a token). */
+    async asUser(role: Role) {
+      const login = await env.app.inject({
+        method: "POST",
+        url: "/api/v1/auth/login",
+        payload: { email: ws.users[role].email, password: TEST_PASSWORD },
+      });
+      expect(login.statusCode, login.body).toBe(200);
+      const cookie = `rapport_session=${login.cookies.find((c) => c.name === "rapport_session")?.value}`;
+      return (method: "GET" | "POST" | "PATCH" | "PUT" | "DELETE", url: string, payload?: object) =>
+        env.app.inject({ method, url, headers: { cookie }, ...(payload ? { payload } : {}) });
+    },
     /** A customer message; returns its case id and message id. */
     async inbound(customer: string, text: string): Promise<{ caseId: string; messageId: string }> {
       const res = await call("POST", `/api/v1/channels/${channelId}/inbound`, {
