@@ -122,6 +122,16 @@ export type ConversationsTables = {
     created_at: Generated<Timestamp>;
     updated_at: Generated<Timestamp>;
   };
+  macros: {
+    workspace_id: string;
+    id: string;
+    name: string;
+    description: string | null;
+    actions: unknown;
+    created_by: string | null;
+    created_at: Generated<Timestamp>;
+    updated_at: Generated<Timestamp>;
+  };
 };
 
 /** Who shares a quick reply or macro: the whole workspace, one team, or only its owner. */
@@ -138,6 +148,7 @@ export type CaseEventRow = Selectable<ConversationsTables["case_events"]>;
 export type CaseOperationRow = Selectable<ConversationsTables["case_operations"]>;
 export type CaseLinkRow = Selectable<ConversationsTables["case_links"]>;
 export type QuickReplyRow = Selectable<ConversationsTables["quick_replies"]>;
+export type MacroRow = Selectable<ConversationsTables["macros"]>;
 
 export const q = (db: Executor) => db.withTables<ConversationsTables>();
 

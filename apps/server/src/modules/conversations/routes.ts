@@ -6,6 +6,7 @@ import { decodeCursor, decodeKeysetCursor, PageQuerySchema, toPage } from "../..
 import { contactSummaries } from "../profiles/index.ts";
 import { actorOf, guard } from "../tenancy/index.ts";
 import { registerCaseOperationRoutes } from "./case-operations.routes.ts";
+import { registerMacroRoutes } from "./macros.routes.ts";
 import { presentCase, presentCaseEvent, presentMessage } from "./presenter.ts";
 import { listCaseEvents, listCases, listMessages, parseCaseCursor } from "./queries.ts";
 import { registerQuickReplyRoutes } from "./quick-replies.routes.ts";
@@ -147,4 +148,5 @@ export function registerConversationsRoutes(app: HttpApp, ctx: AppContext) {
 
   registerCaseOperationRoutes(app, ctx);
   registerQuickReplyRoutes(app, ctx);
+  registerMacroRoutes(app, ctx);
 }
