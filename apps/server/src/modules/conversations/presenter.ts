@@ -48,6 +48,7 @@ export function presentMessage(m: MessageRow) {
     error: m.error,
     createdAt: m.created_at.toISOString(),
     sentAt: iso(m.sent_at),
+    review: m.reviewed_at ? { by: m.reviewed_by, at: m.reviewed_at.toISOString(), note: m.review_note } : null,
   };
 }
 

@@ -112,14 +112,17 @@ export const listMessages = (db: Executor, ws: string, caseId: string, after: st
 export const listCaseEvents = (db: Executor, ws: string, caseId: string, after: string | undefined, limit: number) =>
   pageOfCase("case_events", db, ws, caseId, after, limit);
 
+/** The statuses a channel reports (approval states are set by approveReply / rejectReply only). */
+type DeliveryStatus = Exclude<MessageStatus, "pending_approval" | "rejected">;
+
 /** Records a delivery outcome reported by a channel (and emits `message.status`); false when unknown or not newer. */
 export async function setMessageStatus(
   db: Executor,
   ws: string,
   messageId: string,
-  update: { status: MessageStatus; platformMessageId?: string | undefined; error?: string | null | undefined },
+  update: { status: DeliveryStatus; platformMessageId?: string | undefined; error?: string | null | undefined },
 ): Promise<boolean> {
-  const rank: Record<MessageStatus, number> = { received: 0, queued: 0, failed: 1, sent: 2, delivered: 3, read: 4 };
+  const rank: Record<DeliveryStatus, number> = { received: 0, queued: 0, failed: 1, sent: 2, delivered: 3, read: 4 };
   const result = await q(db)
     .updateTable("messages")
     .set({

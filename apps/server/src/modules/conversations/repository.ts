@@ -8,7 +8,16 @@ export const CASE_STATUSES = ["open", "pending", "on-hold", "solved", "closed"] 
 export type CaseStatus = (typeof CASE_STATUSES)[number];
 export const PRIORITIES = ["urgent", "high", "normal", "low"] as const;
 export type Priority = (typeof PRIORITIES)[number];
-export const MESSAGE_STATUSES = ["received", "queued", "sent", "delivered", "read", "failed"] as const;
+export const MESSAGE_STATUSES = [
+  "received",
+  "pending_approval",
+  "rejected",
+  "queued",
+  "sent",
+  "delivered",
+  "read",
+  "failed",
+] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 export type AuthorType = "contact" | "user" | "token" | "bot" | "system";
 
@@ -73,6 +82,10 @@ export type ConversationsTables = {
     error: string | null;
     created_at: Generated<Timestamp>;
     sent_at: Timestamp | null;
+    /** Replies needing approval: who approved or rejected them, when, and why (a rejection's reason). */
+    reviewed_by: Generated<string | null>;
+    reviewed_at: Generated<Timestamp | null>;
+    review_note: Generated<string | null>;
   };
   case_events: {
     workspace_id: string;
@@ -130,6 +143,12 @@ export type ConversationsTables = {
     actions: unknown;
     created_by: string | null;
     created_at: Generated<Timestamp>;
+    updated_at: Generated<Timestamp>;
+  };
+  reply_approval_settings: {
+    workspace_id: string;
+    roles: string[];
+    user_ids: string[];
     updated_at: Generated<Timestamp>;
   };
 };

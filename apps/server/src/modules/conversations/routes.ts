@@ -5,6 +5,7 @@ import { runTransaction } from "../../platform/outbox.ts";
 import { decodeCursor, decodeKeysetCursor, PageQuerySchema, toPage } from "../../platform/pagination.ts";
 import { contactSummaries } from "../profiles/index.ts";
 import { actorOf, guard } from "../tenancy/index.ts";
+import { registerApprovalRoutes } from "./approvals.routes.ts";
 import { registerCaseOperationRoutes } from "./case-operations.routes.ts";
 import { registerMacroRoutes } from "./macros.routes.ts";
 import { presentCase, presentCaseEvent, presentMessage } from "./presenter.ts";
@@ -149,4 +150,5 @@ export function registerConversationsRoutes(app: HttpApp, ctx: AppContext) {
   registerCaseOperationRoutes(app, ctx);
   registerQuickReplyRoutes(app, ctx);
   registerMacroRoutes(app, ctx);
+  registerApprovalRoutes(app, ctx);
 }

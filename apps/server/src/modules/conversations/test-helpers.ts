@@ -6,12 +6,12 @@ type Workspace = Awaited<ReturnType<typeof buildWorkspace>>;
 type Role = Parameters<Workspace["auth"]>[0];
 
 /** HTTP helpers over one workspace's api channel: inbound customer messages and JSON calls as a role. */
-export async function caseApi(env: TestEnv, ws: Workspace) {
+export async function caseApi(env: TestEnv, ws: Workspace, config?: Record<string, unknown>) {
   const created = await env.app.inject({
     method: "POST",
     url: "/api/v1/channels",
     headers: ws.auth("admin"),
-    payload: { type: "api", name: "Shop" },
+    payload: { type: "api", name: "Shop", ...(config ? { config } : {}) },
   });
   expect(created.statusCode, created.body).toBe(201);
   const channelId: string = created.json().channel.id;

@@ -22,7 +22,12 @@ export type CasePatch = {
 };
 
 /** Who changes a case or writes in it: a member, an API token, the system (routing) or a bot (automation). */
-export type CaseActor = Pick<Actor, "workspaceId"> & { type: Actor["type"] | "system" | "bot"; id: string | null };
+export type CaseActor = Pick<Actor, "workspaceId"> & {
+  type: Actor["type"] | "system" | "bot";
+  id: string | null;
+  /** A member's or token's role (approval rules look at it); absent for the system and bots. */
+  role?: Actor["role"] | undefined;
+};
 
 /**
  * Changes a case's status, priority, assignee, team or tags; each change is recorded in the case history,
