@@ -151,6 +151,23 @@ export type ConversationsTables = {
     user_ids: string[];
     updated_at: Generated<Timestamp>;
   };
+  case_checklists: {
+    workspace_id: string;
+    id: string;
+    name: string;
+    tag: string | null;
+    items: unknown;
+    created_at: Generated<Timestamp>;
+    updated_at: Generated<Timestamp>;
+  };
+  case_checklist_ticks: {
+    workspace_id: string;
+    case_id: string;
+    checklist_id: string;
+    item_id: string;
+    ticked_by: string | null;
+    ticked_at: Generated<Timestamp>;
+  };
 };
 
 /** Who shares a quick reply or macro: the whole workspace, one team, or only its owner. */
@@ -168,6 +185,7 @@ export type CaseOperationRow = Selectable<ConversationsTables["case_operations"]
 export type CaseLinkRow = Selectable<ConversationsTables["case_links"]>;
 export type QuickReplyRow = Selectable<ConversationsTables["quick_replies"]>;
 export type MacroRow = Selectable<ConversationsTables["macros"]>;
+export type ChecklistRow = Selectable<ConversationsTables["case_checklists"]>;
 
 export const q = (db: Executor) => db.withTables<ConversationsTables>();
 

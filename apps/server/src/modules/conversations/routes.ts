@@ -7,6 +7,7 @@ import { contactSummaries } from "../profiles/index.ts";
 import { actorOf, guard } from "../tenancy/index.ts";
 import { registerApprovalRoutes } from "./approvals.routes.ts";
 import { registerCaseOperationRoutes } from "./case-operations.routes.ts";
+import { registerChecklistRoutes } from "./checklists.routes.ts";
 import { registerMacroRoutes } from "./macros.routes.ts";
 import { presentCase, presentCaseEvent, presentMessage } from "./presenter.ts";
 import { listCaseEvents, listCases, listMessages, parseCaseCursor } from "./queries.ts";
@@ -151,4 +152,5 @@ export function registerConversationsRoutes(app: HttpApp, ctx: AppContext) {
   registerQuickReplyRoutes(app, ctx);
   registerMacroRoutes(app, ctx);
   registerApprovalRoutes(app, ctx);
+  registerChecklistRoutes(app, ctx);
 }

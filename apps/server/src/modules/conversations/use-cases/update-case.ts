@@ -12,6 +12,7 @@ import {
   q,
   refreshCaseSearch,
 } from "../repository.ts";
+import { assertChecklistsComplete } from "./checklists.ts";
 
 export type CasePatch = {
   status?: CaseStatus | undefined;
@@ -84,6 +85,8 @@ export async function updateCase(
     : undefined;
   note("tags", "tags", tags);
   if (Object.keys(changes).length === 0) return current;
+  const finishing = patch.status === "solved" || (patch.status === "closed" && current.status !== "solved");
+  if (changes.status && finishing) await assertChecklistsComplete(tx, ws, caseId, tags ?? current.tags);
 
   const now = new Date();
   if (changes.status) {
