@@ -8,6 +8,7 @@ export function presentCase(c: CaseRow, contact: { id: string; displayName: stri
     number: c.number,
     subject: c.subject,
     status: c.status,
+    customStatusId: c.custom_status_id,
     priority: c.priority,
     contactId: c.contact_id,
     contact,
@@ -27,6 +28,7 @@ export function presentCase(c: CaseRow, contact: { id: string; displayName: stri
     slaState: c.sla_state,
     slaDueAt: iso(c.sla_due_at),
     sla: c.sla ?? null,
+    customFields: c.custom_fields,
   };
 }
 

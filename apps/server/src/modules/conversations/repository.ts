@@ -49,6 +49,9 @@ export type ConversationsTables = {
     sla_state: Generated<"ok" | "warning" | "breached" | null>;
     sla_due_at: Generated<Timestamp | null>;
     sla: Generated<unknown>;
+    /** A workspace's own status (its type is `status`), or null for the plain type. */
+    custom_status_id: Generated<string | null>;
+    custom_fields: Generated<Record<string, unknown>>;
   };
   conversations: {
     workspace_id: string;
@@ -168,7 +171,33 @@ export type ConversationsTables = {
     ticked_by: string | null;
     ticked_at: Generated<Timestamp>;
   };
+  case_statuses: {
+    workspace_id: string;
+    id: string;
+    name: string;
+    type: CaseStatus;
+    position: Generated<number>;
+    created_at: Generated<Timestamp>;
+  };
+  case_fields: {
+    workspace_id: string;
+    id: string;
+    key: string;
+    label: string;
+    type: CaseFieldType;
+    options: Generated<string[]>;
+    created_at: Generated<Timestamp>;
+  };
+  case_followers: {
+    workspace_id: string;
+    case_id: string;
+    user_id: string;
+    created_at: Generated<Timestamp>;
+  };
 };
+
+export const CASE_FIELD_TYPES = ["text", "number", "boolean", "date", "select"] as const;
+export type CaseFieldType = (typeof CASE_FIELD_TYPES)[number];
 
 /** Who shares a quick reply or macro: the whole workspace, one team, or only its owner. */
 export const REPLY_SCOPES = ["workspace", "team", "personal"] as const;
@@ -186,6 +215,8 @@ export type CaseLinkRow = Selectable<ConversationsTables["case_links"]>;
 export type QuickReplyRow = Selectable<ConversationsTables["quick_replies"]>;
 export type MacroRow = Selectable<ConversationsTables["macros"]>;
 export type ChecklistRow = Selectable<ConversationsTables["case_checklists"]>;
+export type CaseStatusRow = Selectable<ConversationsTables["case_statuses"]>;
+export type CaseFieldRow = Selectable<ConversationsTables["case_fields"]>;
 
 export const q = (db: Executor) => db.withTables<ConversationsTables>();
 

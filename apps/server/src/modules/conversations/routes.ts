@@ -7,6 +7,7 @@ import { contactSummaries } from "../profiles/index.ts";
 import { actorOf, guard } from "../tenancy/index.ts";
 import { registerApprovalRoutes } from "./approvals.routes.ts";
 import { registerCaseOperationRoutes } from "./case-operations.routes.ts";
+import { registerCaseSettingsRoutes } from "./case-settings.routes.ts";
 import { registerChecklistRoutes } from "./checklists.routes.ts";
 import { registerMacroRoutes } from "./macros.routes.ts";
 import { presentCase, presentCaseEvent, presentMessage } from "./presenter.ts";
@@ -45,9 +46,11 @@ const CasePatchBody = z
     assigneeId: z.uuid().nullable().optional(),
     teamId: z.uuid().nullable().optional(),
     tags: z.array(z.string().trim().min(1).max(50)).max(50).optional(),
+    customStatusId: z.uuid().nullable().optional(),
+    customFields: z.record(z.string().max(50), z.unknown()).optional(),
   })
   .refine((b) => Object.keys(b).length > 0, {
-    message: "Send at least one of status, priority, assigneeId, teamId, tags.",
+    message: "Send at least one of status, priority, assigneeId, teamId, tags, customStatusId, customFields.",
   });
 
 const ReplyBody = z
@@ -153,4 +156,5 @@ export function registerConversationsRoutes(app: HttpApp, ctx: AppContext) {
   registerMacroRoutes(app, ctx);
   registerApprovalRoutes(app, ctx);
   registerChecklistRoutes(app, ctx);
+  registerCaseSettingsRoutes(app, ctx);
 }
