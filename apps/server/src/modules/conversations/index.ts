@@ -24,6 +24,8 @@ export { findConversation, findMessage, type MessageRow } from "./repository.ts"
 export { registerConversationsRoutes } from "./routes.ts";
 /** Plain-text rendering of any message content. */
 export { plainText } from "./text.ts";
+/** An attachment's record and body, for a channel that delivers it. */
+export { openAttachment } from "./use-cases/attachments.ts";
 /** Stores an inbound customer message: dedupe, conversation and case, outbox events. */
 export { DuplicateRace, type InboundMessage, type Received, receiveMessage } from "./use-cases/receive-message.ts";
 /** Writes an agent's reply (queued) or private note. */

@@ -194,6 +194,19 @@ export type ConversationsTables = {
     user_id: string;
     created_at: Generated<Timestamp>;
   };
+  attachments: {
+    workspace_id: string;
+    id: string;
+    case_id: string;
+    storage_key: string;
+    file_name: string | null;
+    content_type: string;
+    size: number;
+    sha256: string;
+    uploaded_by_type: string;
+    uploaded_by: string | null;
+    created_at: Generated<Timestamp>;
+  };
 };
 
 export const CASE_FIELD_TYPES = ["text", "number", "boolean", "date", "select"] as const;
@@ -217,6 +230,17 @@ export type MacroRow = Selectable<ConversationsTables["macros"]>;
 export type ChecklistRow = Selectable<ConversationsTables["case_checklists"]>;
 export type CaseStatusRow = Selectable<ConversationsTables["case_statuses"]>;
 export type CaseFieldRow = Selectable<ConversationsTables["case_fields"]>;
+export type AttachmentRow = Selectable<ConversationsTables["attachments"]>;
+
+/** An attachment of a workspace (optionally: of one case), or undefined. */
+export function findAttachment(db: Executor, workspaceId: string, id: string) {
+  return q(db)
+    .selectFrom("attachments")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+}
 
 export const q = (db: Executor) => db.withTables<ConversationsTables>();
 

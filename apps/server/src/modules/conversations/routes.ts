@@ -6,6 +6,7 @@ import { decodeCursor, decodeKeysetCursor, PageQuerySchema, toPage } from "../..
 import { contactSummaries } from "../profiles/index.ts";
 import { actorOf, guard } from "../tenancy/index.ts";
 import { registerApprovalRoutes } from "./approvals.routes.ts";
+import { registerAttachmentRoutes } from "./attachments.routes.ts";
 import { registerCaseOperationRoutes } from "./case-operations.routes.ts";
 import { registerCaseSettingsRoutes } from "./case-settings.routes.ts";
 import { registerChecklistRoutes } from "./checklists.routes.ts";
@@ -157,4 +158,5 @@ export function registerConversationsRoutes(app: HttpApp, ctx: AppContext) {
   registerApprovalRoutes(app, ctx);
   registerChecklistRoutes(app, ctx);
   registerCaseSettingsRoutes(app, ctx);
+  registerAttachmentRoutes(app, ctx);
 }

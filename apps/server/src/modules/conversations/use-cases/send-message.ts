@@ -7,6 +7,7 @@ import { capabilitiesOf } from "../capabilities.ts";
 import { type ConversationRow, findWorkableCase, insertCaseEvent, type MessageRow, q } from "../repository.ts";
 import { plainText } from "../text.ts";
 import { needsApproval } from "./approvals.ts";
+import { assertAttachmentOfCase } from "./attachments.ts";
 import type { CaseActor } from "./update-case.ts";
 
 export type ReplyInput = {
@@ -36,6 +37,10 @@ export async function sendReply(
   const text = input.text ?? plainText(type, content);
   if (!text.trim() && type === "text") {
     throw new AppError("invalid", "message_empty", "Write something to send.", { field: "text" });
+  }
+
+  if (input.content && "attachmentId" in input.content) {
+    await assertAttachmentOfCase(tx, ws, caseId, input.content.attachmentId);
   }
 
   let conversation: ConversationRow | undefined;
