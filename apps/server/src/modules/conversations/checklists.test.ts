@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildWorkspace } from "../../../test/factories.ts";
-import { openTestEnv, TEST_DATABASES, type TestEnv } from "../../../test/harness.ts";
-import { caseApi } from "./test-helpers.ts";
+import { describe, expect, it } from "vitest";
+import { TEST_DATABASES } from "../../../test/harness.ts";
+import { setupCaseTests } from "./test-helpers.ts";
 
 type CaseList = {
   id: string;
@@ -10,25 +9,10 @@ type CaseList = {
 };
 
 describe.each(TEST_DATABASES)("audit checklists on %s", (kind) => {
-  let env: TestEnv;
-  let a: Awaited<ReturnType<typeof buildWorkspace>>;
-  let b: Awaited<ReturnType<typeof buildWorkspace>>;
-  let api: Awaited<ReturnType<typeof caseApi>>;
-  let other: Awaited<ReturnType<typeof caseApi>>;
-
-  beforeAll(async () => {
-    env = await openTestEnv(kind);
-    a = await buildWorkspace(env);
-    b = await buildWorkspace(env);
-    api = await caseApi(env, a);
-    other = await caseApi(env, b);
-  });
-  afterAll(async () => {
-    await env?.close();
-  });
+  const t = setupCaseTests(kind);
 
   it("refuses solving a case until the required items of its checklists are ticked, naming them", async () => {
-    const refund = await api.call(
+    const refund = await t.api.call(
       "POST",
       "/api/v1/checklists",
       {
@@ -45,16 +29,18 @@ describe.each(TEST_DATABASES)("audit checklists on %s", (kind) => {
     expect(refund.statusCode, refund.body).toBe(201);
     expect(refund.json().tag).toBe("refund");
     expect(
-      (await api.call("POST", "/api/v1/checklists", { name: "Always", items: [{ label: "Summarise" }] }, "admin"))
+      (await t.api.call("POST", "/api/v1/checklists", { name: "Always", items: [{ label: "Summarise" }] }, "admin"))
         .statusCode,
     ).toBe(201);
-    expect((await api.call("POST", "/api/v1/checklists", { name: "x", items: [{ label: "y" }] })).statusCode).toBe(403);
-    expect((await api.call("POST", "/api/v1/checklists", { name: "x", items: [] }, "admin")).statusCode).toBe(400);
+    expect((await t.api.call("POST", "/api/v1/checklists", { name: "x", items: [{ label: "y" }] })).statusCode).toBe(
+      403,
+    );
+    expect((await t.api.call("POST", "/api/v1/checklists", { name: "x", items: [] }, "admin")).statusCode).toBe(400);
 
-    const plain = await api.inbound("check-1", "hello");
-    const plainLists: CaseList[] = (await api.call("GET", `/api/v1/cases/${plain.caseId}/checklists`)).json().data;
+    const plain = await t.api.inbound("check-1", "hello");
+    const plainLists: CaseList[] = (await t.api.call("GET", `/api/v1/cases/${plain.caseId}/checklists`)).json().data;
     expect(plainLists.map((l) => l.name)).toEqual(["Always"]);
-    const notApplicable = await api.call(
+    const notApplicable = await t.api.call(
       "PUT",
       `/api/v1/cases/${plain.caseId}/checklists/${refund.json().id}/items/${refund.json().items[0].id}`,
       { ticked: true },
@@ -62,9 +48,9 @@ describe.each(TEST_DATABASES)("audit checklists on %s", (kind) => {
     expect(notApplicable.statusCode).toBe(409);
     expect(notApplicable.json().error.reason).toBe("checklist_not_applicable");
 
-    const { caseId } = await api.inbound("check-2", "refund please");
-    expect((await api.call("PATCH", `/api/v1/cases/${caseId}`, { tags: ["refund"] })).statusCode).toBe(200);
-    const refused = await api.call("PATCH", `/api/v1/cases/${caseId}`, { status: "solved" });
+    const { caseId } = await t.api.inbound("check-2", "refund please");
+    expect((await t.api.call("PATCH", `/api/v1/cases/${caseId}`, { tags: ["refund"] })).statusCode).toBe(200);
+    const refused = await t.api.call("PATCH", `/api/v1/cases/${caseId}`, { status: "solved" });
     expect(refused.statusCode).toBe(409);
     expect(refused.json().error.reason).toBe("checklist_incomplete");
     expect(refused.json().error.details.items.map((i: { label: string }) => i.label)).toEqual([
@@ -73,28 +59,28 @@ describe.each(TEST_DATABASES)("audit checklists on %s", (kind) => {
       "Summarise",
     ]);
     expect(refused.json().error.message).toContain("Refund audit: Verify identity");
-    expect((await api.call("PATCH", `/api/v1/cases/${caseId}`, { status: "closed" })).statusCode).toBe(409);
+    expect((await t.api.call("PATCH", `/api/v1/cases/${caseId}`, { status: "closed" })).statusCode).toBe(409);
 
-    const lists: CaseList[] = (await api.call("GET", `/api/v1/cases/${caseId}/checklists`)).json().data;
+    const lists: CaseList[] = (await t.api.call("GET", `/api/v1/cases/${caseId}/checklists`)).json().data;
     for (const list of lists) {
       for (const item of list.items.filter((i) => i.required)) {
-        const tick = await api.call("PUT", `/api/v1/cases/${caseId}/checklists/${list.id}/items/${item.id}`, {
+        const tick = await t.api.call("PUT", `/api/v1/cases/${caseId}/checklists/${list.id}/items/${item.id}`, {
           ticked: true,
         });
         expect(tick.statusCode, tick.body).toBe(200);
       }
     }
-    const after: CaseList[] = (await api.call("GET", `/api/v1/cases/${caseId}/checklists`)).json().data;
+    const after: CaseList[] = (await t.api.call("GET", `/api/v1/cases/${caseId}/checklists`)).json().data;
     expect(after.flatMap((l) => l.items.filter((i) => i.ticked).map((i) => i.label)).sort()).toEqual([
       "Check the order",
       "Summarise",
       "Verify identity",
     ]);
-    expect((await api.events(caseId)).at(-1)).toMatchObject({ action: "checklist.ticked" });
-    const solved = await api.call("PATCH", `/api/v1/cases/${caseId}`, { status: "solved" });
+    expect((await t.api.events(caseId)).at(-1)).toMatchObject({ action: "checklist.ticked" });
+    const solved = await t.api.call("PATCH", `/api/v1/cases/${caseId}`, { status: "solved" });
     expect(solved.statusCode, solved.body).toBe(200);
 
-    const unknownItem = await api.call(
+    const unknownItem = await t.api.call(
       "PUT",
       `/api/v1/cases/${caseId}/checklists/${refund.json().id}/items/${plain.caseId}`,
       { ticked: true },
@@ -103,27 +89,27 @@ describe.each(TEST_DATABASES)("audit checklists on %s", (kind) => {
   });
 
   it("keeps item ids across edits, and hides checklists and cases of other workspaces", async () => {
-    const made = await api.call(
+    const made = await t.api.call(
       "POST",
       "/api/v1/checklists",
       { name: "VIP", tag: "vip", items: [{ label: "Greet" }] },
       "admin",
     );
     const item = made.json().items[0];
-    const edited = await api.call(
+    const edited = await t.api.call(
       "PATCH",
       `/api/v1/checklists/${made.json().id}`,
       { items: [item, { label: "Escalate", required: false }] },
       "admin",
     );
     expect(edited.json().items).toEqual([item, expect.objectContaining({ label: "Escalate", required: false })]);
-    expect((await other.call("GET", `/api/v1/checklists/${made.json().id}`)).statusCode).toBe(404);
-    expect((await other.call("PATCH", `/api/v1/checklists/${made.json().id}`, { name: "x" }, "admin")).statusCode).toBe(
-      404,
-    );
-    const { caseId } = await api.inbound("check-3", "hi");
-    expect((await other.call("GET", `/api/v1/cases/${caseId}/checklists`)).statusCode).toBe(404);
-    const foreignTick = await other.call(
+    expect((await t.other.call("GET", `/api/v1/checklists/${made.json().id}`)).statusCode).toBe(404);
+    expect(
+      (await t.other.call("PATCH", `/api/v1/checklists/${made.json().id}`, { name: "x" }, "admin")).statusCode,
+    ).toBe(404);
+    const { caseId } = await t.api.inbound("check-3", "hi");
+    expect((await t.other.call("GET", `/api/v1/cases/${caseId}/checklists`)).statusCode).toBe(404);
+    const foreignTick = await t.other.call(
       "PUT",
       `/api/v1/cases/${caseId}/checklists/${made.json().id}/items/${item.id}`,
       {
@@ -131,7 +117,9 @@ describe.each(TEST_DATABASES)("audit checklists on %s", (kind) => {
       },
     );
     expect(foreignTick.statusCode).toBe(404);
-    expect((await api.call("DELETE", `/api/v1/checklists/${made.json().id}`, undefined, "admin")).statusCode).toBe(204);
-    expect((await api.call("GET", `/api/v1/checklists/${made.json().id}`)).statusCode).toBe(404);
+    expect((await t.api.call("DELETE", `/api/v1/checklists/${made.json().id}`, undefined, "admin")).statusCode).toBe(
+      204,
+    );
+    expect((await t.api.call("GET", `/api/v1/checklists/${made.json().id}`)).statusCode).toBe(404);
   });
 });

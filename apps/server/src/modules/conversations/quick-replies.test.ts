@@ -1,25 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildWorkspace } from "../../../test/factories.ts";
-import { openTestEnv, TEST_DATABASES, type TestEnv } from "../../../test/harness.ts";
-import { caseApi } from "./test-helpers.ts";
+import { describe, expect, it } from "vitest";
+import { TEST_DATABASES } from "../../../test/harness.ts";
+import { setupCaseTests } from "./test-helpers.ts";
 
 describe.each(TEST_DATABASES)("quick replies on %s", (kind) => {
-  let env: TestEnv;
-  let a: Awaited<ReturnType<typeof buildWorkspace>>;
-  let b: Awaited<ReturnType<typeof buildWorkspace>>;
-  let api: Awaited<ReturnType<typeof caseApi>>;
-  let other: Awaited<ReturnType<typeof caseApi>>;
-
-  beforeAll(async () => {
-    env = await openTestEnv(kind);
-    a = await buildWorkspace(env);
-    b = await buildWorkspace(env);
-    api = await caseApi(env, a);
-    other = await caseApi(env, b);
-  });
-  afterAll(async () => {
-    await env?.close();
-  });
+  const t = setupCaseTests(kind);
 
   const greet = {
     scope: "workspace",
@@ -29,64 +13,66 @@ describe.each(TEST_DATABASES)("quick replies on %s", (kind) => {
   };
 
   it("shares workspace replies from supervisors, keeps agents' own personal, and refuses the rest", async () => {
-    const created = await api.call("POST", "/api/v1/quick-replies", greet, "supervisor");
+    const created = await t.api.call("POST", "/api/v1/quick-replies", greet, "supervisor");
     expect(created.statusCode, created.body).toBe(201);
     expect(created.json()).toMatchObject({ shortcut: "greet", scope: "workspace", unknownVariables: ["order.id"] });
 
-    const byAgent = await api.call("POST", "/api/v1/quick-replies", { ...greet, shortcut: "greet2" });
+    const byAgent = await t.api.call("POST", "/api/v1/quick-replies", { ...greet, shortcut: "greet2" });
     expect(byAgent.statusCode).toBe(403);
     expect(byAgent.json().error).toMatchObject({ reason: "shared_reply_forbidden", details: { field: "scope" } });
-    expect((await api.call("POST", "/api/v1/quick-replies", greet, "analyst")).statusCode).toBe(403);
+    expect((await t.api.call("POST", "/api/v1/quick-replies", greet, "analyst")).statusCode).toBe(403);
 
-    const taken = await api.call("POST", "/api/v1/quick-replies", greet, "admin");
+    const taken = await t.api.call("POST", "/api/v1/quick-replies", greet, "admin");
     expect(taken.statusCode).toBe(409);
     expect(taken.json().error.reason).toBe("quick_reply_shortcut_taken");
 
-    const mine = await api.call("POST", "/api/v1/quick-replies", { ...greet, scope: "personal", body: "Bye!" });
+    const mine = await t.api.call("POST", "/api/v1/quick-replies", { ...greet, scope: "personal", body: "Bye!" });
     expect(mine.statusCode, mine.body).toBe(201);
     // The same shortcut is free in someone else's personal scope, not twice in mine.
     expect(
-      (await api.call("POST", "/api/v1/quick-replies", { ...greet, scope: "personal" }, "supervisor")).statusCode,
+      (await t.api.call("POST", "/api/v1/quick-replies", { ...greet, scope: "personal" }, "supervisor")).statusCode,
     ).toBe(201);
-    expect((await api.call("POST", "/api/v1/quick-replies", { ...greet, scope: "personal" })).statusCode).toBe(409);
+    expect((await t.api.call("POST", "/api/v1/quick-replies", { ...greet, scope: "personal" })).statusCode).toBe(409);
 
     const id = mine.json().id;
-    expect((await api.call("PATCH", `/api/v1/quick-replies/${id}`, { title: "Goodbye" })).json().title).toBe("Goodbye");
+    expect((await t.api.call("PATCH", `/api/v1/quick-replies/${id}`, { title: "Goodbye" })).json().title).toBe(
+      "Goodbye",
+    );
     // Nobody else sees or changes a personal reply, not even a supervisor.
-    expect((await api.call("GET", `/api/v1/quick-replies/${id}`, undefined, "supervisor")).statusCode).toBe(404);
-    expect((await api.call("PATCH", `/api/v1/quick-replies/${id}`, { title: "x" }, "admin")).statusCode).toBe(404);
+    expect((await t.api.call("GET", `/api/v1/quick-replies/${id}`, undefined, "supervisor")).statusCode).toBe(404);
+    expect((await t.api.call("PATCH", `/api/v1/quick-replies/${id}`, { title: "x" }, "admin")).statusCode).toBe(404);
     const shared = created.json().id;
-    const agentEdit = await api.call("PATCH", `/api/v1/quick-replies/${shared}`, { title: "x" });
+    const agentEdit = await t.api.call("PATCH", `/api/v1/quick-replies/${shared}`, { title: "x" });
     expect(agentEdit.statusCode).toBe(403);
-    expect((await api.call("PATCH", `/api/v1/quick-replies/${shared}`, {}, "supervisor")).statusCode).toBe(400);
+    expect((await t.api.call("PATCH", `/api/v1/quick-replies/${shared}`, {}, "supervisor")).statusCode).toBe(400);
     expect(
-      (await api.call("POST", "/api/v1/quick-replies", { ...greet, shortcut: "no spaces" }, "admin")).statusCode,
+      (await t.api.call("POST", "/api/v1/quick-replies", { ...greet, shortcut: "no spaces" }, "admin")).statusCode,
     ).toBe(400);
 
-    expect((await api.call("DELETE", `/api/v1/quick-replies/${id}`)).statusCode).toBe(204);
-    expect((await api.call("GET", `/api/v1/quick-replies/${id}`)).statusCode).toBe(404);
+    expect((await t.api.call("DELETE", `/api/v1/quick-replies/${id}`)).statusCode).toBe(204);
+    expect((await t.api.call("GET", `/api/v1/quick-replies/${id}`)).statusCode).toBe(404);
 
     // Another workspace sees none of it.
-    expect((await other.call("GET", `/api/v1/quick-replies/${shared}`, undefined, "admin")).statusCode).toBe(404);
-    expect((await other.call("GET", "/api/v1/quick-replies", undefined, "admin")).json().data).toEqual([]);
-    expect((await other.call("DELETE", `/api/v1/quick-replies/${shared}`, undefined, "admin")).statusCode).toBe(404);
+    expect((await t.other.call("GET", `/api/v1/quick-replies/${shared}`, undefined, "admin")).statusCode).toBe(404);
+    expect((await t.other.call("GET", "/api/v1/quick-replies", undefined, "admin")).json().data).toEqual([]);
+    expect((await t.other.call("DELETE", `/api/v1/quick-replies/${shared}`, undefined, "admin")).statusCode).toBe(404);
   });
 
   it("shows team replies to the team's members only and checks the team", async () => {
-    const team = await api.call("POST", "/api/v1/teams", { name: "Billing" }, "admin");
+    const team = await t.api.call("POST", "/api/v1/teams", { name: "Billing" }, "admin");
     const teamId = team.json().id;
-    const join = await api.call("PUT", `/api/v1/teams/${teamId}/members/${a.users.agent.id}`, undefined, "admin");
+    const join = await t.api.call("PUT", `/api/v1/teams/${teamId}/members/${t.a.users.agent.id}`, undefined, "admin");
     expect(join.statusCode, join.body).toBe(204);
-    const foreignTeam = (await other.call("POST", "/api/v1/teams", { name: "X" }, "admin")).json().id;
+    const foreignTeam = (await t.other.call("POST", "/api/v1/teams", { name: "X" }, "admin")).json().id;
 
-    const noTeam = await api.call(
+    const noTeam = await t.api.call(
       "POST",
       "/api/v1/quick-replies",
       { ...greet, scope: "team", shortcut: "refund" },
       "supervisor",
     );
     expect(noTeam.json().error).toMatchObject({ reason: "team_required", details: { field: "teamId" } });
-    const wrongTeam = await api.call(
+    const wrongTeam = await t.api.call(
       "POST",
       "/api/v1/quick-replies",
       { ...greet, scope: "team", teamId: foreignTeam, shortcut: "refund" },
@@ -94,7 +80,7 @@ describe.each(TEST_DATABASES)("quick replies on %s", (kind) => {
     );
     expect(wrongTeam.statusCode).toBe(400);
     expect(wrongTeam.json().error.reason).toBe("team_not_found");
-    const created = await api.call(
+    const created = await t.api.call(
       "POST",
       "/api/v1/quick-replies",
       { ...greet, scope: "team", teamId, shortcut: "refund", title: "Refund steps", body: "Refunds take 5 days." },
@@ -102,34 +88,34 @@ describe.each(TEST_DATABASES)("quick replies on %s", (kind) => {
     );
     expect(created.statusCode, created.body).toBe(201);
 
-    const agent = await api.asUser("agent");
+    const agent = await t.api.asUser("agent");
     const seen = await agent("GET", "/api/v1/quick-replies?query=ref");
     expect(seen.json().data.map((r: { shortcut: string }) => r.shortcut)).toEqual(["refund"]);
     const byTitle = await agent("GET", "/api/v1/quick-replies?query=steps");
     expect(byTitle.json().data).toHaveLength(1);
-    const analyst = await api.asUser("analyst");
+    const analyst = await t.api.asUser("analyst");
     expect((await analyst("GET", "/api/v1/quick-replies?query=refund")).json().data).toEqual([]);
     expect((await analyst("GET", `/api/v1/quick-replies/${created.json().id}`)).statusCode).toBe(404);
   });
 
   it("pages the list by shortcut", async () => {
     for (const s of ["zz-a", "zz-b", "zz-c"]) {
-      expect((await api.call("POST", "/api/v1/quick-replies", { ...greet, shortcut: s }, "admin")).statusCode).toBe(
+      expect((await t.api.call("POST", "/api/v1/quick-replies", { ...greet, shortcut: s }, "admin")).statusCode).toBe(
         201,
       );
     }
-    const first = await api.call("GET", "/api/v1/quick-replies?query=zz&limit=2");
+    const first = await t.api.call("GET", "/api/v1/quick-replies?query=zz&limit=2");
     expect(first.json().data.map((r: { shortcut: string }) => r.shortcut)).toEqual(["zz-a", "zz-b"]);
-    const next = await api.call("GET", `/api/v1/quick-replies?query=zz&limit=2&cursor=${first.json().nextCursor}`);
+    const next = await t.api.call("GET", `/api/v1/quick-replies?query=zz&limit=2&cursor=${first.json().nextCursor}`);
     expect(next.json()).toMatchObject({ data: [{ shortcut: "zz-c" }], nextCursor: null });
-    expect((await api.call("GET", "/api/v1/quick-replies?cursor=garbage!")).statusCode).toBe(400);
+    expect((await t.api.call("GET", "/api/v1/quick-replies?cursor=garbage!")).statusCode).toBe(400);
   });
 
   it("renders a reply for a case, reporting unknown and empty variables instead of dropping them", async () => {
-    const { caseId } = await api.inbound("Li Wei", "Where is my parcel?");
-    const number = (await api.getCase(caseId)).number;
-    const reply = (await api.call("GET", "/api/v1/quick-replies?query=greet")).json().data[0];
-    const agent = await api.asUser("agent");
+    const { caseId } = await t.api.inbound("Li Wei", "Where is my parcel?");
+    const number = (await t.api.getCase(caseId)).number;
+    const reply = (await t.api.call("GET", "/api/v1/quick-replies?query=greet")).json().data[0];
+    const agent = await t.api.asUser("agent");
     const rendered = await agent("POST", `/api/v1/quick-replies/${reply.id}/render`, { caseId });
     expect(rendered.statusCode, rendered.body).toBe(200);
     expect(rendered.json()).toEqual({
@@ -139,10 +125,10 @@ describe.each(TEST_DATABASES)("quick replies on %s", (kind) => {
       emptyVariables: [],
     });
     // An API token has no name: reported empty, not silently blank.
-    const byToken = await api.call("POST", `/api/v1/quick-replies/${reply.id}/render`, { caseId });
+    const byToken = await t.api.call("POST", `/api/v1/quick-replies/${reply.id}/render`, { caseId });
     expect(byToken.json().emptyVariables).toEqual(["agent.name"]);
 
-    const typed = await api.call(
+    const typed = await t.api.call(
       "POST",
       "/api/v1/quick-replies",
       {
@@ -154,15 +140,16 @@ describe.each(TEST_DATABASES)("quick replies on %s", (kind) => {
       },
       "agent",
     );
-    const link = await api.call("POST", `/api/v1/quick-replies/${typed.json().id}/render`, { caseId });
+    const link = await t.api.call("POST", `/api/v1/quick-replies/${typed.json().id}/render`, { caseId });
     expect(link.json().content).toEqual({ type: "link", title: "Your parcel, Li Wei", url: "https://example.com/t" });
 
-    const foreignCase = await other.inbound("x", "elsewhere");
+    const foreignCase = await t.other.inbound("x", "elsewhere");
     expect(
-      (await api.call("POST", `/api/v1/quick-replies/${reply.id}/render`, { caseId: foreignCase.caseId })).statusCode,
+      (await t.api.call("POST", `/api/v1/quick-replies/${reply.id}/render`, { caseId: foreignCase.caseId })).statusCode,
     ).toBe(404);
     expect(
-      (await other.call("POST", `/api/v1/quick-replies/${reply.id}/render`, { caseId: foreignCase.caseId })).statusCode,
+      (await t.other.call("POST", `/api/v1/quick-replies/${reply.id}/render`, { caseId: foreignCase.caseId }))
+        .statusCode,
     ).toBe(404);
   });
 });

@@ -1,4 +1,5 @@
 import { type Generated, type Selectable, sql } from "kysely";
+import { uuidv7 } from "uuidv7";
 import type { Executor } from "../../platform/db.ts";
 import { AppError } from "../../platform/errors.ts";
 
@@ -337,6 +338,65 @@ export function insertCaseEvent(
     .insertInto("case_events")
     .values({ ...row, details: JSON.stringify(row.details ?? {}) })
     .execute();
+}
+
+/** The workspace-owned settings tables whose rows are read by id and listed by id. */
+type SettingsTable = "macros" | "case_checklists" | "quick_replies";
+
+/** One row of a workspace's settings table, or the given 404. */
+export async function findInWorkspace<T extends SettingsTable>(
+  db: Executor,
+  table: T,
+  workspaceId: string,
+  id: string,
+  notFound: () => AppError,
+): Promise<Selectable<ConversationsTables[T]>> {
+  const row = await q(db)
+    .selectFrom(table as "macros")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+  if (!row) throw notFound();
+  return row as unknown as Selectable<ConversationsTables[T]>;
+}
+
+/** One page (limit+1 rows, for toPage) of a workspace's settings table, oldest first. */
+export function pageOfWorkspace<T extends SettingsTable>(
+  db: Executor,
+  table: T,
+  workspaceId: string,
+  after: string | undefined,
+  limit: number,
+) {
+  let query = q(db)
+    .selectFrom(table as "macros")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId);
+  if (after) query = query.where("id", ">", after);
+  return query
+    .orderBy("id")
+    .limit(limit + 1)
+    .execute() as unknown as Promise<Selectable<ConversationsTables[T]>[]>;
+}
+
+/** Appends a case-history record by an actor (who did it), with its details. */
+export function recordCaseEvent(
+  db: Executor,
+  actor: { workspaceId: string; type: string; id: string | null },
+  caseId: string,
+  action: string,
+  details: Record<string, unknown> = {},
+) {
+  return insertCaseEvent(db, {
+    workspace_id: actor.workspaceId,
+    id: uuidv7(),
+    case_id: caseId,
+    actor_type: actor.type,
+    actor_id: actor.id,
+    action,
+    details,
+  });
 }
 
 /** Refreshes a case's search text from its subject and tags. */

@@ -1,6 +1,6 @@
-import { expect } from "vitest";
-import { type buildWorkspace, TEST_PASSWORD } from "../../../test/factories.ts";
-import type { TestEnv } from "../../../test/harness.ts";
+import { afterAll, beforeAll, expect } from "vitest";
+import { buildWorkspace, TEST_PASSWORD } from "../../../test/factories.ts";
+import { openTestEnv, type TestEnv } from "../../../test/harness.ts";
 
 type Workspace = Awaited<ReturnType<typeof buildWorkspace>>;
 type Role = Parameters<Workspace["auth"]>[0];
@@ -64,4 +64,37 @@ export async function caseApi(env: TestEnv, ws: Workspace, config?: Record<strin
       return res.json().data;
     },
   };
+}
+
+export type CaseTests = {
+  env: TestEnv;
+  /** The workspace under test, and its api channel. */
+  a: Workspace;
+  api: Awaited<ReturnType<typeof caseApi>>;
+  /** Another workspace, whose ids must stay invisible to the first. */
+  b: Workspace;
+  other: Awaited<ReturnType<typeof caseApi>>;
+};
+
+/**
+ * Opens a test environment before the suite's tests (two workspaces, an api channel each) and closes it after;
+ * `configure` adjusts the config first, `channelConfig` gives the first channel's config.
+ */
+export function setupCaseTests(
+  kind: "pglite" | "postgres",
+  options: { configure?: (env: TestEnv) => void; channelConfig?: () => Record<string, unknown> } = {},
+): CaseTests {
+  const t = {} as CaseTests;
+  beforeAll(async () => {
+    t.env = await openTestEnv(kind);
+    options.configure?.(t.env);
+    t.a = await buildWorkspace(t.env);
+    t.b = await buildWorkspace(t.env);
+    t.api = await caseApi(t.env, t.a, options.channelConfig?.());
+    t.other = await caseApi(t.env, t.b);
+  });
+  afterAll(async () => {
+    await t.env?.close();
+  });
+  return t;
 }

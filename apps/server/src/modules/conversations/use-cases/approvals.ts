@@ -1,10 +1,9 @@
 import { sql } from "kysely";
-import { uuidv7 } from "uuidv7";
 import type { Executor } from "../../../platform/db.ts";
 import { AppError } from "../../../platform/errors.ts";
 import { emitEvents } from "../../../platform/outbox.ts";
 import { type Actor, findMembership, type Role } from "../../tenancy/index.ts";
-import { findConversation, insertCaseEvent, type MessageRow, q } from "../repository.ts";
+import { findConversation, type MessageRow, q, recordCaseEvent } from "../repository.ts";
 import { openReplyWindow } from "./send-message.ts";
 import type { CaseActor } from "./update-case.ts";
 
@@ -85,18 +84,10 @@ async function decide(
     .returningAll()
     .executeTakeFirstOrThrow();
   const approved = decision.status === "queued";
-  await insertCaseEvent(tx, {
-    workspace_id: ws,
-    id: uuidv7(),
-    case_id: message.case_id,
-    actor_type: actor.type,
-    actor_id: actor.id,
-    action: approved ? "reply.approved" : "reply.rejected",
-    details: {
-      messageId: message.id,
-      authorId: message.author_id,
-      ...(decision.note ? { reason: decision.note } : {}),
-    },
+  await recordCaseEvent(tx, actor, message.case_id, approved ? "reply.approved" : "reply.rejected", {
+    messageId: message.id,
+    authorId: message.author_id,
+    ...(decision.note ? { reason: decision.note } : {}),
   });
   const ids = { caseId: message.case_id, messageId: message.id };
   await emitEvents(tx, [

@@ -8,11 +8,11 @@ import {
   type CaseRow,
   type CaseStatus,
   caseNotFound,
-  insertCaseEvent,
   lockCases,
   nextCaseNumber,
   q,
   recomputeCaseActivity,
+  recordCaseEvent,
   refreshCaseSearch,
 } from "../repository.ts";
 import { subjectOf } from "./receive-message.ts";
@@ -68,18 +68,6 @@ function recordOperation(
     })
     .returningAll()
     .executeTakeFirstOrThrow();
-}
-
-function history(tx: Executor, actor: CaseActor, caseId: string, action: string, details: Record<string, unknown>) {
-  return insertCaseEvent(tx, {
-    workspace_id: actor.workspaceId,
-    id: uuidv7(),
-    case_id: caseId,
-    actor_type: actor.type,
-    actor_id: actor.id,
-    action,
-    details,
-  });
 }
 
 /** Moves messages (by id) and conversations (by id, only those still on `from`) from one case to another. */
@@ -185,14 +173,14 @@ export async function mergeCases(
   const reason = input.reason?.trim() || null;
   const op = await recordOperation(tx, actor, "merge", source.id, target.id, moved, reason);
   const counts = { messages: moved.messageIds.length, conversations: moved.conversationIds.length };
-  await history(tx, actor, source.id, "case.merged", {
+  await recordCaseEvent(tx, actor, source.id, "case.merged", {
     operationId: op.id,
     into: target.id,
     intoNumber: target.number,
     ...counts,
     ...(reason ? { reason } : {}),
   });
-  await history(tx, actor, target.id, "case.merged-in", {
+  await recordCaseEvent(tx, actor, target.id, "case.merged-in", {
     operationId: op.id,
     from: source.id,
     fromNumber: source.number,
@@ -303,14 +291,14 @@ export async function splitCase(
   const reason = input.reason?.trim() || null;
   const op = await recordOperation(tx, actor, "split", caseId, newCase.id, moved, reason);
   const counts = { messages: ids.length, conversations: moved.conversationIds.length };
-  await history(tx, actor, caseId, "case.split", {
+  await recordCaseEvent(tx, actor, caseId, "case.split", {
     operationId: op.id,
     newCaseId: newCase.id,
     newCaseNumber: newCase.number,
     ...counts,
     ...(reason ? { reason } : {}),
   });
-  await history(tx, actor, newCase.id, "case.created", {
+  await recordCaseEvent(tx, actor, newCase.id, "case.created", {
     operationId: op.id,
     splitFrom: caseId,
     splitFromNumber: source.number,
@@ -461,8 +449,8 @@ export async function undoCaseOperation(
     conversations: moved.conversationIds.length,
   };
   const action = op.kind === "merge" ? "case.unmerged" : "case.unsplit";
-  await history(tx, actor, origin.id, action, { ...details, otherCaseId: target.id });
-  await history(tx, actor, target.id, action, { ...details, otherCaseId: origin.id });
+  await recordCaseEvent(tx, actor, origin.id, action, { ...details, otherCaseId: target.id });
+  await recordCaseEvent(tx, actor, target.id, action, { ...details, otherCaseId: origin.id });
   await emitEvents(tx, [
     { workspaceId: ws, type: "case.updated", payload: { caseId: origin.id, changed: ["messages", "status"] } },
     { workspaceId: ws, type: "case.updated", payload: { caseId: target.id, changed: ["messages", "status"] } },

@@ -9,8 +9,8 @@ import {
   type CaseStatus,
   type CaseStatusRow,
   findWorkableCase,
-  insertCaseEvent,
   q,
+  recordCaseEvent,
 } from "../repository.ts";
 import type { CaseActor } from "./update-case.ts";
 
@@ -283,15 +283,7 @@ export function listFollowers(db: Executor, ws: string, caseId: string) {
 }
 
 async function recordFollow(tx: Executor, actor: CaseActor, caseId: string, action: string, userId: string) {
-  await insertCaseEvent(tx, {
-    workspace_id: actor.workspaceId,
-    id: uuidv7(),
-    case_id: caseId,
-    actor_type: actor.type,
-    actor_id: actor.id,
-    action,
-    details: { userId },
-  });
+  await recordCaseEvent(tx, actor, caseId, action, { userId });
   await emitEvent(tx, {
     workspaceId: actor.workspaceId,
     type: "case.updated",

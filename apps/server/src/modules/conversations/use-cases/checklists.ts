@@ -3,7 +3,14 @@ import { uuidv7 } from "uuidv7";
 import type { Executor } from "../../../platform/db.ts";
 import { AppError } from "../../../platform/errors.ts";
 import { emitEvent } from "../../../platform/outbox.ts";
-import { type ChecklistRow, findWorkableCase, insertCaseEvent, q } from "../repository.ts";
+import {
+  type ChecklistRow,
+  findInWorkspace,
+  findWorkableCase,
+  pageOfWorkspace,
+  q,
+  recordCaseEvent,
+} from "../repository.ts";
 import type { CaseActor } from "./update-case.ts";
 
 export type ChecklistItem = { id: string; label: string; required: boolean };
@@ -31,16 +38,9 @@ function normaliseItems(items: ChecklistInput["items"]): ChecklistItem[] {
   });
 }
 
-export async function findChecklist(db: Executor, ws: string, id: string): Promise<ChecklistRow> {
-  const row = await q(db)
-    .selectFrom("case_checklists")
-    .selectAll()
-    .where("workspace_id", "=", ws)
-    .where("id", "=", id)
-    .executeTakeFirst();
-  if (!row) throw notFound();
-  return row;
-}
+/** A checklist of the workspace, or 404. */
+export const findChecklist = (db: Executor, ws: string, id: string): Promise<ChecklistRow> =>
+  findInWorkspace(db, "case_checklists", ws, id, notFound);
 
 export function createChecklist(tx: Executor, ws: string, input: ChecklistInput): Promise<ChecklistRow> {
   return q(tx)
@@ -82,14 +82,9 @@ export async function deleteChecklist(tx: Executor, ws: string, id: string): Pro
     .execute();
 }
 
-export function listChecklists(db: Executor, ws: string, after: string | undefined, limit: number) {
-  let query = q(db).selectFrom("case_checklists").selectAll().where("workspace_id", "=", ws);
-  if (after) query = query.where("id", ">", after);
-  return query
-    .orderBy("id")
-    .limit(limit + 1)
-    .execute();
-}
+/** A page of the workspace's checklists, oldest first. */
+export const listChecklists = (db: Executor, ws: string, after: string | undefined, limit: number) =>
+  pageOfWorkspace(db, "case_checklists", ws, after, limit);
 
 /** The checklists that apply to a case with these tags (untagged checklists apply to every case), with its ticks. */
 export async function caseChecklists(db: Executor, ws: string, caseId: string, tags: string[]) {
@@ -186,14 +181,11 @@ export async function tickChecklistItem(
       .where("item_id", "=", itemId)
       .execute();
   }
-  await insertCaseEvent(tx, {
-    workspace_id: ws,
-    id: uuidv7(),
-    case_id: caseId,
-    actor_type: actor.type,
-    actor_id: actor.id,
-    action: ticked ? "checklist.ticked" : "checklist.unticked",
-    details: { checklistId, checklist: list.name, itemId, label: item.label },
+  await recordCaseEvent(tx, actor, caseId, ticked ? "checklist.ticked" : "checklist.unticked", {
+    checklistId,
+    checklist: list.name,
+    itemId,
+    label: item.label,
   });
   await emitEvent(tx, { workspaceId: ws, type: "case.updated", payload: { caseId, changed: ["checklists"] } });
   return caseChecklists(tx, ws, caseId, theCase.tags);

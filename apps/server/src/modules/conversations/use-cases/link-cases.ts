@@ -1,8 +1,7 @@
-import { uuidv7 } from "uuidv7";
 import type { Executor } from "../../../platform/db.ts";
 import { AppError } from "../../../platform/errors.ts";
 import { emitEvents } from "../../../platform/outbox.ts";
-import { type CaseLinkKind, caseNotFound, findCase, insertCaseEvent, q } from "../repository.ts";
+import { type CaseLinkKind, caseNotFound, findCase, q, recordCaseEvent } from "../repository.ts";
 import type { CaseActor } from "./update-case.ts";
 
 const INVERSE: Record<CaseLinkKind, CaseLinkKind> = {
@@ -26,15 +25,7 @@ async function recordLinkChange(
   pairs: [string, string, CaseLinkKind][],
 ) {
   for (const [caseId, otherCaseId, kind] of pairs) {
-    await insertCaseEvent(tx, {
-      workspace_id: actor.workspaceId,
-      id: uuidv7(),
-      case_id: caseId,
-      actor_type: actor.type,
-      actor_id: actor.id,
-      action,
-      details: { otherCaseId, kind },
-    });
+    await recordCaseEvent(tx, actor, caseId, action, { otherCaseId, kind });
   }
   await emitEvents(
     tx,

@@ -6,12 +6,14 @@ import { type Actor, findMembership, findTeam } from "../../tenancy/index.ts";
 import {
   CASE_STATUSES,
   type CaseRow,
+  findInWorkspace,
   findWorkableCase,
-  insertCaseEvent,
   type MacroRow,
   type MessageRow,
   PRIORITIES,
+  pageOfWorkspace,
   q,
+  recordCaseEvent,
 } from "../repository.ts";
 import { unknownVariables } from "../template.ts";
 import { renderForCase } from "./quick-replies.ts";
@@ -81,16 +83,9 @@ async function validateActions(db: Executor, ws: string, actions: MacroAction[])
   }
 }
 
-export async function findMacro(db: Executor, ws: string, id: string): Promise<MacroRow> {
-  const row = await q(db)
-    .selectFrom("macros")
-    .selectAll()
-    .where("workspace_id", "=", ws)
-    .where("id", "=", id)
-    .executeTakeFirst();
-  if (!row) throw notFound();
-  return row;
-}
+/** A macro of the workspace, or 404. */
+export const findMacro = (db: Executor, ws: string, id: string): Promise<MacroRow> =>
+  findInWorkspace(db, "macros", ws, id, notFound);
 
 async function assertNameFree(db: Executor, ws: string, name: string, exceptId?: string) {
   const same = await q(db)
@@ -153,15 +148,9 @@ export async function deleteMacro(tx: Executor, actor: Actor, id: string): Promi
   await q(tx).deleteFrom("macros").where("workspace_id", "=", actor.workspaceId).where("id", "=", id).execute();
 }
 
-/** A page of the workspace's macros by name. */
-export function listMacros(db: Executor, ws: string, after: string | undefined, limit: number) {
-  let query = q(db).selectFrom("macros").selectAll().where("workspace_id", "=", ws);
-  if (after) query = query.where("id", ">", after);
-  return query
-    .orderBy("id")
-    .limit(limit + 1)
-    .execute();
-}
+/** A page of the workspace's macros, oldest first. */
+export const listMacros = (db: Executor, ws: string, after: string | undefined, limit: number) =>
+  pageOfWorkspace(db, "macros", ws, after, limit);
 
 /**
  * Applies a macro to a case in the caller's transaction: replies and notes in order (through sendReply, so
@@ -252,19 +241,11 @@ export async function applyMacro(
     }
   }
   if (Object.keys(patch).length) current = await updateCase(tx, actor, caseId, patch, [`macro "${macro.name}"`]);
-  await insertCaseEvent(tx, {
-    workspace_id: ws,
-    id: uuidv7(),
-    case_id: caseId,
-    actor_type: actor.type,
-    actor_id: actor.id,
-    action: "macro.applied",
-    details: {
-      macroId: macro.id,
-      name: macro.name,
-      actions: actions.map((a) => a.type),
-      messageIds: messages.map((m) => m.id),
-    },
+  await recordCaseEvent(tx, actor, caseId, "macro.applied", {
+    macroId: macro.id,
+    name: macro.name,
+    actions: actions.map((a) => a.type),
+    messageIds: messages.map((m) => m.id),
   });
   return { case: current, messages };
 }

@@ -3,7 +3,7 @@ import { uuidv7 } from "uuidv7";
 import type { Executor } from "../../../platform/db.ts";
 import { AppError } from "../../../platform/errors.ts";
 import { type Actor, can, findTeam, listTeamMemberships } from "../../tenancy/index.ts";
-import { findCaseOrThrow, type QuickReplyRow, q, type ReplyScope } from "../repository.ts";
+import { findCaseOrThrow, findInWorkspace, type QuickReplyRow, q, type ReplyScope } from "../repository.ts";
 import { type Rendered, renderContent, renderTemplate, templateValues, unknownVariables } from "../template.ts";
 
 export type QuickReplyInput = {
@@ -46,13 +46,7 @@ function assertMayManage(actor: Actor, row: Pick<QuickReplyRow, "scope" | "owner
 
 /** One quick reply the actor may see (404 otherwise, also for another workspace's or member's). */
 export async function findQuickReply(db: Executor, actor: Actor, id: string): Promise<QuickReplyRow> {
-  const row = await q(db)
-    .selectFrom("quick_replies")
-    .selectAll()
-    .where("workspace_id", "=", actor.workspaceId)
-    .where("id", "=", id)
-    .executeTakeFirst();
-  if (!row) throw notFound();
+  const row = await findInWorkspace(db, "quick_replies", actor.workspaceId, id, notFound);
   if (row.scope === "personal" && row.owner_id !== actor.id) throw notFound();
   if (row.scope === "team") {
     const teams = await visibleTeams(db, actor);
