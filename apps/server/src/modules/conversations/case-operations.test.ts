@@ -241,4 +241,38 @@ describe.each(TEST_DATABASES)("merge, split and links of cases on %s", (kind) =>
     expect(gone.statusCode).toBe(404);
     expect(gone.json().error.reason).toBe("case_link_not_found");
   });
+
+  it("gives a merged case its custom status back on undo, and copies custom fields into a split", async () => {
+    const status = await t.api.call(
+      "POST",
+      "/api/v1/case-statuses",
+      { name: "Waiting on warehouse", type: "pending" },
+      "admin",
+    );
+    await t.api.call(
+      "POST",
+      "/api/v1/case-fields",
+      { key: "store", label: "Store", type: "select", options: ["paris"] },
+      "admin",
+    );
+    const one = await t.api.inbound("custom-1", "first");
+    await t.api.inbound("custom-1", "second");
+    const two = await t.api.inbound("custom-2", "other");
+    const set = await t.api.call("PATCH", `/api/v1/cases/${one.caseId}`, {
+      customStatusId: status.json().id,
+      customFields: { store: "paris" },
+    });
+    expect(set.statusCode, set.body).toBe(200);
+    const listed = await t.api.call("GET", `/api/v1/cases?customStatusId=${status.json().id}`);
+    expect(listed.json().data.map((c: { id: string }) => c.id)).toEqual([one.caseId]);
+
+    const merged = await t.api.call("POST", `/api/v1/cases/${one.caseId}/merge`, { targetCaseId: two.caseId });
+    expect(await t.api.getCase(one.caseId)).toMatchObject({ status: "closed", customStatusId: null });
+    await t.api.call("POST", `/api/v1/case-operations/${merged.json().operation.id}/undo`);
+    expect(await t.api.getCase(one.caseId)).toMatchObject({ status: "pending", customStatusId: status.json().id });
+
+    const split = await t.api.call("POST", `/api/v1/cases/${one.caseId}/split`, { messageIds: [one.messageId] });
+    expect(split.statusCode, split.body).toBe(201);
+    expect(split.json().case.customFields).toEqual({ store: "paris" });
+  });
 });

@@ -15,6 +15,8 @@ export type CaseFilters = {
   /** Words of the subject, tags or first message; any substring of the subject (Chinese included). */
   q?: string | undefined;
   slaState?: ("ok" | "warning" | "breached")[] | undefined;
+  /** Cases carrying one of the workspace's custom statuses. */
+  customStatusId?: string | undefined;
   /** `replyWindow` / `slaDue`: soonest-closing window or SLA target first; default: latest activity first. */
   sort?: "recent" | "replyWindow" | "slaDue" | undefined;
 };
@@ -51,6 +53,7 @@ export async function listCases(
   if (f.channelId) query = query.where(sql<boolean>`${f.channelId}::uuid = any(channel_ids)`);
   if (f.contactId) query = query.where("contact_id", "=", f.contactId);
   if (f.slaState?.length) query = query.where("sla_state", "in", f.slaState);
+  if (f.customStatusId) query = query.where("custom_status_id", "=", f.customStatusId);
   if (f.q?.trim()) {
     const text = f.q.trim();
     query = query.where((eb) =>

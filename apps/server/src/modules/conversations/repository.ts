@@ -1,4 +1,4 @@
-import { type Generated, type Selectable, sql } from "kysely";
+import { type ColumnType, type Generated, type Selectable, sql } from "kysely";
 import { uuidv7 } from "uuidv7";
 import type { Executor } from "../../platform/db.ts";
 import { AppError } from "../../platform/errors.ts";
@@ -52,7 +52,8 @@ export type ConversationsTables = {
     sla: Generated<unknown>;
     /** A workspace's own status (its type is `status`), or null for the plain type. */
     custom_status_id: Generated<string | null>;
-    custom_fields: Generated<Record<string, unknown>>;
+    /** Read as an object, written as its JSON text. */
+    custom_fields: ColumnType<Record<string, unknown>, string | undefined, string>;
   };
   conversations: {
     workspace_id: string;

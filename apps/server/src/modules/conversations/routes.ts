@@ -37,6 +37,7 @@ const CaseListQuery = PageQuerySchema.extend({
   contactId: z.uuid().optional(),
   q: z.string().max(200).optional(),
   slaState: listOf(["ok", "warning", "breached"] as const).optional(),
+  customStatusId: z.uuid().optional(),
   sort: z.enum(["recent", "replyWindow", "slaDue"]).optional(),
 });
 

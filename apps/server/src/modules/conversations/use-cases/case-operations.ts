@@ -23,7 +23,12 @@ export type Moved = {
   messageIds: string[];
   conversationIds: string[];
   /** Merge: the merged case's status and solved time before, and the tags the merge added to the target. */
-  before?: { status: CaseStatus; solvedAt: string | null; addedTags: string[] };
+  before?: {
+    status: CaseStatus;
+    customStatusId?: string | null;
+    solvedAt: string | null;
+    addedTags: string[];
+  };
 };
 
 const MAX_SPLIT = 500;
@@ -151,12 +156,17 @@ export async function mergeCases(
   const moved: Moved = {
     messageIds: messages.map((m) => m.id),
     conversationIds: conversations.map((c) => c.id),
-    before: { status: source.status, solvedAt: source.solved_at?.toISOString() ?? null, addedTags },
+    before: {
+      status: source.status,
+      customStatusId: source.custom_status_id,
+      solvedAt: source.solved_at?.toISOString() ?? null,
+      addedTags,
+    },
   };
   const now = new Date();
   await q(tx)
     .updateTable("cases")
-    .set({ merged_into: target.id, status: "closed", updated_at: now })
+    .set({ merged_into: target.id, status: "closed", custom_status_id: null, updated_at: now })
     .where("workspace_id", "=", ws)
     .where("id", "=", source.id)
     .execute();
@@ -197,7 +207,7 @@ export async function mergeCases(
 }
 
 /**
- * Splits messages of a case into a new case (same contact, priority, team, assignee and tags). A conversation
+ * Splits messages of a case into a new case (same contact, priority, team, assignee, tags and custom fields). A conversation
  * moves with them when the split takes its latest message: the thread then continues in the new case.
  */
 export async function splitCase(
@@ -274,6 +284,7 @@ export async function splitCase(
       assignee_id: source.assignee_id,
       team_id: source.team_id,
       tags: source.tags,
+      custom_fields: JSON.stringify(source.custom_fields),
       reply_window_closes_at: null,
       last_inbound_at: null,
       first_response_at: null,
@@ -409,6 +420,7 @@ export async function undoCaseOperation(
       .set({
         merged_into: null,
         status: before?.status ?? "open",
+        custom_status_id: before?.customStatusId ?? null,
         solved_at: before?.solvedAt ? new Date(before.solvedAt) : null,
         updated_at: now,
       })
@@ -429,7 +441,7 @@ export async function undoCaseOperation(
     // The split's case is empty again: closed into the original, so anything pointing at it forwards there.
     await q(tx)
       .updateTable("cases")
-      .set({ merged_into: origin.id, status: "closed", updated_at: now })
+      .set({ merged_into: origin.id, status: "closed", custom_status_id: null, updated_at: now })
       .where("workspace_id", "=", ws)
       .where("id", "=", target.id)
       .execute();
