@@ -1,40 +1,9 @@
 import { fileURLToPath } from "node:url";
-import type { APIResponse, Page } from "playwright-core";
+import { createApiChannel, expectStatus, receiveCustomerMessage } from "./api.ts";
 import { signIn } from "./session.ts";
 import type { Journey } from "./types.ts";
 
 const docsScreenshot = fileURLToPath(new URL("../docs/images/console-inbox.png", import.meta.url));
-
-async function expectStatus(response: APIResponse, status: number, what: string): Promise<void> {
-  if (response.status() !== status) {
-    throw new Error(`${what}: expected HTTP ${status}, got ${response.status()}: ${await response.text()}`);
-  }
-}
-
-/** Creates an `api` channel through the API, with the page's session cookie. */
-async function createApiChannel(page: Page, baseUrl: string, name: string): Promise<string> {
-  const created = await page.request.post(`${baseUrl}/api/v1/channels`, { data: { type: "api", name } });
-  await expectStatus(created, 201, "POST /api/v1/channels");
-  const { channel } = (await created.json()) as { channel: { id: string } };
-  return channel.id;
-}
-
-/** A customer writes on the channel, as the shop's backend would post it. */
-async function receiveCustomerMessage(
-  page: Page,
-  baseUrl: string,
-  channelId: string,
-  message: { id: string; customerId: string; name: string; text: string },
-): Promise<void> {
-  const inbound = await page.request.post(`${baseUrl}/api/v1/channels/${channelId}/inbound`, {
-    data: {
-      externalMessageId: message.id,
-      from: { externalId: message.customerId, name: message.name },
-      text: message.text,
-    },
-  });
-  await expectStatus(inbound, 202, "POST /api/v1/channels/:id/inbound");
-}
 
 export const journeys: Journey[] = [
   {

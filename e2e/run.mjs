@@ -1,6 +1,7 @@
 // Browser journeys against a running Rapport: `node e2e/run.mjs`.
 // Env: E2E_BASE_URL (default http://localhost:3000), E2E_EMAIL, E2E_PASSWORD,
-//      E2E_CHROMIUM (default /usr/bin/chromium).
+//      E2E_CHROMIUM (default /usr/bin/chromium), E2E_SPECS (optional: comma-separated spec files to run,
+//      e.g. `wallboard.spec.ts,xss.spec.ts`; default: all).
 // Loads every e2e/*.spec.ts (through tsx), runs each journey in a fresh browser context,
 // saves screenshots to e2e/artifacts/ and ends with `e2e: <n> passed, <m> failed`.
 import { mkdir, readdir, rm } from "node:fs/promises";
@@ -42,7 +43,12 @@ function withTimeout(promise, ms, label) {
 }
 
 async function loadJourneys() {
-  const specFiles = (await readdir(e2eDir)).filter((file) => file.endsWith(".spec.ts")).sort();
+  const only = process.env.E2E_SPECS?.split(",")
+    .map((file) => file.trim())
+    .filter(Boolean);
+  const specFiles = (await readdir(e2eDir))
+    .filter((file) => file.endsWith(".spec.ts") && (!only?.length || only.includes(file)))
+    .sort();
   const loaded = [];
   for (const file of specFiles) {
     const module = await import(pathToFileURL(join(e2eDir, file)).href);
@@ -94,7 +100,11 @@ for (const journey of journeys) {
   };
   const startedAt = Date.now();
   try {
-    await withTimeout(journey.run({ page, baseUrl, email, password, screenshot }), journeyTimeoutMs, label);
+    await withTimeout(
+      journey.run({ page, baseUrl, email, password, screenshot }),
+      journey.timeoutMs ?? journeyTimeoutMs,
+      label,
+    );
     passed += 1;
     console.log(`  ✓ ${label} (${Date.now() - startedAt} ms)`);
   } catch (error) {

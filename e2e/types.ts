@@ -12,4 +12,6 @@ export type JourneyContext = {
 export type Journey = {
   name: string;
   run: (ctx: JourneyContext) => Promise<void>;
+  /** A longer limit than the default 30 s, for journeys that load a lot of data. */
+  timeoutMs?: number;
 };

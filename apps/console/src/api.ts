@@ -31,6 +31,8 @@ export type Case = {
   priority: CasePriority;
   contactId: string;
   contact: { id: string; displayName: string | null } | null;
+  slaState?: "ok" | "warning" | "breached" | null;
+  slaDueAt?: string | null;
   assigneeId: string | null;
   teamId: string | null;
   tags: string[];
@@ -73,6 +75,14 @@ export type Member = { id: string; email: string; name: string; role: string };
 
 export type Team = { id: string; name: string; memberIds: string[] };
 
+export type ContactSummary = {
+  id: string;
+  displayName: string | null;
+  emails: string[];
+  phones: string[];
+  company: string | null;
+};
+
 export type ConsentState = "granted" | "withdrawn" | "unknown";
 
 export type Identity = {
@@ -95,6 +105,7 @@ export type ContactProfile = {
   tags: string[];
   lifecycleStage: string | null;
   avatarUrl: string | null;
+  attributes?: Record<string, unknown>;
   createdAt: string;
   identities: Identity[];
 };
@@ -109,6 +120,7 @@ export type CaseFilters = {
   teamId?: string | undefined;
   tag?: string | undefined;
   channelId?: string | undefined;
+  contactId?: string | undefined;
   q?: string | undefined;
   sort?: "recent" | "replyWindow" | undefined;
 };
@@ -152,7 +164,12 @@ function isApiErrorBody(value: unknown): value is ApiErrorBody {
   return typeof candidate.message === "string" && (typeof candidate.kind === "string" || "reason" in candidate);
 }
 
-async function requestJson<T>(method: "GET" | "POST" | "PATCH", path: string, body?: unknown): Promise<T> {
+/** One JSON request to the API; a non-2xx answer throws ApiError with the server's error body. */
+export async function requestJson<T>(
+  method: "GET" | "POST" | "PATCH" | "PUT" | "DELETE",
+  path: string,
+  body?: unknown,
+): Promise<T> {
   const init: RequestInit = {
     method,
     credentials: "same-origin",
@@ -179,7 +196,8 @@ async function requestJson<T>(method: "GET" | "POST" | "PATCH", path: string, bo
   return parsed as T;
 }
 
-function withQuery(path: string, query: Record<string, string | number | undefined>): string {
+/** The path with the defined, non-empty query parameters appended. */
+export function withQuery(path: string, query: Record<string, string | number | undefined>): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {
     if (value !== undefined && value !== "") params.set(key, String(value));
@@ -261,4 +279,9 @@ export function fetchTeams(): Promise<Page<Team>> {
 
 export function fetchContact(id: string): Promise<ContactProfile> {
   return requestJson("GET", `/api/v1/contacts/${encodeURIComponent(id)}`);
+}
+
+/** Contacts whose name, email, phone or identity matches the query (global search). */
+export function searchContacts(query: string, limit = 8): Promise<Page<ContactSummary>> {
+  return requestJson("GET", withQuery("/api/v1/contacts", { query, limit }));
 }

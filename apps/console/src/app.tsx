@@ -1,15 +1,43 @@
-import { Alert, AppShell, Button, Center, Group, Loader, Title } from "@mantine/core";
+import { AppShell, Center, Group, Loader, Title } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
-import type { ReactNode } from "react";
+import { lazy, type ReactNode, Suspense } from "react";
 import { useTranslation } from "react-i18next";
-import { fetchMe, meQueryKey } from "./api.ts";
-import { describeError } from "./error-message.ts";
+import { fetchMe, meQueryKey, type Session } from "./api.ts";
+import { ErrorAlert } from "./error-alert.tsx";
 import { InboxPage } from "./inbox/inbox-page.tsx";
 import { AppLayout } from "./layout/app-layout.tsx";
 import { LanguageSelect } from "./layout/language-select.tsx";
 import { LoginPage } from "./pages/login-page.tsx";
 import { RealtimeProvider } from "./realtime.tsx";
+import { usePathname } from "./router.ts";
 import { ShortcutHelpProvider } from "./shortcuts.tsx";
+
+// Settings and the wallboard are separate chunks: the inbox (the first route) does not wait for them.
+const SettingsPage = lazy(() => import("./settings/settings-page.tsx"));
+const WallboardPage = lazy(() => import("./wallboard/wallboard-page.tsx"));
+
+function PageLoader() {
+  const { t } = useTranslation();
+  return (
+    <Center py="xl">
+      <Loader aria-label={t("app.loading")} />
+    </Center>
+  );
+}
+
+/** The page for the current path: settings, the wallboard, or the inbox (everything else). */
+function SignedInPage({ session }: { session: Session }) {
+  const pathname = usePathname();
+  const section = pathname.split("/")[1];
+  if (section === "settings" || section === "wallboard") {
+    return (
+      <Suspense fallback={<PageLoader />}>
+        {section === "settings" ? <SettingsPage session={session} /> : <WallboardPage session={session} />}
+      </Suspense>
+    );
+  }
+  return <InboxPage session={session} />;
+}
 
 /** The frame shown before sign-in: a header with the language switcher. */
 function PublicShell({ children }: { children: ReactNode }) {
@@ -43,14 +71,7 @@ export function App() {
   if (me.isError) {
     return (
       <PublicShell>
-        <Alert color="red" title={t("errors.title")} maw={480} mx="auto" role="alert">
-          {describeError(me.error, t)}
-          <Group mt="sm">
-            <Button size="xs" variant="light" color="red" onClick={() => void me.refetch()}>
-              {t("errors.retry")}
-            </Button>
-          </Group>
-        </Alert>
+        <ErrorAlert title={t("errors.title")} error={me.error} onRetry={() => void me.refetch()} maw={480} mx="auto" />
       </PublicShell>
     );
   }
@@ -65,7 +86,7 @@ export function App() {
     <RealtimeProvider>
       <ShortcutHelpProvider>
         <AppLayout session={me.data}>
-          <InboxPage session={me.data} />
+          <SignedInPage session={me.data} />
         </AppLayout>
       </ShortcutHelpProvider>
     </RealtimeProvider>

@@ -20,6 +20,8 @@ function caseIdOf(payload: unknown): string | undefined {
 /** What each server event makes stale. */
 function invalidateFor(queryClient: QueryClient, event: string, payload: unknown): void {
   const caseId = caseIdOf(payload);
+  // The wallboard counts cases, messages and presence: any of them moves it (only refetched while shown).
+  void queryClient.invalidateQueries({ queryKey: ["wallboard"] });
   switch (event) {
     case "case.created":
       void queryClient.invalidateQueries({ queryKey: caseKeys.lists() });
@@ -45,7 +47,15 @@ function invalidateFor(queryClient: QueryClient, event: string, payload: unknown
   }
 }
 
-const caseEvents = ["case.created", "case.updated", "message.created", "message.status"] as const;
+const caseEvents = [
+  "case.created",
+  "case.updated",
+  "message.created",
+  "message.status",
+  "presence.changed",
+  "sla.at-risk",
+  "sla.breached",
+] as const;
 
 /** Connects while mounted; after a reconnect it refetches every case query to catch up on missed events. */
 export function RealtimeProvider({ children }: { children: ReactNode }) {
@@ -57,7 +67,10 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
     let wasConnected = false;
     socket.on("connect", () => {
       setStatus("connected");
-      if (wasConnected) void queryClient.invalidateQueries({ queryKey: caseKeys.all });
+      if (wasConnected) {
+        void queryClient.invalidateQueries({ queryKey: caseKeys.all });
+        void queryClient.invalidateQueries({ queryKey: ["wallboard"] });
+      }
       wasConnected = true;
     });
     socket.on("disconnect", () => setStatus("disconnected"));

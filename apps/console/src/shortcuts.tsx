@@ -29,6 +29,12 @@ export function ShortcutHelpProvider({ children }: { children: ReactNode }) {
       t("shortcuts.send"),
     ],
     [<Kbd key="slash">/</Kbd>, t("shortcuts.search")],
+    [
+      <span key="global-search">
+        <Kbd>Ctrl</Kbd> + <Kbd>K</Kbd>
+      </span>,
+      t("shortcuts.globalSearch"),
+    ],
     [<Kbd key="help">?</Kbd>, t("shortcuts.help")],
     [<Kbd key="esc">Esc</Kbd>, t("shortcuts.close")],
   ];

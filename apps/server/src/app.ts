@@ -3,6 +3,7 @@ import { registerJobsRoutes } from "./jobs-routes.ts";
 import { registerAutomationRoutes } from "./modules/automation/index.ts";
 import { registerChannelsRoutes } from "./modules/channels/index.ts";
 import { registerConversationsRoutes } from "./modules/conversations/index.ts";
+import { registerHelpCenter, registerKnowledgeRoutes } from "./modules/knowledge/index.ts";
 import { registerProfilesRoutes } from "./modules/profiles/index.ts";
 import { registerRoutingRoutes } from "./modules/routing/index.ts";
 import { registerTenancyRoutes } from "./modules/tenancy/index.ts";
@@ -19,6 +20,8 @@ export async function buildApp(ctx: AppContext, options: { serveConsole?: boolea
   registerAutomationRoutes(app, ctx);
   registerChannelsRoutes(app, ctx);
   registerProfilesRoutes(app, ctx);
+  registerKnowledgeRoutes(app, ctx);
+  registerHelpCenter(app, ctx);
   if (options.serveConsole !== false) await registerConsole(app);
   return app;
 }

@@ -1,4 +1,4 @@
-import { subscribeAutomationHandlers } from "./modules/automation/index.ts";
+import { defineAutomationJobs, subscribeAutomationHandlers } from "./modules/automation/index.ts";
 import { defineChannelJobs, subscribeChannelHandlers } from "./modules/channels/index.ts";
 import { defineProfilesJobs } from "./modules/profiles/index.ts";
 import { defineRoutingJobs, subscribeRoutingHandlers } from "./modules/routing/index.ts";
@@ -10,6 +10,7 @@ export function defineJobs(ctx: AppContext): void {
   defineChannelJobs(ctx);
   defineProfilesJobs(ctx);
   defineRoutingJobs(ctx);
+  defineAutomationJobs(ctx);
 }
 
 /** Subscribes every module's domain-event handlers (processes running the dispatcher). */

@@ -22,8 +22,11 @@ export type TestEnv = AppContext & {
 };
 
 /** A fresh, migrated database of the given kind (PostgreSQL: a schema of its own, dropped on close) and the HTTP app over it. */
-export async function openTestEnv(kind: "pglite" | "postgres"): Promise<TestEnv> {
-  const config = loadConfig({ LOG_LEVEL: "silent", TEST_DATABASE_URL: process.env.TEST_DATABASE_URL });
+export async function openTestEnv(
+  kind: "pglite" | "postgres",
+  settings: Record<string, string> = {},
+): Promise<TestEnv> {
+  const config = loadConfig({ LOG_LEVEL: "silent", TEST_DATABASE_URL: process.env.TEST_DATABASE_URL, ...settings });
   let dropSchema: (() => Promise<void>) | undefined;
   let database: AppContext["database"];
   if (kind === "postgres") {

@@ -1,10 +1,10 @@
-import { Alert, Button, CloseButton, Group, Skeleton, Stack, Text, Title } from "@mantine/core";
+import { Button, CloseButton, Group, Skeleton, Stack, Text, Title } from "@mantine/core";
 import { type InfiniteData, type QueryClient, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { Ref } from "react";
 import { useTranslation } from "react-i18next";
 import { type Case, caseKeys, fetchCase, type Member, type Page, type Session } from "../api.ts";
-import { describeError } from "../error-message.ts";
-import { PriorityBadge, ReplyWindowBadge, StatusBadge } from "../inbox/badges.tsx";
+import { ErrorAlert } from "../error-alert.tsx";
+import { PriorityBadge, ReplyWindowBadge, SlaBadge, StatusBadge } from "../inbox/badges.tsx";
 import { CaseSidePanel } from "./case-side-panel.tsx";
 import { Composer, type ComposerHandle } from "./composer.tsx";
 import { useContactName } from "./contact.ts";
@@ -61,17 +61,17 @@ export function CaseView({ caseId, session, members, now, composerRef, onClose }
   }
   if (query.isError && !query.data) {
     return (
-      <Alert color="red" title={t("case.loadFailed")} m="md" role="alert">
-        {describeError(query.error, t)}
-        <Group mt="sm">
-          <Button size="xs" variant="light" color="red" onClick={() => void query.refetch()}>
-            {t("errors.retry")}
-          </Button>
+      <ErrorAlert
+        title={t("case.loadFailed")}
+        error={query.error}
+        onRetry={() => void query.refetch()}
+        m="md"
+        actions={
           <Button size="xs" variant="subtle" color="gray" onClick={onClose}>
             {t("case.close")}
           </Button>
-        </Group>
-      </Alert>
+        }
+      />
     );
   }
   return (
@@ -119,6 +119,7 @@ function LoadedCase({
             <StatusBadge status={item.status} />
             <PriorityBadge priority={item.priority} />
             <ReplyWindowBadge closesAt={item.replyWindowClosesAt} now={now} />
+            <SlaBadge state={item.slaState} dueAt={item.slaDueAt} now={now} />
           </Group>
         </Stack>
         <CloseButton aria-label={t("case.close")} onClick={onClose} />

@@ -50,6 +50,14 @@ function IdentityCard({ identity, now }: { identity: Identity; now: number }) {
   );
 }
 
+/** An attribute value as plain text (lists joined, anything else as JSON). */
+function attributeText(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  if (Array.isArray(value)) return value.map(attributeText).join(", ");
+  return JSON.stringify(value);
+}
+
 /** The customer of the case, from the contact profile: details, tags and the identities on each channel. */
 export function CustomerPanel({ contactId, now }: { contactId: string; now: number }) {
   const { t } = useTranslation();
@@ -75,6 +83,9 @@ export function CustomerPanel({ contactId, now }: { contactId: string; now: numb
     );
   }
   const contact = query.data;
+  const attributes = Object.entries(contact.attributes ?? {}).filter(
+    ([, value]) => value !== null && value !== undefined,
+  );
   const name = contact.displayName ?? t("inbox.unknownContact");
   const rows: [string, ReactNode][] = [
     [t("customer.emails"), contact.emails.join(", ")],
@@ -123,6 +134,24 @@ export function CustomerPanel({ contactId, now }: { contactId: string; now: numb
               </Badge>
             ))}
           </Group>
+        </Stack>
+      )}
+      {attributes.length > 0 && (
+        <Stack gap={4} data-testid="customer-attributes">
+          <Title order={6}>{t("customer.attributes")}</Title>
+          <Table variant="vertical" withRowBorders={false} verticalSpacing={4} fz="sm">
+            <Table.Tbody>
+              {attributes.map(([key, value]) => (
+                <Table.Tr key={key}>
+                  <Table.Th w={120} fw={500} c="dimmed" bg="transparent" style={{ overflowWrap: "anywhere" }}>
+                    {key}
+                  </Table.Th>
+                  {/* Attribute values come from customers and integrations: always text. */}
+                  <Table.Td style={{ overflowWrap: "anywhere" }}>{attributeText(value)}</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
         </Stack>
       )}
       <Stack gap="xs">

@@ -86,3 +86,30 @@ export function ReplyWindowBadge({ closesAt, now }: { closesAt: string | null; n
     </Tooltip>
   );
 }
+
+const slaColors = { ok: "gray", warning: "orange", breached: "red" } as const;
+
+/** The case's SLA clock: when the next target falls due, orange when at risk, red once breached. */
+export function SlaBadge({
+  state,
+  dueAt,
+  now,
+}: {
+  state: "ok" | "warning" | "breached" | null | undefined;
+  dueAt: string | null | undefined;
+  now: number;
+}) {
+  const { t } = useTranslation();
+  const language = useLanguage();
+  if (!state || (state !== "breached" && !dueAt)) return null;
+  const label =
+    state === "breached"
+      ? t("sla.breached")
+      : t(`sla.${state}`, { time: formatDuration(new Date(dueAt ?? now).getTime() - now, language) });
+  const badge = (
+    <Badge size="sm" variant="light" color={slaColors[state]} data-testid="sla-badge" data-sla-state={state}>
+      {label}
+    </Badge>
+  );
+  return dueAt ? <Tooltip label={t("sla.dueAt", { at: formatDateTime(dueAt, language) })}>{badge}</Tooltip> : badge;
+}

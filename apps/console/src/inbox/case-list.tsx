@@ -1,11 +1,11 @@
-import { Alert, Box, Button, Group, NavLink, Skeleton, Stack, Text, ThemeIcon, Tooltip } from "@mantine/core";
+import { Box, Button, Group, NavLink, Skeleton, Stack, Text, ThemeIcon, Tooltip } from "@mantine/core";
 import { IconInbox, IconSearch, IconUser } from "@tabler/icons-react";
 import { useTranslation } from "react-i18next";
 import type { Case, Member } from "../api.ts";
-import { describeError } from "../error-message.ts";
+import { ErrorAlert } from "../error-alert.tsx";
 import { formatDateTime, formatRelative, useLanguage } from "../format.ts";
 import { linkHandler } from "../router.ts";
-import { PriorityBadge, ReplyWindowBadge, StatusBadge } from "./badges.tsx";
+import { PriorityBadge, ReplyWindowBadge, SlaBadge, StatusBadge } from "./badges.tsx";
 import { type InboxView, inboxPath } from "./views.ts";
 
 type CaseListProps = {
@@ -86,6 +86,9 @@ function CaseRow({
             <PriorityBadge priority={item.priority} />
             <StatusBadge status={item.status} />
             <ReplyWindowBadge closesAt={item.replyWindowClosesAt} now={now} />
+            {item.slaState && item.slaState !== "ok" && (
+              <SlaBadge state={item.slaState} dueAt={item.slaDueAt} now={now} />
+            )}
             {assignee && (
               <Tooltip label={t("inbox.assignedTo", { name: assignee.name })}>
                 <Text size="xs" c="dimmed" span>
@@ -133,16 +136,7 @@ export function CaseList(props: CaseListProps) {
   const { t } = useTranslation();
   if (props.isPending) return <ListSkeleton />;
   if (props.error) {
-    return (
-      <Alert color="red" title={t("inbox.loadFailed")} m="sm" role="alert">
-        {describeError(props.error, t)}
-        <Group mt="sm">
-          <Button size="xs" variant="light" color="red" onClick={props.onRetry}>
-            {t("errors.retry")}
-          </Button>
-        </Group>
-      </Alert>
-    );
+    return <ErrorAlert title={t("inbox.loadFailed")} error={props.error} onRetry={props.onRetry} m="sm" />;
   }
   if (props.cases.length === 0) {
     const variant = props.isFiltered ? "filtered" : props.view;

@@ -14,7 +14,7 @@ import {
   Tooltip,
 } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
-import { IconInbox, IconKeyboard, IconLogout } from "@tabler/icons-react";
+import { IconChartBar, IconInbox, IconKeyboard, IconLogout, IconSettings } from "@tabler/icons-react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
@@ -22,8 +22,15 @@ import { logOut, meQueryKey, type Session } from "../api.ts";
 import { inboxPath, inboxViews, parseInboxPath } from "../inbox/views.ts";
 import { useRealtimeStatus } from "../realtime.tsx";
 import { linkHandler, usePathname } from "../router.ts";
+import { GlobalSearch } from "../search/global-search.tsx";
 import { useShortcutHelp } from "../shortcuts.tsx";
 import { LanguageSelect } from "./language-select.tsx";
+
+/** Pages for supervisors, admins and owners. */
+const supervisorLinks = [
+  { path: "/wallboard", label: "nav.wallboard", Icon: IconChartBar },
+  { path: "/settings/workspace", label: "nav.settings", Icon: IconSettings },
+] as const;
 
 function RealtimeBadge() {
   const { t } = useTranslation();
@@ -82,6 +89,7 @@ export function AppLayout({ session, children }: { session: Session; children: R
   const pathname = usePathname();
   const current = parseInboxPath(pathname).view;
   const help = useShortcutHelp();
+  const canSupervise = ["owner", "admin", "supervisor"].includes(session.role);
 
   return (
     <AppShell
@@ -99,6 +107,7 @@ export function AppLayout({ session, children }: { session: Session; children: R
             </Text>
           </Group>
           <Group gap="sm" wrap="nowrap">
+            <GlobalSearch />
             <RealtimeBadge />
             <Tooltip label={`${t("app.shortcuts")} (?)`}>
               <ActionIcon variant="default" size="lg" aria-label={t("app.shortcuts")} onClick={help.open}>
@@ -123,10 +132,26 @@ export function AppLayout({ session, children }: { session: Session; children: R
                 }}
                 label={t(`views.${view}`)}
                 active={pathname.startsWith("/inbox") && current === view}
-                aria-current={current === view ? "page" : undefined}
+                aria-current={pathname.startsWith("/inbox") && current === view ? "page" : undefined}
               />
             ))}
           </NavLink>
+          {canSupervise &&
+            supervisorLinks.map(({ path, label, Icon }) => (
+              <NavLink
+                key={path}
+                component="a"
+                href={path}
+                onClick={(event) => {
+                  linkHandler(path)(event);
+                  close();
+                }}
+                label={t(label)}
+                leftSection={<Icon size={18} />}
+                active={pathname.startsWith(`/${path.split("/")[1]}`)}
+                aria-current={pathname.startsWith(`/${path.split("/")[1]}`) ? "page" : undefined}
+              />
+            ))}
         </AppShell.Section>
         <AppShell.Section pt="xs" style={{ borderTop: "1px solid var(--app-shell-border-color)" }}>
           <UserSection session={session} />

@@ -27,6 +27,7 @@ export const ConfigSchema = z.object({
     .min(1024)
     .max(64 * 1024 * 1024)
     .default(1024 * 1024),
+  OUTBOUND_RETRY_DELAY_SECONDS: z.coerce.number().int().min(1).max(600).default(5),
   /** Largest attachment an agent may upload, in bytes (default 10 MB). */
   ATTACHMENT_MAX_BYTES: z.coerce
     .number()

@@ -120,7 +120,7 @@ const emittedIn = new WeakSet<object>();
 /** In-process wake-ups of the running dispatchers of each database. */
 const wakers = new WeakMap<DatabaseHandle, Set<() => void>>();
 
-type NewEvent = { workspaceId: string; type: string; payload: unknown };
+export type NewEvent = { workspaceId: string; type: string; payload: unknown };
 
 /** Records a domain event in the caller's transaction; it is dispatched only if that transaction commits. */
 export async function emitEvent(tx: Executor, event: NewEvent): Promise<{ id: string }> {

@@ -1,8 +1,12 @@
+/** Local AI triage: language, sentiment, category and intents of a text (models trained from shipped examples). */
+export { type Analysis, analyzeText, detectIntents, detectLanguage } from "./ai/analyze.ts";
+/** The categories and sentiments of the triage classifier. */
+export { CATEGORIES, type Category, SENTIMENTS, type Sentiment } from "./ai/training-data.ts";
 /** The automation API routes (rules, dry-run, execution log). */
 export { registerAutomationRoutes } from "./routes.ts";
 /** Rules as data: schemas, validation and the compiled predicate (pure). */
 export { checkRule, compileRule, type RuleInput } from "./rules.ts";
 /** Runs a workspace's rules for one domain event (the worker's handler). */
 export { runRules } from "./runner.ts";
-/** Subscribes the rule runner to customer messages and new cases. */
-export { subscribeAutomationHandlers } from "./wiring.ts";
+/** Defines the spike-check job; subscribes the rule runner and the AI triage to customer messages and new cases. */
+export { defineAutomationJobs, subscribeAutomationHandlers } from "./wiring.ts";

@@ -1,51 +1,22 @@
 import { sql } from "kysely";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildWorkspace } from "../../../test/factories.ts";
-import { openTestEnv, TEST_DATABASES, type TestEnv } from "../../../test/harness.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { TEST_DATABASES, type TestEnv } from "../../../test/harness.ts";
 import { waitFor } from "../../../test/wait.ts";
-import { createDispatcher, type Dispatcher, type OutboxEvent } from "../../platform/outbox.ts";
-import { subscribeHandlers } from "../../wiring.ts";
+import type { OutboxEvent } from "../../platform/outbox.ts";
 import { runRules } from "./index.ts";
+import { type AutomationWorld, setUpAutomationWorld } from "./test-factories.ts";
 
 describe.each(TEST_DATABASES)("automation rules on %s", (kind) => {
+  const world = setUpAutomationWorld(kind);
   let env: TestEnv;
-  let a: Awaited<ReturnType<typeof buildWorkspace>>;
-  let b: Awaited<ReturnType<typeof buildWorkspace>>;
-  let dispatcher: Dispatcher;
-  let channelId: string;
-
-  beforeAll(async () => {
-    env = await openTestEnv(kind);
-    a = await buildWorkspace(env);
-    b = await buildWorkspace(env);
-    dispatcher = createDispatcher(env.database, { pollIntervalMs: 50 });
-    subscribeHandlers(env, dispatcher);
-    await dispatcher.start();
-    channelId = (
-      await env.app.inject({
-        method: "POST",
-        url: "/api/v1/channels",
-        headers: a.auth("admin"),
-        payload: { type: "api", name: "Shop" },
-      })
-    ).json().channel.id;
-  });
-  afterAll(async () => {
-    await dispatcher?.stop();
-    await env?.close();
+  let a: AutomationWorld["a"];
+  let b: AutomationWorld["b"];
+  beforeAll(() => {
+    ({ env, a, b } = world);
   });
 
-  const createRule = (payload: object, auth = a.auth("supervisor")) =>
-    env.app.inject({ method: "POST", url: "/api/v1/automation/rules", headers: auth, payload });
-  const inbound = async (id: string, customer: string, text: string) =>
-    (
-      await env.app.inject({
-        method: "POST",
-        url: `/api/v1/channels/${channelId}/inbound`,
-        headers: a.auth("agent"),
-        payload: { externalMessageId: id, from: { externalId: customer }, text },
-      })
-    ).json().data[0] as { caseId: string; messageId: string };
+  const createRule = (payload: object, auth?: Record<string, string>) => world.createRule(payload, auth);
+  const inbound = (id: string, customer: string, text: string) => world.inbound(id, customer, text);
   const messagesOf = async (caseId: string) =>
     (await env.app.inject({ url: `/api/v1/cases/${caseId}/messages`, headers: a.auth("agent") })).json().data as {
       text: string;

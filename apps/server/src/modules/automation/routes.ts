@@ -5,6 +5,8 @@ import { AppError } from "../../platform/errors.ts";
 import type { HttpApp } from "../../platform/http.ts";
 import { recentCasesWithFirstMessage } from "../conversations/index.ts";
 import { actorOf, guard, recordAudit } from "../tenancy/index.ts";
+import { registerAiRoutes } from "./ai/routes.ts";
+import { analyzeForWorkspace } from "./ai/store.ts";
 import { listRules, nextPosition, q, type RuleRow } from "./repository.ts";
 import { checkRule, compileRule, RuleBody, type RuleInput } from "./rules.ts";
 
@@ -38,6 +40,7 @@ function assertValid(input: RuleInput) {
 /** Registers the automation API: rules (CRUD, order, dry-run) and the execution log of a case. */
 export function registerAutomationRoutes(app: HttpApp, ctx: AppContext) {
   const { db } = ctx.database;
+  registerAiRoutes(app, ctx);
 
   app.get("/api/v1/automation/rules", { schema: tags, onRequest: guard(ctx, "automation.read") }, async (request) => ({
     data: (await listRules(db, actorOf(request).workspaceId)).map(presentRule),
@@ -161,14 +164,24 @@ export function registerAutomationRoutes(app: HttpApp, ctx: AppContext) {
     async (request) => {
       assertValid(request.body);
       const rule = compileRule(request.body);
-      const cases = await recentCasesWithFirstMessage(db, actorOf(request).workspaceId, 1000);
-      const matched = cases.filter((c) =>
-        rule.matches({
+      const ws = actorOf(request).workspaceId;
+      const cases = await recentCasesWithFirstMessage(db, ws, 1000);
+      const matched: typeof cases = [];
+      for (const c of cases) {
+        const analysis = c.first_text === null ? undefined : await analyzeForWorkspace(db, ws, c.first_text);
+        const facts = {
           message: c.first_text === null ? undefined : { text: c.first_text, type: c.first_type ?? "text" },
           channelType: c.channel_type ?? "api",
           case: { priority: c.priority, status: c.status, tags: c.tags, isNew: true },
-        }),
-      );
+          analysis: analysis && {
+            ...analysis,
+            sentiment: analysis.sentiment.label,
+            sentimentScore: analysis.sentiment.score,
+          },
+          caseSentiment: analysis?.sentiment.label,
+        };
+        if (rule.matches(facts)) matched.push(c);
+      }
       return { scanned: cases.length, matched: matched.length, sample: matched.slice(0, 20).map((c) => c.id) };
     },
   );

@@ -4,6 +4,7 @@
  * included), so evaluating 200 rules for one message is a few microseconds each.
  */
 import { z } from "zod";
+import { CATEGORIES, SENTIMENTS } from "./ai/training-data.ts";
 
 export const TRIGGERS = ["message.received", "keyword", "case.created"] as const;
 export type Trigger = (typeof TRIGGERS)[number];
@@ -16,6 +17,11 @@ export const FIELDS = [
   "case.status",
   "case.tags",
   "case.isNew",
+  "message.language",
+  "message.sentiment",
+  "message.category",
+  "message.intents",
+  "case.sentiment",
 ] as const;
 export type Field = (typeof FIELDS)[number];
 
@@ -58,6 +64,12 @@ export const ActionSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("add_tags"), tags: z.array(z.string().trim().min(1).max(50)).min(1).max(20) }),
   z.strictObject({ type: z.literal("assign"), agentId: z.uuid().optional(), teamId: z.uuid().optional() }),
   z.strictObject({ type: z.literal("stop") }),
+  /** Tags the case with the message's category and intents and raises its priority as the triage predicts. */
+  z.strictObject({
+    type: z.literal("auto_triage"),
+    tags: z.boolean().default(true),
+    priority: z.boolean().default(true),
+  }),
 ]);
 export type Action = z.infer<typeof ActionSchema>;
 
@@ -77,6 +89,20 @@ export type Facts = {
   message?: { text: string; type: string } | undefined;
   channelType: string;
   case: { priority: string; status: string; tags: string[]; isNew: boolean };
+  /** The AI triage of the inbound message (absent for case triggers). */
+  analysis?:
+    | { language: string; sentiment: string; sentimentScore: number; category: string; intents: string[] }
+    | undefined;
+  /** The worst sentiment of the case's customer messages so far. */
+  caseSentiment?: string | undefined;
+};
+
+/** The values a triage field can take (a rule comparing with anything else can never match). */
+const ALLOWED: Partial<Record<Field, readonly string[]>> = {
+  "message.sentiment": SENTIMENTS,
+  "case.sentiment": SENTIMENTS,
+  "message.category": CATEGORIES,
+  "message.language": ["en", "fr", "es", "zh", "und"],
 };
 
 export type CompiledRule = { matches(facts: Facts): boolean };
@@ -105,6 +131,13 @@ export function checkRule(input: RuleInput): string[] {
       if ((c.op === "in" || c.op === "includes") && !Array.isArray(c.value) && typeof c.value !== "string") {
         problems.push(`${path}.value: ${c.op} takes a list or a string`);
       }
+      const allowed = ALLOWED[c.field];
+      if (allowed) {
+        const values = Array.isArray(c.value) ? c.value : [c.value];
+        const bad = values.find((v) => typeof v !== "string" || !allowed.includes(v));
+        if (bad !== undefined)
+          problems.push(`${path}.value: ${c.field} is one of ${allowed.join(", ")} (got ${JSON.stringify(bad)})`);
+      }
       if (c.field === "case.isNew" && typeof c.value !== "boolean")
         problems.push(`${path}.value: case.isNew takes true or false`);
     }
@@ -129,6 +162,16 @@ function factOf(field: Field, f: Facts): string | string[] | boolean | undefined
       return f.case.tags;
     case "case.isNew":
       return f.case.isNew;
+    case "message.language":
+      return f.analysis?.language;
+    case "message.sentiment":
+      return f.analysis?.sentiment;
+    case "message.category":
+      return f.analysis?.category;
+    case "message.intents":
+      return f.analysis?.intents;
+    case "case.sentiment":
+      return f.caseSentiment;
   }
 }
 

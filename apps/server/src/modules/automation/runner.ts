@@ -5,6 +5,8 @@ import { AppError } from "../../platform/errors.ts";
 import type { OutboxEvent } from "../../platform/outbox.ts";
 import { runTransaction } from "../../platform/outbox.ts";
 import { automationFacts, type CaseActor, sendReply, updateCase } from "../conversations/index.ts";
+import { caseAggregate, ensureMessageAnalysis } from "./ai/store.ts";
+import { higherPriority, triage } from "./ai/triage.ts";
 import { listRules, q, type RuleRow } from "./repository.ts";
 import { type Action, type CompiledRule, compileRule, type Facts, type Trigger } from "./rules.ts";
 
@@ -51,7 +53,7 @@ export async function runRules(ctx: AppContext, event: OutboxEvent): Promise<voi
   const ws = event.workspaceId;
   const rules = await listRules(ctx.database.db, ws, triggers);
   if (rules.length === 0) return;
-  const facts = await automationFacts(
+  const facts: Facts | undefined = await automationFacts(
     ctx.database.db,
     ws,
     payload.caseId,
@@ -59,6 +61,16 @@ export async function runRules(ctx: AppContext, event: OutboxEvent): Promise<voi
   );
   if (!facts) return;
   const caseId = payload.caseId;
+  if (event.type === "message.created" && payload.messageId) {
+    // The triage is stored once per message, whichever handler gets there first.
+    const analysis = await ensureMessageAnalysis(ctx.database.db, ws, payload.messageId);
+    if (analysis) {
+      const aggregate = await caseAggregate(ctx.database.db, ws, caseId);
+      const { language, sentiment, sentiment_score: sentimentScore, category, intents } = analysis;
+      facts.analysis = { language, sentiment, sentimentScore, category, intents };
+      facts.caseSentiment = aggregate?.worst_sentiment ?? sentiment;
+    }
+  }
   for (const rule of matchingRules(rules, facts)) {
     await runTransaction(ctx.database, async (tx) => {
       const claimed = await q(tx)
@@ -127,6 +139,21 @@ async function applyActions(
             why,
           );
           break;
+        case "auto_triage": {
+          if (!facts.analysis) throw new AppError("invalid", "no_analysis", "auto_triage needs a customer message.");
+          const t = triage({ ...facts.analysis, isVip: facts.case.tags.includes("vip") });
+          const priority = action.priority ? higherPriority(facts.case.priority, t.priority) : undefined;
+          const tags = action.tags ? t.tags.filter((tag) => !facts.case.tags.includes(tag)) : [];
+          if (priority || tags.length)
+            await updateCase(
+              tx,
+              actor,
+              caseId,
+              { ...(priority ? { priority } : {}), ...(tags.length ? { tags: [...facts.case.tags, ...tags] } : {}) },
+              [...why, `triage: ${facts.analysis.category}, ${facts.analysis.sentiment}, ${t.points} points`],
+            );
+          break;
+        }
         case "stop":
           break;
       }

@@ -16,6 +16,8 @@ export const ApiChannelConfig = z.strictObject({
   webhookUrl: z.url().max(2000).optional(),
   /** Lets the webhook reach private or loopback addresses (an admin decision). */
   allowPrivateNetwork: z.boolean().optional(),
+  /** How long a webhook call may take before it counts as failed and is retried (default 10 s). */
+  timeoutMs: z.number().int().min(500).max(30_000).optional(),
 });
 export type ApiChannelConfig = z.infer<typeof ApiChannelConfig>;
 
@@ -75,6 +77,7 @@ export const apiChannel: ChannelAdapter = {
 
   async send(ctx, channel, message, recipient, attempt) {
     const config = ApiChannelConfig.parse(channel.config);
+    const timeoutMs = config.timeoutMs ?? 10_000;
     if (!config.webhookUrl) {
       throw new ChannelSendError("This api channel has no webhookUrl to deliver replies to.", true);
     }
@@ -105,7 +108,7 @@ export const apiChannel: ChannelAdapter = {
       const res = await fetch(url, {
         method: "POST",
         redirect: "manual",
-        signal: AbortSignal.timeout(10_000),
+        signal: AbortSignal.timeout(timeoutMs),
         headers: {
           "content-type": "application/json",
           "user-agent": "Rapport-Webhook/1",
@@ -128,7 +131,8 @@ export const apiChannel: ChannelAdapter = {
         error = `webhook answered ${res.status}`;
       }
     } catch (err) {
-      error = err instanceof Error && err.name === "TimeoutError" ? "webhook timed out after 10 s" : String(err);
+      error =
+        err instanceof Error && err.name === "TimeoutError" ? `webhook timed out after ${timeoutMs} ms` : String(err);
     }
     await q(ctx.database.db)
       .insertInto("webhook_deliveries")

@@ -13,7 +13,25 @@ export { createChannel } from "./use-cases/create-channel.ts";
 export { ingestApiMessages } from "./use-cases/ingest.ts";
 /** Web chat: the visitors' socket server beside the workspace hub (main.ts registers it where the hub is made). */
 export { registerWebchatRealtime } from "./webchat/realtime.ts";
+/** WeChat OAuth2 web authorization helpers (for the member portal): authorize URL, code exchange, refresh, user info. */
+export { findWechatAccount, type WechatAccount } from "./wechat/config.ts";
+/** WeChat follower sync: the profiles follower import is installed here at start-up (the job and routes use it). */
+export {
+  type FollowerEngine,
+  type FollowerProfile,
+  type FollowerSource,
+  setFollowerEngine,
+} from "./wechat/followers.ts";
 export type { WechatEvent, WechatInbound, WechatMessage } from "./wechat/messages.ts";
+export {
+  buildAuthorizeUrl,
+  exchangeCode,
+  fetchWebUserInfo,
+  type OAuthScope,
+  refreshGrant,
+  resolveWebVisitor,
+  type WebGrant,
+} from "./wechat/oauth.ts";
 export type { PassiveReply } from "./wechat/reply.ts";
 /** WeChat: the passive-reply hook of the webhook (keyword auto-replies decide within ~4 s) and its types. */
 export {

@@ -122,7 +122,7 @@ describe.each(TEST_DATABASES)("inbound and outbound through the api channel on %
         { externalMessageId: "m-2", from: { externalId: "cust-1" }, text: "Order 1234" },
       ],
     });
-    expect(batch.statusCode).toBe(202);
+    expect(batch.statusCode, batch.body).toBe(202);
     const [m2, m3, m2again] = batch.json().data;
     expect(m2.caseId).toBe(first.json().data[0].caseId);
     expect(m3.caseId).not.toBe(m2.caseId);
@@ -140,6 +140,33 @@ describe.each(TEST_DATABASES)("inbound and outbound through the api channel on %
     expect(detail).toMatchObject({ subject: "Where is my order?", status: "open", priority: "normal" });
     expect(detail.channelIds).toEqual([channelId]);
     expect(detail.contact).toMatchObject({ id: detail.contactId, displayName: "Li Wei" });
+  });
+
+  it("group-commits concurrent requests: every message once, one case per customer, a bad request alone refused", async () => {
+    const sends = Array.from({ length: 60 }, (_, i) =>
+      inbound({
+        externalMessageId: `gc-${i % 50}`,
+        from: { externalId: `gc-cust-${(i % 50) % 7}` },
+        text: `Concurrent ${i % 50}`,
+      }),
+    );
+    const bad = inbound({ externalMessageId: "gc-bad", from: { externalId: "  " }, text: "no sender" });
+    const [responses, refused] = await Promise.all([Promise.all(sends), bad]);
+    expect(responses.map((r) => r.statusCode)).toEqual(responses.map(() => 202));
+    expect(refused.statusCode).toBe(400);
+    const results = responses.map((r) => r.json().data[0] as { messageId: string; caseId: string; duplicate: boolean });
+    // The 10 repeated ids come back as duplicates of the same messages.
+    expect(new Set(results.map((r) => r.messageId)).size).toBe(50);
+    expect(results.filter((r) => r.duplicate)).toHaveLength(10);
+    const casesByCustomer = new Map<number, Set<string>>();
+    for (const [i, r] of results.entries()) {
+      casesByCustomer.set((i % 50) % 7, (casesByCustomer.get((i % 50) % 7) ?? new Set()).add(r.caseId));
+    }
+    expect([...casesByCustomer.values()].map((s) => s.size)).toEqual(Array(7).fill(1));
+    const thread = await get(`/api/v1/cases/${results[0]?.caseId}/messages?limit=100`);
+    expect(thread.json().data.map((m: { text: string }) => m.text)).toEqual(
+      [0, 7, 14, 21, 28, 35, 42, 49].map((n) => `Concurrent ${n}`),
+    );
   });
 
   it("lists, filters, searches and pages cases", async () => {

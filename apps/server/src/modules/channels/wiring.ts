@@ -2,15 +2,17 @@ import type { AppContext } from "../../platform/context.ts";
 import type { Dispatcher } from "../../platform/outbox.ts";
 import { declareChannelTypes } from "./adapters.ts";
 import { deliverMessage, SEND_JOB, SEND_RETRY_LIMIT, SendJobData } from "./use-cases/deliver.ts";
+import { defineWechatJobs } from "./wechat/jobs.ts";
 
 /** Declares the channel types and defines the send job; every process calls it before the queue starts. */
 export function defineChannelJobs(ctx: AppContext): void {
   declareChannelTypes();
+  defineWechatJobs(ctx);
   ctx.jobs.define({
     name: SEND_JOB,
     schema: SendJobData,
     retryLimit: SEND_RETRY_LIMIT,
-    retryDelaySeconds: 5,
+    retryDelaySeconds: ctx.config.OUTBOUND_RETRY_DELAY_SECONDS,
     expireInSeconds: 120,
     concurrency: 4,
     handler: (data, job) => deliverMessage(ctx, data, job),

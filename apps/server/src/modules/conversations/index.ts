@@ -7,7 +7,7 @@ export {
   type ReplyGateInput,
   type ReplyWindow,
 } from "./capabilities.ts";
-/** Records a delivery outcome (sent, delivered, read, failed) of an outbound message; pages a case's messages. */
+/** Records a delivery outcome of an outbound message; pages a case's messages; aggregates for routing and the wallboard. */
 export {
   automationFacts,
   listMessages,
@@ -17,6 +17,7 @@ export {
   setCaseSla,
   setMessageStatus,
   slaHistory,
+  wallboardCaseStats,
 } from "./queries.ts";
 /** Reads one message (the channel send job loads what it delivers). */
 export { findConversation, findMessage, type MessageRow } from "./repository.ts";
@@ -27,7 +28,13 @@ export { plainText } from "./text.ts";
 /** An attachment's record and body, for a channel that delivers it. */
 export { openAttachment } from "./use-cases/attachments.ts";
 /** Stores an inbound customer message: dedupe, conversation and case, outbox events. */
-export { DuplicateRace, type InboundMessage, type Received, receiveMessage } from "./use-cases/receive-message.ts";
+export {
+  DuplicateRace,
+  type InboundMessage,
+  type Received,
+  receiveMessage,
+  receiveMessages,
+} from "./use-cases/receive-message.ts";
 /** Writes an agent's reply (queued) or private note. */
 export { type ReplyInput, sendReply } from "./use-cases/send-message.ts";
 /** Changes status, priority, assignee, team, tags. */

@@ -297,3 +297,118 @@ export function recentCasesWithFirstMessage(db: Executor, ws: string, limit: num
     .limit(limit)
     .execute();
 }
+
+const UNSOLVED = ["open", "pending", "on-hold"] as const;
+
+/** The smallest UUIDv7 of an instant: ids (time-ordered) at or after it sort at or after this one. */
+function uuidv7Floor(at: Date): string {
+  const hex = at.getTime().toString(16).padStart(12, "0");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-0000-0000-000000000000`;
+}
+
+/**
+ * The case side of a wallboard: queues per team and per channel (waiting = open and unassigned, waiting
+ * since the case opened or reopened), SLA at risk and breached, the longest waiting cases (of one team or
+ * channel when asked), and the volumes
+ * and first response times since `since` with hourly buckets. A handful of aggregate queries.
+ */
+export async function wallboardCaseStats(
+  db: Executor,
+  ws: string,
+  since: Date,
+  lists: { teamId?: string | undefined; channelId?: string | undefined; limit?: number } = {},
+) {
+  const listLimit = lists.limit ?? 20;
+  const base = q(db)
+    .selectFrom("cases as c")
+    .where("c.workspace_id", "=", ws)
+    .where("c.merged_into", "is", null)
+    .where("c.status", "in", UNSOLVED);
+  const waitingSince = sql<Date>`coalesce(c.reopened_at, c.created_at)`;
+  const isWaiting = sql<boolean>`c.status = 'open' and c.assignee_id is null`;
+  const queueColumns = [
+    sql<number>`count(*)::int`.as("open"),
+    sql<number>`(count(*) filter (where ${isWaiting}))::int`.as("waiting"),
+    sql<Date | null>`min(${waitingSince}) filter (where ${isWaiting})`.as("oldest_waiting_since"),
+    sql<number>`(count(*) filter (where c.sla_state = 'warning'))::int`.as("sla_at_risk"),
+    sql<number>`(count(*) filter (where c.sla_state = 'breached'))::int`.as("sla_breached"),
+  ] as const;
+  const caseColumns = [
+    "c.id",
+    "c.number",
+    "c.subject",
+    "c.priority",
+    "c.status",
+    "c.assignee_id",
+    "c.team_id",
+    "c.channel_ids",
+    "c.sla_state",
+    "c.sla_due_at",
+    waitingSince.as("waiting_since"),
+  ] as const;
+  // The case lists (not the counts) narrow to one team's or one channel's queue when asked.
+  let listed = base;
+  if (lists.teamId) listed = listed.where("c.team_id", "=", lists.teamId);
+  if (lists.channelId) listed = listed.where(sql<boolean>`${lists.channelId}::uuid = any(c.channel_ids)`);
+  const sinceId = uuidv7Floor(since);
+  const [totals, byTeam, byChannel, waiting, sla, today, messages, hourly] = await Promise.all([
+    base.select(queueColumns).executeTakeFirstOrThrow(),
+    base.select("c.team_id").select(queueColumns).groupBy("c.team_id").execute(),
+    base
+      .innerJoin(sql<{ channel_id: string }>`unnest(c.channel_ids)`.as("ch"), (j) => j.onTrue())
+      .select(sql<string>`ch.ch`.as("channel_id"))
+      .select(queueColumns)
+      .groupBy(sql`ch.ch`)
+      .execute(),
+    listed.where(isWaiting).select(caseColumns).orderBy(waitingSince).orderBy("c.id").limit(listLimit).execute(),
+    listed
+      .where("c.sla_state", "in", ["warning", "breached"])
+      .select(caseColumns)
+      .orderBy(sql`case c.sla_state when 'breached' then 0 else 1 end`)
+      .orderBy(sql`c.sla_due_at asc nulls last`)
+      .limit(listLimit)
+      .execute(),
+    q(db)
+      .selectFrom("cases as c")
+      .where("c.workspace_id", "=", ws)
+      .where("c.merged_into", "is", null)
+      .where((eb) =>
+        eb.or([
+          eb("c.created_at", ">=", since),
+          eb("c.solved_at", ">=", since),
+          eb("c.first_response_at", ">=", since),
+        ]),
+      )
+      .select([
+        sql<number>`(count(*) filter (where c.created_at >= ${since}))::int`.as("created"),
+        sql<number>`(count(*) filter (where c.solved_at >= ${since}))::int`.as("solved"),
+        sql<number>`(count(*) filter (where c.first_response_at >= ${since}))::int`.as("responded"),
+        sql<number | null>`avg(extract(epoch from c.first_response_at - c.created_at))
+          filter (where c.first_response_at >= ${since})`.as("first_response_avg"),
+        sql<
+          number | null
+        >`percentile_cont(0.5) within group (order by extract(epoch from c.first_response_at - c.created_at))
+          filter (where c.first_response_at >= ${since})`.as("first_response_median"),
+      ])
+      .executeTakeFirstOrThrow(),
+    q(db)
+      .selectFrom("messages as m")
+      .where("m.workspace_id", "=", ws)
+      .where("m.id", ">=", sinceId)
+      .where("m.private", "=", false)
+      .select([
+        sql<number>`(count(*) filter (where m.direction = 'inbound'))::int`.as("inbound"),
+        sql<number>`(count(*) filter (where m.direction = 'outbound'))::int`.as("outbound"),
+      ])
+      .executeTakeFirstOrThrow(),
+    sql<{ hour: Date; created: number; solved: number }>`
+      select hour, sum(created)::int as created, sum(solved)::int as solved from (
+        select date_trunc('hour', created_at) as hour, 1 as created, 0 as solved from cases
+          where workspace_id = ${ws} and merged_into is null and created_at >= ${since}
+        union all
+        select date_trunc('hour', solved_at), 0, 1 from cases
+          where workspace_id = ${ws} and merged_into is null and solved_at >= ${since}
+      ) t group by hour order by hour`.execute(db),
+  ]);
+  return { totals, byTeam, byChannel, waiting, sla, today: { ...today, ...messages }, hourly: hourly.rows };
+}

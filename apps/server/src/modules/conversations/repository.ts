@@ -251,10 +251,18 @@ export const q = (db: Executor) => db.withTables<ConversationsTables>();
  * workspace, so concurrent transactions creating cases never wait on each other.
  */
 export async function nextCaseNumber(db: Executor, workspaceId: string): Promise<number> {
+  const [n] = await nextCaseNumbers(db, workspaceId, 1);
+  return n as number;
+}
+
+/** `count` case numbers of a workspace in one statement, ascending. */
+export async function nextCaseNumbers(db: Executor, workspaceId: string, count: number): Promise<number[]> {
   const name = `case_no_${workspaceId.replaceAll("-", "")}`;
   if (!knownSequences.has(name)) await ensureSequence(db, name);
-  const next = await sql<{ n: number }>`select nextval(${name}) as n`.execute(db);
-  return Number(next.rows[0]?.n);
+  const next = await sql<{ n: number }>`select nextval(${name}) as n from generate_series(1, ${count}::int)`.execute(
+    db,
+  );
+  return next.rows.map((r) => Number(r.n)).sort((a, b) => a - b);
 }
 
 /** Sequences seen committed by this process (a sequence created in a transaction is not cached: it may roll back). */
@@ -301,24 +309,45 @@ export async function findWorkableCase(db: Executor, workspaceId: string, id: st
   return found;
 }
 
-export function findConversationByThread(db: Executor, workspaceId: string, channelId: string, threadId: string) {
+/** The conversations of several threads (channel id + the customer's id on it), in one statement. */
+export function findConversationsByThreads(
+  db: Executor,
+  workspaceId: string,
+  threads: readonly { channelId: string; threadId: string }[],
+) {
   return q(db)
     .selectFrom("conversations")
     .selectAll()
     .where("workspace_id", "=", workspaceId)
-    .where("channel_id", "=", channelId)
-    .where("external_thread_id", "=", threadId)
-    .executeTakeFirst();
+    .where((eb) =>
+      eb.or(
+        threads.map((t) => eb.and([eb("channel_id", "=", t.channelId), eb("external_thread_id", "=", t.threadId)])),
+      ),
+    )
+    .execute();
 }
 
-export function findMessageByPlatformId(db: Executor, workspaceId: string, channelId: string, platformId: string) {
+/** The stored messages among several (channel id, platform message id) pairs, in one statement. */
+export function findMessagesByPlatformIds(
+  db: Executor,
+  workspaceId: string,
+  keys: readonly { channelId: string; platformId: string }[],
+) {
   return q(db)
     .selectFrom("messages")
-    .select(["id", "case_id"])
+    .select(["id", "case_id", "channel_id", "platform_message_id"])
     .where("workspace_id", "=", workspaceId)
-    .where("channel_id", "=", channelId)
-    .where("platform_message_id", "=", platformId)
-    .executeTakeFirst();
+    .where((eb) =>
+      eb.or(
+        keys.map((k) => eb.and([eb("channel_id", "=", k.channelId), eb("platform_message_id", "=", k.platformId)])),
+      ),
+    )
+    .execute();
+}
+
+/** Cases by id, in one statement. */
+export function findCases(db: Executor, workspaceId: string, ids: readonly string[]) {
+  return q(db).selectFrom("cases").selectAll().where("workspace_id", "=", workspaceId).where("id", "in", ids).execute();
 }
 
 export function findMessage(db: Executor, workspaceId: string, id: string) {
@@ -330,14 +359,21 @@ export function findMessage(db: Executor, workspaceId: string, id: string) {
     .executeTakeFirst();
 }
 
+export type NewCaseEvent = Omit<ConversationsTables["case_events"], "created_at" | "details"> & {
+  details?: Record<string, unknown>;
+};
+
 /** Appends a case-history record. */
-export function insertCaseEvent(
-  db: Executor,
-  row: Omit<ConversationsTables["case_events"], "created_at" | "details"> & { details?: Record<string, unknown> },
-) {
-  return q(db)
+export function insertCaseEvent(db: Executor, row: NewCaseEvent) {
+  return insertCaseEvents(db, [row]);
+}
+
+/** Appends case-history records in one statement. */
+export async function insertCaseEvents(db: Executor, rows: readonly NewCaseEvent[]) {
+  if (rows.length === 0) return;
+  await q(db)
     .insertInto("case_events")
-    .values({ ...row, details: JSON.stringify(row.details ?? {}) })
+    .values(rows.map((row) => ({ ...row, details: JSON.stringify(row.details ?? {}) })))
     .execute();
 }
 

@@ -20,6 +20,7 @@ export {
   type Resolution,
   type ResolveHints,
   resolveContact,
+  resolveContacts,
 } from "./use-cases/resolve-contact.ts";
 /** Stores timeline events (idempotent by client event id) with identity-based contact resolution. */
 export { type EventInput, ingestEvents } from "./use-cases/timeline.ts";

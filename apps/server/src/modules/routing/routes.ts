@@ -7,13 +7,14 @@ import { actorOf, findMembership, guard } from "../tenancy/index.ts";
 import { getSettings, putSettings, upsertRoutingAgent } from "./repository.ts";
 import { evaluateCaseSla, getSlaPolicy, putSlaPolicy, SlaPolicyBody } from "./use-cases/case-sla.ts";
 import { routableAgents, routeCase } from "./use-cases/route-case.ts";
+import { buildWallboard } from "./use-cases/wallboard.ts";
 
 const tags = { tags: ["routing"] };
 const Presence = z.enum(["online", "away", "offline"]);
 const Skills = z.record(z.string().trim().min(1).max(50), z.number().int().min(1).max(5));
 const Capacity = z.record(z.string().trim().min(1).max(30), z.number().int().min(0).max(500));
 
-/** Registers the routing API: settings, agents' routing profiles and presence, route-a-case-now. */
+/** Registers the routing API: settings, agents' routing profiles and presence, route-a-case-now, the wallboard. */
 export function registerRoutingRoutes(app: HttpApp, ctx: AppContext) {
   const { db } = ctx.database;
 
@@ -105,6 +106,18 @@ export function registerRoutingRoutes(app: HttpApp, ctx: AppContext) {
       }
       return { state: result.state, dueAt: result.dueAt?.toISOString() ?? null, targets: result.evaluation.targets };
     },
+  );
+
+  app.get(
+    "/api/v1/wallboard",
+    {
+      schema: {
+        ...tags,
+        querystring: z.strictObject({ teamId: z.uuid().optional(), channelId: z.uuid().optional() }),
+      },
+      onRequest: guard(ctx, "routing.read"),
+    },
+    async (request) => buildWallboard(db, actorOf(request).workspaceId, request.query),
   );
 
   app.put(

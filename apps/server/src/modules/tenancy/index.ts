@@ -7,12 +7,13 @@ export { realtimeAuthenticator, SESSION_COOKIE } from "./authenticate.ts";
 export { actorOf, guard } from "./guard.ts";
 /** Roles, permissions and the checks on them. */
 export { can, PERMISSIONS, type Permission, ROLES, type Role } from "./policy.ts";
-/** Lookups: a workspace by slug, a member's role, a team, a user by email (undefined when absent), a page of members. */
+/** Lookups: a workspace by id or slug, a member's role, a team, a user by email (undefined when absent), a page of members. */
 export {
   findMemberName,
   findMembership,
   findTeam,
   findUserByEmail,
+  findWorkspaceById,
   findWorkspaceBySlug,
   listMembers,
   listTeamMemberships,

@@ -34,6 +34,8 @@ export const PERMISSIONS = {
   "presence.update": ["owner", "admin", "supervisor", "agent"],
   "automation.read": ALL,
   "automation.manage": ["owner", "admin", "supervisor"],
+  "knowledge.read": ALL,
+  "knowledge.manage": ["owner", "admin", "supervisor"],
   "contacts.read": ALL,
   "contacts.write": ["owner", "admin", "supervisor", "agent"],
   "contacts.merge": ["owner", "admin", "supervisor", "agent"],

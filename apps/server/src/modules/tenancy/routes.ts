@@ -20,7 +20,7 @@ import {
   revokeSession,
   updateWorkspace,
 } from "./repository.ts";
-import { addMember } from "./use-cases/add-member.ts";
+import { addMember, changeMemberRole } from "./use-cases/add-member.ts";
 import { createApiToken, revokeToken } from "./use-cases/api-tokens.ts";
 import { changePassword } from "./use-cases/change-password.ts";
 import { signIn } from "./use-cases/sign-in.ts";
@@ -30,7 +30,7 @@ const RoleSchema = z.enum(ROLES);
 const IdParams = z.strictObject({ id: z.uuid() });
 const tags = (t: string) => ({ tags: [t] });
 
-/** Registers the tenancy HTTP routes: auth, me, workspace, members, teams, API tokens, audit log. */
+/** Registers the tenancy HTTP routes: auth, me, workspace, members (and their roles), teams, API tokens, audit log. */
 export function registerTenancyRoutes(app: HttpApp, ctx: AppContext) {
   const throttle = new LoginThrottle();
   const { db } = ctx.database;
@@ -209,6 +209,20 @@ export function registerTenancyRoutes(app: HttpApp, ctx: AppContext) {
         role: result.role,
         ...(result.generatedPassword ? { initialPassword: result.generatedPassword } : {}),
       });
+    },
+  );
+
+  app.patch(
+    "/api/v1/users/:id",
+    {
+      schema: { ...tags("members"), params: IdParams, body: z.strictObject({ role: RoleSchema }) },
+      onRequest: guard(ctx, "users.manage"),
+    },
+    async (request) => {
+      const changed = await changeMemberRole(ctx, actorOf(request), request.params.id, request.body.role);
+      const user = await findUserById(db, changed.user_id);
+      if (!user) throw new AppError("not_found", "member_not_found", "No such member in your workspace.");
+      return presentMember({ ...user, role: changed.role, created_at: changed.created_at });
     },
   );
 

@@ -1,38 +1,75 @@
 import { uuidv7 } from "uuidv7";
+import { Batcher } from "../../../platform/batcher.ts";
 import type { AppContext } from "../../../platform/context.ts";
 import type { Executor } from "../../../platform/db.ts";
 import { runTransaction } from "../../../platform/outbox.ts";
-import { DuplicateRace, receiveMessage } from "../../conversations/index.ts";
-import { resolveContact } from "../../profiles/index.ts";
+import { DuplicateRace, receiveMessages } from "../../conversations/index.ts";
+import { resolveContacts } from "../../profiles/index.ts";
 import type { ApiInboundMessage } from "../api-channel.ts";
 import { type ChannelRow, q } from "../repository.ts";
 
 export type IngestResult = { externalMessageId: string; messageId: string; caseId: string; duplicate: boolean };
 
+type Submission = { channel: ChannelRow; messages: ApiInboundMessage[] };
+
+const batchers = new WeakMap<object, Batcher<Submission, IngestResult[]>>();
+
 /**
- * The inbound pipeline of the api channel: in one transaction per batch, keep the raw payload, resolve each
- * sender's contact, store each message (deduped on its external id) with its conversation, case and
- * outbox events. Returns once committed: routing, automation and realtime run from the outbox.
+ * The inbound pipeline of the api channel: keep the raw payload, resolve each sender's contact, store each
+ * message (deduped on its external id) with its conversation, case and outbox events, in one transaction.
+ * Concurrent requests are group-committed (platform/batcher.ts): they share a transaction and its
+ * statements, a request's messages all or none. Returns once committed: routing, automation and realtime run
+ * from the outbox.
  */
-export async function ingestApiMessages(
+export function ingestApiMessages(
   ctx: AppContext,
   channel: ChannelRow,
   messages: ApiInboundMessage[],
 ): Promise<IngestResult[]> {
+  let batcher = batchers.get(ctx.database);
+  if (!batcher) {
+    batcher = new Batcher({
+      run: (submissions) => ingestBatch(ctx, submissions),
+      // One customer's messages never race each other. PGlite has one connection, so one lane; on PostgreSQL
+      // two lanes keep two transactions in flight, enough to overlap one's round trips with the other's work.
+      laneOf: (s) => `${s.channel.id}:${s.messages[0]?.from.externalId}`,
+      lanes: ctx.database.kind === "pglite" ? 1 : 2,
+      maxSize: 500,
+      sizeOf: (s) => s.messages.length,
+    });
+    batchers.set(ctx.database, batcher);
+  }
+  return batcher.submit({ channel, messages });
+}
+
+async function ingestBatch(ctx: AppContext, submissions: Submission[]): Promise<IngestResult[][]> {
   const run = () =>
     runTransaction(ctx.database, async (tx) => {
       await q(tx)
         .insertInto("inbound_payloads")
-        .values({
-          workspace_id: channel.workspace_id,
-          id: uuidv7(),
-          channel_id: channel.id,
-          payload: JSON.stringify(messages),
-        })
+        .values(
+          submissions.map((s) => ({
+            workspace_id: s.channel.workspace_id,
+            id: uuidv7(),
+            channel_id: s.channel.id,
+            payload: JSON.stringify(s.messages),
+          })),
+        )
         .execute();
-      const results: IngestResult[] = [];
-      for (const m of messages) results.push(await ingestOne(tx, channel, m));
-      return results;
+      const results = new Map<Submission, IngestResult[]>();
+      const byWorkspace = new Map<string, Submission[]>();
+      for (const s of submissions)
+        byWorkspace.set(s.channel.workspace_id, [...(byWorkspace.get(s.channel.workspace_id) ?? []), s]);
+      for (const [workspaceId, group] of byWorkspace) {
+        const items = group.flatMap((s) => s.messages.map((m) => ({ channel: s.channel, m })));
+        const stored = await ingestWorkspace(tx, workspaceId, items);
+        let at = 0;
+        for (const s of group) {
+          results.set(s, stored.slice(at, at + s.messages.length));
+          at += s.messages.length;
+        }
+      }
+      return submissions.map((s) => results.get(s) ?? []);
     });
   try {
     return await run();
@@ -43,29 +80,40 @@ export async function ingestApiMessages(
   }
 }
 
-async function ingestOne(tx: Executor, channel: ChannelRow, m: ApiInboundMessage): Promise<IngestResult> {
-  const { contactId } = await resolveContact(
+async function ingestWorkspace(
+  tx: Executor,
+  workspaceId: string,
+  items: { channel: ChannelRow; m: ApiInboundMessage }[],
+): Promise<IngestResult[]> {
+  const contacts = await resolveContacts(
     tx,
-    { workspaceId: channel.workspace_id },
-    { kind: "crm_id", externalId: m.from.externalId },
-    { displayName: m.from.name, email: m.from.email, phone: m.from.phone, source: `channel:${channel.id}` },
+    { workspaceId },
+    items.map(({ channel, m }) => ({
+      identity: { kind: "crm_id", externalId: m.from.externalId },
+      hints: { displayName: m.from.name, email: m.from.email, phone: m.from.phone, source: `channel:${channel.id}` },
+    })),
   );
-  const { type, ...content } = m.content ?? { type: "text", text: m.text ?? "" };
-  const received = await receiveMessage(tx, {
-    workspaceId: channel.workspace_id,
-    channel: { id: channel.id, type: channel.type },
-    contactId,
-    externalThreadId: m.from.externalId,
-    platformMessageId: m.externalMessageId,
-    type,
-    text: m.text,
-    content,
-    sentAt: m.sentAt ? new Date(m.sentAt) : undefined,
-  });
-  return {
-    externalMessageId: m.externalMessageId,
-    messageId: received.messageId,
-    caseId: received.caseId,
-    duplicate: received.duplicate,
-  };
+  const received = await receiveMessages(
+    tx,
+    items.map(({ channel, m }, i) => {
+      const { type, ...content } = m.content ?? { type: "text", text: m.text ?? "" };
+      return {
+        workspaceId,
+        channel: { id: channel.id, type: channel.type },
+        contactId: (contacts[i] as { contactId: string }).contactId,
+        externalThreadId: m.from.externalId,
+        platformMessageId: m.externalMessageId,
+        type,
+        text: m.text,
+        content,
+        sentAt: m.sentAt ? new Date(m.sentAt) : undefined,
+      };
+    }),
+  );
+  return received.map((r, i) => ({
+    externalMessageId: items[i]?.m.externalMessageId ?? "",
+    messageId: r.messageId,
+    caseId: r.caseId,
+    duplicate: r.duplicate,
+  }));
 }

@@ -8,7 +8,9 @@ import type { MessageRow } from "../../conversations/index.ts";
 import { type ChannelAdapter, ChannelSendError } from "../contract.ts";
 import { callWechat, ERROR_MEANINGS, testCredentials, WechatApiError } from "./api.ts";
 import { configureWechat, WECHAT_SECRET_FIELDS, wechatAccountOf } from "./config.ts";
+import { kfAccountOfAgent } from "./kf.ts";
 import { registerWechatRoutes } from "./routes.ts";
+import { templatesOffered } from "./templates.ts";
 import { forgetWechatAccount } from "./webhook.ts";
 import { applyWindowRefusal, refusalText, spendReply } from "./window.ts";
 
@@ -121,6 +123,15 @@ export function customSendBody(message: Pick<MessageRow, "type" | "text" | "cont
   }
 }
 
+/** A closed or spent window's refusal, naming the template messages that can still reach the customer. */
+function offerTemplates(err: AppError, templates: { templateId: string; title: string; variables: string[] }[]) {
+  const offer = templates.length
+    ? ` Template messages this account can send: ${templates.map((t) => `"${t.title}" (${t.templateId})`).join(", ")}.`
+    : " This account has no synced template messages.";
+  const details = typeof err.details === "object" && err.details !== null ? err.details : {};
+  return new AppError(err.kind, err.reason, `${err.message}${offer}`, { ...details, templates });
+}
+
 /** Error codes worth retrying with backoff (§2.16); every other refusal is final. */
 const TRANSIENT = new Set([-2, -1, 45011, 40001, 40014, 42001]);
 
@@ -134,8 +145,20 @@ export const wechatChannel: ChannelAdapter = {
       maxMessages: 5,
       afterClose: "Use a template message, or wait for the customer to write, click a menu or scan a QR code.",
     },
-    replyGate: (tx, c) =>
-      spendReply(tx, { workspaceId: c.workspaceId, channelId: c.channelId, openId: c.externalThreadId }),
+    replyGate: async (tx, c) => {
+      const scope = { workspaceId: c.workspaceId, channelId: c.channelId, openId: c.externalThreadId };
+      try {
+        await spendReply(tx, scope);
+      } catch (err) {
+        if (
+          err instanceof AppError &&
+          (err.reason === "reply_window_closed" || err.reason === "reply_quota_exhausted")
+        ) {
+          throw offerTemplates(err, await templatesOffered(tx, scope));
+        }
+        throw err;
+      }
+    },
     ratePerSecond: 20,
   },
   secretFields: WECHAT_SECRET_FIELDS,
@@ -169,7 +192,11 @@ export const wechatChannel: ChannelAdapter = {
     const account = wechatAccountOf(ctx, channel);
     const body: Record<string, unknown> = customSendBody(message, recipient.externalId);
     const content = (message.content ?? {}) as Record<string, unknown>;
-    const kfAccount = typeof content.kfAccount === "string" ? content.kfAccount : account.config.kfAccount;
+    // The message's own kf account, else the one its agent is mapped to, else the channel's.
+    const kfAccount =
+      (typeof content.kfAccount === "string" ? content.kfAccount : undefined) ??
+      (message.author_id ? await kfAccountOfAgent(ctx.database.db, channel, message.author_id) : undefined) ??
+      account.config.kfAccount;
     if (kfAccount) body.customservice = { kf_account: kfAccount };
     try {
       await callWechat(ctx, account, "/cgi-bin/message/custom/send", { body });

@@ -7,6 +7,7 @@
 import { sql } from "kysely";
 import type { AppContext } from "../../../platform/context.ts";
 import { decryptSecret, encryptSecret } from "../../../platform/crypto.ts";
+import { AppError } from "../../../platform/errors.ts";
 import type { WechatAccount } from "./config.ts";
 import { wq } from "./repository.ts";
 
@@ -53,23 +54,37 @@ const inflight = new Map<string, Promise<string>>();
 
 type Json = Record<string, unknown>;
 
-async function requestJson(url: string, init: { method: "GET" | "POST"; body?: Json | undefined }): Promise<Json> {
-  let res: Response;
+/** A file sent as the multipart field `media` (media upload, kf avatars). */
+export type UploadFile = { filename: string; contentType: string; data: Buffer };
+
+async function send(
+  url: string,
+  init: { method: "GET" | "POST"; body?: Json | undefined; file?: UploadFile | undefined },
+): Promise<Response> {
+  let body: string | FormData | undefined;
+  if (init.file) {
+    const form = new FormData();
+    form.append("media", new Blob([init.file.data], { type: init.file.contentType }), init.file.filename);
+    body = form;
+  } else if (init.body) {
+    // WeChat expects UTF-8 JSON with non-ASCII characters as is.
+    body = JSON.stringify(init.body);
+  }
   try {
-    res = await fetch(url, {
+    return await fetch(url, {
       method: init.method,
       redirect: "manual",
       signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
-      headers: init.body ? { "content-type": "application/json" } : {},
-      // WeChat expects UTF-8 JSON with non-ASCII characters as is.
-      body: init.body ? JSON.stringify(init.body) : undefined,
+      headers: init.body && !init.file ? { "content-type": "application/json" } : {},
+      body,
     });
   } catch (err) {
     const timedOut = err instanceof Error && err.name === "TimeoutError";
     throw new WechatApiError(-2, timedOut ? `no answer within ${CALL_TIMEOUT_MS / 1000} s` : "connection failed");
   }
-  const text = await res.text();
-  if (!res.ok) throw new WechatApiError(-2, `HTTP ${res.status}`);
+}
+
+function parseJson(text: string): Json {
   try {
     const parsed: unknown = JSON.parse(text);
     if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) return parsed as Json;
@@ -77,6 +92,16 @@ async function requestJson(url: string, init: { method: "GET" | "POST"; body?: J
     // handled below
   }
   throw new WechatApiError(-2, "the answer is not a JSON object");
+}
+
+async function requestJson(
+  url: string,
+  init: { method: "GET" | "POST"; body?: Json | undefined; file?: UploadFile | undefined },
+): Promise<Json> {
+  const res = await send(url, init);
+  const text = await res.text();
+  if (!res.ok) throw new WechatApiError(-2, `HTTP ${res.status}`);
+  return parseJson(text);
 }
 
 function errorOf(json: Json): WechatApiError | null {
@@ -217,23 +242,105 @@ export async function callWechat(
   ctx: AppContext,
   account: WechatAccount,
   path: string,
-  init: { method?: "GET" | "POST"; query?: Record<string, string>; body?: Json } = {},
+  init: CallInit = {},
 ): Promise<Json> {
+  const answer = await withToken(ctx, account, path, init, false);
+  if (answer.kind !== "json") throw new WechatApiError(-2, `${path} answered with a file, not JSON`);
+  return answer.json;
+}
+
+type CallInit = { method?: "GET" | "POST"; query?: Record<string, string>; body?: Json; file?: UploadFile };
+type Answer = { kind: "json"; json: Json } | { kind: "file"; data: Buffer; contentType: string };
+
+/** Largest file `downloadWechat` accepts (WeChat's own media limits are 10 MB). */
+const MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024;
+
+/**
+ * Downloads a file from a WeChat API path (`media/get`): its bytes and content type, or, when WeChat answers
+ * JSON (a video's `video_url`), that JSON. Token errors are handled as in callWechat.
+ */
+export function downloadWechat(
+  ctx: AppContext,
+  account: WechatAccount,
+  path: string,
+  query: Record<string, string>,
+): Promise<Answer> {
+  return withToken(ctx, account, path, { method: "GET", query }, true);
+}
+
+async function withToken(
+  ctx: AppContext,
+  account: WechatAccount,
+  path: string,
+  init: CallInit,
+  binary: boolean,
+): Promise<Answer> {
   let stale: string | undefined;
   for (let attempt = 0; ; attempt++) {
     const token = await accessToken(ctx, account, stale);
     const query = new URLSearchParams({ ...init.query, access_token: token });
-    const json = await requestJson(`${account.config.apiBaseUrl}${path}?${query}`, {
-      method: init.method ?? (init.body ? "POST" : "GET"),
+    const url = `${account.config.apiBaseUrl}${path}?${query}`;
+    const request = {
+      method: init.method ?? (init.body || init.file ? "POST" : "GET"),
       body: init.body,
-    });
+      file: init.file,
+    } as const;
+    let json: Json;
+    if (binary) {
+      const res = await send(url, request);
+      if (!res.ok) throw new WechatApiError(-2, `HTTP ${res.status}`);
+      const contentType = res.headers.get("content-type") ?? "application/octet-stream";
+      const data = Buffer.from(await res.arrayBuffer());
+      if (data.length > MAX_DOWNLOAD_BYTES) throw new WechatApiError(-2, "the file is larger than 20 MB");
+      if (!/json|text\/plain/.test(contentType)) return { kind: "file", data, contentType };
+      json = parseJson(data.toString("utf8"));
+    } else {
+      json = await requestJson(url, request);
+    }
     const error = errorOf(json);
-    if (!error) return json;
+    if (!error) return { kind: "json", json };
     if (attempt === 0 && TOKEN_ERRORS.has(error.code)) {
       stale = token;
       continue;
     }
     throw error;
+  }
+}
+
+/**
+ * Calls a `/sns/*` path (web authorization): no base access_token, the caller's query (it may carry the
+ * AppSecret or a web token, so the URL is never logged). Throws WechatApiError for an `errcode` ≠ 0.
+ */
+export async function callWechatSns(
+  account: WechatAccount,
+  path: string,
+  query: Record<string, string>,
+): Promise<Json> {
+  const json = await requestJson(`${account.config.apiBaseUrl}${path}?${new URLSearchParams(query)}`, {
+    method: "GET",
+  });
+  const error = errorOf(json);
+  if (error) throw error;
+  return json;
+}
+
+/** WeChat's refusal of an admin action as the API error shown to the admin: 422 `wechat_refused` with the code. */
+export function refusedByWechat(err: unknown): unknown {
+  if (!(err instanceof WechatApiError)) return err;
+  return new AppError("unprocessable", "wechat_refused", err.message, { code: err.code });
+}
+
+/** callWechat for admin actions: a refusal becomes a 422 `wechat_refused` naming WeChat's code and its meaning. */
+export async function callWechatAsAdmin(
+  ctx: AppContext,
+  account: WechatAccount,
+  path: string,
+  init: CallInit = {},
+): Promise<Json> {
+  try {
+    return await callWechat(ctx, account, path, init);
+  } catch (err) {
+    throw refusedByWechat(err);
   }
 }
 

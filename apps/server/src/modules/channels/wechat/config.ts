@@ -5,7 +5,7 @@ import { AppError } from "../../../platform/errors.ts";
 import { assertOutboundUrl } from "../../../platform/net.ts";
 import { parseConfig } from "../config.ts";
 import type { ConfiguredChannel, CurrentConfig } from "../contract.ts";
-import type { ChannelRow } from "../repository.ts";
+import { type ChannelRow, findChannel } from "../repository.ts";
 import { aesKeyOf, ENCODING_AES_KEY_RULE } from "./crypto.ts";
 
 export const DEFAULT_API_BASE_URL = "https://api.weixin.qq.com";
@@ -126,4 +126,13 @@ export function wechatAccountOf(ctx: AppContext, channel: ChannelRow): WechatAcc
     .filter((k): k is string => Boolean(k))
     .map(aesKeyOf);
   return { channel, config, secrets, aesKeys };
+}
+
+/** The WeChat channel `id` of a workspace, decoded; 404 when the workspace has no such WeChat channel. */
+export async function findWechatAccount(ctx: AppContext, workspaceId: string, id: string): Promise<WechatAccount> {
+  const channel = await findChannel(ctx.database.db, workspaceId, id);
+  if (channel?.type !== "wechat") {
+    throw new AppError("not_found", "channel_not_found", "No such WeChat channel in your workspace.");
+  }
+  return wechatAccountOf(ctx, channel);
 }

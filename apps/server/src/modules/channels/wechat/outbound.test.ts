@@ -1,97 +1,21 @@
-import { readFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildWorkspace } from "../../../../test/factories.ts";
+import { buildWorkspace, TEST_PASSWORD } from "../../../../test/factories.ts";
 import { openTestEnv, TEST_DATABASES, type TestEnv } from "../../../../test/harness.ts";
 import { createDispatcher, type Dispatcher, runTransaction } from "../../../platform/outbox.ts";
 import { subscribeHandlers } from "../../../wiring.ts";
+import { resolveContact } from "../../profiles/index.ts";
+import { SESSION_COOKIE } from "../../tenancy/index.ts";
 import { customSendBody } from "./adapter.ts";
-import { wechatSignature } from "./crypto.ts";
+import { apiFixture, FAKE_APP_ID, FAKE_SECRET, FakeRaw, pushPlain, startFakeWechat } from "./test-fake-wechat.ts";
 import { openWindow, spendReply } from "./window.ts";
 
-type ApiFixture = { id: string; body: Record<string, unknown> };
-const apiFixtures = (
-  JSON.parse(readFileSync(new URL("./fixtures/wechat-oa-messages.json", import.meta.url), "utf8")) as {
-    fixtures: ApiFixture[];
-  }
-).fixtures;
-const apiFixture = (id: string) => {
-  const f = apiFixtures.find((x) => x.id === id);
-  if (!f) throw new Error(`no fixture ${id}`);
-  return f.body;
-};
-
-const APP_ID = "wxb11529c136998cb6";
-const SECRET = "0123456789abcdef0123456789abcdef";
+const APP_ID = FAKE_APP_ID;
+const SECRET = FAKE_SECRET;
 const TOKEN = "pamtest";
-
-/** A fake WeChat API: stable_token and message/custom/send, with token rotation and scripted error codes. */
-async function fakeWechat() {
-  const state = {
-    generation: 1,
-    expiresIn: 7200,
-    tokenCalls: [] as { appid: unknown; force: unknown }[],
-    sends: [] as Record<string, unknown>[],
-    sendAttempts: 0,
-    qrRequests: [] as Record<string, unknown>[],
-    script: [] as number[],
-    secret: SECRET,
-  };
-  const token = () => `ACCESS_TOKEN_${state.generation}_${"x".repeat(120)}`;
-  const server: Server = createServer((req, res) => {
-    let raw = "";
-    req.on("data", (c) => {
-      raw += c;
-    });
-    req.on("end", () => {
-      const url = new URL(req.url ?? "/", "http://x");
-      const json = (body: object) => {
-        res.writeHead(200, { "content-type": "application/json" });
-        res.end(JSON.stringify(body));
-      };
-      const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
-      if (url.pathname === "/cgi-bin/stable_token") {
-        state.tokenCalls.push({ appid: body.appid, force: body.force_refresh });
-        if (body.secret !== state.secret) return json({ errcode: 40125, errmsg: "invalid appsecret" });
-        if (body.force_refresh === true) state.generation++;
-        // Slow enough that concurrent callers overlap.
-        setTimeout(() => json({ ...apiFixture("api-token"), access_token: token(), expires_in: state.expiresIn }), 100);
-        return;
-      }
-      if (url.pathname === "/cgi-bin/qrcode/create") {
-        state.qrRequests.push(body);
-        const fixture = apiFixture("api-qrcode-create");
-        return json(
-          body.expire_seconds
-            ? { ...fixture, expire_seconds: body.expire_seconds }
-            : { ...fixture, expire_seconds: undefined },
-        );
-      }
-      if (url.pathname === "/cgi-bin/message/custom/send") {
-        state.sendAttempts++;
-        if (url.searchParams.get("access_token") !== token())
-          return json({ errcode: 42001, errmsg: "access_token expired" });
-        const scripted = state.script.shift();
-        if (scripted) return json({ errcode: scripted, errmsg: `scripted ${scripted}` });
-        state.sends.push(body);
-        return json(apiFixture("api-message-custom-send-ok"));
-      }
-      res.writeHead(404).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    state,
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    /** WeChat invalidates the current token (another caller forced a refresh). */
-    rotate: () => {
-      state.generation++;
-    },
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
 
 async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 20_000) {
   const until = Date.now() + timeoutMs;
@@ -133,14 +57,14 @@ describe("customer-service message bodies", () => {
 describe.each(TEST_DATABASES)("WeChat outbound and reply windows on %s", (kind) => {
   let env: TestEnv;
   let a: Awaited<ReturnType<typeof buildWorkspace>>;
-  let fake: Awaited<ReturnType<typeof fakeWechat>>;
+  let fake: Awaited<ReturnType<typeof startFakeWechat>>;
   let dispatcher: Dispatcher;
   let channelId: string;
 
   beforeAll(async () => {
     env = await openTestEnv(kind);
     a = await buildWorkspace(env);
-    fake = await fakeWechat();
+    fake = await startFakeWechat();
     dispatcher = createDispatcher(env.database, { pollIntervalMs: 50 });
     subscribeHandlers(env, dispatcher);
     await env.jobs.start({ work: true, supervise: false });
@@ -176,12 +100,7 @@ describe.each(TEST_DATABASES)("WeChat outbound and reply windows on %s", (kind) 
   async function customerWrites(openId: string, text: string): Promise<string> {
     const ts = String(Math.floor(Date.now() / 1000));
     const xml = `<xml><ToUserName><![CDATA[gh_test]]></ToUserName><FromUserName><![CDATA[${openId}]]></FromUserName><CreateTime>${ts}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[${text}]]></Content><MsgId>${Date.now()}${msgSeq++}</MsgId></xml>`;
-    const res = await env.app.inject({
-      method: "POST",
-      url: `/webhooks/wechat/${channelId}?signature=${wechatSignature([TOKEN, ts, "n"])}&timestamp=${ts}&nonce=n`,
-      headers: { "content-type": "text/xml" },
-      payload: xml,
-    });
+    const res = await pushPlain(env, channelId, xml, TOKEN);
     expect(res.body).toBe("success");
     const row = await sql<{
       case_id: string;
@@ -243,6 +162,255 @@ describe.each(TEST_DATABASES)("WeChat outbound and reply windows on %s", (kind) 
     const seventh = await reply(caseId, "Reply 7");
     expect(seventh.statusCode).toBe(201);
     await waitFor(async () => (await messageOf(caseId, seventh.json().id)).status === "sent");
+  });
+
+  it("sends an agent's replies as the kf account mapped to the agent", async () => {
+    fake.on("/customservice/kfaccount/add", () => ({ errcode: 0, errmsg: "ok" }));
+    const mapped = await env.app.inject({
+      method: "POST",
+      url: `/api/v1/channels/${channelId}/wechat/kf-accounts`,
+      headers: a.auth("admin"),
+      payload: { kfAccount: "anna@gh_test", nickname: "Anna", userId: a.users.agent.id },
+    });
+    expect(mapped.statusCode, mapped.body).toBe(201);
+    const caseId = await customerWrites("o-cs-kf", "Hello");
+    // Signed in as the agent (an API token's messages have no agent behind them).
+    const login = await env.app.inject({
+      method: "POST",
+      url: "/api/v1/auth/login",
+      payload: { email: a.users.agent.email, password: TEST_PASSWORD },
+    });
+    const session = login.cookies.find((c) => c.name === SESSION_COOKIE)?.value ?? "";
+    const sent = await env.app.inject({
+      method: "POST",
+      url: `/api/v1/cases/${caseId}/messages`,
+      headers: { cookie: `${SESSION_COOKIE}=${session}` },
+      payload: { text: "Anna here" },
+    });
+    expect(sent.statusCode, sent.body).toBe(201);
+    await waitFor(async () => (await messageOf(caseId, sent.json().id)).status === "sent");
+    expect(fake.state.sends.at(-1)).toMatchObject({ touser: "o-cs-kf", customservice: { kf_account: "anna@gh_test" } });
+    await env.app.inject({
+      method: "PATCH",
+      url: `/api/v1/channels/${channelId}/wechat/kf-accounts/anna@gh_test`,
+      headers: a.auth("admin"),
+      payload: { userId: null },
+    });
+  });
+
+  it("syncs templates, fills variables from the profile, dedupes by client_msg_id, tracks TEMPLATESENDJOBFINISH and offers templates when the window is closed", async () => {
+    const TEMPLATE = "iPk5sOIt5X_flOVKn5GrTFpncEYTojx6ddbt8WYoV5s";
+    fake.on("/cgi-bin/template/get_all_private_template", () => ({
+      template_list: [
+        {
+          template_id: TEMPLATE,
+          title: "Order shipped",
+          primary_industry: "IT科技",
+          deputy_industry: "互联网|电子商务",
+          content: "{{first.DATA}}\n订单号：{{keyword1.DATA}}\n{{remark.DATA}}",
+          example: "",
+        },
+      ],
+    }));
+    let msgid = 200228332;
+    fake.on("/cgi-bin/message/template/send", ({ body }) =>
+      body.touser === "o-not-following"
+        ? { errcode: 43004, errmsg: "require subscribe" }
+        : { errcode: 0, errmsg: "ok", msgid: msgid++ },
+    );
+    const base = `/api/v1/channels/${channelId}/wechat`;
+    const synced = await env.app.inject({ method: "POST", url: `${base}/templates/sync`, headers: a.auth("admin") });
+    expect(synced.statusCode, synced.body).toBe(200);
+    expect(synced.json().data).toMatchObject([
+      { templateId: TEMPLATE, title: "Order shipped", variables: ["first", "keyword1", "remark"] },
+    ]);
+
+    const caseId = await customerWrites("o-cs-tpl", "Where is my order?");
+    const contact = await resolveContact(
+      env.database.db,
+      { workspaceId: a.workspace.id },
+      { kind: "wechat_openid", externalId: "o-cs-tpl", namespace: APP_ID },
+    );
+    await env.app.inject({
+      method: "PATCH",
+      url: `/api/v1/contacts/${contact.contactId}`,
+      headers: a.auth("agent"),
+      payload: { displayName: "Li Lei" },
+    });
+    const payload = {
+      openId: "o-cs-tpl",
+      templateId: TEMPLATE,
+      clientMsgId: "order-42-shipped",
+      url: "https://shop.example.com/orders/42",
+      data: {
+        first: "Hi {{contact.displayName}}, your order is on its way",
+        keyword1: "42",
+        remark: { value: "Thanks", color: "#173177" },
+      },
+    };
+    const send = (p: object) =>
+      env.app.inject({ method: "POST", url: `${base}/template-messages`, headers: a.auth("agent"), payload: p });
+    const first = await send(payload);
+    expect(first.statusCode, first.body).toBe(201);
+    expect(first.json()).toMatchObject({
+      status: "sent",
+      msgId: "200228332",
+      clientMsgId: "order-42-shipped",
+      duplicate: false,
+    });
+    const calls = fake.requestsTo("/cgi-bin/message/template/send");
+    expect(calls.at(-1)?.body).toEqual({
+      touser: "o-cs-tpl",
+      template_id: TEMPLATE,
+      client_msg_id: "order-42-shipped",
+      url: "https://shop.example.com/orders/42",
+      data: {
+        first: { value: "Hi Li Lei, your order is on its way" },
+        keyword1: { value: "42" },
+        remark: { value: "Thanks", color: "#173177" },
+      },
+    });
+    const again = await send(payload);
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toMatchObject({ id: first.json().id, duplicate: true });
+    expect(fake.requestsTo("/cgi-bin/message/template/send")).toHaveLength(calls.length);
+
+    const bad = await send({ ...payload, clientMsgId: "x1", data: { ...payload.data, keyword9: "?" } });
+    expect(bad.json().error).toMatchObject({ reason: "template_data_invalid", details: { field: "data.keyword9" } });
+    const missing = await send({ ...payload, clientMsgId: "x2", data: { first: "a", keyword1: "b" } });
+    expect(missing.json().error.details.field).toBe("data.remark");
+    const unknownVar = await send({
+      ...payload,
+      clientMsgId: "x3",
+      data: { ...payload.data, keyword1: "{{contact.iban}}" },
+    });
+    expect(unknownVar.json().error.reason).toBe("template_variable_unknown");
+    const refused = await send({ ...payload, openId: "o-not-following", clientMsgId: "x4" });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json().error.details.code).toBe(43004);
+
+    // WeChat reports the outcome later.
+    const t = String(Math.floor(Date.now() / 1000));
+    const finished = await pushPlain(
+      env,
+      channelId,
+      `<xml><ToUserName><![CDATA[gh_test]]></ToUserName><FromUserName><![CDATA[o-cs-tpl]]></FromUserName><CreateTime>${t}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[TEMPLATESENDJOBFINISH]]></Event><MsgID>200228332</MsgID><Status><![CDATA[success]]></Status></xml>`,
+      TOKEN,
+    );
+    expect(finished.body).toBe("success");
+    const status = await env.app.inject({
+      url: `${base}/template-messages/${first.json().id}`,
+      headers: a.auth("agent"),
+    });
+    expect(status.json()).toMatchObject({ status: "delivered", msgId: "200228332" });
+    expect(status.json().finishedAt).toBeTruthy();
+
+    // The window closes: a reply is refused with the templates that can still reach the customer.
+    await sql`update wechat_reply_windows set expires_at = now() - interval '1 second' where open_id = 'o-cs-tpl'`.execute(
+      env.database.db,
+    );
+    const late = await reply(caseId, "Anything else?");
+    expect(late.statusCode).toBe(409);
+    expect(late.json().error.reason).toBe("reply_window_closed");
+    expect(late.json().error.message).toContain('"Order shipped"');
+    expect(late.json().error.details.templates).toEqual([
+      { templateId: TEMPLATE, title: "Order shipped", variables: ["first", "keyword1", "remark"] },
+    ]);
+  });
+
+  it("downloads inbound image and video media in a job and uploads outbound media within WeChat's limits", async () => {
+    env.config.DATA_DIR = mkdtempSync(join(tmpdir(), "rapport-wechat-media-"));
+    const jpeg = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(3000, 1)]);
+    const mp4 = Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from("ftypmp42"), Buffer.alloc(5000, 2)]);
+    fake.on("/cgi-bin/media/get", ({ query }) => {
+      const id = query.get("media_id");
+      if (id === "IMG1")
+        return new FakeRaw(jpeg, "image/jpeg", 200, { "content-disposition": 'attachment; filename="a.jpg"' });
+      if (id === "VID1") return { video_url: `${fake.url}/cdn/video/1.mp4` };
+      return { errcode: 40007, errmsg: "invalid media_id" };
+    });
+    fake.on("/cdn/video/1.mp4", () => new FakeRaw(mp4, "video/mp4"));
+    fake.on("/cgi-bin/media/upload", ({ query }) => ({ ...apiFixture("api-media-upload"), type: query.get("type") }));
+
+    const push = (xml: string) => pushPlain(env, channelId, xml, TOKEN);
+    const media = (type: string, fields: string, id: number) =>
+      `<xml><ToUserName><![CDATA[gh_test]]></ToUserName><FromUserName><![CDATA[o-media]]></FromUserName><CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime><MsgType><![CDATA[${type}]]></MsgType>${fields}<MsgId>${id}</MsgId></xml>`;
+    expect(
+      (
+        await push(
+          media("image", "<PicUrl><![CDATA[http://mmbiz/x]]></PicUrl><MediaId><![CDATA[IMG1]]></MediaId>", 9001),
+        )
+      ).body,
+    ).toBe("success");
+    // WeChat's retry stores and fetches nothing twice.
+    await push(media("image", "<PicUrl><![CDATA[http://mmbiz/x]]></PicUrl><MediaId><![CDATA[IMG1]]></MediaId>", 9001));
+    await push(media("video", "<MediaId><![CDATA[VID1]]></MediaId><ThumbMediaId><![CDATA[T]]></ThumbMediaId>", 9002));
+    await push(media("voice", "<MediaId><![CDATA[GONE]]></MediaId><Format><![CDATA[amr]]></Format>", 9003));
+
+    const base = `/api/v1/channels/${channelId}/wechat/media`;
+    const status = async (id: string) =>
+      (await env.app.inject({ url: `${base}/${id}`, headers: a.auth("agent") })).json();
+    await waitFor(async () => (await status("IMG1")).status === "stored" && (await status("VID1")).status === "stored");
+    await waitFor(async () => (await status("GONE")).status === "failed");
+    expect(await status("IMG1")).toMatchObject({ kind: "image", contentType: "image/jpeg", bytes: jpeg.length });
+    expect((await status("GONE")).error).toContain("40007");
+    const file = await env.app.inject({ url: `${base}/IMG1/file`, headers: a.auth("agent") });
+    expect(file.headers["content-type"]).toBe("image/jpeg");
+    expect(file.rawPayload.equals(jpeg)).toBe(true);
+    expect((await env.app.inject({ url: `${base}/VID1/file`, headers: a.auth("agent") })).rawPayload.equals(mp4)).toBe(
+      true,
+    );
+    expect(fake.requestsTo("/cgi-bin/media/get").filter((r) => r.query.get("media_id") === "IMG1")).toHaveLength(1);
+    expect((await env.app.inject({ url: `${base}/GONE/file`, headers: a.auth("agent") })).statusCode).toBe(409);
+
+    const upload = (type: string, contentType: string, body: Buffer) =>
+      env.app.inject({
+        method: "POST",
+        url: `${base}?type=${type}`,
+        headers: { ...a.auth("agent"), "content-type": contentType },
+        payload: body,
+      });
+    const ok = await upload("image", "image/jpeg", jpeg);
+    expect(ok.statusCode, ok.body).toBe(201);
+    expect(ok.json()).toMatchObject({ type: "image", mediaId: "12345678" });
+    const sent = fake.requestsTo("/cgi-bin/media/upload").at(-1);
+    expect(sent?.headers["content-type"]).toMatch(/^multipart\/form-data/);
+    expect(sent?.raw.includes(jpeg)).toBe(true);
+    const calls = fake.requestsTo("/cgi-bin/media/upload").length;
+    const big = await upload("image", "image/jpeg", Buffer.concat([jpeg, Buffer.alloc(10 * 1024 * 1024)]));
+    expect(big.statusCode).toBe(413);
+    expect(big.json().error).toMatchObject({ reason: "wechat_media_too_large" });
+    expect(big.json().error.message).toContain("10 MB");
+    const thumb = await upload("thumb", "image/jpeg", Buffer.concat([jpeg, Buffer.alloc(64 * 1024)]));
+    expect(thumb.json().error.reason).toBe("wechat_media_too_large");
+    const mislabelled = await upload("image", "image/png", jpeg);
+    expect(mislabelled.statusCode).toBe(415);
+    expect(mislabelled.json().error.reason).toBe("wechat_media_format");
+    const voiceAsVideo = await upload("video", "audio/amr", Buffer.from("#!AMR\n...."));
+    expect(voiceAsVideo.json().error.reason).toBe("wechat_media_format");
+    expect(fake.requestsTo("/cgi-bin/media/upload")).toHaveLength(calls);
+    expect((await upload("voice", "audio/amr", Buffer.from("#!AMR\n...."))).statusCode).toBe(201);
+  });
+
+  it("shows the typing indicator only while the customer's window is open", async () => {
+    fake.on("/cgi-bin/message/custom/typing", () => ({ errcode: 0, errmsg: "ok" }));
+    const typing = (openId: string, on: boolean) =>
+      env.app.inject({
+        method: "POST",
+        url: `/api/v1/channels/${channelId}/wechat/typing`,
+        headers: a.auth("agent"),
+        payload: { openId, typing: on },
+      });
+    await customerWrites("o-typing", "Hello?");
+    expect((await typing("o-typing", true)).statusCode).toBe(204);
+    expect((await typing("o-typing", false)).statusCode).toBe(204);
+    expect(fake.requestsTo("/cgi-bin/message/custom/typing").map((r) => r.body)).toEqual([
+      { touser: "o-typing", command: "Typing" },
+      { touser: "o-typing", command: "CancelTyping" },
+    ]);
+    const closed = await typing("o-never-wrote", true);
+    expect(closed.statusCode).toBe(409);
+    expect(fake.requestsTo("/cgi-bin/message/custom/typing")).toHaveLength(2);
   });
 
   it("refreshes the token once and retries once when WeChat says it expired (42001)", async () => {
@@ -412,15 +580,7 @@ describe.each(TEST_DATABASES)("WeChat outbound and reply windows on %s", (kind) 
     expect(fake.state.qrRequests.length).toBe(requests);
 
     const ts = Math.floor(Date.now() / 1000);
-    const push = (xml: string) => {
-      const t = String(Math.floor(Date.now() / 1000));
-      return env.app.inject({
-        method: "POST",
-        url: `/webhooks/wechat/${channelId}?signature=${wechatSignature([TOKEN, t, "n"])}&timestamp=${t}&nonce=n`,
-        headers: { "content-type": "text/xml" },
-        payload: xml,
-      });
-    };
+    const push = (xml: string) => pushPlain(env, channelId, xml, TOKEN);
     const event = (openId: string, name: string, key: string, at: number) =>
       `<xml><ToUserName><![CDATA[gh_test]]></ToUserName><FromUserName><![CDATA[${openId}]]></FromUserName><CreateTime>${at}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[${name}]]></Event><EventKey><![CDATA[${key}]]></EventKey><Ticket><![CDATA[${ticket}]]></Ticket></xml>`;
     await push(event("o-qr-1", "subscribe", "qrscene_summer-2026", ts));

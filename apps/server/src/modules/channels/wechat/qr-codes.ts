@@ -10,7 +10,7 @@ import type { Executor } from "../../../platform/db.ts";
 import { AppError } from "../../../platform/errors.ts";
 import { type Actor, recordAudit } from "../../tenancy/index.ts";
 import type { ChannelRow } from "../repository.ts";
-import { callWechat, WechatApiError } from "./api.ts";
+import { callWechatAsAdmin } from "./api.ts";
 import { wechatAccountOf } from "./config.ts";
 import { wq } from "./repository.ts";
 
@@ -70,20 +70,13 @@ export async function createQrCode(ctx: AppContext, actor: Actor, channel: Chann
   const scene = input.sceneId !== undefined ? { scene_id: input.sceneId } : { scene_str: input.sceneStr };
   const actionName = `${input.permanent ? "QR_LIMIT_" : "QR_"}${input.sceneId !== undefined ? "SCENE" : "STR_SCENE"}`;
   const expireSeconds = input.permanent ? undefined : (input.expireSeconds ?? MAX_TEMPORARY_EXPIRY_SECONDS);
-  let answer: Record<string, unknown>;
-  try {
-    answer = await callWechat(ctx, wechatAccountOf(ctx, channel), "/cgi-bin/qrcode/create", {
-      body: {
-        ...(expireSeconds !== undefined ? { expire_seconds: expireSeconds } : {}),
-        action_name: actionName,
-        action_info: { scene },
-      },
-    });
-  } catch (err) {
-    if (err instanceof WechatApiError)
-      throw new AppError("unprocessable", "wechat_refused", err.message, { code: err.code });
-    throw err;
-  }
+  const answer = await callWechatAsAdmin(ctx, wechatAccountOf(ctx, channel), "/cgi-bin/qrcode/create", {
+    body: {
+      ...(expireSeconds !== undefined ? { expire_seconds: expireSeconds } : {}),
+      action_name: actionName,
+      action_info: { scene },
+    },
+  });
   if (typeof answer.ticket !== "string" || !answer.ticket) {
     throw new AppError("unavailable", "wechat_unexpected", "WeChat answered qrcode/create without a ticket.");
   }

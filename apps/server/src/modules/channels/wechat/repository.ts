@@ -1,7 +1,62 @@
 import type { Executor } from "../../../platform/db.ts";
 
-/** The WeChat tables of module channels (migration 20261202T0301-wechat). */
+/** A template send: sending (before WeChat's answer), sent (msgid known), then delivered, user_blocked or failed. */
+export type TemplateSendStatus = "sending" | "sent" | "delivered" | "user_blocked" | "failed";
+
+/** The WeChat tables of module channels (migrations 20261202T0301-wechat, 20261203T03xx-wechat-*). */
 export type WechatTables = {
+  wechat_media: {
+    workspace_id: string;
+    channel_id: string;
+    media_id: string;
+    message_id: string;
+    kind: string;
+    status: "pending" | "stored" | "failed";
+    path: string | null;
+    content_type: string | null;
+    bytes: number | null;
+    error: string | null;
+    fetched_at: Date | null;
+    created_at?: Date;
+  };
+  wechat_templates: {
+    workspace_id: string;
+    channel_id: string;
+    template_id: string;
+    title: string;
+    content: string;
+    example: string | null;
+    primary_industry: string | null;
+    deputy_industry: string | null;
+    synced_at: Date;
+  };
+  wechat_template_sends: {
+    workspace_id: string;
+    id: string;
+    channel_id: string;
+    open_id: string;
+    template_id: string;
+    client_msg_id: string;
+    msg_id: string | null;
+    status: TemplateSendStatus;
+    error: string | null;
+    data: unknown;
+    created_at?: Date;
+    finished_at: Date | null;
+  };
+  wechat_kf_agents: {
+    workspace_id: string;
+    channel_id: string;
+    kf_account: string;
+    user_id: string;
+  };
+  wechat_synced_tags: {
+    workspace_id: string;
+    channel_id: string;
+    rapport_tag: string;
+    wechat_tag_id: number | null;
+    synced_at: Date | null;
+  };
   wechat_access_tokens: {
     workspace_id: string;
     app_id: string;

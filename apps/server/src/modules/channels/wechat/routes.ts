@@ -4,16 +4,30 @@ import { AppError } from "../../../platform/errors.ts";
 import type { HttpApp } from "../../../platform/http.ts";
 import { actorOf, guard } from "../../tenancy/index.ts";
 import { findChannel } from "../repository.ts";
+import { registerFollowerRoutes } from "./followers.ts";
+import { registerKfRoutes } from "./kf.ts";
+import { registerMediaRoutes } from "./media.ts";
+import { registerMenuRoutes } from "./menus.ts";
 import { CreateQrCodeSchema, createQrCode, presentQrCode } from "./qr-codes.ts";
 import { wq } from "./repository.ts";
+import { registerTagRoutes } from "./tags.ts";
+import { registerTemplateRoutes } from "./templates.ts";
+import { registerTypingRoute } from "./typing.ts";
 import { receivePush, verifyServerUrl, WebhookQuery, type WebhookResponse } from "./webhook.ts";
 
 /** WeChat pushes are small; anything bigger is refused before it is read. */
 export const WECHAT_BODY_LIMIT = 256 * 1024;
 
-/** Registers the WeChat routes: the server URL (webhooks) and the account API (QR codes). */
+/** Registers the WeChat routes: the server URL (webhooks) and the account API (QR codes, followers, tags, …). */
 export function registerWechatRoutes(app: HttpApp, ctx: AppContext): void {
   registerWechatWebhooks(app, ctx);
+  registerFollowerRoutes(app, ctx);
+  registerTagRoutes(app, ctx);
+  registerMenuRoutes(app, ctx);
+  registerKfRoutes(app, ctx);
+  registerTemplateRoutes(app, ctx);
+  registerMediaRoutes(app, ctx);
+  registerTypingRoute(app, ctx);
   const params = z.strictObject({ id: z.uuid() });
   const tags = { tags: ["channels"] };
   async function wechatChannel(workspaceId: string, id: string) {

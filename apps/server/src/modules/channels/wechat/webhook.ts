@@ -15,10 +15,12 @@ import { ingestEvents, resolveContact } from "../../profiles/index.ts";
 import { type ChannelRow, findChannelById, q } from "../repository.ts";
 import { type WechatAccount, wechatAccountOf } from "./config.ts";
 import { encryptedReplyEnvelope, isSignatureValid, openEncryptedCallback, WxCryptError } from "./crypto.ts";
+import { queueMediaFetch } from "./media.ts";
 import { parseInbound, type WechatInbound, WechatPayloadError, windowOpenedBy } from "./messages.ts";
 import { attributeScan } from "./qr-codes.ts";
 import { type PassiveReply, renderPassiveReply } from "./reply.ts";
 import { wq } from "./repository.ts";
+import { finishTemplateSend } from "./templates.ts";
 import { openWindow } from "./window.ts";
 import { XmlError } from "./xml.ts";
 
@@ -318,6 +320,11 @@ async function persist(
           { scene: inbound.scene, ticket: inbound.ticket, newFollower: inbound.event === "subscribe" },
         );
       }
+      const templateMsgId = inbound.kind === "event" ? inbound.properties.templateMsgId : undefined;
+      if (inbound.kind === "event" && inbound.event === "TEMPLATESENDJOBFINISH" && typeof templateMsgId === "string") {
+        const status = typeof inbound.properties.status === "string" ? inbound.properties.status : "";
+        await finishTemplateSend(tx, { workspaceId: ws, channelId: channel.id }, templateMsgId, status, at);
+      }
       if (inbound.kind === "event") return { duplicate: false, contactId, caseId: null };
       const resolved = await resolveContact(tx, { workspaceId: ws }, identity, { source: `channel:${channel.id}` });
       const received = await receiveMessage(tx, {
@@ -331,6 +338,9 @@ async function persist(
         content: inbound.content,
         sentAt: at,
       });
+      if (!received.duplicate) {
+        await queueMediaFetch(ctx, tx, { workspaceId: ws, channelId: channel.id }, inbound, received.messageId);
+      }
       return { duplicate: false, contactId: resolved.contactId, caseId: received.caseId };
     });
   try {

@@ -1,15 +1,19 @@
-import { sql } from "kysely";
+import { type Insertable, sql } from "kysely";
 import { uuidv7 } from "uuidv7";
 import type { Executor } from "../../../platform/db.ts";
-import { emitEvents } from "../../../platform/outbox.ts";
+import { AppError } from "../../../platform/errors.ts";
+import { emitEvents, type NewEvent } from "../../../platform/outbox.ts";
 import { type ChannelType, capabilitiesOf } from "../capabilities.ts";
 import {
   type CaseRow,
-  findCase,
-  findConversationByThread,
-  findMessageByPlatformId,
-  insertCaseEvent,
-  nextCaseNumber,
+  type CaseStatus,
+  type ConversationsTables,
+  findCases,
+  findConversationsByThreads,
+  findMessagesByPlatformIds,
+  insertCaseEvents,
+  type NewCaseEvent,
+  nextCaseNumbers,
   q,
 } from "../repository.ts";
 import { plainText } from "../text.ts";
@@ -43,60 +47,166 @@ export type Received =
  * The caller commits; nothing here waits on routing, AI or a channel.
  */
 export async function receiveMessage(tx: Executor, input: InboundMessage): Promise<Received> {
-  const ws = input.workspaceId;
-  const existing = await findMessageByPlatformId(tx, ws, input.channel.id, input.platformMessageId);
-  if (existing) return { duplicate: true, messageId: existing.id, caseId: existing.case_id };
+  const [received] = await receiveMessages(tx, [input]);
+  return received as Received;
+}
 
-  const at = input.sentAt ?? new Date();
-  const text = input.text ?? plainText(input.type, input.content ?? {});
-  const window = capabilitiesOf(input.channel.type).replyWindow;
-  const closesAt = window ? new Date(Date.now() + window.hours * 3600_000) : null;
+/** A case as this batch sees it: stored or new, with what the batch changes on it. */
+type CaseState = {
+  id: string;
+  status: CaseStatus;
+  solvedAt: Date | null;
+  created: boolean;
+  reopened: boolean;
+  touched: boolean;
+  lastAt: Date;
+  closesAt: Date | null;
+  channelIds: string[];
+};
 
-  let conversation = await findConversationByThread(tx, ws, input.channel.id, input.externalThreadId);
-  let current = conversation ? await currentCase(tx, ws, conversation.case_id) : undefined;
-  let caseCreated = false;
-  let reopened = false;
-  if (!current || current.status === "closed" || (current.status === "solved" && !recentlySolved(current))) {
-    current = await openCase(tx, ws, input.contactId, subjectOf(input.subject?.trim() || text), at, text);
-    caseCreated = true;
-  } else if (current.status === "solved") {
-    reopened = true;
+type ThreadState = { conversationId: string | undefined; caseState: CaseState | undefined };
+
+/**
+ * `receiveMessage` for many messages of one workspace at once (a group commit): the same outcome as storing
+ * them one after the other, in about ten statements whatever their number. Results follow the input order.
+ */
+export async function receiveMessages(tx: Executor, inputs: readonly InboundMessage[]): Promise<Received[]> {
+  const ws = inputs[0]?.workspaceId;
+  if (ws === undefined) return [];
+  if (inputs.some((i) => i.workspaceId !== ws)) {
+    throw new AppError("internal", "batch_mixed_workspaces", "A batch of inbound messages spans several workspaces.");
+  }
+  const keyOf = (channelId: string, id: string) => `${channelId}\u0000${id}`;
+
+  const stored = await findMessagesByPlatformIds(
+    tx,
+    ws,
+    inputs.map((i) => ({ channelId: i.channel.id, platformId: i.platformMessageId })),
+  );
+  const seen = new Map<string, { messageId: string; caseId: string }>(
+    stored.map((m) => [keyOf(m.channel_id ?? "", m.platform_message_id ?? ""), { messageId: m.id, caseId: m.case_id }]),
+  );
+  const fresh = inputs.filter((i) => !seen.has(keyOf(i.channel.id, i.platformMessageId)));
+  const threads = new Map<string, ThreadState>();
+  if (fresh.length > 0) {
+    const conversations = await findConversationsByThreads(
+      tx,
+      ws,
+      fresh.map((i) => ({ channelId: i.channel.id, threadId: i.externalThreadId })),
+    );
+    const cases = await currentCases(
+      tx,
+      ws,
+      conversations.map((c) => c.case_id),
+    );
+    for (const c of conversations) {
+      const row = cases.get(c.case_id);
+      threads.set(keyOf(c.channel_id, c.external_thread_id), {
+        conversationId: c.id,
+        caseState: row && {
+          id: row.id,
+          status: row.status,
+          solvedAt: row.solved_at,
+          created: false,
+          reopened: false,
+          touched: false,
+          lastAt: row.last_message_at,
+          closesAt: row.reply_window_closes_at,
+          channelIds: [...row.channel_ids],
+        },
+      });
+    }
   }
 
-  if (!conversation) {
-    conversation = await q(tx)
-      .insertInto("conversations")
-      .values({
-        workspace_id: ws,
+  const now = new Date();
+  const newCases: { state: CaseState; contactId: string; subject: string; firstText: string }[] = [];
+  const newConversations: Insertable<ConversationsTables["conversations"]>[] = [];
+  const movedConversations = new Map<string, string>();
+  const messages: Insertable<ConversationsTables["messages"]>[] = [];
+  const events: NewCaseEvent[] = [];
+  const outbox: NewEvent[] = [];
+  const results: Received[] = [];
+
+  for (const input of inputs) {
+    const key = keyOf(input.channel.id, input.platformMessageId);
+    const known = seen.get(key);
+    if (known) {
+      results.push({ duplicate: true, ...known });
+      continue;
+    }
+    const at = input.sentAt ?? now;
+    const text = input.text ?? plainText(input.type, input.content ?? {});
+    const window = capabilitiesOf(input.channel.type).replyWindow;
+    const threadKey = keyOf(input.channel.id, input.externalThreadId);
+    const thread = threads.get(threadKey) ?? { conversationId: undefined, caseState: undefined };
+    threads.set(threadKey, thread);
+
+    let current = thread.caseState;
+    let caseCreated = false;
+    if (!current || current.status === "closed" || (current.status === "solved" && !recentlySolved(current.solvedAt))) {
+      current = {
         id: uuidv7(),
+        status: "open",
+        solvedAt: null,
+        created: true,
+        reopened: false,
+        touched: true,
+        lastAt: at,
+        closesAt: null,
+        channelIds: [],
+      };
+      newCases.push({
+        state: current,
+        contactId: input.contactId,
+        subject: subjectOf(input.subject?.trim() || text),
+        firstText: text,
+      });
+      events.push(caseEvent(ws, current.id, input.contactId, "case.created"));
+      caseCreated = true;
+    } else if (current.status === "solved") {
+      current.status = "open";
+      current.reopened = true;
+      events.push(
+        caseEvent(ws, current.id, input.contactId, "case.reopened", {
+          reason: `new customer message within ${REOPEN_WITHIN_DAYS} days of solving`,
+        }),
+      );
+    }
+    const caseState = current;
+    caseState.touched = true;
+    if (at > caseState.lastAt) caseState.lastAt = at;
+    caseState.closesAt = window ? new Date(now.getTime() + window.hours * 3600_000) : null;
+    if (!caseState.channelIds.includes(input.channel.id)) caseState.channelIds.push(input.channel.id);
+
+    let conversationId = thread.conversationId;
+    if (!conversationId) {
+      conversationId = uuidv7();
+      newConversations.push({
+        workspace_id: ws,
+        id: conversationId,
         channel_id: input.channel.id,
         channel_type: input.channel.type,
         contact_id: input.contactId,
         external_thread_id: input.externalThreadId,
-        case_id: current.id,
-        last_inbound_at: new Date(),
+        case_id: caseState.id,
+        last_inbound_at: now,
         reply_window_hours: window?.hours ?? null,
         reply_window_max_messages: window?.maxMessages ?? null,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-  } else {
-    await q(tx)
-      .updateTable("conversations")
-      .set({ case_id: current.id, last_inbound_at: new Date(), window_messages_sent: 0 })
-      .where("workspace_id", "=", ws)
-      .where("id", "=", conversation.id)
-      .execute();
-  }
+      });
+    } else if (!newConversations.some((c) => c.id === conversationId)) {
+      movedConversations.set(conversationId, caseState.id);
+    } else {
+      for (const c of newConversations) if (c.id === conversationId) c.case_id = caseState.id;
+    }
+    thread.conversationId = conversationId;
+    thread.caseState = caseState;
 
-  const messageId = uuidv7();
-  const inserted = await q(tx)
-    .insertInto("messages")
-    .values({
+    const messageId = uuidv7();
+    messages.push({
       workspace_id: ws,
       id: messageId,
-      case_id: current.id,
-      conversation_id: conversation.id,
+      case_id: caseState.id,
+      conversation_id: conversationId,
       channel_id: input.channel.id,
       direction: "inbound",
       author_type: "contact",
@@ -108,7 +218,67 @@ export async function receiveMessage(tx: Executor, input: InboundMessage): Promi
       platform_message_id: input.platformMessageId,
       status: "received",
       created_at: at,
-    })
+    });
+    seen.set(key, { messageId, caseId: caseState.id });
+    const ids = { caseId: caseState.id, messageId, conversationId, contactId: input.contactId };
+    outbox.push(
+      { workspaceId: ws, type: caseCreated ? "case.created" : "case.updated", payload: { caseId: caseState.id } },
+      { workspaceId: ws, type: "message.created", payload: { ...ids, direction: "inbound" } },
+    );
+    results.push({ duplicate: false, messageId, caseId: caseState.id, conversationId, caseCreated });
+  }
+  if (messages.length === 0) return results;
+
+  if (newCases.length > 0) {
+    const numbers = await nextCaseNumbers(tx, ws, newCases.length);
+    await q(tx)
+      .insertInto("cases")
+      .values(
+        newCases.map(({ state, contactId, subject, firstText }, i) => ({
+          workspace_id: ws,
+          id: state.id,
+          number: numbers[i] as number,
+          subject,
+          contact_id: contactId,
+          assignee_id: null,
+          team_id: null,
+          channel_ids: state.channelIds,
+          reply_window_closes_at: state.closesAt,
+          last_inbound_at: now,
+          first_response_at: null,
+          solved_at: null,
+          reopened_at: null,
+          merged_into: null,
+          // Searchable by its subject and first message; tags are added when they change.
+          search: sql`to_tsvector('simple', ${subject} || ' ' || ${firstText.slice(0, 2000)})`,
+          created_at: state.lastAt,
+          last_message_at: state.lastAt,
+        })),
+      )
+      .execute();
+  }
+  if (newConversations.length > 0) {
+    const made = await q(tx)
+      .insertInto("conversations")
+      .values(newConversations)
+      .onConflict((oc) => oc.columns(["workspace_id", "channel_id", "external_thread_id"]).doNothing())
+      .returning("id")
+      .execute();
+    // A concurrent transaction started one of these threads first: retrying finds it.
+    if (made.length < newConversations.length) throw new DuplicateRace();
+  }
+  if (movedConversations.size > 0) {
+    const rows = [...movedConversations].map(([id, caseId]) => sql`(${id}::uuid, ${caseId}::uuid)`);
+    await sql`
+      update conversations c set case_id = v.case_id, last_inbound_at = ${now}, window_messages_sent = 0
+      from (values ${sql.join(rows)}) as v(id, case_id)
+      where c.workspace_id = ${ws} and c.id = v.id
+    `.execute(tx);
+  }
+
+  const inserted = await q(tx)
+    .insertInto("messages")
+    .values(messages)
     .onConflict((oc) =>
       oc
         .columns(["workspace_id", "channel_id", "platform_message_id"])
@@ -116,101 +286,82 @@ export async function receiveMessage(tx: Executor, input: InboundMessage): Promi
         .doNothing(),
     )
     .returning("id")
-    .executeTakeFirst();
-  if (!inserted) throw new DuplicateRace();
-
-  await q(tx)
-    .updateTable("cases")
-    .set({
-      last_message_at: sql`greatest(last_message_at, ${at})`,
-      last_inbound_at: new Date(),
-      reply_window_closes_at: closesAt,
-      updated_at: new Date(),
-      channel_ids: sql`case when ${input.channel.id}::uuid = any(channel_ids) then channel_ids else array_append(channel_ids, ${input.channel.id}::uuid) end`,
-      ...(reopened ? { status: "open" as const, reopened_at: new Date(), solved_at: null } : {}),
-    })
-    .where("workspace_id", "=", ws)
-    .where("id", "=", current.id)
     .execute();
-  if (reopened) {
-    await insertCaseEvent(tx, {
-      workspace_id: ws,
-      id: uuidv7(),
-      case_id: current.id,
-      actor_type: "contact",
-      actor_id: input.contactId,
-      action: "case.reopened",
-      details: { reason: `new customer message within ${REOPEN_WITHIN_DAYS} days of solving` },
-    });
-  }
+  if (inserted.length < messages.length) throw new DuplicateRace();
 
-  const ids = { caseId: current.id, messageId, conversationId: conversation.id, contactId: input.contactId };
-  await emitEvents(tx, [
-    { workspaceId: ws, type: caseCreated ? "case.created" : "case.updated", payload: { caseId: current.id } },
-    { workspaceId: ws, type: "message.created", payload: { ...ids, direction: "inbound" } },
-  ]);
-  return { duplicate: false, messageId, caseId: current.id, conversationId: conversation.id, caseCreated };
+  const updated = [...new Set([...threads.values()].map((t) => t.caseState))].filter(
+    (c): c is CaseState => c?.touched === true && !c.created,
+  );
+  if (updated.length > 0) {
+    const rows = updated.map(
+      (c) =>
+        sql`(${c.id}::uuid, ${c.lastAt}::timestamptz, ${c.closesAt}::timestamptz, array[${sql.join(c.channelIds.map((id) => sql`${id}::uuid`))}], ${c.reopened}::boolean)`,
+    );
+    await sql`
+      update cases c set
+        last_message_at = greatest(c.last_message_at, v.at),
+        last_inbound_at = ${now},
+        reply_window_closes_at = v.closes_at,
+        updated_at = ${now},
+        channel_ids = c.channel_ids || array(select x from unnest(v.channel_ids) x where x <> all(c.channel_ids)),
+        status = case when v.reopened then 'open' else c.status end,
+        reopened_at = case when v.reopened then ${now}::timestamptz else c.reopened_at end,
+        solved_at = case when v.reopened then null else c.solved_at end
+      from (values ${sql.join(rows)}) as v(id, at, closes_at, channel_ids, reopened)
+      where c.workspace_id = ${ws} and c.id = v.id
+    `.execute(tx);
+  }
+  await insertCaseEvents(tx, events);
+  await emitEvents(tx, outbox);
+  return results;
 }
 
-/** Thrown when a concurrent transaction stored the same platform message first; retry to get `duplicate`. */
+function caseEvent(
+  ws: string,
+  caseId: string,
+  contactId: string,
+  action: string,
+  details?: Record<string, unknown>,
+): NewCaseEvent {
+  return {
+    workspace_id: ws,
+    id: uuidv7(),
+    case_id: caseId,
+    actor_type: "contact",
+    actor_id: contactId,
+    action,
+    ...(details ? { details } : {}),
+  };
+}
+
+/**
+ * Thrown when a concurrent transaction stored the same platform message (or started the same thread) first;
+ * retry to get `duplicate` (or to join the thread).
+ */
 export class DuplicateRace extends Error {
   constructor() {
     super("The same platform message was stored concurrently.");
   }
 }
 
-async function currentCase(tx: Executor, ws: string, caseId: string): Promise<CaseRow | undefined> {
-  let row = await findCase(tx, ws, caseId);
-  // A merged case forwards to the case it was merged into.
-  for (let hops = 0; row?.merged_into && hops < 10; hops++) row = await findCase(tx, ws, row.merged_into);
-  return row;
+/** The cases of these ids, a merged case standing for the case it was merged into (in as many hops as needed). */
+async function currentCases(tx: Executor, ws: string, ids: readonly string[]): Promise<Map<string, CaseRow>> {
+  const byId = new Map<string, CaseRow>();
+  let wanted = [...new Set(ids)];
+  for (let hops = 0; wanted.length > 0 && hops < 10; hops++) {
+    for (const row of await findCases(tx, ws, wanted)) byId.set(row.id, row);
+    wanted = [...byId.values()].flatMap((r) => (r.merged_into && !byId.has(r.merged_into) ? [r.merged_into] : []));
+  }
+  const resolve = (id: string): CaseRow | undefined => {
+    let row = byId.get(id);
+    for (let hops = 0; row?.merged_into && hops < 10; hops++) row = byId.get(row.merged_into);
+    return row;
+  };
+  return new Map(ids.map((id) => [id, resolve(id)]).filter((e): e is [string, CaseRow] => e[1] !== undefined));
 }
 
-function recentlySolved(c: CaseRow): boolean {
-  return c.solved_at !== null && Date.now() - c.solved_at.getTime() <= REOPEN_WITHIN_DAYS * 86_400_000;
-}
-
-async function openCase(
-  tx: Executor,
-  ws: string,
-  contactId: string,
-  subject: string,
-  at: Date,
-  firstText: string,
-): Promise<CaseRow> {
-  const id = uuidv7();
-  const row = await q(tx)
-    .insertInto("cases")
-    .values({
-      workspace_id: ws,
-      id,
-      number: await nextCaseNumber(tx, ws),
-      subject,
-      contact_id: contactId,
-      assignee_id: null,
-      team_id: null,
-      reply_window_closes_at: null,
-      last_inbound_at: null,
-      first_response_at: null,
-      solved_at: null,
-      reopened_at: null,
-      merged_into: null,
-      // Searchable by its subject and first message; tags are added when they change.
-      search: sql`to_tsvector('simple', ${subject} || ' ' || ${firstText.slice(0, 2000)})`,
-      created_at: at,
-      last_message_at: at,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  await insertCaseEvent(tx, {
-    workspace_id: ws,
-    id: uuidv7(),
-    case_id: id,
-    actor_type: "contact",
-    actor_id: contactId,
-    action: "case.created",
-  });
-  return row;
+function recentlySolved(solvedAt: Date | null): boolean {
+  return solvedAt !== null && Date.now() - solvedAt.getTime() <= REOPEN_WITHIN_DAYS * 86_400_000;
 }
 
 /** A case subject from a text: its first non-empty line, at most 120 characters. */

@@ -110,6 +110,46 @@ export async function resolveContact(
   return inTransaction(db, (tx) => resolveSlow(tx, ws, primary, union, identity.verified === true, hints, region));
 }
 
+/**
+ * `resolveContact` for many identities at once (an inbound batch): the known ones in one statement (and
+ * one throttled touch), the rest one by one through `resolveContact`. Results follow the input order.
+ */
+export async function resolveContacts(
+  db: Executor,
+  scope: { workspaceId: string },
+  items: readonly { identity: IdentityInput; hints?: ResolveHints }[],
+): Promise<Resolution[]> {
+  const ws = scope.workspaceId;
+  // Phones need the workspace's region and UnionIDs may join contacts: those take the full path.
+  const keys = items.map(({ identity, hints }) =>
+    identity.kind === "phone" || (identity.kind === "wechat_openid" && hints?.unionId?.trim())
+      ? undefined
+      : identityKeyOf(identity, null),
+  );
+  const wanted = keys.filter((k): k is IdentityKey => k !== undefined);
+  const found = wanted.length ? await findIdentitiesByKeys(db, ws, wanted) : [];
+  const now = Date.now();
+  const stale = new Map<string, boolean>();
+  const results: Resolution[] = [];
+  for (const [i, item] of items.entries()) {
+    const key = keys[i];
+    const hit = key && found.find((r) => same(key, r));
+    if (hit && !hit.erased_at) {
+      const verify = item.identity.verified === true && !hit.verified;
+      if (verify || now - hit.last_seen_at.getTime() > TOUCH_AFTER_MS)
+        stale.set(hit.id, verify || stale.get(hit.id) === true);
+      results.push({ contactId: hit.survivor_id, created: false });
+    } else {
+      results.push(await resolveContact(db, scope, item.identity, item.hints));
+    }
+  }
+  const verified = [...stale].filter(([, v]) => v).map(([id]) => id);
+  const touched = [...stale].filter(([, v]) => !v).map(([id]) => id);
+  if (verified.length) await touchIdentities(db, ws, verified, true);
+  if (touched.length) await touchIdentities(db, ws, touched, false);
+  return results;
+}
+
 function inTransaction<T>(db: Executor, fn: (tx: Executor) => Promise<T>): Promise<T> {
   return db.isTransaction ? fn(db) : db.transaction().execute(fn);
 }

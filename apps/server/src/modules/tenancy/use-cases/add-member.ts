@@ -3,6 +3,7 @@ import type { AppContext } from "../../../platform/context.ts";
 import { AppError } from "../../../platform/errors.ts";
 import type { Actor } from "../actor.ts";
 import { recordAudit } from "../audit.ts";
+import { forgetCredentials } from "../auth-cache.ts";
 import { assertPasswordStrength, hashPassword } from "../passwords.ts";
 import { assertCanGrant, type Role } from "../policy.ts";
 import { findMembership, findUserByEmail, insertUser, upsertMembership } from "../repository.ts";
@@ -43,4 +44,32 @@ export async function addMember(
     });
     return { user, role: input.role, generatedPassword };
   });
+}
+
+/**
+ * Changes a member's role. Nobody changes their own role (no accidental lock-out), and nobody grants or
+ * takes away a role above their own; the member's cached credentials are forgotten on this node.
+ */
+export async function changeMemberRole(ctx: AppContext, actor: Actor, userId: string, role: Role) {
+  if (actor.id === userId) {
+    throw new AppError("conflict", "own_role", "You cannot change your own role; ask another admin.", {
+      field: "role",
+    });
+  }
+  assertCanGrant(actor.role, role);
+  const result = await ctx.database.db.transaction().execute(async (tx) => {
+    const membership = await findMembership(tx, actor.workspaceId, userId);
+    if (!membership) throw new AppError("not_found", "member_not_found", "No such member in your workspace.");
+    assertCanGrant(actor.role, membership.role);
+    await upsertMembership(tx, actor.workspaceId, userId, role);
+    await recordAudit(tx, actor, {
+      action: "member.role_changed",
+      objectType: "user",
+      objectId: userId,
+      details: { from: membership.role, to: role },
+    });
+    return { ...membership, role };
+  });
+  forgetCredentials(ctx, { userId });
+  return result;
 }

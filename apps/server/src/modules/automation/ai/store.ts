@@ -1,0 +1,298 @@
+/**
+ * Analyses stored per inbound message and aggregated per case (worst sentiment, last category and language),
+ * and the workspace's corrections, which retrain its models lazily (cached 10 s, dropped at once on this node
+ * when a correction is recorded).
+ */
+import { type Generated, type Selectable, sql } from "kysely";
+import { uuidv7 } from "uuidv7";
+import type { Executor } from "../../../platform/db.ts";
+import { TtlCache } from "../../../platform/ttl-cache.ts";
+import { findMessage } from "../../conversations/index.ts";
+import { tsvectorLiteral } from "../../knowledge/index.ts";
+import { type Analysis, analyzeText, baseModels, type Models, modelsWithCorrections } from "./analyze.ts";
+import type { Category, Sentiment } from "./training-data.ts";
+
+/** The tables of AI triage. */
+export type AiTables = {
+  message_analyses: {
+    workspace_id: string;
+    message_id: string;
+    case_id: string;
+    language: string;
+    sentiment: Sentiment;
+    sentiment_score: number;
+    category: Category;
+    confidence: number;
+    intents: string[];
+    corrected: Generated<boolean>;
+    search: string;
+    created_at: Generated<Date>;
+  };
+  case_analyses: {
+    workspace_id: string;
+    case_id: string;
+    worst_sentiment: Sentiment;
+    worst_score: number;
+    last_sentiment: Sentiment;
+    last_category: Category;
+    last_language: string;
+    last_message_id: string;
+    messages_analyzed: Generated<number>;
+    updated_at: Generated<Date>;
+  };
+  ai_settings: {
+    workspace_id: string;
+    watched_keywords: string[];
+    spike_min_count: number;
+    spike_factor: number;
+    updated_at: Generated<Date>;
+  };
+  ai_alerts: {
+    workspace_id: string;
+    id: string;
+    metric: string;
+    count: number;
+    baseline: number;
+    message_ids: string[];
+    created_at: Date;
+  };
+  ai_corrections: {
+    workspace_id: string;
+    id: string;
+    text: string;
+    category: Category | null;
+    sentiment: Sentiment | null;
+    message_id: string | null;
+    created_by: string | null;
+    created_at: Generated<Date>;
+  };
+};
+
+export type MessageAnalysisRow = Omit<Selectable<AiTables["message_analyses"]>, "search">;
+export type CaseAnalysisRow = Selectable<AiTables["case_analyses"]>;
+export type CorrectionRow = Selectable<AiTables["ai_corrections"]>;
+
+export const ai = (db: Executor) => db.withTables<AiTables>();
+
+const MAX_CORRECTIONS = 5000;
+const models = new TtlCache<string, Models>(10_000, 1000);
+
+/** The workspace's models: the shared ones plus its latest corrections (retrained when they change). */
+export async function workspaceModels(db: Executor, ws: string): Promise<Models> {
+  const hit = models.get(ws);
+  if (hit) return hit;
+  const corrections = await ai(db)
+    .selectFrom("ai_corrections")
+    .select(["text", "category", "sentiment"])
+    .where("workspace_id", "=", ws)
+    .orderBy("id", "desc")
+    .limit(MAX_CORRECTIONS)
+    .execute();
+  const built = corrections.length ? modelsWithCorrections(corrections) : baseModels();
+  models.set(ws, built);
+  return built;
+}
+
+/** Analyses a text with the workspace's models. */
+export async function analyzeForWorkspace(db: Executor, ws: string, text: string): Promise<Analysis> {
+  return analyzeText(text, await workspaceModels(db, ws));
+}
+
+const COLUMNS = [
+  "workspace_id",
+  "message_id",
+  "case_id",
+  "language",
+  "sentiment",
+  "sentiment_score",
+  "category",
+  "confidence",
+  "intents",
+  "corrected",
+  "created_at",
+] as const;
+
+/** The analysis of a row, in the API's shape. */
+export function analysisOf(row: MessageAnalysisRow): Analysis {
+  return {
+    language: row.language,
+    sentiment: { label: row.sentiment, score: row.sentiment_score },
+    category: row.category,
+    confidence: row.confidence,
+    intents: row.intents,
+  };
+}
+
+/**
+ * The stored analysis of an inbound customer message, computed and stored (with the case aggregate) the first
+ * time; undefined for outbound or private messages and unknown ids. Idempotent under redelivery and races.
+ */
+export async function ensureMessageAnalysis(
+  db: Executor,
+  ws: string,
+  messageId: string,
+): Promise<MessageAnalysisRow | undefined> {
+  const existing = await ai(db)
+    .selectFrom("message_analyses")
+    .select(COLUMNS)
+    .where("workspace_id", "=", ws)
+    .where("message_id", "=", messageId)
+    .executeTakeFirst();
+  if (existing) return existing;
+  const message = await findMessage(db, ws, messageId);
+  if (message?.direction !== "inbound" || message.private) return undefined;
+  const a = await analyzeForWorkspace(db, ws, message.text);
+  const inserted = await ai(db)
+    .insertInto("message_analyses")
+    .values({
+      workspace_id: ws,
+      message_id: messageId,
+      case_id: message.case_id,
+      language: a.language,
+      sentiment: a.sentiment.label,
+      sentiment_score: a.sentiment.score,
+      category: a.category,
+      confidence: a.confidence,
+      intents: a.intents,
+      search: sql`${tsvectorLiteral([{ text: message.text, weight: "A" }])}::tsvector`,
+    })
+    .onConflict((oc) => oc.columns(["workspace_id", "message_id"]).doNothing())
+    .returning(COLUMNS)
+    .executeTakeFirst();
+  if (!inserted) return ensureMessageAnalysis(db, ws, messageId);
+  // One statement folds the message into its case's aggregate, so concurrent messages never lose one another.
+  await ai(db)
+    .insertInto("case_analyses")
+    .values({
+      workspace_id: ws,
+      case_id: message.case_id,
+      worst_sentiment: a.sentiment.label,
+      worst_score: a.sentiment.score,
+      last_sentiment: a.sentiment.label,
+      last_category: a.category,
+      last_language: a.language,
+      last_message_id: messageId,
+    })
+    .onConflict((oc) =>
+      oc.columns(["workspace_id", "case_id"]).doUpdateSet({
+        worst_sentiment: sql`case when excluded.worst_score < case_analyses.worst_score
+          then excluded.worst_sentiment else case_analyses.worst_sentiment end`,
+        worst_score: sql`least(excluded.worst_score, case_analyses.worst_score)`,
+        last_sentiment: sql`case when excluded.last_message_id > case_analyses.last_message_id
+          then excluded.last_sentiment else case_analyses.last_sentiment end`,
+        last_category: sql`case when excluded.last_message_id > case_analyses.last_message_id
+          then excluded.last_category else case_analyses.last_category end`,
+        last_language: sql`case when excluded.last_message_id > case_analyses.last_message_id
+          then excluded.last_language else case_analyses.last_language end`,
+        last_message_id: sql`greatest(excluded.last_message_id, case_analyses.last_message_id)`,
+        messages_analyzed: sql`case_analyses.messages_analyzed + 1`,
+        updated_at: new Date(),
+      }),
+    )
+    .execute();
+  return inserted;
+}
+
+/** The case's aggregate (worst sentiment, last category and language). */
+export function caseAggregate(db: Executor, ws: string, caseId: string) {
+  return ai(db)
+    .selectFrom("case_analyses")
+    .selectAll()
+    .where("workspace_id", "=", ws)
+    .where("case_id", "=", caseId)
+    .executeTakeFirst();
+}
+
+/** The case's aggregate and its messages' analyses (oldest first, at most 200). */
+export async function caseAnalysis(db: Executor, ws: string, caseId: string) {
+  const [aggregate, messages] = await Promise.all([
+    caseAggregate(db, ws, caseId),
+    ai(db)
+      .selectFrom("message_analyses")
+      .select(COLUMNS)
+      .where("workspace_id", "=", ws)
+      .where("case_id", "=", caseId)
+      .orderBy("message_id")
+      .limit(200)
+      .execute(),
+  ]);
+  return { aggregate, messages };
+}
+
+/** Recomputes a case's aggregate from its messages' analyses (after a correction changed one). */
+async function recomputeCase(db: Executor, ws: string, caseId: string) {
+  const rows = await ai(db)
+    .selectFrom("message_analyses")
+    .select(COLUMNS)
+    .where("workspace_id", "=", ws)
+    .where("case_id", "=", caseId)
+    .orderBy("message_id")
+    .execute();
+  const last = rows.at(-1);
+  if (!last) return;
+  const worst = rows.reduce((w, r) => (r.sentiment_score < w.sentiment_score ? r : w), last);
+  await ai(db)
+    .updateTable("case_analyses")
+    .set({
+      worst_sentiment: worst.sentiment,
+      worst_score: worst.sentiment_score,
+      last_sentiment: last.sentiment,
+      last_category: last.category,
+      last_language: last.language,
+      last_message_id: last.message_id,
+      messages_analyzed: rows.length,
+      updated_at: new Date(),
+    })
+    .where("workspace_id", "=", ws)
+    .where("case_id", "=", caseId)
+    .execute();
+}
+
+/** The polarity a corrected sentiment stands for. */
+const SCORE_OF: Record<Sentiment, number> = { positive: 1, neutral: 0, negative: -1 };
+
+/**
+ * Records a correction (the workspace's models retrain from it); with a message, that message's stored
+ * analysis and its case's aggregate take the corrected labels.
+ */
+export async function recordCorrection(
+  db: Executor,
+  ws: string,
+  input: {
+    text: string;
+    category?: Category | undefined;
+    sentiment?: Sentiment | undefined;
+    messageId?: string | undefined;
+    createdBy?: string | undefined;
+  },
+): Promise<CorrectionRow> {
+  const row = await ai(db)
+    .insertInto("ai_corrections")
+    .values({
+      workspace_id: ws,
+      id: uuidv7(),
+      text: input.text,
+      category: input.category ?? null,
+      sentiment: input.sentiment ?? null,
+      message_id: input.messageId ?? null,
+      created_by: input.createdBy ?? null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  models.delete(ws);
+  if (input.messageId) {
+    const updated = await ai(db)
+      .updateTable("message_analyses")
+      .set({
+        ...(input.category ? { category: input.category, confidence: 1 } : {}),
+        ...(input.sentiment ? { sentiment: input.sentiment, sentiment_score: SCORE_OF[input.sentiment] } : {}),
+        corrected: true,
+      })
+      .where("workspace_id", "=", ws)
+      .where("message_id", "=", input.messageId)
+      .returning("case_id")
+      .executeTakeFirst();
+    if (updated) await recomputeCase(db, ws, updated.case_id);
+  }
+  return row;
+}

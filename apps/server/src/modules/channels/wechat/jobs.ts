@@ -1,0 +1,26 @@
+import type { AppContext } from "../../../platform/context.ts";
+import { FOLLOWERS_SYNC_JOB, FollowersSyncJobData, runFollowersSyncJob } from "./followers.ts";
+import { fetchMediaJob, MEDIA_FETCH_JOB, MediaFetchJobData } from "./media.ts";
+
+/** Defines the WeChat background jobs: follower sync, inbound media download. */
+export function defineWechatJobs(ctx: AppContext): void {
+  ctx.jobs.define({
+    name: FOLLOWERS_SYNC_JOB,
+    schema: FollowersSyncJobData,
+    // A crash (or WeChat failing mid-page) is retried: the import resumes from its kept cursor.
+    retryLimit: 10,
+    retryDelaySeconds: 10,
+    expireInSeconds: 3600,
+    concurrency: 1,
+    handler: (data) => runFollowersSyncJob(ctx, data),
+  });
+  ctx.jobs.define({
+    name: MEDIA_FETCH_JOB,
+    schema: MediaFetchJobData,
+    retryLimit: 5,
+    retryDelaySeconds: 5,
+    expireInSeconds: 120,
+    concurrency: 2,
+    handler: (data) => fetchMediaJob(ctx, data),
+  });
+}

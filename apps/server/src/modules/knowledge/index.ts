@@ -1,0 +1,19 @@
+/** The public help center (`/help/<workspace-slug>`), server-rendered HTML. */
+export { registerHelpCenter } from "./help-center.ts";
+/** The knowledge-base languages (en, fr, es, zh-CN). */
+export { LANGS, type Lang } from "./repository.ts";
+/** The knowledge-base API routes (categories, articles, search). */
+export { registerKnowledgeRoutes } from "./routes.ts";
+/** Ranked full-text search of a workspace's articles in every language, with highlights. */
+export { type ArticleHit, searchArticles } from "./search.ts";
+/** Search text helpers shared with other full-text features: folding, tokens, tsvector/tsquery literals, highlights. */
+export {
+  documentTokens,
+  escapeHtml,
+  fold,
+  highlight,
+  type QueryTerm,
+  queryTerms,
+  tsqueryLiteral,
+  tsvectorLiteral,
+} from "./text.ts";
