@@ -83,13 +83,21 @@ export async function linkCases(
     });
   }
   const row = { workspace_id: ws, actor_type: actor.type, actor_id: actor.id };
-  await q(tx)
+  const inserted = await q(tx)
     .insertInto("case_links")
     .values([
       { ...row, case_id: one.id, other_case_id: other.id, kind: input.kind },
       { ...row, case_id: other.id, other_case_id: one.id, kind: INVERSE[input.kind] },
     ])
+    .onConflict((oc) => oc.doNothing())
+    .returning("case_id")
     .execute();
+  if (inserted.length < 2) {
+    // A concurrent request linked the same pair first.
+    throw new AppError("conflict", "case_link_exists", "These cases were just linked; refresh to see the link.", {
+      field: "caseId",
+    });
+  }
   await recordLinkChange(tx, actor, "case.linked", [
     [one.id, other.id, input.kind],
     [other.id, one.id, INVERSE[input.kind]],
