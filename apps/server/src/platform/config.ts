@@ -28,6 +28,25 @@ export const ConfigSchema = z.object({
     .max(64 * 1024 * 1024)
     .default(1024 * 1024),
   OUTBOUND_RETRY_DELAY_SECONDS: z.coerce.number().int().min(1).max(600).default(5),
+  /** Largest attachment an agent may upload, in bytes (default 10 MB). */
+  ATTACHMENT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(512 * 1024 * 1024)
+    .default(10 * 1024 * 1024),
+  /** Content types an agent may upload, comma-separated. */
+  ATTACHMENT_TYPES: z
+    .string()
+    .default(
+      "image/jpeg,image/png,image/gif,image/webp,application/pdf,text/plain,text/csv,audio/mpeg,audio/ogg,audio/amr,video/mp4,application/zip",
+    )
+    .transform((v) =>
+      v
+        .split(",")
+        .map((t) => t.trim().toLowerCase())
+        .filter(Boolean),
+    ),
   TEST_DATABASE_URL: z.string().optional(),
 });
 

@@ -1,4 +1,4 @@
-import type { CaseEventRow, CaseRow, MessageRow } from "./repository.ts";
+import type { CaseEventRow, CaseOperationRow, CaseRow, MessageRow } from "./repository.ts";
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -8,6 +8,7 @@ export function presentCase(c: CaseRow, contact: { id: string; displayName: stri
     number: c.number,
     subject: c.subject,
     status: c.status,
+    customStatusId: c.custom_status_id,
     priority: c.priority,
     contactId: c.contact_id,
     contact,
@@ -27,6 +28,7 @@ export function presentCase(c: CaseRow, contact: { id: string; displayName: stri
     slaState: c.sla_state,
     slaDueAt: iso(c.sla_due_at),
     sla: c.sla ?? null,
+    customFields: c.custom_fields,
   };
 }
 
@@ -48,6 +50,7 @@ export function presentMessage(m: MessageRow) {
     error: m.error,
     createdAt: m.created_at.toISOString(),
     sentAt: iso(m.sent_at),
+    review: m.reviewed_at ? { by: m.reviewed_by, at: m.reviewed_at.toISOString(), note: m.review_note } : null,
   };
 }
 
@@ -60,5 +63,23 @@ export function presentCaseEvent(e: CaseEventRow) {
     actorId: e.actor_id,
     details: e.details,
     createdAt: e.created_at.toISOString(),
+  };
+}
+
+export function presentCaseOperation(o: CaseOperationRow) {
+  const moved = o.moved as { messageIds?: string[]; conversationIds?: string[] };
+  return {
+    id: o.id,
+    kind: o.kind,
+    caseId: o.case_id,
+    targetCaseId: o.target_case_id,
+    actorType: o.actor_type,
+    actorId: o.actor_id,
+    reason: o.reason,
+    messageIds: moved.messageIds ?? [],
+    conversationIds: moved.conversationIds ?? [],
+    createdAt: o.created_at.toISOString(),
+    undoneAt: iso(o.undone_at),
+    undoneBy: o.undone_by_type ? { type: o.undone_by_type, id: o.undone_by_id } : null,
   };
 }

@@ -1,6 +1,5 @@
 import { type Selectable, sql } from "kysely";
 import type { Executor } from "../../platform/db.ts";
-import { AppError } from "../../platform/errors.ts";
 import { emitEvent } from "../../platform/outbox.ts";
 import { type CaseStatus, type ConversationsTables, type MessageStatus, type Priority, q } from "./repository.ts";
 
@@ -16,6 +15,8 @@ export type CaseFilters = {
   /** Words of the subject, tags or first message; any substring of the subject (Chinese included). */
   q?: string | undefined;
   slaState?: ("ok" | "warning" | "breached")[] | undefined;
+  /** Cases carrying one of the workspace's custom statuses. */
+  customStatusId?: string | undefined;
   /** `replyWindow` / `slaDue`: soonest-closing window or SLA target first; default: latest activity first. */
   sort?: "recent" | "replyWindow" | "slaDue" | undefined;
 };
@@ -52,6 +53,7 @@ export async function listCases(
   if (f.channelId) query = query.where(sql<boolean>`${f.channelId}::uuid = any(channel_ids)`);
   if (f.contactId) query = query.where("contact_id", "=", f.contactId);
   if (f.slaState?.length) query = query.where("sla_state", "in", f.slaState);
+  if (f.customStatusId) query = query.where("custom_status_id", "=", f.customStatusId);
   if (f.q?.trim()) {
     const text = f.q.trim();
     query = query.where((eb) =>
@@ -113,14 +115,17 @@ export const listMessages = (db: Executor, ws: string, caseId: string, after: st
 export const listCaseEvents = (db: Executor, ws: string, caseId: string, after: string | undefined, limit: number) =>
   pageOfCase("case_events", db, ws, caseId, after, limit);
 
+/** The statuses a channel reports (approval states are set by approveReply / rejectReply only). */
+type DeliveryStatus = Exclude<MessageStatus, "pending_approval" | "rejected">;
+
 /** Records a delivery outcome reported by a channel (and emits `message.status`); false when unknown or not newer. */
 export async function setMessageStatus(
   db: Executor,
   ws: string,
   messageId: string,
-  update: { status: MessageStatus; platformMessageId?: string | undefined; error?: string | null | undefined },
+  update: { status: DeliveryStatus; platformMessageId?: string | undefined; error?: string | null | undefined },
 ): Promise<boolean> {
-  const rank: Record<MessageStatus, number> = { received: 0, queued: 0, failed: 1, sent: 2, delivered: 3, read: 4 };
+  const rank: Record<DeliveryStatus, number> = { received: 0, queued: 0, failed: 1, sent: 2, delivered: 3, read: 4 };
   const result = await q(db)
     .updateTable("messages")
     .set({

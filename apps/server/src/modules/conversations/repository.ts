@@ -1,4 +1,5 @@
-import { type Generated, type Selectable, sql } from "kysely";
+import { type ColumnType, type Generated, type Selectable, sql } from "kysely";
+import { uuidv7 } from "uuidv7";
 import type { Executor } from "../../platform/db.ts";
 import { AppError } from "../../platform/errors.ts";
 
@@ -8,7 +9,16 @@ export const CASE_STATUSES = ["open", "pending", "on-hold", "solved", "closed"] 
 export type CaseStatus = (typeof CASE_STATUSES)[number];
 export const PRIORITIES = ["urgent", "high", "normal", "low"] as const;
 export type Priority = (typeof PRIORITIES)[number];
-export const MESSAGE_STATUSES = ["received", "queued", "sent", "delivered", "read", "failed"] as const;
+export const MESSAGE_STATUSES = [
+  "received",
+  "pending_approval",
+  "rejected",
+  "queued",
+  "sent",
+  "delivered",
+  "read",
+  "failed",
+] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 export type AuthorType = "contact" | "user" | "token" | "bot" | "system";
 
@@ -40,6 +50,10 @@ export type ConversationsTables = {
     sla_state: Generated<"ok" | "warning" | "breached" | null>;
     sla_due_at: Generated<Timestamp | null>;
     sla: Generated<unknown>;
+    /** A workspace's own status (its type is `status`), or null for the plain type. */
+    custom_status_id: Generated<string | null>;
+    /** Read as an object, written as its JSON text. */
+    custom_fields: ColumnType<Record<string, unknown>, string | undefined, string>;
   };
   conversations: {
     workspace_id: string;
@@ -73,6 +87,10 @@ export type ConversationsTables = {
     error: string | null;
     created_at: Generated<Timestamp>;
     sent_at: Timestamp | null;
+    /** Replies needing approval: who approved or rejected them, when, and why (a rejection's reason). */
+    reviewed_by: Generated<string | null>;
+    reviewed_at: Generated<Timestamp | null>;
+    review_note: Generated<string | null>;
   };
   case_events: {
     workspace_id: string;
@@ -84,12 +102,147 @@ export type ConversationsTables = {
     details: unknown;
     created_at: Generated<Timestamp>;
   };
+  case_operations: {
+    workspace_id: string;
+    id: string;
+    kind: "merge" | "split";
+    case_id: string;
+    target_case_id: string;
+    actor_type: string;
+    actor_id: string | null;
+    reason: string | null;
+    moved: unknown;
+    created_at: Generated<Timestamp>;
+    undone_at: Timestamp | null;
+    undone_by_type: string | null;
+    undone_by_id: string | null;
+  };
+  case_links: {
+    workspace_id: string;
+    case_id: string;
+    other_case_id: string;
+    kind: CaseLinkKind;
+    actor_type: string;
+    actor_id: string | null;
+    created_at: Generated<Timestamp>;
+  };
+  quick_replies: {
+    workspace_id: string;
+    id: string;
+    scope: ReplyScope;
+    team_id: string | null;
+    owner_id: string | null;
+    shortcut: string;
+    title: string;
+    body: string;
+    content: unknown;
+    created_by: string | null;
+    created_at: Generated<Timestamp>;
+    updated_at: Generated<Timestamp>;
+  };
+  macros: {
+    workspace_id: string;
+    id: string;
+    name: string;
+    description: string | null;
+    actions: unknown;
+    created_by: string | null;
+    created_at: Generated<Timestamp>;
+    updated_at: Generated<Timestamp>;
+  };
+  reply_approval_settings: {
+    workspace_id: string;
+    roles: string[];
+    user_ids: string[];
+    updated_at: Generated<Timestamp>;
+  };
+  case_checklists: {
+    workspace_id: string;
+    id: string;
+    name: string;
+    tag: string | null;
+    items: unknown;
+    created_at: Generated<Timestamp>;
+    updated_at: Generated<Timestamp>;
+  };
+  case_checklist_ticks: {
+    workspace_id: string;
+    case_id: string;
+    checklist_id: string;
+    item_id: string;
+    ticked_by: string | null;
+    ticked_at: Generated<Timestamp>;
+  };
+  case_statuses: {
+    workspace_id: string;
+    id: string;
+    name: string;
+    type: CaseStatus;
+    position: Generated<number>;
+    created_at: Generated<Timestamp>;
+  };
+  case_fields: {
+    workspace_id: string;
+    id: string;
+    key: string;
+    label: string;
+    type: CaseFieldType;
+    options: Generated<string[]>;
+    created_at: Generated<Timestamp>;
+  };
+  case_followers: {
+    workspace_id: string;
+    case_id: string;
+    user_id: string;
+    created_at: Generated<Timestamp>;
+  };
+  attachments: {
+    workspace_id: string;
+    id: string;
+    case_id: string;
+    storage_key: string;
+    file_name: string | null;
+    content_type: string;
+    size: number;
+    sha256: string;
+    uploaded_by_type: string;
+    uploaded_by: string | null;
+    created_at: Generated<Timestamp>;
+  };
 };
+
+export const CASE_FIELD_TYPES = ["text", "number", "boolean", "date", "select"] as const;
+export type CaseFieldType = (typeof CASE_FIELD_TYPES)[number];
+
+/** Who shares a quick reply or macro: the whole workspace, one team, or only its owner. */
+export const REPLY_SCOPES = ["workspace", "team", "personal"] as const;
+export type ReplyScope = (typeof REPLY_SCOPES)[number];
+
+export const CASE_LINK_KINDS = ["related", "duplicate", "parent", "child"] as const;
+export type CaseLinkKind = (typeof CASE_LINK_KINDS)[number];
 
 export type CaseRow = Selectable<ConversationsTables["cases"]>;
 export type ConversationRow = Selectable<ConversationsTables["conversations"]>;
 export type MessageRow = Selectable<ConversationsTables["messages"]>;
 export type CaseEventRow = Selectable<ConversationsTables["case_events"]>;
+export type CaseOperationRow = Selectable<ConversationsTables["case_operations"]>;
+export type CaseLinkRow = Selectable<ConversationsTables["case_links"]>;
+export type QuickReplyRow = Selectable<ConversationsTables["quick_replies"]>;
+export type MacroRow = Selectable<ConversationsTables["macros"]>;
+export type ChecklistRow = Selectable<ConversationsTables["case_checklists"]>;
+export type CaseStatusRow = Selectable<ConversationsTables["case_statuses"]>;
+export type CaseFieldRow = Selectable<ConversationsTables["case_fields"]>;
+export type AttachmentRow = Selectable<ConversationsTables["attachments"]>;
+
+/** An attachment of a workspace (optionally: of one case), or undefined. */
+export function findAttachment(db: Executor, workspaceId: string, id: string) {
+  return q(db)
+    .selectFrom("attachments")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+}
 
 export const q = (db: Executor) => db.withTables<ConversationsTables>();
 
@@ -134,10 +287,20 @@ export function findCase(db: Executor, workspaceId: string, id: string) {
     .executeTakeFirst();
 }
 
+/** The 404 of a case id that is absent or in another workspace. */
+export const caseNotFound = (what = "case") =>
+  new AppError("not_found", "case_not_found", `No such ${what} in your workspace.`);
+
+/** A case of the workspace, or the 404. */
+export async function findCaseOrThrow(db: Executor, workspaceId: string, id: string) {
+  const found = await findCase(db, workspaceId, id);
+  if (!found) throw caseNotFound();
+  return found;
+}
+
 /** A case that can still be worked: 404 when absent (also for another workspace's id), 409 when merged away. */
 export async function findWorkableCase(db: Executor, workspaceId: string, id: string, refusal: string) {
-  const found = await findCase(db, workspaceId, id);
-  if (!found) throw new AppError("not_found", "case_not_found", "No such case in your workspace.");
+  const found = await findCaseOrThrow(db, workspaceId, id);
   if (found.merged_into) {
     throw new AppError("conflict", "case_merged", `This case was merged into another; ${refusal}`, {
       mergedInto: found.merged_into,
@@ -214,6 +377,65 @@ export async function insertCaseEvents(db: Executor, rows: readonly NewCaseEvent
     .execute();
 }
 
+/** The workspace-owned settings tables whose rows are read by id and listed by id. */
+type SettingsTable = "macros" | "case_checklists" | "quick_replies";
+
+/** One row of a workspace's settings table, or the given 404. */
+export async function findInWorkspace<T extends SettingsTable>(
+  db: Executor,
+  table: T,
+  workspaceId: string,
+  id: string,
+  notFound: () => AppError,
+): Promise<Selectable<ConversationsTables[T]>> {
+  const row = await q(db)
+    .selectFrom(table as "macros")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+  if (!row) throw notFound();
+  return row as unknown as Selectable<ConversationsTables[T]>;
+}
+
+/** One page (limit+1 rows, for toPage) of a workspace's settings table, oldest first. */
+export function pageOfWorkspace<T extends SettingsTable>(
+  db: Executor,
+  table: T,
+  workspaceId: string,
+  after: string | undefined,
+  limit: number,
+) {
+  let query = q(db)
+    .selectFrom(table as "macros")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId);
+  if (after) query = query.where("id", ">", after);
+  return query
+    .orderBy("id")
+    .limit(limit + 1)
+    .execute() as unknown as Promise<Selectable<ConversationsTables[T]>[]>;
+}
+
+/** Appends a case-history record by an actor (who did it), with its details. */
+export function recordCaseEvent(
+  db: Executor,
+  actor: { workspaceId: string; type: string; id: string | null },
+  caseId: string,
+  action: string,
+  details: Record<string, unknown> = {},
+) {
+  return insertCaseEvent(db, {
+    workspace_id: actor.workspaceId,
+    id: uuidv7(),
+    case_id: caseId,
+    actor_type: actor.type,
+    actor_id: actor.id,
+    action,
+    details,
+  });
+}
+
 /** Refreshes a case's search text from its subject and tags. */
 export function refreshCaseSearch(db: Executor, workspaceId: string, id: string, extra = "") {
   return q(db)
@@ -233,4 +455,39 @@ export function findConversation(db: Executor, workspaceId: string, id: string) 
     .where("workspace_id", "=", workspaceId)
     .where("id", "=", id)
     .executeTakeFirst();
+}
+
+/** Locks cases for the rest of the transaction (in id order, so two operations on the same pair never deadlock). */
+export function lockCases(db: Executor, workspaceId: string, ids: string[]) {
+  return q(db)
+    .selectFrom("cases")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId)
+    .where("id", "in", ids)
+    .orderBy("id")
+    .forUpdate()
+    .execute();
+}
+
+/**
+ * Recomputes what a case derives from its messages and conversations (channels, last activity, reply window)
+ * after messages or conversations moved in or out of it.
+ */
+export function recomputeCaseActivity(db: Executor, workspaceId: string, caseId: string) {
+  return sql`
+    update cases c set
+      channel_ids = array(select m.channel_id from messages m
+        where m.workspace_id = c.workspace_id and m.case_id = c.id and m.channel_id is not null
+        group by m.channel_id order by min(m.id::text)),
+      last_message_at = coalesce((select max(m.created_at) from messages m
+        where m.workspace_id = c.workspace_id and m.case_id = c.id), c.created_at),
+      last_inbound_at = coalesce(
+        (select max(v.last_inbound_at) from conversations v where v.workspace_id = c.workspace_id and v.case_id = c.id),
+        (select max(m.created_at) from messages m
+          where m.workspace_id = c.workspace_id and m.case_id = c.id and m.direction = 'inbound')),
+      reply_window_closes_at = (select max(v.last_inbound_at + make_interval(hours => v.reply_window_hours))
+        from conversations v where v.workspace_id = c.workspace_id and v.case_id = c.id),
+      updated_at = now()
+    where c.workspace_id = ${workspaceId} and c.id = ${caseId}
+  `.execute(db);
 }

@@ -1,14 +1,21 @@
 import { z } from "zod";
 import type { AppContext } from "../../platform/context.ts";
-import { AppError } from "../../platform/errors.ts";
 import type { HttpApp } from "../../platform/http.ts";
 import { runTransaction } from "../../platform/outbox.ts";
 import { decodeCursor, decodeKeysetCursor, PageQuerySchema, toPage } from "../../platform/pagination.ts";
 import { contactSummaries } from "../profiles/index.ts";
 import { actorOf, guard } from "../tenancy/index.ts";
+import { registerApprovalRoutes } from "./approvals.routes.ts";
+import { registerAttachmentRoutes } from "./attachments.routes.ts";
+import { registerCaseOperationRoutes } from "./case-operations.routes.ts";
+import { registerCaseSettingsRoutes } from "./case-settings.routes.ts";
+import { registerChecklistRoutes } from "./checklists.routes.ts";
+import { registerMacroRoutes } from "./macros.routes.ts";
 import { presentCase, presentCaseEvent, presentMessage } from "./presenter.ts";
 import { listCaseEvents, listCases, listMessages, parseCaseCursor } from "./queries.ts";
-import { CASE_STATUSES, type CaseRow, findCase, PRIORITIES } from "./repository.ts";
+import { registerQuickReplyRoutes } from "./quick-replies.routes.ts";
+import { CASE_STATUSES, type CaseRow, findCaseOrThrow, PRIORITIES } from "./repository.ts";
+import { TypedContentSchema } from "./schemas.ts";
 import { sendReply } from "./use-cases/send-message.ts";
 import { updateCase } from "./use-cases/update-case.ts";
 
@@ -30,6 +37,7 @@ const CaseListQuery = PageQuerySchema.extend({
   contactId: z.uuid().optional(),
   q: z.string().max(200).optional(),
   slaState: listOf(["ok", "warning", "breached"] as const).optional(),
+  customStatusId: z.uuid().optional(),
   sort: z.enum(["recent", "replyWindow", "slaDue"]).optional(),
 });
 
@@ -40,21 +48,17 @@ const CasePatchBody = z
     assigneeId: z.uuid().nullable().optional(),
     teamId: z.uuid().nullable().optional(),
     tags: z.array(z.string().trim().min(1).max(50)).max(50).optional(),
+    customStatusId: z.uuid().nullable().optional(),
+    customFields: z.record(z.string().max(50), z.unknown()).optional(),
   })
   .refine((b) => Object.keys(b).length > 0, {
-    message: "Send at least one of status, priority, assigneeId, teamId, tags.",
+    message: "Send at least one of status, priority, assigneeId, teamId, tags, customStatusId, customFields.",
   });
 
-const ContentSchema = z.looseObject({
-  type: z
-    .string()
-    .regex(/^[a-z][a-z-]*$/)
-    .max(30),
-});
 const ReplyBody = z
   .strictObject({
     text: z.string().max(20_000).optional(),
-    content: ContentSchema.optional(),
+    content: TypedContentSchema.optional(),
     private: z.boolean().optional(),
     channelId: z.uuid().optional(),
   })
@@ -74,11 +78,7 @@ export function registerConversationsRoutes(app: HttpApp, ctx: AppContext) {
     return (r: R) => presentCase(r, names.get(r.contact_id) ?? null);
   }
 
-  async function caseOf(workspaceId: string, id: string) {
-    const found = await findCase(db, workspaceId, id);
-    if (!found) throw new AppError("not_found", "case_not_found", "No such case in your workspace.");
-    return found;
-  }
+  const caseOf = (workspaceId: string, id: string) => findCaseOrThrow(db, workspaceId, id);
 
   app.get(
     "/api/v1/cases",
@@ -152,4 +152,12 @@ export function registerConversationsRoutes(app: HttpApp, ctx: AppContext) {
       return toPage(rows, limit, (r) => r.id, presentCaseEvent);
     },
   );
+
+  registerCaseOperationRoutes(app, ctx);
+  registerQuickReplyRoutes(app, ctx);
+  registerMacroRoutes(app, ctx);
+  registerApprovalRoutes(app, ctx);
+  registerChecklistRoutes(app, ctx);
+  registerCaseSettingsRoutes(app, ctx);
+  registerAttachmentRoutes(app, ctx);
 }

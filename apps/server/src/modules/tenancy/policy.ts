@@ -24,6 +24,8 @@ export const PERMISSIONS = {
   "cases.read": ALL,
   "cases.write": ["owner", "admin", "supervisor", "agent"],
   "messages.send": ["owner", "admin", "supervisor", "agent"],
+  /** Shared quick replies, macros, approval rules and checklists of cases. */
+  "cases.configure": ["owner", "admin", "supervisor"],
   "channels.read": ALL,
   "channels.manage": ADMINS,
   "channels.inbound": ["owner", "admin", "supervisor", "agent"],

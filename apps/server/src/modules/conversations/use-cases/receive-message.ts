@@ -364,7 +364,8 @@ function recentlySolved(solvedAt: Date | null): boolean {
   return solvedAt !== null && Date.now() - solvedAt.getTime() <= REOPEN_WITHIN_DAYS * 86_400_000;
 }
 
-function subjectOf(text: string): string {
+/** A case subject from a text: its first non-empty line, at most 120 characters. */
+export function subjectOf(text: string): string {
   const line = text.split("\n").find((l) => l.trim()) ?? "";
   const trimmed = line.trim();
   return trimmed.length > 120 ? `${trimmed.slice(0, 119)}…` : trimmed || "(no text)";

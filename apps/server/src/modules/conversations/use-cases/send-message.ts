@@ -6,6 +6,8 @@ import { emitEvents } from "../../../platform/outbox.ts";
 import { capabilitiesOf } from "../capabilities.ts";
 import { type ConversationRow, findWorkableCase, insertCaseEvent, type MessageRow, q } from "../repository.ts";
 import { plainText } from "../text.ts";
+import { needsApproval } from "./approvals.ts";
+import { assertAttachmentOfCase } from "./attachments.ts";
 import type { CaseActor } from "./update-case.ts";
 
 export type ReplyInput = {
@@ -17,8 +19,9 @@ export type ReplyInput = {
 
 /**
  * Writes an agent's reply as `queued` (delivered later by the channel's send job, woken by the
- * `message.queued` event) or a private note, in the caller's transaction. Refuses, with the reason, a
- * reply the channel cannot carry or one outside the channel's reply window.
+ * `message.queued` event) or a private note, in the caller's transaction; a reply by someone whose replies
+ * need approval is stored `pending_approval` instead (and emits `approval.requested`). Refuses, with the
+ * reason, a reply the channel cannot carry or one outside the channel's reply window.
  */
 export async function sendReply(
   tx: Executor,
@@ -36,7 +39,12 @@ export async function sendReply(
     throw new AppError("invalid", "message_empty", "Write something to send.", { field: "text" });
   }
 
+  if (input.content && "attachmentId" in input.content) {
+    await assertAttachmentOfCase(tx, ws, caseId, input.content.attachmentId);
+  }
+
   let conversation: ConversationRow | undefined;
+  const pending = !input.private && (await needsApproval(tx, actor));
   if (!input.private) {
     conversation = await pickConversation(tx, ws, caseId, input.channelId);
     const capabilities = capabilitiesOf(conversation.channel_type);
@@ -48,16 +56,9 @@ export async function sendReply(
         { field: "content.type", allowed: capabilities.contentTypes },
       );
     }
-    if (capabilities.replyGate) {
-      await capabilities.replyGate(tx, {
-        workspaceId: ws,
-        channelId: conversation.channel_id,
-        channelType: conversation.channel_type,
-        externalThreadId: conversation.external_thread_id,
-      });
-    } else {
-      assertWindowOpen(conversation);
-    }
+    // A reply awaiting approval spends no window quota yet: approveReply opens the window when it queues it.
+    if (!pending) await openReplyWindow(tx, conversation);
+    else if (!capabilities.replyGate) assertWindowOpen(conversation);
   }
 
   const now = new Date();
@@ -77,27 +78,19 @@ export async function sendReply(
       content: JSON.stringify(content),
       private: input.private === true,
       platform_message_id: null,
-      status: input.private ? "sent" : "queued",
+      status: input.private ? "sent" : pending ? "pending_approval" : "queued",
       error: null,
       sent_at: input.private ? now : null,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
 
-  if (conversation) {
-    await q(tx)
-      .updateTable("conversations")
-      .set({ window_messages_sent: sql<number>`window_messages_sent + 1` })
-      .where("workspace_id", "=", ws)
-      .where("id", "=", conversation.id)
-      .execute();
-  }
   await q(tx)
     .updateTable("cases")
     .set({
       last_message_at: now,
       updated_at: now,
-      ...(!input.private && !found.first_response_at ? { first_response_at: now } : {}),
+      ...(!input.private && !pending && !found.first_response_at ? { first_response_at: now } : {}),
     })
     .where("workspace_id", "=", ws)
     .where("id", "=", caseId)
@@ -119,9 +112,35 @@ export async function sendReply(
     { workspaceId: ws, type: "message.created", payload },
     ...(input.private
       ? []
-      : [{ workspaceId: ws, type: "message.queued", payload: { ...payload, channelId: message.channel_id } }]),
+      : pending
+        ? [{ workspaceId: ws, type: "approval.requested", payload: { ...payload, authorId: actor.id } }]
+        : [{ workspaceId: ws, type: "message.queued", payload: { ...payload, channelId: message.channel_id } }]),
   ]);
   return message;
+}
+
+/**
+ * Checks the conversation's reply window and spends one reply of its quota (the channel's own gate where it
+ * declares one): right before a reply is queued.
+ */
+export async function openReplyWindow(tx: Executor, conversation: ConversationRow): Promise<void> {
+  const capabilities = capabilitiesOf(conversation.channel_type);
+  if (capabilities.replyGate) {
+    await capabilities.replyGate(tx, {
+      workspaceId: conversation.workspace_id,
+      channelId: conversation.channel_id,
+      channelType: conversation.channel_type,
+      externalThreadId: conversation.external_thread_id,
+    });
+  } else {
+    assertWindowOpen(conversation);
+  }
+  await q(tx)
+    .updateTable("conversations")
+    .set({ window_messages_sent: sql<number>`window_messages_sent + 1` })
+    .where("workspace_id", "=", conversation.workspace_id)
+    .where("id", "=", conversation.id)
+    .execute();
 }
 
 async function pickConversation(tx: Executor, ws: string, caseId: string, channelId: string | undefined) {

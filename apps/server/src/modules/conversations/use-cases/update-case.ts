@@ -12,6 +12,8 @@ import {
   q,
   refreshCaseSearch,
 } from "../repository.ts";
+import { mergeCustomFields, resolveCustomStatus } from "./case-settings.ts";
+import { assertChecklistsComplete } from "./checklists.ts";
 
 export type CasePatch = {
   status?: CaseStatus | undefined;
@@ -19,10 +21,19 @@ export type CasePatch = {
   assigneeId?: string | null | undefined;
   teamId?: string | null | undefined;
   tags?: string[] | undefined;
+  /** A workspace's custom status: sets `status` to its type (a plain `status` clears it). */
+  customStatusId?: string | null | undefined;
+  /** Custom field values by key (null removes one), checked against the workspace's field definitions. */
+  customFields?: Record<string, unknown> | undefined;
 };
 
 /** Who changes a case or writes in it: a member, an API token, the system (routing) or a bot (automation). */
-export type CaseActor = Pick<Actor, "workspaceId"> & { type: Actor["type"] | "system" | "bot"; id: string | null };
+export type CaseActor = Pick<Actor, "workspaceId"> & {
+  type: Actor["type"] | "system" | "bot";
+  id: string | null;
+  /** A member's or token's role (approval rules look at it); absent for the system and bots. */
+  role?: Actor["role"] | undefined;
+};
 
 /**
  * Changes a case's status, priority, assignee, team or tags; each change is recorded in the case history,
@@ -37,7 +48,9 @@ export async function updateCase(
 ): Promise<CaseRow> {
   const ws = actor.workspaceId;
   const current = await findWorkableCase(tx, ws, caseId, "it can no longer change.");
-  if (current.status === "closed" && patch.status !== undefined && patch.status !== "closed") {
+  const custom = await resolveCustomStatus(tx, ws, patch.status, patch.customStatusId);
+  const status = custom.status;
+  if (current.status === "closed" && status !== undefined && status !== "closed") {
     throw new AppError(
       "conflict",
       "case_closed",
@@ -62,6 +75,10 @@ export async function updateCase(
     throw new AppError("conflict", "team_not_found", "No such team in this workspace.", { field: "teamId" });
   }
 
+  const customFields = patch.customFields
+    ? await mergeCustomFields(tx, ws, current.custom_fields, patch.customFields)
+    : undefined;
+
   const changes: Record<string, { from: unknown; to: unknown }> = {};
   const set: Partial<Record<keyof CaseRow, unknown>> = {};
   const note = (key: keyof CasePatch, column: keyof CaseRow, to: unknown) => {
@@ -70,7 +87,7 @@ export async function updateCase(
     changes[key] = { from, to };
     set[column] = to;
   };
-  note("status", "status", patch.status);
+  note("status", "status", status);
   note("priority", "priority", patch.priority);
   note("assigneeId", "assignee_id", patch.assigneeId);
   note("teamId", "team_id", patch.teamId);
@@ -78,14 +95,18 @@ export async function updateCase(
     ? [...new Set(patch.tags.map((t) => t.trim().toLowerCase()).filter(Boolean))].sort()
     : undefined;
   note("tags", "tags", tags);
+  note("customStatusId", "custom_status_id", custom.customStatusId);
+  note("customFields", "custom_fields", customFields);
   if (Object.keys(changes).length === 0) return current;
+  const finishing = status === "solved" || (status === "closed" && current.status !== "solved");
+  if (changes.status && finishing) await assertChecklistsComplete(tx, ws, caseId, tags ?? current.tags);
 
+  if (set.custom_fields) set.custom_fields = JSON.stringify(set.custom_fields);
   const now = new Date();
   if (changes.status) {
-    if (patch.status === "solved") set.solved_at = now;
-    else if (patch.status !== "closed") set.solved_at = null;
-    if ((current.status === "solved" || current.status === "closed") && patch.status !== "closed")
-      set.reopened_at = now;
+    if (status === "solved") set.solved_at = now;
+    else if (status !== "closed") set.solved_at = null;
+    if ((current.status === "solved" || current.status === "closed") && status !== "closed") set.reopened_at = now;
   }
   const updated = await q(tx)
     .updateTable("cases")
