@@ -112,7 +112,7 @@ describe.each(TEST_DATABASES)("web chat visitor API on %s", (kind) => {
       payload: { type: "webchat", name: "x", config: { allowedOrigins: ["shop.example/path"] } },
     });
     expect(bad.statusCode).toBe(400);
-    expect(bad.json().error.details.field).toBe("config.allowedOrigins.0");
+    expect(bad.json().error.details.field).toBe("config.allowedOrigins[0]");
   });
 
   it("serves the public config to allowed sites and refuses other origins", async () => {
