@@ -18,6 +18,11 @@ export function setWebchatAvailability(next: AvailabilityCheck | null): void {
   cache.clear();
 }
 
+/** Forgets a workspace's cached answer (an agent's presence changed). */
+export function forgetWorkspaceAvailability(ws: string): void {
+  cache.delete(ws);
+}
+
 /** The installed check's answer for a workspace, cached for 10 s; proactive triggers only fire when true. */
 export async function isWorkspaceAvailable(ctx: AppContext, ws: string, now = new Date()): Promise<boolean> {
   if (!check) return true;

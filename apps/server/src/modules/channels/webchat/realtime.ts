@@ -13,6 +13,7 @@ import { z } from "zod";
 import type { AppContext } from "../../../platform/context.ts";
 import type { RealtimeHub } from "../../../platform/realtime.ts";
 import { findConversation, findMessage } from "../../conversations/index.ts";
+import { forgetWorkspaceAvailability } from "./availability.ts";
 import { loadWebchatChannel } from "./channel.ts";
 import { isOriginAllowed } from "./config.ts";
 import { visitorsToPrompt } from "./csat.ts";
@@ -100,6 +101,7 @@ export function registerWebchatRealtime(
           ctx.logger.warn({ err }, "webchat: could not push a reply to its visitor"),
         );
       }
+      if (event === "presence.changed") forgetWorkspaceAvailability(workspaceId);
       if (event === "case.updated") {
         pushCsatPrompt(ctx, workspaceId, payload).catch((err: unknown) =>
           ctx.logger.warn({ err }, "webchat: could not ask a visitor for a rating"),
