@@ -23,34 +23,46 @@ async function demoChannelId(page: Page, baseUrl: string): Promise<string> {
   return id;
 }
 
+/** The visitor opens the widget on the demo page and asks a question; returns the open panel. */
+async function visitorAsks(page: Page, baseUrl: string, question: string) {
+  await openWidget(page, baseUrl);
+  const panel = page.getByTestId("rapport-panel");
+  const input = panel.getByRole("textbox", { name: "Your message" });
+  await input.fill(question);
+  await input.press("Enter");
+  await panel.getByTestId("rapport-message").filter({ hasText: question }).waitFor({ state: "visible" });
+  return panel;
+}
+
+/** An agent, in a second browser context, signs in and opens the case of the question (close `context` after). */
+async function agentOpensCase(page: Page, baseUrl: string, email: string, password: string, question: string) {
+  const browser = page.context().browser();
+  if (!browser) throw new Error("no browser");
+  const context = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 800 } });
+  const agent = await context.newPage();
+  agent.setDefaultTimeout(10_000);
+  await signIn(agent, baseUrl, email, password);
+  await agent.getByRole("link", { name: "All open" }).click();
+  await agent.getByRole("heading", { name: "All open" }).waitFor({ state: "visible" });
+  const row = agent.getByTestId("case-row").filter({ hasText: question });
+  await row.waitFor({ state: "visible" });
+  await row.click();
+  const caseView = agent.getByTestId("case-view");
+  await caseView.getByTestId("message").filter({ hasText: question }).waitFor({ state: "visible" });
+  return { context, agent, caseView };
+}
+
 export const journeys: Journey[] = [
   {
     name: "chats live between a web visitor and an agent",
     run: async ({ page, baseUrl, email, password, screenshot }) => {
       const unique = Date.now().toString(36);
-      await openWidget(page, baseUrl);
-      const panel = page.getByTestId("rapport-panel");
       const question = `Is the Longjing tea in stock? (${unique})`;
-      const input = panel.getByRole("textbox", { name: "Your message" });
-      await input.fill(question);
-      await input.press("Enter");
-      await panel.getByTestId("rapport-message").filter({ hasText: question }).waitFor({ state: "visible" });
+      const panel = await visitorAsks(page, baseUrl, question);
 
       // The agent, in a second browser context, sees the case and replies.
-      const browser = page.context().browser();
-      if (!browser) throw new Error("no browser");
-      const agentContext = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 800 } });
+      const { context: agentContext, agent, caseView } = await agentOpensCase(page, baseUrl, email, password, question);
       try {
-        const agent = await agentContext.newPage();
-        agent.setDefaultTimeout(10_000);
-        await signIn(agent, baseUrl, email, password);
-        await agent.getByRole("link", { name: "All open" }).click();
-        await agent.getByRole("heading", { name: "All open" }).waitFor({ state: "visible" });
-        const row = agent.getByTestId("case-row").filter({ hasText: question });
-        await row.waitFor({ state: "visible" });
-        await row.click();
-        const caseView = agent.getByTestId("case-view");
-        await caseView.getByTestId("message").filter({ hasText: question }).waitFor({ state: "visible" });
         const answer = `Yes, 40 tins left (${unique}).`;
         const replyBox = agent.getByRole("textbox", { name: "Reply" });
         await replyBox.fill(answer);
@@ -97,27 +109,10 @@ export const journeys: Journey[] = [
     name: "asks the visitor for a rating when the agent solves the case",
     run: async ({ page, baseUrl, email, password, screenshot }) => {
       const unique = Date.now().toString(36);
-      await openWidget(page, baseUrl);
-      const panel = page.getByTestId("rapport-panel");
       const question = `Where is my parcel? (${unique})`;
-      const input = panel.getByRole("textbox", { name: "Your message" });
-      await input.fill(question);
-      await input.press("Enter");
-      await panel.getByTestId("rapport-message").filter({ hasText: question }).waitFor({ state: "visible" });
-
-      const browser = page.context().browser();
-      if (!browser) throw new Error("no browser");
-      const agentContext = await browser.newContext({ locale: "en-US", viewport: { width: 1280, height: 800 } });
+      await visitorAsks(page, baseUrl, question);
+      const { context: agentContext, agent } = await agentOpensCase(page, baseUrl, email, password, question);
       try {
-        const agent = await agentContext.newPage();
-        agent.setDefaultTimeout(10_000);
-        await signIn(agent, baseUrl, email, password);
-        await agent.getByRole("link", { name: "All open" }).click();
-        const row = agent.getByTestId("case-row").filter({ hasText: question });
-        await row.waitFor({ state: "visible" });
-        await row.click();
-        const caseView = agent.getByTestId("case-view");
-        await caseView.getByTestId("message").filter({ hasText: question }).waitFor({ state: "visible" });
         await agent.getByRole("textbox", { name: "Status" }).click();
         await agent.getByRole("option", { name: "Solved" }).click();
 
