@@ -24,6 +24,7 @@ const en = {
   csatSend: "Send rating",
   csatThanks: "Thank you for your feedback!",
   csatLater: "Not now",
+  csatFailed: "Your rating could not be sent.",
 };
 export type Texts = typeof en;
 
@@ -49,6 +50,7 @@ const fr: Texts = {
   csatSend: "Envoyer la note",
   csatThanks: "Merci pour votre avis !",
   csatLater: "Plus tard",
+  csatFailed: "Votre note n’a pas pu être envoyée.",
 };
 const es: Texts = {
   launcher: "Chatea con nosotros",
@@ -72,6 +74,7 @@ const es: Texts = {
   csatSend: "Enviar valoración",
   csatThanks: "¡Gracias por tu opinión!",
   csatLater: "Ahora no",
+  csatFailed: "No se pudo enviar tu valoración.",
 };
 const zh: Texts = {
   launcher: "在线咨询",
@@ -95,6 +98,7 @@ const zh: Texts = {
   csatSend: "提交评价",
   csatThanks: "感谢您的反馈！",
   csatLater: "以后再说",
+  csatFailed: "评价提交失败。",
 };
 
 export const TEXTS: Record<Language, Texts> = { en, fr, es, "zh-CN": zh };

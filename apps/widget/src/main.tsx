@@ -135,7 +135,7 @@ function boot(): void {
       csat = { caseId, state: "done" };
     } catch (err) {
       if (err instanceof ApiError && err.status < 500 && err.status !== 429) csatSeen.add(caseId);
-      csat = { caseId, state: "error", error: err instanceof Error ? err.message : String(err) };
+      csat = { caseId, state: "error", error: TEXTS[language].csatFailed };
     }
     draw();
   }
