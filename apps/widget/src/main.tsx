@@ -78,6 +78,7 @@ function boot(): void {
   const fired = storedIds(storage("sessionStorage"), `rapport:webchat:${channelId}:triggers`);
   const loadedAt = Date.now();
   let lastActivity = loadedAt;
+  let ticker: ReturnType<typeof setInterval> | undefined;
   const ready = (async () => {
     config = await client.config();
     language = pickLanguage(navigator.languages ?? [navigator.language], config.languages, config.language);
@@ -95,12 +96,13 @@ function boot(): void {
       for (const type of ["mousemove", "keydown", "scroll", "touchstart", "click"]) {
         window.addEventListener(type, active, { passive: true, capture: true });
       }
-      setInterval(checkTriggers, 1000);
+      ticker = setInterval(checkTriggers, 1000);
     }
   })();
 
   /** Opens the chat with the first due trigger not fired yet this session (only when someone can answer). */
   function checkTriggers(): void {
+    if (config?.triggers.every((t) => fired.has(t.id))) clearInterval(ticker);
     if (!config?.available || isOpen) return;
     const now = Date.now();
     const page = {
