@@ -9,6 +9,7 @@ import { registerRoutingRoutes } from "./modules/routing/index.ts";
 import { registerTenancyRoutes } from "./modules/tenancy/index.ts";
 import type { AppContext } from "./platform/context.ts";
 import { buildHttp } from "./platform/http.ts";
+import { wireWebchatAvailability } from "./webchat-availability.ts";
 
 /** Builds the web role: the platform's HTTP layer with every module's routes and the console. */
 export async function buildApp(ctx: AppContext, options: { serveConsole?: boolean } = {}) {
@@ -19,6 +20,7 @@ export async function buildApp(ctx: AppContext, options: { serveConsole?: boolea
   registerRoutingRoutes(app, ctx);
   registerAutomationRoutes(app, ctx);
   registerChannelsRoutes(app, ctx);
+  wireWebchatAvailability();
   registerProfilesRoutes(app, ctx);
   registerKnowledgeRoutes(app, ctx);
   registerHelpCenter(app, ctx);

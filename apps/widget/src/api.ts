@@ -1,5 +1,6 @@
 /** The visitor API client: session (token in localStorage), messages, catch-up, identify, page views. */
 import type { Language } from "./i18n.ts";
+import type { Trigger } from "./triggers.ts";
 
 export type WidgetConfig = {
   primaryColour: string;
@@ -9,6 +10,9 @@ export type WidgetConfig = {
   launcherText: Partial<Record<Language, string>>;
   languages: Language[];
   language: string;
+  /** Whether someone can answer now (business hours, an agent online): proactive triggers need it. */
+  available: boolean;
+  triggers: Trigger[];
 };
 
 export type ChatMessage = {
@@ -30,9 +34,10 @@ export class ApiError extends Error {
   }
 }
 
-function storage(): Storage | undefined {
+/** A Web Storage area, or undefined where the browser blocks it. */
+export function storage(kind: "localStorage" | "sessionStorage" = "localStorage"): Storage | undefined {
   try {
-    return window.localStorage;
+    return window[kind];
   } catch {
     return undefined; // storage blocked (private mode, sandboxed iframe): the session lives as long as the page
   }
@@ -88,6 +93,10 @@ export function createClient(base: string, channelId: string) {
       (await call<{ message: ChatMessage }>("POST", "/messages", { clientMessageId, text })).message,
     identify: (input: { userId: string; hash?: string; email?: string; name?: string }) =>
       call<{ identified: boolean }>("POST", "/identify", input),
+    /** The solved case waiting for a rating, if any. */
+    csatPrompt: async () => (await call<{ prompt: { caseId: string } | null }>("GET", "/csat")).prompt,
+    rate: (caseId: string, rating: number, comment: string) =>
+      call<{ rating: number }>("POST", "/csat", { caseId, rating, ...(comment.trim() ? { comment } : {}) }),
     pageView: (view: { url: string; title?: string; referrer?: string; context?: Record<string, unknown> }) =>
       call<{ recorded: boolean }>("POST", "/page-views", view),
   };

@@ -18,6 +18,13 @@ const en = {
   typing: "Support is typing…",
   identifyRefused: "We could not verify your account.",
   conversation: "Conversation",
+  csatQuestion: "How did we do?",
+  csatStar: "Rating {n} of 5",
+  csatComment: "Tell us more (optional)",
+  csatSend: "Send rating",
+  csatThanks: "Thank you for your feedback!",
+  csatLater: "Not now",
+  csatFailed: "Your rating could not be sent.",
 };
 export type Texts = typeof en;
 
@@ -37,6 +44,13 @@ const fr: Texts = {
   typing: "Le support écrit…",
   identifyRefused: "Nous n’avons pas pu vérifier votre compte.",
   conversation: "Conversation",
+  csatQuestion: "Comment avons-nous fait ?",
+  csatStar: "Note {n} sur 5",
+  csatComment: "Dites-nous en plus (facultatif)",
+  csatSend: "Envoyer la note",
+  csatThanks: "Merci pour votre avis !",
+  csatLater: "Plus tard",
+  csatFailed: "Votre note n’a pas pu être envoyée.",
 };
 const es: Texts = {
   launcher: "Chatea con nosotros",
@@ -54,6 +68,13 @@ const es: Texts = {
   typing: "Soporte está escribiendo…",
   identifyRefused: "No pudimos verificar tu cuenta.",
   conversation: "Conversación",
+  csatQuestion: "¿Cómo lo hicimos?",
+  csatStar: "Puntuación {n} de 5",
+  csatComment: "Cuéntanos más (opcional)",
+  csatSend: "Enviar valoración",
+  csatThanks: "¡Gracias por tu opinión!",
+  csatLater: "Ahora no",
+  csatFailed: "No se pudo enviar tu valoración.",
 };
 const zh: Texts = {
   launcher: "在线咨询",
@@ -71,6 +92,13 @@ const zh: Texts = {
   typing: "客服正在输入…",
   identifyRefused: "无法验证您的账户。",
   conversation: "对话",
+  csatQuestion: "您对本次服务满意吗？",
+  csatStar: "{n} 分（满分 5 分）",
+  csatComment: "补充意见（可选）",
+  csatSend: "提交评价",
+  csatThanks: "感谢您的反馈！",
+  csatLater: "以后再说",
+  csatFailed: "评价提交失败。",
 };
 
 export const TEXTS: Record<Language, Texts> = { en, fr, es, "zh-CN": zh };

@@ -5,10 +5,11 @@
  */
 import { render } from "preact";
 import { io, type Socket } from "socket.io-client";
-import { ApiError, type ChatMessage, type Client, createClient, type WidgetConfig } from "./api.ts";
+import { ApiError, type ChatMessage, type Client, createClient, storage, type WidgetConfig } from "./api.ts";
 import { type Language, pickLanguage, TEXTS } from "./i18n.ts";
 import { STYLES } from "./styles.ts";
-import { Chat, type Pending } from "./ui.tsx";
+import { isDue } from "./triggers.ts";
+import { Chat, type Csat, type Pending } from "./ui.tsx";
 
 type IdentifyInput = { userId: string; hash?: string; email?: string; name?: string };
 export type RapportApi = {
@@ -21,6 +22,27 @@ declare global {
   interface Window {
     Rapport?: RapportApi | { q?: [keyof RapportApi, unknown[]][] };
   }
+}
+
+/** A small list of ids kept in web storage (cases rated or dismissed, triggers fired this session). */
+function storedIds(area: Storage | undefined, key: string) {
+  let ids: string[] = [];
+  try {
+    ids = JSON.parse(area?.getItem(key) ?? "[]") as string[];
+  } catch {
+    ids = [];
+  }
+  return {
+    has: (id: string) => ids.includes(id),
+    add(id: string) {
+      ids = [...ids.filter((x) => x !== id), id].slice(-20);
+      try {
+        area?.setItem(key, JSON.stringify(ids));
+      } catch {
+        // storage full or blocked: remembered for this page only
+      }
+    },
+  };
 }
 
 const newId = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
@@ -50,13 +72,75 @@ function boot(): void {
   let notice: string | undefined;
   let context: Record<string, unknown> = {};
   let socket: Socket | undefined;
+  let proactive: string | undefined;
+  let csat: Csat | undefined;
+  const csatSeen = storedIds(storage(), `rapport:webchat:${channelId}:csat`);
+  const fired = storedIds(storage("sessionStorage"), `rapport:webchat:${channelId}:triggers`);
+  const loadedAt = Date.now();
+  let lastActivity = loadedAt;
+  let ticker: ReturnType<typeof setInterval> | undefined;
   const ready = (async () => {
     config = await client.config();
     language = pickLanguage(navigator.languages ?? [navigator.language], config.languages, config.language);
     messages = await client.resume(language);
     connect();
     void client.pageView(pageView()).catch(() => undefined);
+    void client
+      .csatPrompt()
+      .then((prompt) => prompt && offerCsat(prompt.caseId))
+      .catch(() => undefined);
+    if (config.available && config.triggers.length > 0) {
+      const active = () => {
+        lastActivity = Date.now();
+      };
+      for (const type of ["mousemove", "keydown", "scroll", "touchstart", "click"]) {
+        window.addEventListener(type, active, { passive: true, capture: true });
+      }
+      ticker = setInterval(checkTriggers, 1000);
+    }
   })();
+
+  /** Opens the chat with the first due trigger not fired yet this session (only when someone can answer). */
+  function checkTriggers(): void {
+    if (config?.triggers.every((t) => fired.has(t.id))) clearInterval(ticker);
+    if (!config?.available || isOpen) return;
+    const now = Date.now();
+    const page = {
+      onPage: (now - loadedAt) / 1000,
+      idle: (now - lastActivity) / 1000,
+      href: location.href,
+      path: location.pathname + location.search,
+      context,
+    };
+    const due = config.triggers.find((t) => !fired.has(t.id) && isDue(t, page));
+    if (!due) return;
+    fired.add(due.id);
+    proactive = due.message;
+    setOpen(true);
+  }
+
+  /** Shows the rating prompt of a solved case, once (a case rated or dismissed here is not asked again). */
+  function offerCsat(caseId: string): void {
+    if (csatSeen.has(caseId) || csat?.caseId === caseId) return;
+    csat = { caseId, state: "ask" };
+    setOpen(true);
+  }
+
+  async function rate(rating: number, comment: string): Promise<void> {
+    if (!csat) return;
+    const { caseId } = csat;
+    csat = { caseId, state: "sending" };
+    draw();
+    try {
+      await client.rate(caseId, rating, comment);
+      csatSeen.add(caseId);
+      csat = { caseId, state: "done" };
+    } catch (err) {
+      if (err instanceof ApiError && err.status < 500 && err.status !== 429) csatSeen.add(caseId);
+      csat = { caseId, state: "error", error: TEXTS[language].csatFailed };
+    }
+    draw();
+  }
 
   function pageView() {
     return {
@@ -83,6 +167,9 @@ function boot(): void {
     socket?.disconnect();
     socket = io(base, { path: "/widget/socket.io", auth: { token }, transports: ["websocket", "polling"] });
     socket.on("message", (m: ChatMessage) => merge([m]));
+    socket.on("csat", (p: { caseId?: unknown }) => {
+      if (typeof p?.caseId === "string") offerCsat(p.caseId);
+    });
     socket.on("connect", () => {
       isOnline = true;
       // Catch up on what arrived while the socket was down.
@@ -142,6 +229,14 @@ function boot(): void {
         isOpen={isOpen}
         isOnline={isOnline}
         notice={notice}
+        proactive={proactive}
+        csat={csat}
+        onRate={(rating, comment) => void rate(rating, comment)}
+        onCsatLater={() => {
+          if (csat) csatSeen.add(csat.caseId);
+          csat = undefined;
+          draw();
+        }}
         onOpen={setOpen}
         onSend={(text, id) => void send(text, id)}
         onTyping={typing}
@@ -166,6 +261,7 @@ function boot(): void {
     async setContext(next) {
       context = { ...context, ...next };
       await ready;
+      checkTriggers();
       await client.pageView(pageView());
     },
     open: () => setOpen(true),

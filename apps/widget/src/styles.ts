@@ -21,6 +21,16 @@ export const STYLES = `
 .form { display: flex; gap: 8px; padding: 10px; border-top: 1px solid #e9ecef; }
 .form textarea { flex: 1; resize: none; border: 1px solid #ced4da; border-radius: 8px; padding: 8px; font-size: 14px; height: 40px; }
 .form button { border: 0; border-radius: 8px; padding: 0 14px; font-weight: 600; cursor: pointer; background: var(--primary); color: var(--text); }
+.csat { margin: 0; padding: 10px 12px; border-top: 1px solid #e9ecef; display: flex; flex-direction: column; gap: 6px; }
+.csat fieldset { border: 0; margin: 0; padding: 0; }
+.csat legend { font-weight: 600; padding: 0; margin-bottom: 4px; }
+.star { background: transparent; border: 0; font-size: 24px; line-height: 1; color: #ced4da; cursor: pointer; padding: 0 2px; }
+.star.on { color: #f59f00; }
+.csat textarea { resize: none; border: 1px solid #ced4da; border-radius: 8px; padding: 6px; font-size: 13px; height: 48px; }
+.csat .row { display: flex; justify-content: flex-end; gap: 8px; }
+.csat .row button { border: 0; border-radius: 8px; padding: 6px 12px; font-weight: 600; cursor: pointer; background: var(--primary); color: var(--text); }
+.csat .row .later { background: transparent; color: #495057; }
+.csat button:disabled { opacity: .5; cursor: default; }
 .status { padding: 4px 12px; font-size: 12px; color: #495057; min-height: 20px; }
 @media (max-width: 480px) { .panel { width: calc(100vw - 24px); height: calc(100vh - 96px); } .root.right { right: 12px; } .root.left { left: 12px; } }
 @media (prefers-reduced-motion: no-preference) { .panel { animation: in .15s ease-out; } @keyframes in { from { opacity: 0; transform: translateY(8px); } } }

@@ -4,6 +4,8 @@ import type { ChatMessage, WidgetConfig } from "./api.ts";
 import type { Texts } from "./i18n.ts";
 
 export type Pending = { clientMessageId: string; text: string; failed: boolean };
+/** The rating prompt of a solved case: asked, being sent, answered, or refused by the server (with its reason). */
+export type Csat = { caseId: string; state: "ask" | "sending" | "done" | "error"; error?: string };
 
 type Props = {
   config: WidgetConfig;
@@ -16,6 +18,11 @@ type Props = {
   isOpen: boolean;
   isOnline: boolean;
   notice: string | undefined;
+  /** The message a proactive trigger opened the chat with. */
+  proactive: string | undefined;
+  csat: Csat | undefined;
+  onRate(rating: number, comment: string): void;
+  onCsatLater(): void;
   onOpen(open: boolean): void;
   onSend(text: string, clientMessageId?: string): void;
   onTyping(): void;
@@ -70,6 +77,11 @@ export function Chat(p: Props) {
           </div>
           <ol class="log" ref={logRef} role="log" aria-live="polite" aria-label={p.texts.conversation}>
             <li class="msg outbound">{p.greeting}</li>
+            {p.proactive && (
+              <li class="msg outbound" data-testid="rapport-proactive">
+                {p.proactive}
+              </li>
+            )}
             {p.messages.map((m) => (
               <li key={m.id} class={`msg ${m.direction}`} data-testid="rapport-message" data-direction={m.direction}>
                 <span class="who">{m.direction === "inbound" ? `${p.texts.you}: ` : `${p.texts.agent}: `}</span>
@@ -90,6 +102,7 @@ export function Chat(p: Props) {
               </li>
             ))}
           </ol>
+          {p.csat && <CsatPrompt csat={p.csat} texts={p.texts} onRate={p.onRate} onLater={p.onCsatLater} />}
           <div class="status" role="status">
             {p.notice ?? (p.isOnline ? "" : p.texts.offline)}
           </div>
@@ -124,5 +137,61 @@ export function Chat(p: Props) {
         {p.launcherText}
       </button>
     </div>
+  );
+}
+
+/** 1–5 stars and an optional comment; keyboard and screen-reader friendly (buttons with pressed state). */
+function CsatPrompt(p: { csat: Csat; texts: Texts; onRate(rating: number, comment: string): void; onLater(): void }) {
+  const [rating, setRating] = useState(0);
+  const [comment, setComment] = useState("");
+  if (p.csat.state === "done") {
+    return (
+      <p class="csat" role="status" data-testid="rapport-csat-thanks">
+        {p.texts.csatThanks}
+      </p>
+    );
+  }
+  return (
+    <form
+      class="csat"
+      data-testid="rapport-csat"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (rating) p.onRate(rating, comment);
+      }}
+    >
+      <fieldset>
+        <legend>{p.texts.csatQuestion}</legend>
+        {[1, 2, 3, 4, 5].map((n) => (
+          <button
+            key={n}
+            type="button"
+            class={`star${n <= rating ? " on" : ""}`}
+            aria-pressed={n === rating}
+            aria-label={p.texts.csatStar.replace("{n}", String(n))}
+            data-testid={`rapport-csat-${n}`}
+            onClick={() => setRating(n)}
+          >
+            ★
+          </button>
+        ))}
+      </fieldset>
+      <textarea
+        aria-label={p.texts.csatComment}
+        placeholder={p.texts.csatComment}
+        maxLength={1000}
+        value={comment}
+        onInput={(e) => setComment(e.currentTarget.value)}
+      />
+      {p.csat.error && <small class="failed">{p.csat.error}</small>}
+      <div class="row">
+        <button type="button" class="later" onClick={p.onLater}>
+          {p.texts.csatLater}
+        </button>
+        <button type="submit" disabled={!rating || p.csat.state === "sending"}>
+          {p.texts.csatSend}
+        </button>
+      </div>
+    </form>
   );
 }

@@ -11,6 +11,8 @@ export { registerChannelsRoutes } from "./routes.ts";
 /** Creates a channel account; ingests api-channel messages (demo data, tests, bulk loads). */
 export { createChannel } from "./use-cases/create-channel.ts";
 export { ingestApiMessages } from "./use-cases/ingest.ts";
+/** Web chat: the composition root installs "can someone answer now" (business hours, online agents). */
+export { type AvailabilityCheck, setWebchatAvailability } from "./webchat/availability.ts";
 /** Web chat: the visitors' socket server beside the workspace hub (main.ts registers it where the hub is made). */
 export { registerWebchatRealtime } from "./webchat/realtime.ts";
 /** WeChat OAuth2 web authorization helpers (for the member portal): authorize URL, code exchange, refresh, user info. */

@@ -13,8 +13,10 @@ import { z } from "zod";
 import type { AppContext } from "../../../platform/context.ts";
 import type { RealtimeHub } from "../../../platform/realtime.ts";
 import { findConversation, findMessage } from "../../conversations/index.ts";
+import { forgetWorkspaceAvailability } from "./availability.ts";
 import { loadWebchatChannel } from "./channel.ts";
 import { isOriginAllowed } from "./config.ts";
+import { visitorsToPrompt } from "./csat.ts";
 import { presentVisitorMessage } from "./present.ts";
 import { findVisitor } from "./repository.ts";
 import { peekTokenChannel, type VisitorClaims, verifyVisitorToken } from "./token.ts";
@@ -99,6 +101,12 @@ export function registerWebchatRealtime(
           ctx.logger.warn({ err }, "webchat: could not push a reply to its visitor"),
         );
       }
+      if (event === "presence.changed") forgetWorkspaceAvailability(workspaceId);
+      if (event === "case.updated") {
+        pushCsatPrompt(ctx, workspaceId, payload).catch((err: unknown) =>
+          ctx.logger.warn({ err }, "webchat: could not ask a visitor for a rating"),
+        );
+      }
     },
     toRoom: (workspaceId, room, event, payload) => hub.toRoom(workspaceId, room, event, payload),
     async close() {
@@ -131,6 +139,18 @@ async function pushQueuedReply(ctx: AppContext, workspaceId: string, payload: un
   const conversation = await findConversation(db, workspaceId, message.conversation_id);
   if (conversation)
     emitToVisitor(channelId, conversation.external_thread_id, "message", presentVisitorMessage(message));
+}
+
+const CaseUpdatedPayload = z.looseObject({ caseId: z.uuid(), changed: z.array(z.string()).optional() });
+
+/** `case.updated` with a status change: the visitors of a case just solved get the rating prompt. */
+async function pushCsatPrompt(ctx: AppContext, workspaceId: string, payload: unknown): Promise<void> {
+  const parsed = CaseUpdatedPayload.safeParse(payload);
+  if (!parsed.success || !parsed.data.changed?.includes("status")) return;
+  const caseId = parsed.data.caseId;
+  for (const v of await visitorsToPrompt(ctx, workspaceId, caseId)) {
+    emitToVisitor(v.channel_id, v.id, "csat", { caseId });
+  }
 }
 
 async function authenticateVisitor(

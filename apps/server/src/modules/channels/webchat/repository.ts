@@ -1,7 +1,7 @@
 import type { Generated, Selectable } from "kysely";
 import type { Executor } from "../../../platform/db.ts";
 
-/** The table web chat owns: one row per widget visitor. */
+/** The tables web chat owns: one row per widget visitor, one CSAT answer per solved case. */
 export type WebchatTables = {
   webchat_visitors: {
     workspace_id: string;
@@ -9,6 +9,8 @@ export type WebchatTables = {
     channel_id: string;
     contact_id: string | null;
     conversation_id: string | null;
+    /** The case of the conversation, as of the visitor's last message (to find whom to ask for CSAT). */
+    case_id: Generated<string | null>;
     user_id: string | null;
     email: string | null;
     name: string | null;
@@ -16,6 +18,17 @@ export type WebchatTables = {
     pending_page_views: Generated<unknown>;
     created_at: Generated<Date>;
     last_seen_at: Generated<Date>;
+  };
+  csat_responses: {
+    workspace_id: string;
+    id: string;
+    case_id: string;
+    contact_id: string | null;
+    channel_id: string;
+    rating: number;
+    comment: string | null;
+    created_at: Generated<Date>;
+    updated_at: Generated<Date>;
   };
 };
 

@@ -112,7 +112,7 @@ describe.each(TEST_DATABASES)("web chat visitor API on %s", (kind) => {
       payload: { type: "webchat", name: "x", config: { allowedOrigins: ["shop.example/path"] } },
     });
     expect(bad.statusCode).toBe(400);
-    expect(bad.json().error.details.field).toBe("config.allowedOrigins.0");
+    expect(bad.json().error.details.field).toBe("config.allowedOrigins[0]");
   });
 
   it("serves the public config to allowed sites and refuses other origins", async () => {
@@ -329,7 +329,10 @@ describe.each(TEST_DATABASES)("web chat visitor API on %s", (kind) => {
   it("records page views on the contact's timeline once the visitor is a contact", async () => {
     const { token } = await startSession();
     const view = (url: string) =>
-      widget("POST", "/page-views", { token, payload: { url, title: "Tea", context: { cartValue: 120 } } });
+      widget("POST", "/page-views", {
+        token,
+        payload: { url, title: "Tea", referrer: "https://search.example/?q=tea", context: { cartValue: 120 } },
+      });
     expect((await view("https://shop.example/tea")).statusCode).toBe(202);
     const sent = await say(token, "Question about tea");
     expect(sent.statusCode).toBe(201);
@@ -347,6 +350,7 @@ describe.each(TEST_DATABASES)("web chat visitor API on %s", (kind) => {
     expect(timeline.body).toContain("https://shop.example/tea");
     expect(timeline.body).toContain("https://shop.example/checkout");
     expect(timeline.body).toContain("cartValue");
+    expect(timeline.body).toContain("https://search.example/?q=tea");
   });
 
   it("rejects bad input with clear errors", async () => {

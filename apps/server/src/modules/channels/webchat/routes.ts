@@ -11,8 +11,10 @@ import type { AppContext } from "../../../platform/context.ts";
 import { AppError } from "../../../platform/errors.ts";
 import type { HttpApp } from "../../../platform/http.ts";
 import { BucketMap } from "../../../platform/rate-limit.ts";
+import { isWorkspaceAvailable } from "./availability.ts";
 import { loadWebchatChannel, type WebchatChannel } from "./channel.ts";
 import { isOriginAllowed, WIDGET_LANGUAGES } from "./config.ts";
+import { answerCsat, CsatBody, csatPrompt, registerCsatRoutes } from "./csat.ts";
 import { registerWidgetAssets } from "./demo.ts";
 import { presentVisitorMessage } from "./present.ts";
 import { emitToVisitor } from "./realtime.ts";
@@ -36,6 +38,7 @@ export const WIDGET_LIMITS = {
   visitorMessages: [1, 5],
   visitorPageViews: [1, 10],
   visitorIdentify: [0.2, 5],
+  visitorCsat: [0.2, 5],
 } as const satisfies Record<string, readonly [number, number]>;
 
 const buckets = new BucketMap();
@@ -81,6 +84,7 @@ async function visitorFor(ctx: AppContext, request: Req, loaded: WebchatChannel)
 /** Registers the visitor API, `/widget.js` and the demo page. */
 export function registerWebchatRoutes(app: HttpApp, ctx: AppContext): void {
   registerWidgetAssets(app, ctx);
+  registerCsatRoutes(app, ctx);
   void app.register(async (plain) => {
     const scope = plain.withTypeProvider<ZodTypeProvider>();
     scope.addHook("onRequest", async (request, reply) => {
@@ -101,8 +105,10 @@ export function registerWebchatRoutes(app: HttpApp, ctx: AppContext): void {
     scope.options("/widget/v1/*", { schema: { hide: true } }, async (_request, reply) => reply.code(204).send());
 
     scope.get("/widget/v1/channels/:channelId/config", { schema: { ...tags, params: Params } }, async (request) => {
-      const { config } = await channelFor(ctx, request, request.params.channelId);
+      const { config, channel } = await channelFor(ctx, request, request.params.channelId);
       return {
+        available: await isWorkspaceAvailable(ctx, channel.workspace_id),
+        triggers: config.triggers,
         primaryColour: config.primaryColour,
         textColour: config.textColour,
         position: config.position,
@@ -165,6 +171,24 @@ export function registerWebchatRoutes(app: HttpApp, ctx: AppContext): void {
         limit(`identify:${visitor.id}`, WIDGET_LIMITS.visitorIdentify);
         await identifyVisitor(ctx, visitor, loaded.secret, request.body);
         return { identified: true };
+      },
+    );
+
+    scope.get("/widget/v1/channels/:channelId/csat", { schema: { ...tags, params: Params } }, async (request) => {
+      const loaded = await channelFor(ctx, request, request.params.channelId);
+      const visitor = await visitorFor(ctx, request, loaded);
+      return { prompt: await csatPrompt(ctx, visitor) };
+    });
+
+    scope.post(
+      "/widget/v1/channels/:channelId/csat",
+      { schema: { ...tags, params: Params, body: CsatBody } },
+      async (request, reply) => {
+        const loaded = await channelFor(ctx, request, request.params.channelId);
+        const visitor = await visitorFor(ctx, request, loaded);
+        limit(`csat:${visitor.id}`, WIDGET_LIMITS.visitorCsat);
+        const { response, updated } = await answerCsat(ctx, visitor, request.body);
+        return reply.code(updated ? 200 : 201).send({ rating: response.rating, comment: response.comment, updated });
       },
     );
 

@@ -117,6 +117,7 @@ export async function receiveVisitorMessage(
         .set({
           contact_id: contactId,
           last_seen_at: new Date(),
+          case_id: received.caseId,
           ...(received.duplicate ? {} : { conversation_id: received.conversationId }),
         })
         .where("workspace_id", "=", ws)
