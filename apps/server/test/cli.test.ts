@@ -2,28 +2,15 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { RAPPORT_BIN as BIN, runRapport } from "./rapport-process.ts";
 
-const BIN = fileURLToPath(new URL("../bin/rapport.mjs", import.meta.url));
-
-function rapport(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "silent", ...env },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c) => {
-      stdout += c;
-    });
-    child.stderr.on("data", (c) => {
-      stderr += c;
-    });
-    child.on("exit", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+function rapport(args: string[], env: Record<string, string>) {
+  return runRapport(args, {
+    PATH: process.env.PATH ?? "",
+    HOME: process.env.HOME ?? "/tmp",
+    LOG_LEVEL: "silent",
+    ...env,
   });
 }
 

@@ -5,31 +5,17 @@
 // `REPLAY_EVENTS=100000 npx vitest run apps/server/test/replay-sigkill.test.ts`).
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
+import { RAPPORT_BIN as BIN, runRapport } from "./rapport-process.ts";
 import { sleep } from "./wait.ts";
 
-const BIN = fileURLToPath(new URL("../bin/rapport.mjs", import.meta.url));
 const ADMIN_URL = process.env.TEST_DATABASE_URL;
 const EVENTS = Number(process.env.REPLAY_EVENTS ?? 2000);
 const CUSTOMERS = 300;
 const KILLS = 5;
 
-function run(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c) => {
-      stdout += c;
-    });
-    child.stderr.on("data", (c) => {
-      stderr += c;
-    });
-    child.on("exit", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
+const run = (args: string[], env: Record<string, string>) => runRapport(args, { ...process.env, ...env });
 
 /** Starts `rapport start` and resolves once it serves. */
 async function startServer(env: Record<string, string>): Promise<ChildProcess> {
