@@ -147,5 +147,5 @@ describe.skipIf(!ADMIN_URL)("inbound replay with SIGKILLs on postgres", () => {
     } finally {
       await db.end();
     }
-  }, 600_000);
+  }, Math.max(600_000, EVENTS * 20));
 });
