@@ -9,7 +9,8 @@ import { createDispatcher, type Dispatcher, runTransaction } from "../../platfor
 import { subscribeHandlers } from "../../wiring.ts";
 import { declareChannelType, receiveMessage } from "../conversations/index.ts";
 import { resolveContact } from "../profiles/index.ts";
-import { signWebhook } from "./index.ts";
+import { ingestApiMessages, signWebhook } from "./index.ts";
+import { findChannel } from "./repository.ts";
 
 type Hook = { body: string; headers: IncomingMessage["headers"] };
 
@@ -140,6 +141,34 @@ describe.each(TEST_DATABASES)("inbound and outbound through the api channel on %
     expect(detail).toMatchObject({ subject: "Where is my order?", status: "open", priority: "normal" });
     expect(detail.channelIds).toEqual([channelId]);
     expect(detail.contact).toMatchObject({ id: detail.contactId, displayName: "Li Wei" });
+  });
+
+  it("stores a batch of known customers' messages in as many statements as one message", async () => {
+    const statements: string[] = [];
+    const counted = env.database.db.withPlugin({
+      transformQuery: (args) => {
+        statements.push(args.node.kind);
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    });
+    const ctx = { ...env, database: { ...env.database, db: counted } };
+    const channel = await findChannel(env.database.db, a.workspace.id, channelId);
+    if (!channel) throw new Error("no channel");
+    const batch = (tag: string, n: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        externalMessageId: `count-${tag}-${i}`,
+        from: { externalId: `count-cust-${i}` },
+        text: `Counting ${i}`,
+      }));
+    await ingestApiMessages(ctx, channel, batch("warm", 10)); // the 10 customers become known
+    statements.length = 0;
+    await ingestApiMessages(ctx, channel, batch("one", 1));
+    const forOne = statements.length;
+    statements.length = 0;
+    await ingestApiMessages(ctx, channel, batch("ten", 10));
+    expect(statements.length).toBe(forOne);
+    expect(forOne).toBeLessThanOrEqual(10);
   });
 
   it("group-commits concurrent requests: every message once, one case per customer, a bad request alone refused", async () => {

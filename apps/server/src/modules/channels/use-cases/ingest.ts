@@ -58,8 +58,11 @@ async function ingestBatch(ctx: AppContext, submissions: Submission[]): Promise<
         .execute();
       const results = new Map<Submission, IngestResult[]>();
       const byWorkspace = new Map<string, Submission[]>();
-      for (const s of submissions)
-        byWorkspace.set(s.channel.workspace_id, [...(byWorkspace.get(s.channel.workspace_id) ?? []), s]);
+      for (const s of submissions) {
+        const group = byWorkspace.get(s.channel.workspace_id);
+        if (group) group.push(s);
+        else byWorkspace.set(s.channel.workspace_id, [s]);
+      }
       for (const [workspaceId, group] of byWorkspace) {
         const items = group.flatMap((s) => s.messages.map((m) => ({ channel: s.channel, m })));
         const stored = await ingestWorkspace(tx, workspaceId, items);

@@ -64,7 +64,8 @@ type CaseState = {
   channelIds: string[];
 };
 
-type ThreadState = { conversationId: string | undefined; caseState: CaseState | undefined };
+/** A thread as this batch sees it; `stored` when its conversation existed before the batch. */
+type ThreadState = { conversationId: string | undefined; caseState: CaseState | undefined; stored: boolean };
 
 /**
  * `receiveMessage` for many messages of one workspace at once (a group commit): the same outcome as storing
@@ -103,6 +104,7 @@ export async function receiveMessages(tx: Executor, inputs: readonly InboundMess
       const row = cases.get(c.case_id);
       threads.set(keyOf(c.channel_id, c.external_thread_id), {
         conversationId: c.id,
+        stored: true,
         caseState: row && {
           id: row.id,
           status: row.status,
@@ -138,7 +140,7 @@ export async function receiveMessages(tx: Executor, inputs: readonly InboundMess
     const text = input.text ?? plainText(input.type, input.content ?? {});
     const window = capabilitiesOf(input.channel.type).replyWindow;
     const threadKey = keyOf(input.channel.id, input.externalThreadId);
-    const thread = threads.get(threadKey) ?? { conversationId: undefined, caseState: undefined };
+    const thread = threads.get(threadKey) ?? { conversationId: undefined, caseState: undefined, stored: false };
     threads.set(threadKey, thread);
 
     let current = thread.caseState;
@@ -193,10 +195,9 @@ export async function receiveMessages(tx: Executor, inputs: readonly InboundMess
         reply_window_hours: window?.hours ?? null,
         reply_window_max_messages: window?.maxMessages ?? null,
       });
-    } else if (!newConversations.some((c) => c.id === conversationId)) {
+    } else if (thread.stored) {
+      // A conversation started in this batch keeps the open case it started with.
       movedConversations.set(conversationId, caseState.id);
-    } else {
-      for (const c of newConversations) if (c.id === conversationId) c.case_id = caseState.id;
     }
     thread.conversationId = conversationId;
     thread.caseState = caseState;
