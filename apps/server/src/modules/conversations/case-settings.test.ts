@@ -56,6 +56,13 @@ describe.each(TEST_DATABASES)("custom statuses, custom fields and followers of c
     await t.api.call("PATCH", `/api/v1/cases/${caseId}`, { customStatusId: again.json().id });
     const plain = await t.api.call("PATCH", `/api/v1/cases/${caseId}`, { status: "on-hold" });
     expect(plain.json()).toMatchObject({ status: "on-hold", customStatusId: null });
+
+    // A customer message that reopens a case drops the solved-type custom status with the status.
+    const done = await t.api.call("POST", "/api/v1/case-statuses", { name: "Refunded", type: "solved" }, "admin");
+    const solved = await t.api.call("PATCH", `/api/v1/cases/${caseId}`, { customStatusId: done.json().id });
+    expect(solved.json()).toMatchObject({ status: "solved", customStatusId: done.json().id });
+    expect((await t.api.inbound("status-1", "it came back broken")).caseId).toBe(caseId);
+    expect(await t.api.getCase(caseId)).toMatchObject({ status: "open", customStatusId: null });
   });
 
   it("validates custom field values against their type, naming the field", async () => {

@@ -121,7 +121,7 @@ export async function receiveMessages(tx: Executor, inputs: readonly InboundMess
   }
 
   const now = new Date();
-  const newCases: { state: CaseState; contactId: string; subject: string; firstText: string }[] = [];
+  const newCases: { state: CaseState; contactId: string; subject: string; firstText: string; firstAt: Date }[] = [];
   const newConversations: Insertable<ConversationsTables["conversations"]>[] = [];
   const movedConversations = new Map<string, string>();
   const messages: Insertable<ConversationsTables["messages"]>[] = [];
@@ -162,6 +162,7 @@ export async function receiveMessages(tx: Executor, inputs: readonly InboundMess
         contactId: input.contactId,
         subject: subjectOf(input.subject?.trim() || text),
         firstText: text,
+        firstAt: at,
       });
       events.push(caseEvent(ws, current.id, input.contactId, "case.created"));
       caseCreated = true;
@@ -235,7 +236,7 @@ export async function receiveMessages(tx: Executor, inputs: readonly InboundMess
     await q(tx)
       .insertInto("cases")
       .values(
-        newCases.map(({ state, contactId, subject, firstText }, i) => ({
+        newCases.map(({ state, contactId, subject, firstText, firstAt }, i) => ({
           workspace_id: ws,
           id: state.id,
           number: numbers[i] as number,
@@ -252,7 +253,7 @@ export async function receiveMessages(tx: Executor, inputs: readonly InboundMess
           merged_into: null,
           // Searchable by its subject and first message; tags are added when they change.
           search: sql`to_tsvector('simple', ${subject} || ' ' || ${firstText.slice(0, 2000)})`,
-          created_at: state.lastAt,
+          created_at: firstAt,
           last_message_at: state.lastAt,
         })),
       )
@@ -307,7 +308,8 @@ export async function receiveMessages(tx: Executor, inputs: readonly InboundMess
         channel_ids = c.channel_ids || array(select x from unnest(v.channel_ids) x where x <> all(c.channel_ids)),
         status = case when v.reopened then 'open' else c.status end,
         reopened_at = case when v.reopened then ${now}::timestamptz else c.reopened_at end,
-        solved_at = case when v.reopened then null else c.solved_at end
+        solved_at = case when v.reopened then null else c.solved_at end,
+        custom_status_id = case when v.reopened then null else c.custom_status_id end
       from (values ${sql.join(rows)}) as v(id, at, closes_at, channel_ids, reopened)
       where c.workspace_id = ${ws} and c.id = v.id
     `.execute(tx);
