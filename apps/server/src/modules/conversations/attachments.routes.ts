@@ -31,6 +31,7 @@ export function registerAttachmentRoutes(app: HttpApp, ctx: AppContext) {
 
   // The upload reads its body as a raw stream; the parser lives in this plugin's scope only.
   void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
     scope.addContentTypeParser("*", (_request, payload, done) => done(null, payload));
     scope.withTypeProvider<ZodTypeProvider>().post(
       "/api/v1/cases/:id/attachments",
