@@ -162,9 +162,11 @@ export async function fetchMediaJob(ctx: AppContext, data: MediaFetchJobData): P
     } else {
       const videoUrl = answer.json.video_url;
       if (typeof videoUrl !== "string") throw new WechatApiError(-2, "media/get answered JSON without video_url");
-      const url = await assertOutboundUrl(videoUrl, account.config.allowPrivateNetwork === true);
-      const res = await fetch(url, { redirect: "follow", signal: AbortSignal.timeout(30_000) });
+      const res = await fetchChecked(videoUrl, account.config.allowPrivateNetwork === true);
       if (!res.ok) throw new WechatApiError(-2, `video download: HTTP ${res.status}`);
+      if (Number(res.headers.get("content-length") ?? 0) > MAX_VIDEO_BYTES) {
+        throw new WechatApiError(-2, "the video is larger than 20 MB");
+      }
       file = Buffer.from(await res.arrayBuffer());
       if (file.length > MAX_VIDEO_BYTES) throw new WechatApiError(-2, "the video is larger than 20 MB");
       contentType = "video/mp4";
@@ -273,4 +275,16 @@ export function registerMediaRoutes(app: HttpApp, ctx: AppContext): void {
         .send(createReadStream(join(mediaDir(ctx, ws, request.params.id), m.path)));
     },
   );
+}
+
+/** GETs a URL, following at most 3 redirects, each target checked like the first (no hop into a private network). */
+async function fetchChecked(target: string, allowPrivateNetwork: boolean): Promise<Response> {
+  let url = await assertOutboundUrl(target, allowPrivateNetwork);
+  for (let hops = 0; ; hops++) {
+    const res = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(30_000) });
+    const location = res.headers.get("location");
+    if (res.status < 300 || res.status >= 400 || !location) return res;
+    if (hops >= 3) throw new WechatApiError(-2, "video download: too many redirects");
+    url = await assertOutboundUrl(new URL(location, url).toString(), allowPrivateNetwork);
+  }
 }
