@@ -1,6 +1,6 @@
-import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { AppContext } from "../../platform/context.ts";
+import { jobIdFor } from "../../platform/jobs.ts";
 import { readImportChunks, runImport } from "./bulk/import-contacts.ts";
 import { recomputeLifecycles } from "./commerce/recompute-lifecycle.ts";
 import { liveContactIdsAfter } from "./commerce/repository.ts";
@@ -45,8 +45,12 @@ export function defineProfilesJobs(ctx: AppContext): void {
     handler: async (data) => {
       const next = await recomputeLifecyclePage(ctx, data.workspaceId, data.after ?? null);
       if (next) {
-        // The job id makes the hand-over idempotent when this job is retried after sending it.
-        await ctx.jobs.send(LIFECYCLE_JOB, { workspaceId: data.workspaceId, after: next }, { id: uuidFrom(next) });
+        // The job id (today's page after that contact) makes the hand-over idempotent when this job is retried.
+        await ctx.jobs.send(
+          LIFECYCLE_JOB,
+          { workspaceId: data.workspaceId, after: next },
+          { id: jobIdFor(`lifecycle:${new Date().toISOString().slice(0, 10)}:${next}`) },
+        );
       }
     },
   });
@@ -63,11 +67,4 @@ export async function recomputeLifecyclePage(
   const ids = await liveContactIdsAfter(db, workspaceId, after, LIFECYCLE_PAGE);
   await recomputeLifecycles(db, workspaceId, ids, now);
   return ids.length === LIFECYCLE_PAGE ? (ids.at(-1) ?? null) : null;
-}
-
-/** A job id for today's page after a contact id (a uuid derived from both, so a retried hand-over sends once). */
-function uuidFrom(id: string): string {
-  const day = new Date().toISOString().slice(0, 10);
-  const hex = createHash("sha256").update(`lifecycle:${day}:${id}`).digest("hex");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
