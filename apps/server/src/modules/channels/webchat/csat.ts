@@ -118,11 +118,11 @@ function presentCsat(r: CsatRow) {
   };
 }
 
-/** The visitors whose conversation belongs to a case, when it is solved and not rated yet (to prompt them live). */
+/** The visitors whose conversation belongs to a case, when it is solved or closed and not rated yet (to prompt them live). */
 export async function visitorsToPrompt(ctx: AppContext, ws: string, caseId: string) {
   const { db } = ctx.database;
   const snapshot = await routingSnapshot(db, ws, caseId);
-  if (snapshot?.status !== "solved" || (await findResponse(db, ws, caseId))) return [];
+  if (!snapshot || !FINISHED.has(snapshot.status) || (await findResponse(db, ws, caseId))) return [];
   return wc(db)
     .selectFrom("webchat_visitors")
     .select(["id", "channel_id"])
