@@ -11,6 +11,7 @@ import type { AppContext } from "../../../platform/context.ts";
 import type { Executor } from "../../../platform/db.ts";
 import { jobIdFor } from "../../../platform/jobs.ts";
 import { emitEvent, runTransaction } from "../../../platform/outbox.ts";
+import { TtlCache } from "../../../platform/ttl-cache.ts";
 import { queryTerms, tsqueryLiteral } from "../../knowledge/index.ts";
 import { ai } from "./store.ts";
 
@@ -37,7 +38,20 @@ export async function getSpikeSettings(db: Executor, ws: string): Promise<SpikeS
     : DEFAULTS;
 }
 
+/** Whether a workspace watches keywords (then every message may count towards a spike); cached 30 s per node. */
+const watching = new TtlCache<string, boolean>(30_000, 10_000);
+
+export async function watchesKeywords(db: Executor, ws: string): Promise<boolean> {
+  let watches = watching.get(ws);
+  if (watches === undefined) {
+    watches = (await getSpikeSettings(db, ws)).watchedKeywords.length > 0;
+    watching.set(ws, watches);
+  }
+  return watches;
+}
+
 export async function putSpikeSettings(db: Executor, ws: string, s: SpikeSettings): Promise<void> {
+  watching.delete(ws);
   const values = { watched_keywords: s.watchedKeywords, spike_min_count: s.minCount, spike_factor: s.factor };
   await ai(db)
     .insertInto("ai_settings")
