@@ -1,7 +1,7 @@
 import type { Executor } from "../../../platform/db.ts";
 import { AppError } from "../../../platform/errors.ts";
 import { emitEvents } from "../../../platform/outbox.ts";
-import { type CaseLinkKind, caseNotFound, findCase, q, recordCaseEvent } from "../repository.ts";
+import { type CaseLinkKind, caseNotFound, findCases, q, recordCaseEvent } from "../repository.ts";
 import type { CaseActor } from "./update-case.ts";
 
 const INVERSE: Record<CaseLinkKind, CaseLinkKind> = {
@@ -12,7 +12,9 @@ const INVERSE: Record<CaseLinkKind, CaseLinkKind> = {
 };
 
 async function bothCases(tx: Executor, ws: string, caseId: string, otherId: string) {
-  const [one, other] = await Promise.all([findCase(tx, ws, caseId), findCase(tx, ws, otherId)]);
+  const rows = await findCases(tx, ws, [caseId, otherId]);
+  const one = rows.find((r) => r.id === caseId);
+  const other = rows.find((r) => r.id === otherId);
   if (!one) throw caseNotFound();
   if (!other) throw caseNotFound("linked case");
   return [one, other] as const;
@@ -27,6 +29,7 @@ async function recordLinkChange(
   for (const [caseId, otherCaseId, kind] of pairs) {
     await recordCaseEvent(tx, actor, caseId, action, { otherCaseId, kind });
   }
+
   await emitEvents(
     tx,
     pairs.map(([caseId]) => ({
