@@ -123,10 +123,15 @@ describe.each(TEST_DATABASES)("outbox on %s", (kind) => {
     expect(flaky).toEqual(["2@1", "3@1", "1@3"]);
     // The handler that succeeded the first time was not called again on the retries.
     expect(steady).toEqual(["1", "2", "3"]);
-    const deliveries = await sql<{ handler: string; status: string; attempts: number }>`
-      select handler, status, attempts from outbox_deliveries where workspace_id = ${ws} order by handler
-    `.execute(env.database.db);
-    expect(deliveries.rows).toEqual([
+    const deliveries = () =>
+      sql<{ handler: string; status: string; attempts: number }>`
+        select handler, status, attempts from outbox_deliveries where workspace_id = ${ws} order by handler
+      `
+        .execute(env.database.db)
+        .then((r) => r.rows);
+    // The handler ran before the dispatcher recorded its delivery: wait for the record, not just the call.
+    await waitFor(async () => (await deliveries())[0]?.status === "delivered");
+    expect(await deliveries()).toEqual([
       { handler: "flaky", status: "delivered", attempts: 3 },
       { handler: "steady", status: "delivered", attempts: 1 },
     ]);
