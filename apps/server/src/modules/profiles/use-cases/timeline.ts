@@ -1,7 +1,7 @@
 import { uuidv7 } from "uuidv7";
 import type { AppContext } from "../../../platform/context.ts";
 import { AppError } from "../../../platform/errors.ts";
-import { recomputeLifecycles } from "../commerce/recompute-lifecycle.ts";
+import { scheduleLifecycleRecompute } from "../commerce/recompute-lifecycle.ts";
 import { insertLocations } from "../commerce/repository.ts";
 import {
   type EventInsert,
@@ -39,6 +39,7 @@ export type EventResult = {
 /**
  * Stores a batch of events in one transaction, resolving each one's contact by id or identity (creating
  * contacts for unknown identities). Events whose client id is already stored are reported as duplicates.
+ * The contacts' lifecycle is recomputed a few seconds later by the worker's sweep (`LIFECYCLE_SWEEP_MS`).
  */
 export async function ingestEvents(ctx: AppContext, caller: Caller, events: EventInput[]): Promise<EventResult[]> {
   const ws = caller.workspaceId;
@@ -127,7 +128,11 @@ export async function ingestEvents(ctx: AppContext, caller: Caller, events: Even
           : [];
       }),
     );
-    if (fresh.length) await recomputeLifecycles(tx, ws, [...new Set(fresh.map((r) => r.contact_id))]);
+    await scheduleLifecycleRecompute(
+      tx,
+      ws,
+      fresh.map((r) => r.contact_id),
+    );
     return results;
   });
 }
