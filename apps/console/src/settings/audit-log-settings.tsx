@@ -1,4 +1,4 @@
-import { Autocomplete, Badge, Button, Code, Group, Select, SimpleGrid, Table, Text, TextInput } from "@mantine/core";
+import { Autocomplete, Button, Code, Group, Select, SimpleGrid, Table, Text, TextInput } from "@mantine/core";
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -165,9 +165,9 @@ export function AuditLogSettings() {
                     )}
                   </Table.Td>
                   <Table.Td>
-                    <Badge variant="light" tt="none">
+                    <Text size="sm" ff="monospace" style={{ whiteSpace: "nowrap" }}>
                       {entry.action}
-                    </Badge>
+                    </Text>
                   </Table.Td>
                   <Table.Td>
                     <Text size="sm">{entry.objectType ?? ""}</Text>

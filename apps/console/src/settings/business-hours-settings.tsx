@@ -36,9 +36,13 @@ function weekOf(calendar: Calendar | null): Week {
 /** The wall-clock time now in a zone, e.g. "Tue 14:05", in the UI's language. */
 function nowIn(timeZone: string, now: number, language: string): string {
   try {
-    return new Intl.DateTimeFormat(language, { timeZone, weekday: "short", hour: "2-digit", minute: "2-digit" }).format(
-      now,
-    );
+    return new Intl.DateTimeFormat(language, {
+      timeZone,
+      weekday: "short",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    }).format(now);
   } catch {
     return "";
   }
