@@ -38,7 +38,7 @@ describe.each(TEST_DATABASES)("testing a channel's connection on %s", (kind) => 
     const id = await create({ type: "api", name: "Shop" });
     const res = await test(id);
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ ok: true, detail: "A api channel has no remote credentials." });
+    expect(res.json()).toEqual({ ok: true, detail: "This api channel has no remote credentials to check." });
   });
 
   it("reports a failed SMTP check clearly without echoing the password", async () => {

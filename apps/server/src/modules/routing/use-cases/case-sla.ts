@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { AppContext } from "../../../platform/context.ts";
 import type { Executor } from "../../../platform/db.ts";
-import { AppError } from "../../../platform/errors.ts";
 import { jobIdFor } from "../../../platform/jobs.ts";
 import { emitEvent, runTransaction } from "../../../platform/outbox.ts";
 import { setCaseSla, slaHistory } from "../../conversations/index.ts";
