@@ -118,6 +118,16 @@ export const journeys: Journey[] = [
       );
       await entry("macro.created", macro).waitFor();
       await screenshot("admin-audit-log-filtered");
+
+      // The same screens in Chinese.
+      await page.evaluate(() => localStorage.setItem("rapport.language", "zh-CN"));
+      await page.goto(`${baseUrl}/settings/business-hours`);
+      await page.getByRole("heading", { name: "营业时间", exact: true }).waitFor();
+      await page.getByRole("link", { name: "审计日志" }).click();
+      await page.getByRole("form", { name: "筛选审计日志" }).waitFor();
+      await entry("macro.created", macro).waitFor();
+      await screenshot("admin-audit-log-zh");
+      await page.evaluate(() => localStorage.setItem("rapport.language", "en"));
     },
   },
 ];

@@ -3,6 +3,7 @@ import { IconPlus, IconTrash } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
+import { describeError } from "../error-message.ts";
 import { useLanguage, useNow } from "../format.ts";
 import {
   adminKeys,
@@ -89,6 +90,14 @@ function BusinessHoursForm({ calendar, workspaceZone }: { calendar: Calendar | n
   const save = useMutation({
     mutationFn: putBusinessHours,
     onSuccess: (saved) => {
+      queryClient.setQueryData(adminKeys.businessHours, saved);
+      void queryClient.invalidateQueries({ queryKey: settingsKeys.sla });
+    },
+  });
+  const clear = useMutation({
+    mutationFn: () => putBusinessHours(null),
+    onSuccess: (saved) => {
+      save.reset();
       queryClient.setQueryData(adminKeys.businessHours, saved);
       void queryClient.invalidateQueries({ queryKey: settingsKeys.sla });
     },
@@ -299,7 +308,24 @@ function BusinessHoursForm({ calendar, workspaceZone }: { calendar: Calendar | n
         </Text>
       )}
       <FormError error={save.error} errors={errors} fields={["calendar", ...fields]} />
-      <SubmitRow label={t("settings.save")} pending={save.isPending} saved={save.isSuccess} />
+      <Group>
+        <SubmitRow label={t("settings.save")} pending={save.isPending} saved={save.isSuccess} />
+        {calendar && (
+          <Button
+            variant="subtle"
+            color="red"
+            loading={clear.isPending}
+            onClick={() => window.confirm(t("admin.businessHours.confirmClear")) && clear.mutate()}
+          >
+            {t("admin.businessHours.clear")}
+          </Button>
+        )}
+      </Group>
+      {clear.error && (
+        <Text c="red" size="sm" role="alert">
+          {describeError(clear.error, t)}
+        </Text>
+      )}
     </SettingsForm>
   );
 }

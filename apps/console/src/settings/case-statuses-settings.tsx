@@ -117,6 +117,8 @@ function StatusRow({ status }: { status: CustomStatus }) {
   const errors = fieldErrors(save.error);
   const invalid = !name.trim() || position === "" || position < 0 || position > 1000;
   const changed = name.trim() !== status.name || position !== status.position;
+  // Optimistic: the row goes at once, and comes back with the server's reason if the deletion fails.
+  if (remove.isPending || remove.isSuccess) return null;
   return (
     <Table.Tr data-testid="custom-status" data-status={status.name}>
       <Table.Td>
@@ -272,6 +274,8 @@ function FieldRow({ field }: { field: CaseField }) {
     mutationFn: () => deleteField(field.id),
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: adminKeys.fields }),
   });
+  // Optimistic: the row goes at once, and comes back with the server's reason if the deletion fails.
+  if (remove.isPending || remove.isSuccess) return null;
   return (
     <Table.Tr data-testid="case-field">
       <Table.Td>{field.label}</Table.Td>

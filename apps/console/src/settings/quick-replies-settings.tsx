@@ -237,6 +237,8 @@ function ReplyRow({ reply, onEdit }: { reply: QuickReply; onEdit: () => void }) 
     mutationFn: () => deleteQuickReply(reply.id),
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: adminKeys.quickReplies }),
   });
+  // Optimistic: the row goes at once, and comes back with the server's reason if the deletion fails.
+  if (remove.isPending || remove.isSuccess) return null;
   return (
     <Table.Tr data-testid="quick-reply" data-shortcut={reply.shortcut}>
       <Table.Td>

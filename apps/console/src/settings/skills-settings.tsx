@@ -89,6 +89,8 @@ function SkillRow({ skill }: { skill: Skill }) {
       void queryClient.invalidateQueries({ queryKey: adminKeys.agents });
     },
   });
+  // Optimistic: the row goes at once, and comes back with the server's reason if the deletion fails.
+  if (remove.isPending || remove.isSuccess) return null;
   return (
     <Table.Tr data-testid="skill" data-skill={skill.name}>
       <Table.Td>
