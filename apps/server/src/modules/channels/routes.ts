@@ -121,7 +121,8 @@ export function registerChannelsRoutes(app: HttpApp, ctx: AppContext) {
     async (request) => {
       const channel = await channelOf(actorOf(request).workspaceId, request.params.id);
       const adapter = adapterOf(channel.type);
-      if (!adapter.testConnection) return { ok: true, detail: `A ${channel.type} channel has no remote credentials.` };
+      if (!adapter.testConnection)
+        return { ok: true, detail: `This ${channel.type} channel has no remote credentials to check.` };
       return { ok: true, ...(await adapter.testConnection(ctx, channel)) };
     },
   );

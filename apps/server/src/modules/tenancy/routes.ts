@@ -327,16 +327,28 @@ export function registerTenancyRoutes(app: HttpApp, ctx: AppContext) {
           action: z.string().max(100).optional(),
           objectType: z.string().max(100).optional(),
           actorId: z.string().max(100).optional(),
+          from: z.iso.datetime({ offset: true }).optional(),
+          to: z.iso.datetime({ offset: true }).optional(),
         }),
       },
       onRequest: guard(ctx, "audit.read"),
     },
     async (request) => {
-      const { limit, cursor, action, objectType, actorId } = request.query;
+      const { limit, cursor, action, objectType, actorId, from, to } = request.query;
+      if (from && to && Date.parse(to) <= Date.parse(from)) {
+        throw new AppError("invalid", "date_range_invalid", "`to` must be after `from`.", { field: "to" });
+      }
       const rows = await listAudit(
         db,
         actorOf(request).workspaceId,
-        { after: decodeCursor(cursor), action, objectType, actorId },
+        {
+          after: decodeCursor(cursor),
+          action,
+          objectType,
+          actorId,
+          from: from ? new Date(from) : undefined,
+          to: to ? new Date(to) : undefined,
+        },
         limit,
       );
       return toPage(rows, limit, (r) => r.id, presentAudit);
