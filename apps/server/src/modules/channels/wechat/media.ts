@@ -8,7 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { z } from "zod";
 import type { AppContext } from "../../../platform/context.ts";
@@ -139,6 +139,23 @@ async function storeFile(ctx: AppContext, data: MediaFetchJobData, file: Buffer,
   const name = `${createHash("sha256").update(data.mediaId).digest("hex").slice(0, 32)}.${extensionOf(contentType)}`;
   await writeFile(join(dir, name), file);
   return name;
+}
+
+/** Deletes stored media files named `<channel id>/<file name>` of a workspace (no error for a file already gone). */
+export async function deleteMediaFiles(ctx: AppContext, workspaceId: string, files: string[]): Promise<void> {
+  for (const file of files) {
+    const [channelId, name] = file.split("/");
+    if (
+      !channelId ||
+      !name ||
+      !/^[0-9a-f-]{36}$/.test(channelId) ||
+      !/^[A-Za-z0-9_.-]+$/.test(name) ||
+      name.startsWith(".")
+    ) {
+      throw new Error("erasure: a media file reference is malformed");
+    }
+    await rm(join(mediaDir(ctx, workspaceId, channelId), name), { force: true });
+  }
 }
 
 const MAX_VIDEO_BYTES = 20 * MB;
