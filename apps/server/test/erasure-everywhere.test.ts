@@ -14,7 +14,7 @@ import { sql } from "kysely";
 import { uuidv7 } from "uuidv7";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { receiveMessages } from "../src/modules/conversations/index.ts";
-import { resolveContact } from "../src/modules/profiles/index.ts";
+import { registerContactEraser, resolveContact } from "../src/modules/profiles/index.ts";
 import { eraseContact } from "../src/modules/profiles/use-cases/privacy.ts";
 import { createDispatcher, type Dispatcher, runTransaction } from "../src/platform/outbox.ts";
 import { subscribeHandlers } from "../src/wiring.ts";
@@ -476,5 +476,39 @@ describe.each(TEST_DATABASES)("erasure everywhere on %s", (kind) => {
       env.database.db,
     );
     expect(left.rows[0]?.n).toBe(0);
+  });
+
+  it("rolls the whole erasure back when one module's eraser fails, and retries a failed file deletion by a job", async () => {
+    const ws = a.workspace.id;
+    const person = await resolveContact(
+      env.database.db,
+      { workspaceId: ws },
+      { kind: "crm_id", externalId: `atomic-${RUN}` },
+    );
+    const erase = () =>
+      env.app.inject({ method: "POST", url: `/api/v1/contacts/${person.contactId}/erase`, headers: a.auth("admin") });
+
+    registerContactEraser("test-probe", async () => {
+      throw new Error("this module's erasure failed");
+    });
+    expect((await erase()).statusCode).toBe(500);
+    const still = await env.app.inject({ url: `/api/v1/contacts/${person.contactId}`, headers: a.auth("admin") });
+    expect(still.json().identities).toEqual([expect.objectContaining({ externalId: `atomic-${RUN}` })]);
+
+    // Registering a name again replaces it: now it succeeds but its file deletion fails once, then the job retries.
+    const attempts: string[][] = [];
+    registerContactEraser("test-probe", async () => ({ counts: { probed: 1 }, files: [`probe-${RUN}`] }), {
+      deleteFiles: async (_ctx, workspaceId, files) => {
+        expect(workspaceId).toBe(ws);
+        attempts.push(files);
+        if (attempts.length === 1) throw new Error("storage unavailable");
+      },
+    });
+    const erased = await erase();
+    expect(erased.statusCode, erased.body).toBe(200);
+    expect(erased.json().counts).toMatchObject({ "test-probe.probed": 1, files: 1 });
+    await waitFor(() => attempts.length === 2, 30_000);
+    expect(attempts).toEqual([[`probe-${RUN}`], [`probe-${RUN}`]]);
+    registerContactEraser("test-probe", async () => ({ counts: {} }));
   });
 });
