@@ -199,7 +199,7 @@ export async function fetchMediaJob(ctx: AppContext, data: MediaFetchJobData): P
     throw err;
   }
   const name = await storeFile(ctx, data, file, contentType);
-  await row()
+  const stored = await row()
     .set({
       status: "stored",
       path: name,
@@ -208,7 +208,9 @@ export async function fetchMediaJob(ctx: AppContext, data: MediaFetchJobData): P
       error: null,
       fetched_at: new Date(),
     })
-    .execute();
+    .executeTakeFirst();
+  // The row is gone: its sender was erased while the file downloaded. The file must not outlive it.
+  if (Number(stored.numUpdatedRows) === 0) await deleteMediaFiles(ctx, data.workspaceId, [`${data.channelId}/${name}`]);
 }
 
 /** The media routes: upload for outbound messages; an inbound message's media (status, then the file). */
