@@ -139,6 +139,17 @@ describe.each(TEST_DATABASES)("erasure everywhere on %s", (kind) => {
     // Agents: a note, a reply, a custom field, an attachment.
     await call(w, "POST", `/api/v1/cases/${apiCaseId}/messages`, { text: `note ${marker}`, private: true });
     await call(w, "POST", `/api/v1/cases/${apiCaseId}/messages`, { text: `reply ${marker}` });
+    // A reply that needs approval, rejected with a reason naming the customer.
+    await call(w, "PUT", "/api/v1/approval-settings", { roles: ["agent"] });
+    const pending = await env.app.inject({
+      method: "POST",
+      url: `/api/v1/cases/${apiCaseId}/messages`,
+      headers: w.auth("agent"),
+      payload: { text: `draft ${marker}` },
+    });
+    expect(pending.json().status, pending.body).toBe("pending_approval");
+    await call(w, "POST", `/api/v1/approvals/${pending.json().id}/reject`, { reason: `rejected ${marker}` });
+    await call(w, "PUT", "/api/v1/approval-settings", { roles: [] });
     await call(w, "POST", "/api/v1/case-fields", { key: "order_ref", label: "Order ref", type: "text" });
     await call(w, "PATCH", `/api/v1/cases/${apiCaseId}`, { customFields: { order_ref: `ref ${marker}` } });
     const uploaded = await env.app.inject({
@@ -345,6 +356,7 @@ describe.each(TEST_DATABASES)("erasure everywhere on %s", (kind) => {
       "message_analyses",
       "ai_corrections",
       "timeline_events",
+      "outbox",
     ]) {
       expect(before[table], `${table} before erasure`).toBeGreaterThan(0);
     }

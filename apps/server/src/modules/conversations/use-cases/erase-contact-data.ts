@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { AppContext } from "../../../platform/context.ts";
 import type { Executor } from "../../../platform/db.ts";
+import { redactEventPayloads } from "../../../platform/outbox.ts";
 import type { ErasureResult, ErasureSubject } from "../../profiles/index.ts";
 import { attachmentStorage } from "./attachments.ts";
 
@@ -64,10 +65,10 @@ export async function findContactTraces(db: Executor, ws: string, contactIds: st
 }
 
 /**
- * Erases a person from conversations, set-based (six statements whatever the volume): their messages and the
+ * Erases a person from conversations, set-based (eight statements whatever the volume): their messages and the
  * attachments of their cases are deleted (the files after commit); cases keep their ids, status, counts, SLA
  * and timestamps with the subject, custom field values and search text emptied; case history and merge/split
- * records lose their free text; conversations keep their ids with the thread id (the platform's user id or
+ * records lose their free text, and so do the domain events about their cases; conversations keep their ids with the thread id (the platform's user id or
  * address) replaced by `erased:<conversation id>`.
  */
 export async function eraseConversationsData(
@@ -77,6 +78,7 @@ export async function eraseConversationsData(
 ): Promise<ErasureResult> {
   const ids = subject.contactIds;
   const personalCases = sql`select id from cases where workspace_id = ${ws} and contact_id = any(${ids}::uuid[])`;
+  const caseIds = (await sql<{ id: string }>`${personalCases}`.execute(tx)).rows.map((r) => r.id);
   const attachments = await sql<{ storage_key: string }>`
     delete from attachments where workspace_id = ${ws} and case_id in (${personalCases})
     returning storage_key`.execute(tx);
@@ -103,6 +105,8 @@ export async function eraseConversationsData(
   const conversations = await sql`
     update conversations set external_thread_id = 'erased:' || id::text
     where workspace_id = ${ws} and contact_id = any(${ids}::uuid[])`.execute(tx);
+  // Events about their cases (a rejected reply's reason) lose their free text too.
+  const outboxEvents = await redactEventPayloads(tx, ws, { field: "caseId", values: caseIds }, FREE_TEXT_KEYS);
   const n = (r: { numAffectedRows?: bigint }) => Number(r.numAffectedRows ?? 0);
   return {
     counts: {
@@ -112,6 +116,7 @@ export async function eraseConversationsData(
       caseEventsScrubbed: n(events),
       caseOperationsScrubbed: n(operations),
       conversationsBlanked: n(conversations),
+      eventsRedacted: outboxEvents,
     },
     files: attachments.rows.map((r) => r.storage_key),
   };
