@@ -13,6 +13,7 @@ import type { KyselyPlugin } from "kysely";
 import { sql } from "kysely";
 import { uuidv7 } from "uuidv7";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { wechatSignature } from "../src/modules/channels/wechat/crypto.ts";
 import { receiveMessages } from "../src/modules/conversations/index.ts";
 import { registerContactEraser, resolveContact } from "../src/modules/profiles/index.ts";
 import { eraseContact } from "../src/modules/profiles/use-cases/privacy.ts";
@@ -35,6 +36,8 @@ const SHARED = {
 /** Text only the customer's data holds, per workspace. */
 const markerOf = (w: "a" | "b") => `mk${w}${RUN}`;
 
+const WECHAT_TOKEN = "erasuretoken";
+const WECHAT_SECRET = "0123456789abcdef0123456789abcdef";
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /** What one workspace's population left behind, to check afterwards. */
@@ -100,6 +103,14 @@ describe.each(TEST_DATABASES)("erasure everywhere on %s", (kind) => {
   /** Writes the customer's marker into every personal field of every module, through the public paths. */
   async function populate(w: Ws, marker: string): Promise<Population> {
     const ws = w.workspace.id;
+    const appId = `wx${randomBytes(8).toString("hex")}`;
+    const wechat: string = (
+      await call(w, "POST", "/api/v1/channels", {
+        type: "wechat",
+        name: "OA",
+        config: { appId, appSecret: WECHAT_SECRET, token: WECHAT_TOKEN, messageMode: "plain" },
+      })
+    ).channel.id;
     const contact = await call(w, "POST", "/api/v1/contacts", {
       displayName: `Name ${marker}`,
       emails: [SHARED.email],
@@ -107,7 +118,7 @@ describe.each(TEST_DATABASES)("erasure everywhere on %s", (kind) => {
       company: `Company ${marker}`,
       identities: [
         { kind: "crm_id", externalId: SHARED.crmId },
-        { kind: "wechat_openid", namespace: "wx-app", externalId: SHARED.openId },
+        { kind: "wechat_openid", namespace: appId, externalId: SHARED.openId },
       ],
     });
     await call(w, "POST", "/api/v1/events", {
@@ -245,27 +256,28 @@ describe.each(TEST_DATABASES)("erasure everywhere on %s", (kind) => {
     await idle();
     await call(w, "POST", "/api/v1/ai/corrections", { messageId: firstMessage, category: "praise" });
 
-    // WeChat rows (no WeChat server here): dedupe records, reply windows, a template send, a media file.
-    const wechat = uuidv7();
+    // WeChat: the customer follows the account and writes (signed plain-mode pushes); a template send and a
+    // fetched media file are written directly (no WeChat server here).
+    const push = async (xml: string) => {
+      const ts = String(Math.floor(Date.now() / 1000));
+      const nonce = randomBytes(4).toString("hex");
+      const res = await env.app.inject({
+        method: "POST",
+        url: `/webhooks/wechat/${wechat}?signature=${wechatSignature([WECHAT_TOKEN, ts, nonce])}&timestamp=${ts}&nonce=${nonce}&openid=${SHARED.openId}`,
+        headers: { "content-type": "text/xml" },
+        payload: xml,
+      });
+      expect(res.statusCode, res.body).toBe(200);
+    };
+    const wxHead = `<ToUserName><![CDATA[gh_0123456789ab]]></ToUserName><FromUserName><![CDATA[${SHARED.openId}]]></FromUserName><CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime>`;
+    await push(`<xml>${wxHead}<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[subscribe]]></Event></xml>`);
+    await push(
+      `<xml>${wxHead}<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[wechat ${marker}]]></Content><MsgId>${BigInt(`0x${randomBytes(6).toString("hex")}`)}</MsgId></xml>`,
+    );
     const mediaName = `${randomBytes(8).toString("hex")}.jpg`;
     const mediaFile = join(dataDir, "media", ws, wechat, mediaName);
     await mkdir(join(dataDir, "media", ws, wechat), { recursive: true });
     await writeFile(mediaFile, `jpeg ${marker}`);
-    const xml = `<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[${SHARED.openId}]]></FromUserName><Content><![CDATA[wechat ${marker}]]></Content></xml>`;
-    await sql`
-      insert into inbound_payloads (workspace_id, id, channel_id, payload)
-      values (${ws}, ${uuidv7()}, ${wechat}, ${JSON.stringify({ format: "wechat-xml", body: xml, encrypted: false })}::jsonb);
-    `.execute(env.database.db);
-    await sql`
-      insert into wechat_inbound (workspace_id, channel_id, dedupe_key, reply)
-      values (${ws}, ${wechat}, ${`event:${SHARED.openId}:1700000000:subscribe:`}, ${`welcome ${marker}`})`.execute(
-      env.database.db,
-    );
-    await sql`
-      insert into wechat_reply_windows (workspace_id, channel_id, open_id, kind, opened_at, expires_at, max_messages)
-      values (${ws}, ${wechat}, ${SHARED.openId}, 'message', now(), now() + interval '48 hours', 5)`.execute(
-      env.database.db,
-    );
     await sql`
       insert into wechat_template_sends (workspace_id, id, channel_id, open_id, template_id, client_msg_id, status, data)
       values (${ws}, ${uuidv7()}, ${wechat}, ${SHARED.openId}, 'tpl-1', ${`c-${RUN}`}, 'sent',
@@ -376,14 +388,15 @@ describe.each(TEST_DATABASES)("erasure everywhere on %s", (kind) => {
     expect(await hitsPerTable(b.workspace.id, [markerOf("a")])).toEqual({});
 
     // Rows holding ids only, not text: gone (media, analyses) or without the person's message ids (alert samples).
-    const idRows = await sql<{ media: number; analyses: number; samples: number }>`
+    const idRows = await sql<{ media: number; dedupe: number; analyses: number; samples: number }>`
       select
         (select count(*)::int from wechat_media where workspace_id = ${a.workspace.id}) as media,
+        (select count(*)::int from wechat_inbound where workspace_id = ${a.workspace.id}) as dedupe,
         (select count(*)::int from case_analyses where workspace_id = ${a.workspace.id}
           and case_id = ${pa.apiCaseId}) as analyses,
         (select count(*)::int from ai_alerts where workspace_id = ${a.workspace.id}
           and message_ids && ${pa.messageIds}::uuid[]) as samples`.execute(env.database.db);
-    expect(idRows.rows[0]).toEqual({ media: 0, analyses: 0, samples: 0 });
+    expect(idRows.rows[0]).toEqual({ media: 0, dedupe: 0, analyses: 0, samples: 0 });
 
     // Files are gone from storage.
     expect(existsSync(pa.attachmentFile)).toBe(false);
