@@ -106,10 +106,17 @@ type Change = { from: unknown; to: unknown };
  * Re-evaluates a case's SLA clocks from its history, stores the state on the case, raises `sla.at-risk`
  * / `sla.breached` when the state worsens, and schedules the next evaluation as a job (no polling).
  */
-export async function evaluateCaseSla(ctx: AppContext, ws: string, caseId: string, now = new Date()) {
+export async function evaluateCaseSla(
+  ctx: AppContext,
+  ws: string,
+  caseId: string,
+  now = new Date(),
+  /** The workspace's policy when the caller read it already (null: it has none). */
+  known?: SlaPolicy | null,
+) {
   const { db } = ctx.database;
   // Most workspaces without a policy: one query, and no history read on every message.
-  const policy = await getSlaPolicy(db, ws);
+  const policy = known === undefined ? await getSlaPolicy(db, ws) : (known ?? undefined);
   if (!policy) return undefined;
   const history = await slaHistory(db, ws, caseId);
   if (!history || history.case.merged_into) return undefined;
