@@ -133,7 +133,13 @@ describe.each(TEST_DATABASES)("erasure everywhere on %s", (kind) => {
       messages: [
         {
           externalMessageId: `m1-${marker}`,
-          from: { externalId: SHARED.crmId, name: `Name ${marker}`, email: SHARED.email, phone: SHARED.phone },
+          // The address as the sender typed it: found whatever its case.
+          from: {
+            externalId: SHARED.crmId,
+            name: `Name ${marker}`,
+            email: SHARED.email.toUpperCase(),
+            phone: SHARED.phone,
+          },
           text: `hello ${marker}`,
         },
         { externalMessageId: `other-${RUN}`, from: { externalId: `other-${RUN}` }, text: "an unrelated customer" },

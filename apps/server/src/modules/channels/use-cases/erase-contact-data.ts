@@ -4,15 +4,16 @@ import { findContactTraces } from "../../conversations/index.ts";
 import type { ErasureResult, ErasureSubject } from "../../profiles/index.ts";
 
 /**
- * Whether a JSON value holds one of the person's external ids: a string leaf equal to one, or an XML text
- * (a WeChat body) holding one as an element's text. One expression over the whole document.
+ * Whether a JSON value holds one of the person's external ids (given lower-case; compared without case, as a
+ * sender may type an address in any case): a string leaf equal to one, or an XML text (a WeChat body) holding
+ * one as an element's text. One expression over the whole document.
  */
 function holdsAny(value: RawBuilder<unknown>, ids: string[], needles: string[]) {
   return sql`exists (
     select 1 from jsonb_path_query(${value}, 'strict $.**') as v(x)
     where jsonb_typeof(v.x) = 'string'
-      and (v.x #>> '{}' = any(${ids}::text[])
-        or exists (select 1 from unnest(${needles}::text[]) as n(s) where position(n.s in v.x #>> '{}') > 0)))`;
+      and (lower(v.x #>> '{}') = any(${ids}::text[])
+        or exists (select 1 from unnest(${needles}::text[]) as n(s) where position(n.s in lower(v.x #>> '{}')) > 0)))`;
 }
 
 /**
@@ -27,9 +28,9 @@ export async function eraseChannelsData(tx: Executor, ws: string, subject: Erasu
   const traces = await findContactTraces(tx, ws, subject.contactIds);
   const messageIds = traces.messages.map((m) => m.id);
   const wechatMsgKeys = traces.messages.flatMap((m) => (m.platformMessageId ? [`msgid:${m.platformMessageId}`] : []));
-  const externalIds = [...new Set(subject.identities.map((i) => i.externalId))];
+  const externalIds = [...new Set(subject.identities.map((i) => i.externalId.toLowerCase()))];
   const openIds = subject.identities.filter((i) => i.kind === "wechat_openid").map((i) => i.externalId);
-  const needles = externalIds.flatMap((id) => [`>${id}<`, `[CDATA[${id}]]`]);
+  const needles = externalIds.flatMap((id) => [`>${id}<`, `[cdata[${id}]]`]);
   const threadChannels = traces.conversations.map((c) => c.channelId);
   const threadIds = traces.conversations.map((c) => c.externalThreadId);
   const caseIds = traces.caseIds;
@@ -88,7 +89,9 @@ export async function eraseChannelsData(tx: Executor, ws: string, subject: Erasu
     delete from webchat_visitors
     where workspace_id = ${ws}
       and (contact_id = any(${subject.contactIds}::uuid[]) or case_id = any(${caseIds}::uuid[])
-        or 'webchat:' || id::text = any(${externalIds}::text[]) or user_id = any(${externalIds}::text[]))`.execute(tx);
+        or 'webchat:' || id::text = any(${externalIds}::text[]) or lower(user_id) = any(${externalIds}::text[]))`.execute(
+    tx,
+  );
   const csat = await sql`
     update csat_responses set comment = null
     where workspace_id = ${ws} and comment is not null
