@@ -127,6 +127,26 @@ describe.each(TEST_DATABASES)("erasure everywhere on %s", (kind) => {
       properties: { text: `timeline ${marker}` },
     });
 
+    // A contacts import that failed (its file stays: a failed import never resumes) on a file naming them.
+    const upload = await env.app.inject({
+      method: "POST",
+      url: "/api/v1/contacts/imports",
+      headers: { ...w.auth("admin"), "content-type": "text/csv" },
+      // Latin-1, not UTF-8: the import fails on line 1 and keeps its file.
+      payload: Buffer.from(
+        `email,display_name,st\u00e4dt\n${SHARED.email.toUpperCase()},M\u00fcller ${marker},\n`,
+        "latin1",
+      ),
+    });
+    expect(upload.statusCode, upload.body).toBe(202);
+    let imported: Record<string, unknown> = {};
+    await waitFor(async () => {
+      imported = await call(w, "GET", `/api/v1/contacts/imports/${upload.json().id}`);
+      return imported.state === "failed";
+    }).catch(() => {
+      throw new Error(`the import did not fail: ${JSON.stringify(imported)}`);
+    });
+
     // The api channel: the person's message in a batch with another customer's.
     const api = (await call(w, "POST", "/api/v1/channels", { type: "api", name: "Shop" })).channel.id;
     const inbound = await call(w, "POST", `/api/v1/channels/${api}/inbound`, {
@@ -375,6 +395,7 @@ describe.each(TEST_DATABASES)("erasure everywhere on %s", (kind) => {
       "ai_corrections",
       "timeline_events",
       "outbox",
+      "contact_import_chunks",
     ]) {
       expect(before[table], `${table} before erasure`).toBeGreaterThan(0);
     }

@@ -3,6 +3,7 @@ import type { AppContext } from "../../../platform/context.ts";
 import type { Executor } from "../../../platform/db.ts";
 import { AppError } from "../../../platform/errors.ts";
 import { recordAudit } from "../../tenancy/index.ts";
+import { deleteFailedImportFilesHolding } from "../bulk/bulk-repository.ts";
 import { contactErasers, type ErasureIdentity, type ErasureSubject, fileDeleterOf } from "../erasers.ts";
 import {
   allowErasure,
@@ -92,6 +93,12 @@ export async function eraseContact(ctx: AppContext, caller: Caller, contactId: s
       if (result.files?.length) pendingFiles.push({ eraser: name, files: result.files });
     }
     Object.assign(counts, await eraseContactData(tx, ws, family));
+    const importChunks = await deleteFailedImportFilesHolding(
+      tx,
+      ws,
+      subject.identities.map((i) => i.externalId),
+    );
+    if (importChunks) counts.failedImportChunks = importChunks;
     const files = pendingFiles.reduce((n, p) => n + p.files.length, 0);
     if (files) counts.files = files;
     const row = await insertErasure(tx, {
