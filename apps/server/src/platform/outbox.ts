@@ -165,6 +165,24 @@ export async function emitEvents(tx: Executor, events: readonly NewEvent[]): Pro
   return ids;
 }
 
+/**
+ * Removes keys holding free text from the payloads of a workspace's events whose `field` is one of `values`
+ * (erasure: a person's data must not outlive them in the event log). Returns the number of events changed.
+ */
+export async function redactEventPayloads(
+  tx: Executor,
+  workspaceId: string,
+  match: { field: string; values: readonly string[] },
+  keys: readonly string[],
+): Promise<number> {
+  if (match.values.length === 0 || keys.length === 0) return 0;
+  const result = await sql`
+    update outbox set payload = payload - ${keys}::text[]
+    where workspace_id = ${workspaceId} and payload ?| ${keys}::text[]
+      and payload ->> ${match.field} = any(${match.values}::text[])`.execute(tx);
+  return Number(result.numAffectedRows ?? 0);
+}
+
 /** Runs fn in a transaction and, if it emitted events on the given tx and committed, wakes this process's dispatchers. */
 export async function runTransaction<T>(database: DatabaseHandle, fn: (tx: Tx) => Promise<T>): Promise<T> {
   let used: Tx | undefined;

@@ -3,6 +3,8 @@ export { type Analysis, analyzeText, detectIntents, detectLanguage } from "./ai/
 /** The categories and sentiments of the triage classifier. */
 export { CATEGORIES, type Category, SENTIMENTS, type Sentiment } from "./ai/training-data.ts";
 /** The automation API routes (rules, dry-run, execution log). */
+/** Erasure: a person's AI analyses, corrections and alert samples. */
+export { eraseAutomationData } from "./erase-contact-data.ts";
 export { registerAutomationRoutes } from "./routes.ts";
 /** Rules as data: schemas, validation and the compiled predicate (pure). */
 export { checkRule, compileRule, type RuleInput } from "./rules.ts";
