@@ -35,7 +35,7 @@ export function CaseSidePanel({ item, contactName, members, session, now }: Case
           <CaseDetails item={item} members={members} session={session} now={now} />
         </Tabs.Panel>
         <Tabs.Panel value="customer" p="md">
-          <CustomerPanel contactId={item.contactId} now={now} />
+          <CustomerPanel contactId={item.contactId} caseId={item.id} session={session} now={now} />
         </Tabs.Panel>
         <Tabs.Panel value="history" p="md">
           <CaseHistory item={item} contactName={contactName} members={members} session={session} now={now} />

@@ -124,9 +124,7 @@ export function createRealtimeHub(options: RealtimeOptions): RealtimeHub {
       if (typing && now - (lastTyping.get(room) ?? 0) < TYPING_EVERY_MS) return;
       if (typing) lastTyping.set(room, now);
       else lastTyping.delete(room);
-      socket
-        .to(target)
-        .emit("typing", { room, actorType: identity.actorType, actorId: identity.actorId, typing });
+      socket.to(target).emit("typing", { room, actorType: identity.actorType, actorId: identity.actorId, typing });
     });
   });
 

@@ -766,10 +766,7 @@ export function listTimeline(
     const exact = filter.types.filter((t) => !t.endsWith(".*"));
     const prefixes = filter.types.filter((t) => t.endsWith(".*")).map((t) => `${likeEscape(t.slice(0, -1))}%`);
     query = query.where((eb) =>
-      eb.or([
-        ...(exact.length ? [eb("type", "in", exact)] : []),
-        ...prefixes.map((p) => eb("type", "like", p)),
-      ]),
+      eb.or([...(exact.length ? [eb("type", "in", exact)] : []), ...prefixes.map((p) => eb("type", "like", p))]),
     );
   }
   if (filter.from) query = query.where("occurred_at", ">=", filter.from);

@@ -137,7 +137,12 @@ describe.each(TEST_DATABASES)("routing on %s", (kind) => {
     const before = await env.app.inject({ url: "/api/v1/presence", headers: mine });
     expect(before.statusCode, before.body).toBe(200);
     expect(before.json()).toEqual({ status: "offline", changedAt: null });
-    const put = await env.app.inject({ method: "PUT", url: "/api/v1/presence", headers: mine, payload: { status: "away" } });
+    const put = await env.app.inject({
+      method: "PUT",
+      url: "/api/v1/presence",
+      headers: mine,
+      payload: { status: "away" },
+    });
     expect(put.statusCode, put.body).toBe(200);
     expect((await env.app.inject({ url: "/api/v1/presence", headers: mine })).json()).toMatchObject({
       status: "away",
@@ -149,7 +154,12 @@ describe.each(TEST_DATABASES)("routing on %s", (kind) => {
     });
     const byToken = await env.app.inject({ url: "/api/v1/presence", headers: a.auth("agent") });
     expect(byToken.statusCode).toBe(409);
-    const bad = await env.app.inject({ method: "PUT", url: "/api/v1/presence", headers: mine, payload: { status: "busy" } });
+    const bad = await env.app.inject({
+      method: "PUT",
+      url: "/api/v1/presence",
+      headers: mine,
+      payload: { status: "busy" },
+    });
     expect(bad.statusCode).toBe(400);
   });
 
