@@ -46,7 +46,11 @@ async function maybeNotifyAssignment(queryClient: QueryClient, payload: EventPay
   const caseId = str(payload.caseId);
   if (!me || !caseId || payload.assigneeId !== me) return;
   if (payload.actorType === "user" && payload.actorId === me) return;
-  const item = await queryClient.fetchQuery({ queryKey: caseKeys.detail(caseId), queryFn: () => fetchCase(caseId) });
+  const item = await queryClient.fetchQuery({
+    queryKey: caseKeys.detail(caseId),
+    queryFn: () => fetchCase(caseId),
+    staleTime: 0,
+  });
   if (item.assigneeId === me) notifyAssignment(item);
 }
 

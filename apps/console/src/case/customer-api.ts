@@ -6,10 +6,15 @@ export type AttributeType = "text" | "number" | "date" | "boolean" | "select" | 
 
 export type AttributeDefinition = { key: string; label: string; type: AttributeType; options: string[] };
 
+export type ContactValue = { value: string; valid: boolean };
+
 export type Money = { currency: string; amount: string };
 
 /** `GET /api/v1/contacts/:id` with what the profile derives (orders, last location, lifecycle). */
-export type Profile360 = ContactProfile & {
+export type Profile360 = Omit<ContactProfile, "emails" | "phones"> & {
+  /** As entered, with whether it is a valid address / number (invalid ones are flagged, never "fixed"). */
+  emails: ContactValue[];
+  phones: ContactValue[];
   attributes: Record<string, unknown>;
   mergedContactIds: string[];
   commerce?: { orderCount: number; lifetimeValue: Money[]; lastOrderAt: string | null };

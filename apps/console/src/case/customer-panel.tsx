@@ -7,7 +7,7 @@ import { ErrorAlert } from "../error-alert.tsx";
 import { formatDateTime, formatRelative, useLanguage } from "../format.ts";
 import en from "../i18n/en.json";
 import { CustomerLocations, CustomerOrders, OtherOpenCases } from "./customer-activity.tsx";
-import { useProfile360 } from "./customer-api.ts";
+import { type ContactValue, useProfile360 } from "./customer-api.ts";
 import { CustomerDuplicates } from "./customer-duplicates.tsx";
 import { AttributesEditor, TagsEditor } from "./customer-profile-edit.tsx";
 import { CustomerTimeline } from "./customer-timeline.tsx";
@@ -60,6 +60,11 @@ function IdentityCard({ identity, now }: { identity: Identity; now: number }) {
   );
 }
 
+/** Emails or phones as text, each as entered, an invalid one marked. */
+function valuesText(values: readonly ContactValue[], invalid: string): string {
+  return values.map((v) => (v.valid ? v.value : `${v.value} (${invalid})`)).join(", ");
+}
+
 const lifecycleColors: Record<string, string> = {
   new: "blue",
   active: "teal",
@@ -106,8 +111,8 @@ export function CustomerPanel({
   const name = contact.displayName ?? t("inbox.unknownContact");
   const stage = contact.lifecycle?.stage ?? contact.lifecycleStage;
   const rows: [string, ReactNode][] = [
-    [t("customer.emails"), contact.emails.join(", ")],
-    [t("customer.phones"), contact.phones.join(", ")],
+    [t("customer.emails"), valuesText(contact.emails, t("c360.invalid"))],
+    [t("customer.phones"), valuesText(contact.phones, t("c360.invalid"))],
     [t("customer.company"), contact.company],
     [t("customer.language"), contact.language],
     [t("customer.customerSince"), formatDateTime(contact.createdAt, language)],

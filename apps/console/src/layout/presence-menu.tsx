@@ -1,7 +1,7 @@
-import { Button, ColorSwatch, Menu, Text, Tooltip } from "@mantine/core";
+import { Button, ColorSwatch, Menu, Text, Tooltip, VisuallyHidden } from "@mantine/core";
 import { IconBell, IconCheck, IconChevronDown, IconVolume } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { type KeyboardEvent, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { requestJson } from "../api.ts";
 import { describeError } from "../error-message.ts";
@@ -24,6 +24,17 @@ const presenceColors: Record<Presence, string> = {
 type PresenceState = { status: Presence; changedAt: string | null };
 const presenceKey = ["presence"] as const;
 
+/** The mark of the chosen item, read as "on" by screen readers (Mantine menu items cannot be menuitemradio). */
+function Checked() {
+  const { t } = useTranslation();
+  return (
+    <>
+      <IconCheck size={14} aria-hidden />
+      <VisuallyHidden>{t("c360.on")}</VisuallyHidden>
+    </>
+  );
+}
+
 /**
  * The header's presence switcher (online / away / offline, saved through `PUT /api/v1/presence`, shown at once and
  * put back if refused) and the notification settings for new assignments (desktop, sound).
@@ -33,6 +44,7 @@ export function PresenceMenu() {
   const queryClient = useQueryClient();
   const settings = useNotificationSettings();
   const [blocked, setBlocked] = useState(false);
+  const [opened, setOpened] = useState(false);
   const query = useQuery({
     queryKey: presenceKey,
     queryFn: () => requestJson<PresenceState>("GET", "/api/v1/presence"),
@@ -51,14 +63,15 @@ export function PresenceMenu() {
     onSettled: () => void queryClient.invalidateQueries({ queryKey: ["wallboard"] }),
   });
   const current = query.data?.status;
+  // Esc in the menu closes the menu only: it must not also reach the inbox's Esc shortcut (which closes the
+  // open case). Mantine has closed the menu (and re-rendered) by the time the event bubbles here, so no state check.
+  const keepEscape = (event: KeyboardEvent) => {
+    if (event.key === "Escape") event.stopPropagation();
+  };
 
   return (
-    <Menu position="bottom-end" shadow="md" width={240} closeOnItemClick={false}>
-      <Tooltip
-        label={change.isError ? describeError(change.error, t) : t("c360.presenceTooltip")}
-        color={change.isError ? "red" : undefined}
-        opened={change.isError ? true : undefined}
-      >
+    <Menu position="bottom-end" shadow="md" width={240} closeOnItemClick={false} opened={opened} onChange={setOpened}>
+      <Tooltip label={change.isError ? describeError(change.error, t) : ""} color="red" opened={change.isError}>
         <Menu.Target>
           <Button
             variant="default"
@@ -78,15 +91,17 @@ export function PresenceMenu() {
           </Button>
         </Menu.Target>
       </Tooltip>
-      <Menu.Dropdown>
+      <Menu.Dropdown onKeyDown={keepEscape}>
         <Menu.Label>{t("c360.presenceTitle")}</Menu.Label>
+        <Text size="xs" c="dimmed" px="sm" pb={4}>
+          {t("c360.presenceTooltip")}
+        </Text>
         {presences.map((status) => (
           <Menu.Item
             key={status}
-            role="menuitemradio"
-            aria-checked={current === status}
+            data-checked={current === status}
             leftSection={<ColorSwatch color={presenceColors[status]} size={10} />}
-            rightSection={current === status ? <IconCheck size={14} /> : null}
+            rightSection={current === status ? <Checked /> : null}
             onClick={() => {
               if (status !== current) change.mutate(status);
             }}
@@ -97,10 +112,9 @@ export function PresenceMenu() {
         <Menu.Divider />
         <Menu.Label>{t("c360.notifications")}</Menu.Label>
         <Menu.Item
-          role="menuitemcheckbox"
-          aria-checked={settings.desktop}
+          data-checked={settings.desktop}
           leftSection={<IconBell size={14} />}
-          rightSection={settings.desktop ? <IconCheck size={14} /> : null}
+          rightSection={settings.desktop ? <Checked /> : null}
           disabled={desktopPermission() === "unsupported"}
           data-testid="notify-desktop"
           onClick={() => {
@@ -117,10 +131,9 @@ export function PresenceMenu() {
           </Text>
         )}
         <Menu.Item
-          role="menuitemcheckbox"
-          aria-checked={settings.sound}
+          data-checked={settings.sound}
           leftSection={<IconVolume size={14} />}
-          rightSection={settings.sound ? <IconCheck size={14} /> : null}
+          rightSection={settings.sound ? <Checked /> : null}
           data-testid="notify-sound"
           onClick={() => setSoundNotifications(!settings.sound)}
         >
