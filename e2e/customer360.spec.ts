@@ -1,9 +1,23 @@
+import type { Page, WebSocketRoute } from "playwright-core";
 import { addMember, createApiChannel, eventually, expectStatus, getCase, receiveCustomerMessage } from "./api.ts";
 import { signIn } from "./session.ts";
 import type { Journey } from "./types.ts";
 
 type Shown = { title: string; body?: string };
 type Json = Record<string, unknown>;
+
+/** Opens a case inside the console (client-side navigation) and waits for it. */
+async function openCase(page: Page, caseId: string) {
+  await page.evaluate((path) => {
+    window.history.pushState(null, "", path);
+    window.dispatchEvent(new Event("rapport:navigate"));
+  }, `/inbox/open/${caseId}`);
+  const view = page.locator(`[data-testid="case-view"][data-case-id="${caseId}"]`);
+  await view.waitFor();
+  return view;
+}
+
+const live = (page: Page) => page.getByTestId("realtime-status").and(page.locator('[data-status="connected"]'));
 
 export const journeys: Journey[] = [
   {
@@ -79,18 +93,13 @@ export const journeys: Journey[] = [
       });
       await expectStatus(duplicate, 201, "POST /api/v1/contacts");
 
-      await page.evaluate((path) => {
-        window.history.pushState(null, "", path);
-        window.dispatchEvent(new Event("rapport:navigate"));
-      }, `/inbox/open/${caseId}`);
-      const view = page.locator(`[data-testid="case-view"][data-case-id="${caseId}"]`);
-      await view.waitFor();
+      const view = await openCase(page, caseId);
       await view.getByRole("tab", { name: "Customer" }).click();
       const panel = view.getByTestId("customer-panel");
       await panel.waitFor();
 
       // Emails read as entered (not as objects).
-      await panel.getByText(mail).waitFor();
+      await panel.getByRole("cell", { name: mail }).waitFor();
 
       // Attribute: a wrong value shows the API's refusal and keeps the input; a good one is saved.
       await panel.getByRole("button", { name: `Edit Points ${unique}` }).click();
@@ -174,26 +183,58 @@ export const journeys: Journey[] = [
       // The colleague of the next step exists before the reload, so the console knows their name.
       const colleague = { email: `sam.${unique}@example.com`, name: `Sam ${unique}`, role: "supervisor" };
       await addMember(page, baseUrl, { ...colleague, password: `Pw-${unique}-long-enough` });
+      // The live connection goes through the test from now on, so the test can cut it (the browser stays online).
+      let cut = false;
+      const connections: WebSocketRoute[] = [];
+      await page.routeWebSocket(/\/socket\.io\//, (ws) => {
+        if (cut) return void ws.close();
+        ws.connectToServer();
+        connections.push(ws);
+      });
+      await page.route(/\/socket\.io\//, (route) => (cut ? route.abort() : route.continue()));
       await page.reload();
       await page.locator('[data-testid="presence-switcher"][data-presence="away"]').waitFor();
       const presence = (await (await page.request.get(`${baseUrl}/api/v1/presence`)).json()) as { status: string };
       if (presence.status !== "away") throw new Error(`presence is ${presence.status}`);
 
-      // A colleague opens the same case and types: I see it. Then they assign the case to me: I am notified.
+      // The live connection drops for a while: what changed meanwhile (a tag, a new customer message) shows once
+      // it is back. (Not the browser going offline: TanStack Query would refetch on the "online" event by itself.)
       await view.waitFor();
-      await page.getByTestId("realtime-status").and(page.locator('[data-status="connected"]')).waitFor();
+      await view.getByRole("tab", { name: "Customer" }).click();
+      await view.getByTestId("customer-panel").getByText(tag, { exact: true }).waitFor();
+      await view.getByTestId("timeline-event").first().waitFor();
+      await live(page).waitFor();
+      cut = true;
+      for (const connection of connections) await connection.close();
+      await page.locator('[data-testid="realtime-status"][data-status="disconnected"]').waitFor();
+      const backTag = `back-${unique}`;
+      await expectStatus(
+        await page.request.patch(`${baseUrl}/api/v1/contacts/${contactId}`, { data: { tags: [tag, backTag] } }),
+        200,
+        "PATCH /api/v1/contacts/:id",
+      );
+      const again = `Any news about the swap? (${unique})`;
+      await receiveCustomerMessage(page, baseUrl, channelId, {
+        id: `c360-${unique}-2`,
+        customerId: `c360-${unique}`,
+        name: `Amélie Laurent ${unique}`,
+        text: again,
+      });
+      cut = false;
+      await live(page).waitFor({ timeout: 20_000 });
+      await view.getByTestId("message").filter({ hasText: again }).waitFor();
+      await view.getByTestId("customer-panel").getByText(backTag).waitFor();
+
+      // A colleague opens the same case and types: I see it (my case room was joined again after the reconnect).
+      // Then they assign the case to me: I am notified.
       const browser = page.context().browser();
       if (!browser) throw new Error("no browser");
       const other = await browser.newContext();
       try {
         const second = await other.newPage();
         await signIn(second, baseUrl, colleague.email, `Pw-${unique}-long-enough`);
-        await second.evaluate((path) => {
-          window.history.pushState(null, "", path);
-          window.dispatchEvent(new Event("rapport:navigate"));
-        }, `/inbox/open/${caseId}`);
-        await second.locator(`[data-testid="case-view"][data-case-id="${caseId}"]`).waitFor();
-        await second.getByTestId("realtime-status").and(second.locator('[data-status="connected"]')).waitFor();
+        await openCase(second, caseId);
+        await live(second).waitFor();
         await second.getByRole("textbox", { name: "Reply" }).pressSequentially("Let me check the sizes", { delay: 20 });
         await view.getByTestId("typing-indicator").getByText(`Sam ${unique} is typing…`).waitFor();
         await screenshot("customer360-typing");
