@@ -153,6 +153,8 @@ export const journeys: Journey[] = [
       await suggestion.getByRole("button", { name: "Merge into this profile" }).click();
       await page.getByRole("dialog").getByRole("button", { name: "Merge", exact: true }).click();
       await panel.getByTestId("merge-done").waitFor();
+      await suggestion.waitFor({ state: "detached" });
+      await panel.getByTestId("merge-decision").first().waitFor();
       await screenshot("customer360-merged");
       await panel.getByTestId("merge-done").getByRole("button", { name: "Undo" }).click();
       await panel.getByTestId("merge-done").waitFor({ state: "detached" });

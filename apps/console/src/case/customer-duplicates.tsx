@@ -8,6 +8,7 @@ import { describeError } from "../error-message.ts";
 import { formatDateTime, useLanguage } from "../format.ts";
 import {
   activeMerges,
+  contact360Keys,
   type Decision,
   type Duplicate,
   type DuplicateReason,
@@ -50,6 +51,7 @@ export function CustomerDuplicates({ contact, canMerge }: { contact: Profile360;
   const duplicates = useDuplicates(contact.id);
   const decisions = useDecisions(contact.id);
   const refresh = useRefreshAfterLink();
+  const queryClient = useQueryClient();
   const [pending, setPending] = useState<Pending | null>(null);
   const [reason, setReason] = useState("");
   const [lastMerge, setLastMerge] = useState<{ decision: Decision; name: string } | null>(null);
@@ -59,6 +61,10 @@ export function CustomerDuplicates({ contact, canMerge }: { contact: Profile360;
     mutationFn: (input: { duplicate: Duplicate; reason: string }) =>
       mergeContact(contact.id, input.duplicate.contact.id, input.reason),
     onSuccess: (result, input) => {
+      // The merged profile is no longer a suggestion: gone at once, before the refetch confirms it.
+      queryClient.setQueryData<{ data: Duplicate[] }>(contact360Keys.duplicates(contact.id), (previous) =>
+        previous ? { data: previous.data.filter((d) => d.contact.id !== input.duplicate.contact.id) } : previous,
+      );
       setLastMerge({
         decision: result.decision,
         name: input.duplicate.contact.displayName ?? t("inbox.unknownContact"),
@@ -91,18 +97,17 @@ export function CustomerDuplicates({ contact, canMerge }: { contact: Profile360;
       <Title order={6}>{t("c360.duplicates")}</Title>
       {lastMerge && (
         <Alert color="teal" p="xs" data-testid="merge-done">
-          <Group justify="space-between" wrap="nowrap" gap="xs">
-            <Text size="sm">{t("c360.mergedNotice", { name: lastMerge.name })}</Text>
-            <Button
-              size="compact-xs"
-              variant="white"
-              leftSection={<IconArrowBackUp size={12} />}
-              loading={unmerge.isPending}
-              onClick={() => unmerge.mutate(lastMerge.decision)}
-            >
-              {t("c360.undo")}
-            </Button>
-          </Group>
+          <Text size="sm">{t("c360.mergedNotice", { name: lastMerge.name })}</Text>
+          <Button
+            mt={6}
+            size="compact-xs"
+            variant="white"
+            leftSection={<IconArrowBackUp size={12} />}
+            loading={unmerge.isPending}
+            onClick={() => unmerge.mutate(lastMerge.decision)}
+          >
+            {t("c360.undo")}
+          </Button>
         </Alert>
       )}
       {(duplicates.isError || failure) && (
@@ -164,7 +169,7 @@ export function CustomerDuplicates({ contact, canMerge }: { contact: Profile360;
           </Text>
           {merges.map((decision) => (
             <Group key={decision.id} justify="space-between" wrap="nowrap" gap="xs" data-testid="merge-decision">
-              <Text size="xs" style={{ minWidth: 0 }} lineClamp={2}>
+              <Text size="xs" style={{ minWidth: 0, flex: 1 }} lineClamp={2}>
                 {formatDateTime(decision.createdAt, language)}
                 {decision.reason ? ` · ${decision.reason}` : ` · ${decision.basis}`}
               </Text>
@@ -172,6 +177,7 @@ export function CustomerDuplicates({ contact, canMerge }: { contact: Profile360;
                 <Button
                   size="compact-xs"
                   variant="default"
+                  style={{ flexShrink: 0 }}
                   onClick={() => {
                     unmerge.reset();
                     setPending({ kind: "unmerge", decision });
