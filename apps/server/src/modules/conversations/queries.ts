@@ -118,6 +118,17 @@ function pageOfCase<T extends "messages" | "case_events">(
 export const listMessages = (db: Executor, ws: string, caseId: string, after: string | undefined, limit: number) =>
   pageOfCase("messages", db, ws, caseId, after, limit);
 
+/** The conversations of a case (one per channel thread), the one the customer wrote on last first. */
+export const listCaseConversations = (db: Executor, ws: string, caseId: string) =>
+  q(db)
+    .selectFrom("conversations")
+    .selectAll()
+    .where("workspace_id", "=", ws)
+    .where("case_id", "=", caseId)
+    .orderBy("last_inbound_at", (o) => o.desc().nullsLast())
+    .limit(100)
+    .execute();
+
 /** One page of a case's history, oldest first. */
 export const listCaseEvents = (db: Executor, ws: string, caseId: string, after: string | undefined, limit: number) =>
   pageOfCase("case_events", db, ws, caseId, after, limit);

@@ -76,6 +76,16 @@ describe.each(TEST_DATABASES)("retrying a failed reply on %s", (kind) => {
     expect(rows.filter((r) => r.type === "message.queued")).toHaveLength(2);
   });
 
+  it("lists a case's conversations with their reply window, for the composer's channel choice", async () => {
+    const { caseId } = await t.api.inbound("retry-conv", "Hi");
+    const res = await t.api.call("GET", `/api/v1/cases/${caseId}/conversations`);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().data).toEqual([
+      expect.objectContaining({ channelId: t.api.channelId, channelType: "api", externalThreadId: "retry-conv" }),
+    ]);
+    expect((await t.other.call("GET", `/api/v1/cases/${caseId}/conversations`)).statusCode).toBe(404);
+  });
+
   it("refuses notes, unknown messages, another workspace's reply and the analyst role", async () => {
     const { caseId } = await t.api.inbound("retry-2", "Hi");
     const note = await t.api.call("POST", `/api/v1/cases/${caseId}/messages`, { text: "fyi", private: true });

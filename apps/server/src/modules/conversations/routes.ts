@@ -12,8 +12,8 @@ import { registerCaseSettingsRoutes } from "./case-settings.routes.ts";
 import { registerChecklistRoutes } from "./checklists.routes.ts";
 import { registerMacroRoutes } from "./macros.routes.ts";
 import { registerMentionRoutes } from "./mentions.routes.ts";
-import { presentCase, presentCaseEvent, presentMessage } from "./presenter.ts";
-import { listCaseEvents, listCases, listMessages, parseCaseCursor } from "./queries.ts";
+import { presentCase, presentCaseEvent, presentConversation, presentMessage } from "./presenter.ts";
+import { listCaseConversations, listCaseEvents, listCases, listMessages, parseCaseCursor } from "./queries.ts";
 import { registerQuickReplyRoutes } from "./quick-replies.routes.ts";
 import { CASE_STATUSES, type CaseRow, findCaseOrThrow, PRIORITIES } from "./repository.ts";
 import { TypedContentSchema } from "./schemas.ts";
@@ -166,6 +166,19 @@ export function registerConversationsRoutes(app: HttpApp, ctx: AppContext) {
       return presentMessage(
         await runTransaction(ctx.database, (tx) => retryMessage(tx, actorOf(request), id, messageId)),
       );
+    },
+  );
+
+  app.get(
+    "/api/v1/cases/:id/conversations",
+    {
+      schema: { ...tags, description: "The case's channel threads, each with its reply window.", params: IdParams },
+      onRequest: guard(ctx, "cases.read"),
+    },
+    async (request) => {
+      const ws = actorOf(request).workspaceId;
+      await caseOf(ws, request.params.id);
+      return { data: (await listCaseConversations(db, ws, request.params.id)).map(presentConversation) };
     },
   );
 
