@@ -4,6 +4,7 @@ import { type QueryClient, useQueryClient } from "@tanstack/react-query";
 import { createContext, type ReactNode, useContext, useEffect, useState } from "react";
 import { io } from "socket.io-client";
 import { caseKeys } from "./api.ts";
+import { MENTION_EVENT } from "./case/mention-notifier.tsx";
 
 export type RealtimeStatus = "connecting" | "connected" | "disconnected";
 
@@ -44,6 +45,11 @@ function invalidateFor(queryClient: QueryClient, event: string, payload: unknown
     case "message.status":
       if (caseId) void queryClient.invalidateQueries({ queryKey: caseKeys.messages(caseId) });
       break;
+    case "mention.created":
+      // The Mentions view; the notifier (case/mention-notifier.tsx) tells the mentioned member.
+      void queryClient.invalidateQueries({ queryKey: caseKeys.lists() });
+      window.dispatchEvent(new CustomEvent(MENTION_EVENT, { detail: payload }));
+      break;
   }
 }
 
@@ -52,6 +58,7 @@ const caseEvents = [
   "case.updated",
   "message.created",
   "message.status",
+  "mention.created",
   "presence.changed",
   "sla.at-risk",
   "sla.breached",

@@ -1,9 +1,10 @@
-import { ScrollArea, Tabs } from "@mantine/core";
+import { ScrollArea, Stack, Tabs } from "@mantine/core";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { CaseDetails } from "./case-details.tsx";
 import { CaseHistory } from "./case-history.tsx";
 import type { CasePartProps } from "./case-view.tsx";
+import { ChecklistPanel } from "./checklist-panel.tsx";
 import { CustomerPanel } from "./customer-panel.tsx";
 
 type Tab = "details" | "customer" | "history";
@@ -32,7 +33,10 @@ export function CaseSidePanel({ item, contactName, members, session, now }: Case
       </Tabs.List>
       <ScrollArea style={{ flex: 1 }} type="auto">
         <Tabs.Panel value="details" p="md">
-          <CaseDetails item={item} members={members} session={session} now={now} />
+          <Stack gap="md">
+            <CaseDetails item={item} members={members} session={session} now={now} />
+            <ChecklistPanel item={item} />
+          </Stack>
         </Tabs.Panel>
         <Tabs.Panel value="customer" p="md">
           <CustomerPanel contactId={item.contactId} now={now} />
