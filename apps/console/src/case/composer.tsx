@@ -188,7 +188,7 @@ export function Composer({ item, now, members, ref }: ComposerProps) {
 
   const token: Token | null = dismissed === caret ? null : tokenAt(text, caret, isNote);
   const slashQuery = token?.kind === "slash" ? token.query : "";
-  const quickReplies = useQuickReplySearch(slashQuery);
+  const quickReplies = useQuickReplySearch(slashQuery, token?.kind === "slash");
   const mentionOptions = token?.kind === "mention" ? matchMembers(members, token.query) : [];
 
   const closesAt = conversation ? conversation.replyWindowClosesAt : item.replyWindowClosesAt;
@@ -234,6 +234,11 @@ export function Composer({ item, now, members, ref }: ComposerProps) {
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
     const options = token?.kind === "slash" ? (quickReplies.data?.data ?? []) : mentionOptions;
+    if (token && event.key === "Escape") {
+      event.preventDefault();
+      setDismissed(caret);
+      return;
+    }
     if (token && options.length > 0) {
       if (event.key === "ArrowDown" || event.key === "ArrowUp") {
         event.preventDefault();
@@ -246,11 +251,6 @@ export function Composer({ item, now, members, ref }: ComposerProps) {
         const index = Math.min(active, options.length - 1);
         if (token.kind === "slash") void pickQuickReply(options[index] as QuickReply, undefined);
         else pickMember(options[index] as Member);
-        return;
-      }
-      if (event.key === "Escape") {
-        event.preventDefault();
-        setDismissed(caret);
         return;
       }
     }

@@ -13,11 +13,12 @@ type Props = {
 };
 
 /** The quick replies whose shortcut or title match what follows `/`, with the highlighted one's preview. */
-export function useQuickReplySearch(query: string) {
+export function useQuickReplySearch(query: string, enabled = true) {
   return useQuery({
     queryKey: workspaceKeys.quickReplies(query),
     queryFn: () => searchQuickReplies(query),
     staleTime: 30_000,
+    enabled,
   });
 }
 
