@@ -431,8 +431,8 @@ export function Composer({ item, now, members, ref }: ComposerProps) {
           ))}
         </Group>
       )}
-      <Group justify="space-between" wrap="nowrap" gap="xs">
-        <Group gap={4} wrap="nowrap">
+      <Group justify="space-between" wrap="nowrap" gap="xs" align="center">
+        <Group gap={4} wrap="wrap" style={{ minWidth: 0 }}>
           <Switch
             label={t("composer.internalNote")}
             color="yellow"
@@ -509,7 +509,7 @@ export function Composer({ item, now, members, ref }: ComposerProps) {
           )}
           {!isNote && <WindowCountdown closesAt={closesAt} now={now} />}
         </Group>
-        <Group gap={0} wrap="nowrap">
+        <Group gap={0} wrap="nowrap" style={{ flexShrink: 0 }}>
           <Button
             onClick={() => submit()}
             disabled={!canSend}
