@@ -40,6 +40,8 @@ function invalidateFor(queryClient: QueryClient, event: string, payload: unknown
         void queryClient.invalidateQueries({ queryKey: caseKeys.messages(caseId) });
         void queryClient.invalidateQueries({ queryKey: caseKeys.detail(caseId) });
         void queryClient.invalidateQueries({ queryKey: caseKeys.events(caseId) });
+        // A customer's message reopens the reply window of its conversation (the composer's countdown).
+        void queryClient.invalidateQueries({ queryKey: ["cases", "conversations", caseId] });
       }
       break;
     case "message.status":

@@ -40,7 +40,7 @@ export function MentionNotifier({ session }: { session: Session }) {
 
   useEffect(() => {
     if (!mention) return;
-    if (typeof Notification !== "undefined" && window.Notification?.permission === "granted" && document.hidden) {
+    if ("Notification" in window && window.Notification.permission === "granted" && document.hidden) {
       new window.Notification(title, { body: mention.text.slice(0, 140), tag: mention.id });
     }
     const timer = window.setTimeout(() => setMention(null), 10_000);
