@@ -24,6 +24,8 @@ class NoopResizeObserver {
   unobserve() {}
   disconnect() {}
 }
+// jsdom lays nothing out: scrolling is a no-op.
+if (!Element.prototype.scrollTo) Element.prototype.scrollTo = () => undefined;
 if (!("ResizeObserver" in window)) Object.defineProperty(window, "ResizeObserver", { value: NoopResizeObserver });
 
 afterEach(() => {
