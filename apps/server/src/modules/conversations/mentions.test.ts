@@ -1,6 +1,11 @@
 import { sql } from "kysely";
+import { io as connect, type Socket } from "socket.io-client";
 import { describe, expect, it } from "vitest";
 import { TEST_DATABASES } from "../../../test/harness.ts";
+import { waitFor } from "../../../test/wait.ts";
+import { createDispatcher } from "../../platform/outbox.ts";
+import { createRealtimeHub } from "../../platform/realtime.ts";
+import { realtimeAuthenticator } from "../tenancy/index.ts";
 import { setupCaseTests } from "./test-helpers.ts";
 import { mentionKeysOf, parseMentionHandles } from "./use-cases/mentions.ts";
 
@@ -123,5 +128,45 @@ describe.each(TEST_DATABASES)("@mentions in internal notes on %s", (kind) => {
     expect(
       (await agentA("GET", "/api/v1/mentions?limit=200")).json().data.map((m: { text: string }) => m.text),
     ).not.toContain("@agent B");
+  });
+
+  it("reaches the console's sockets live as mention.created, never another workspace's", async () => {
+    const hub = createRealtimeHub({ authenticate: realtimeAuthenticator(t.env), httpServer: t.env.app.server });
+    const url = await t.env.app.listen({ port: 0, host: "127.0.0.1" });
+    // What main.ts does with every committed event.
+    const dispatcher = createDispatcher(t.env.database, { pollIntervalMs: 50 });
+    dispatcher.on("*", "realtime.broadcast", async (event) => {
+      hub.toWorkspace(event.workspaceId, event.type, { id: event.id, ...(event.payload as object) });
+    });
+    const sockets: Socket[] = [];
+    const listen = async (token: string) => {
+      const socket = connect(url, { transports: ["websocket"], reconnection: false, auth: { token } });
+      sockets.push(socket);
+      const heard: { userId: string; caseId: string }[] = [];
+      socket.on("mention.created", (payload: { userId: string; caseId: string }) => heard.push(payload));
+      await new Promise<void>((resolve, reject) => {
+        socket.on("connect", () => resolve());
+        socket.on("connect_error", reject);
+      });
+      return heard;
+    };
+    try {
+      const mine = await listen(t.a.tokens.agent);
+      const theirs = await listen(t.b.tokens.agent);
+      await dispatcher.start();
+      const { caseId } = await t.api.inbound("mention-live", "Live?");
+      const admin = await t.api.asUser("admin");
+      await admin("POST", `/api/v1/cases/${caseId}/messages`, { text: "@agent live one", private: true });
+      await waitFor(() => mine.some((m) => m.caseId === caseId));
+      expect(mine.find((m) => m.caseId === caseId)).toMatchObject({ userId: t.a.users.agent.id });
+      await new Promise((r) => setTimeout(r, 200));
+      // (The other workspace hears its own earlier mentions, replayed from the outbox, but never this one.)
+      expect(theirs.filter((m) => m.caseId === caseId)).toEqual([]);
+      expect(theirs.every((m) => m.userId === t.b.users.agent.id)).toBe(true);
+    } finally {
+      for (const socket of sockets) socket.disconnect();
+      await dispatcher.stop();
+      await hub.close();
+    }
   });
 });
