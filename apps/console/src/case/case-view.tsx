@@ -127,7 +127,7 @@ function LoadedCase({
       <Group gap={0} wrap="nowrap" align="stretch" style={{ flex: 1, minHeight: 0 }}>
         <Stack gap={0} style={{ flex: 1, minWidth: 0 }}>
           <Thread item={item} contactName={contactName} members={members} session={session} now={now} />
-          <Composer ref={composerRef} item={item} now={now} members={members} />
+          <Composer ref={composerRef} item={item} now={now} members={members} session={session} />
         </Stack>
         <CaseSidePanel item={item} contactName={contactName} members={members} session={session} now={now} />
       </Group>

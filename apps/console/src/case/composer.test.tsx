@@ -30,6 +30,11 @@ const members: Member[] = [
   { id: "u2", email: "bob@shop.test", name: "Bob", role: "supervisor" },
   { id: "u3", email: "bob.k@shop.test", name: "Bob", role: "agent" },
 ];
+const session = {
+  user: { id: "u1", email: "ann.lee@shop.test", name: "Ann Lee" },
+  workspace: { id: "w", slug: "w", name: "W" },
+  role: "agent",
+};
 const reply = { id: "0190a000-0000-7000-8000-0000000000a1", scope: "workspace", shortcut: "thx", title: "Thanks" };
 
 function renderComposer(routes: Parameters<typeof stubApi>[0] = {}) {
@@ -47,7 +52,7 @@ function renderComposer(routes: Parameters<typeof stubApi>[0] = {}) {
     ...routes,
   });
   const ref = createRef<ComposerHandle>();
-  renderUi(<Composer item={item} now={now} members={members} ref={ref} />);
+  renderUi(<Composer item={item} now={now} members={members} session={session} ref={ref} />);
   const box = screen.getByRole("textbox", { name: "Reply" }) as HTMLTextAreaElement;
   const type = (value: string) => {
     box.focus();
@@ -133,6 +138,42 @@ describe("composer reply window", () => {
     await waitFor(() => expect(screen.queryByTestId("window-closed")).toBeNull());
     expect(screen.getByTestId("window-countdown").textContent).toBe("Reply window closes in 2 hr 30 min");
     expect((screen.getByRole("button", { name: "Send" }) as HTMLButtonElement).disabled).toBe(false);
+  });
+});
+
+describe("composer approvals", () => {
+  it("says when my replies in this case wait for a supervisor's approval", async () => {
+    const pending = (authorId: string) => ({
+      id: `m-${authorId}`,
+      caseId: item.id,
+      direction: "outbound",
+      type: "text",
+      text: "Sure, 50% off",
+      content: {},
+      private: false,
+      status: "pending_approval",
+      error: null,
+      channelId: null,
+      authorType: "user",
+      authorId,
+      createdAt: "2026-12-02T09:30:00Z",
+    });
+    renderComposer({
+      [`GET /api/v1/cases/${item.id}/messages`]: () => ({ data: [pending("u1")], nextCursor: null }),
+    });
+    expect((await screen.findByTestId("approval-pending")).textContent).toContain("Your reply awaits approval");
+  });
+
+  it("stays quiet about a teammate's pending reply", async () => {
+    const { calls } = renderComposer({
+      [`GET /api/v1/cases/${item.id}/messages`]: () => ({
+        data: [{ id: "m2", status: "pending_approval", authorType: "user", authorId: "u2", text: "x" }],
+        nextCursor: null,
+      }),
+    });
+    await waitFor(() => expect(calls.some((c) => c.url.includes("/messages"))).toBe(true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(screen.queryByTestId("approval-pending")).toBeNull();
   });
 });
 

@@ -35,8 +35,10 @@ import {
   type CaseStatus,
   caseKeys,
   errorReason,
+  fetchAllMessages,
   type Member,
   type Message,
+  type Session,
   updateCase,
 } from "../api.ts";
 import { describeError } from "../error-message.ts";
@@ -85,14 +87,14 @@ function useChannelNames(): Map<string, string> {
   return useMemo(() => new Map((query.data?.data ?? []).map((c) => [c.id, c.name])), [query.data]);
 }
 
-type ComposerProps = { item: Case; now: number; members: Member[]; ref: Ref<ComposerHandle> };
+type ComposerProps = { item: Case; now: number; members: Member[]; session: Session; ref: Ref<ComposerHandle> };
 
 /**
  * Reply or internal-note box: quick replies on `/`, @mentions in notes, emoji, attachments, macros, the channel
  * to answer on, "send and set status", and the reply window's countdown; a public reply is refused up front when
  * the chosen channel's window has closed, with the alternatives (another channel, a WeChat template, a note).
  */
-export function Composer({ item, now, members, ref }: ComposerProps) {
+export function Composer({ item, now, members, session, ref }: ComposerProps) {
   const { t } = useTranslation();
   const language = useLanguage();
   const queryClient = useQueryClient();
@@ -110,6 +112,11 @@ export function Composer({ item, now, members, ref }: ComposerProps) {
   const conversations = useConversations(item.id);
   const channelNames = useChannelNames();
   const macros = useQuery({ queryKey: workspaceKeys.macros, queryFn: fetchMacros, staleTime: 60_000 });
+  // The thread's messages (same query as the thread): my replies still waiting for a supervisor's approval.
+  const thread = useQuery({ queryKey: caseKeys.messages(item.id), queryFn: () => fetchAllMessages(item.id) });
+  const myPending = (thread.data ?? []).filter(
+    (m) => (m.status as string) === "pending_approval" && m.authorType === "user" && m.authorId === session.user.id,
+  ).length;
 
   // One entry per channel the case spans; the first is where the customer wrote last (the default).
   const channels = useMemo(() => {
@@ -156,7 +163,7 @@ export function Composer({ item, now, members, ref }: ComposerProps) {
       setText("");
       setFiles([]);
       setStatusError(statusError);
-      setNotice(sent.some((m) => (m.status as string) === "pending_approval") ? "pending" : null);
+      setNotice(null);
       queryClient.setQueryData<Message[]>(caseKeys.messages(item.id), (old) =>
         old ? [...old, ...sent.filter((m) => !old.some((existing) => existing.id === m.id))] : old,
       );
@@ -308,16 +315,25 @@ export function Composer({ item, now, members, ref }: ComposerProps) {
           onSent={refresh}
         />
       )}
+      {myPending > 0 && (
+        <Alert
+          color="grape"
+          variant="light"
+          title={t("workspace.approval.pendingTitle")}
+          data-testid="approval-pending"
+        >
+          <Text size="sm">{t("workspace.approval.pendingBody")}</Text>
+        </Alert>
+      )}
       {notice && (
         <Alert
-          color={notice === "pending" ? "grape" : "green"}
+          color="green"
           variant="light"
           withCloseButton
           onClose={() => setNotice(null)}
-          title={notice === "pending" ? t("workspace.approval.pendingTitle") : undefined}
-          data-testid={notice === "pending" ? "approval-pending" : "composer-notice"}
+          data-testid="composer-notice"
         >
-          <Text size="sm">{notice === "pending" ? t("workspace.approval.pendingBody") : notice}</Text>
+          <Text size="sm">{notice}</Text>
         </Alert>
       )}
       {send.isError && !refusedForWindow && (
