@@ -6,6 +6,7 @@ import { type QueryClient, useQueryClient } from "@tanstack/react-query";
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useRef, useState } from "react";
 import { io, type Socket } from "socket.io-client";
 import { caseKeys, fetchCase, meQueryKey, type Session } from "./api.ts";
+import { MENTION_EVENT } from "./case/mention-notifier.tsx";
 import { notifyAssignment } from "./notifications.ts";
 
 export type RealtimeStatus = "connecting" | "connected" | "disconnected";
@@ -78,6 +79,8 @@ function invalidateFor(queryClient: QueryClient, event: string, raw: unknown): v
         void queryClient.invalidateQueries({ queryKey: caseKeys.messages(caseId) });
         void queryClient.invalidateQueries({ queryKey: caseKeys.detail(caseId) });
         void queryClient.invalidateQueries({ queryKey: caseKeys.events(caseId) });
+        // A customer's message reopens the reply window of its conversation (the composer's countdown).
+        void queryClient.invalidateQueries({ queryKey: ["cases", "conversations", caseId] });
       }
       break;
     case "message.status":
@@ -89,6 +92,11 @@ function invalidateFor(queryClient: QueryClient, event: string, raw: unknown): v
         void queryClient.invalidateQueries({ queryKey: ["presence"] });
       }
       break;
+    case "mention.created":
+      // The Mentions view; the notifier (case/mention-notifier.tsx) tells the mentioned member.
+      void queryClient.invalidateQueries({ queryKey: caseKeys.lists() });
+      window.dispatchEvent(new CustomEvent(MENTION_EVENT, { detail: payload }));
+      break;
   }
 }
 
@@ -97,6 +105,7 @@ const caseEvents = [
   "case.updated",
   "message.created",
   "message.status",
+  "mention.created",
   "presence.changed",
   "sla.at-risk",
   "sla.breached",

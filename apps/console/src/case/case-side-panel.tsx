@@ -1,9 +1,10 @@
-import { ScrollArea, Skeleton, Tabs } from "@mantine/core";
+import { ScrollArea, Skeleton, Stack, Tabs } from "@mantine/core";
 import { lazy, Suspense, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { CaseDetails } from "./case-details.tsx";
 import { CaseHistory } from "./case-history.tsx";
 import type { CasePartProps } from "./case-view.tsx";
+import { ChecklistPanel } from "./checklist-panel.tsx";
 
 // Customer 360 is a chunk of its own, fetched the first time the tab opens (the inbox does not wait for it).
 const CustomerPanel = lazy(() => import("./customer-panel.tsx").then((m) => ({ default: m.CustomerPanel })));
@@ -34,7 +35,10 @@ export function CaseSidePanel({ item, contactName, members, session, now }: Case
       </Tabs.List>
       <ScrollArea style={{ flex: 1 }} type="auto">
         <Tabs.Panel value="details" p="md">
-          <CaseDetails item={item} members={members} session={session} now={now} />
+          <Stack gap="md">
+            <CaseDetails item={item} members={members} session={session} now={now} />
+            <ChecklistPanel item={item} />
+          </Stack>
         </Tabs.Panel>
         <Tabs.Panel value="customer" p="md">
           <Suspense fallback={<Skeleton h={80} />}>

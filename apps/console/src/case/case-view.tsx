@@ -130,7 +130,7 @@ function LoadedCase({
         <Stack gap={0} style={{ flex: 1, minWidth: 0 }} onInput={signalTyping}>
           <Thread item={item} contactName={contactName} members={members} session={session} now={now} />
           <TypingIndicator caseId={item.id} members={members} session={session} />
-          <Composer ref={composerRef} item={item} now={now} />
+          <Composer ref={composerRef} item={item} now={now} members={members} session={session} />
         </Stack>
         <CaseSidePanel item={item} contactName={contactName} members={members} session={session} now={now} />
       </Group>
