@@ -926,11 +926,9 @@ export async function eraseContactData(db: Executor, workspaceId: string, ids: s
     .where("workspace_id", "=", workspaceId)
     .where("contact_id", "in", ids)
     .executeTakeFirst();
-  await d
-    .deleteFrom("contact_lifecycle")
-    .where("workspace_id", "=", workspaceId)
-    .where("contact_id", "in", ids)
-    .execute();
+  for (const table of ["contact_lifecycle", "contact_lifecycle_pending"] as const) {
+    await d.deleteFrom(table).where("workspace_id", "=", workspaceId).where("contact_id", "in", ids).execute();
+  }
   const now = new Date();
   const contacts = await d
     .updateTable("contacts")
