@@ -234,6 +234,28 @@ describe.each(TEST_DATABASES)("WeChat webhook on %s", (kind) => {
     expect((await count("inbound_payloads")) - payloadsBefore).toBe(1);
   });
 
+  it("group-commits concurrent pushes: deliveries of one new message meet in a batch, customers keep their order", async () => {
+    const payloadsBefore = await count("inbound_payloads");
+    const xml = textXml("o-burst-dup", "900000000000000777", "once only");
+    const burst = Array.from({ length: 30 }, (_, i) =>
+      textXml(`o-burst-${i % 3}`, String(910000000000000000n + BigInt(i)), `burst ${String(i).padStart(2, "0")}`),
+    );
+    const answers = await Promise.all([
+      plainPush(ids.plain, xml),
+      plainPush(ids.plain, xml),
+      plainPush(ids.plain, xml),
+      ...burst.map((b) => plainPush(ids.plain, b)),
+    ]);
+    expect(new Set(answers.map((r) => `${r.statusCode} ${r.body}`))).toEqual(new Set(["200 success"]));
+    expect(await messagesOf("o-burst-dup")).toHaveLength(1);
+    for (let c = 0; c < 3; c++) {
+      const texts = (await messagesOf(`o-burst-${c}`)).map((m) => m.text);
+      const expected = Array.from({ length: 10 }, (_, k) => `burst ${String(c + 3 * k).padStart(2, "0")}`);
+      expect(texts).toEqual(expected);
+    }
+    expect((await count("inbound_payloads")) - payloadsBefore).toBe(31);
+  });
+
   it("decrypts a safe-mode push, and a compat-mode push prefers its encrypted copy", async () => {
     const safe = await encryptedPush(ids.safe, textXml("o-safe", "900000000000000002", "Hello 你好"));
     expect(safe.statusCode).toBe(200);
