@@ -26,6 +26,7 @@ import { PriorityBadge } from "../inbox/badges.tsx";
 import { inboxPath } from "../inbox/views.ts";
 import { linkHandler } from "../router.ts";
 import { fetchChannels } from "../settings/settings-api.ts";
+import { ApprovalsPanel } from "./approvals-panel.tsx";
 import { type Bar, BarList, ColumnChart, LoadMeter } from "./charts.tsx";
 import { fetchWallboard, type WallboardCase, type WallboardFilters, wallboardQueryKey } from "./wallboard-api.ts";
 
@@ -220,7 +221,7 @@ function WallboardSkeleton() {
 }
 
 /** The supervisor's live view: queues, waits, agents, SLA and today's numbers; reassigns from the lists. */
-export default function WallboardPage(_props: { session: Session }) {
+export default function WallboardPage({ session }: { session: Session }) {
   const { t } = useTranslation();
   const language = useLanguage();
   const now = useNow(10_000);
@@ -363,6 +364,9 @@ export default function WallboardPage(_props: { session: Session }) {
             empty={t("wallboard.noSla")}
             testId="sla-cases"
           />
+        </Panel>
+        <Panel title={t("wallboard.approvals.title")}>
+          <ApprovalsPanel members={members} session={session} now={now} refreshMs={REFRESH_MS} />
         </Panel>
         <SimpleGrid cols={{ base: 1, md: 2 }}>
           <Panel title={t("wallboard.agents")}>
