@@ -1,4 +1,4 @@
-import { type Selectable, sql } from "kysely";
+import { type Expression, expressionBuilder, type RawBuilder, type Selectable, type SqlBool, sql } from "kysely";
 import type { Executor } from "../../platform/db.ts";
 import { emitEvent } from "../../platform/outbox.ts";
 import { type CaseStatus, type ConversationsTables, type MessageStatus, type Priority, q } from "./repository.ts";
@@ -9,6 +9,8 @@ export type CaseFilters = {
   /** A user id, `none` (unassigned); resolve `me` before calling. */
   assigneeId?: string | undefined;
   teamId?: string | undefined;
+  /** Cases of any of these teams (an empty list matches nothing): "my teams" resolved by the caller. */
+  teamIds?: string[] | undefined;
   tag?: string | undefined;
   channelId?: string | undefined;
   contactId?: string | undefined;
@@ -17,9 +19,14 @@ export type CaseFilters = {
   slaState?: ("ok" | "warning" | "breached")[] | undefined;
   /** Cases carrying one of the workspace's custom statuses. */
   customStatusId?: string | undefined;
-  /** `replyWindow` / `slaDue`: soonest-closing window or SLA target first; default: latest activity first. */
-  sort?: "recent" | "replyWindow" | "slaDue" | undefined;
+  /** Cases whose reply window is still open and closes within this many minutes. */
+  windowClosingWithin?: number | undefined;
+  sort?: CaseSort | undefined;
 };
+
+/** The orders of the case list; each has one numeric key (ms-based) and a direction, so keyset pages stay exact. */
+export const CASE_SORTS = ["recent", "newest", "oldest", "priority", "slaDue", "replyWindow"] as const;
+export type CaseSort = (typeof CASE_SORTS)[number];
 
 const CURSOR = /^(\d+)\|([0-9a-f-]{36})$/;
 
@@ -35,6 +42,58 @@ export function parseCaseCursor(key: string): CaseCursor | undefined {
   return m?.[1] && m[2] ? { sortKey: Number(m[1]), id: m[2] } : undefined;
 }
 
+const ms = (column: string) => sql<number>`(extract(epoch from ${sql.ref(column)}) * 1000)::bigint`;
+/** Beyond every real time in ms (and below 2^53, so exact in JavaScript): cases without the time sort last. */
+const LAST = 9e15;
+/** Ten trillion ms (year 2286): the priority key is rank × SPAN + (SPAN − activity ms), newest first in a rank. */
+const SPAN = 10_000_000_000_000;
+
+/** Each order's key (an exact integer) and direction; ties break on the id in the same direction. */
+const SORT_KEYS: Record<CaseSort, { key: RawBuilder<number>; direction: "asc" | "desc" }> = {
+  recent: { key: ms("last_message_at"), direction: "desc" },
+  newest: { key: ms("created_at"), direction: "desc" },
+  oldest: { key: ms("created_at"), direction: "asc" },
+  priority: {
+    key: sql<number>`((case priority when 'urgent' then 0 when 'high' then 1 when 'normal' then 2 else 3 end)::bigint
+      * ${SPAN}::bigint + (${SPAN}::bigint - ${ms("last_message_at")}))`,
+    direction: "asc",
+  },
+  slaDue: { key: sql<number>`coalesce(${ms("sla_due_at")}, ${LAST}::bigint)`, direction: "asc" },
+  replyWindow: { key: sql<number>`coalesce(${ms("reply_window_closes_at")}, ${LAST}::bigint)`, direction: "asc" },
+};
+
+/** The WHERE condition of a case filter (merged cases excluded), for the list and for the counts. */
+export function caseCondition(ws: string, f: CaseFilters): Expression<SqlBool> {
+  const eb = expressionBuilder<ConversationsTables, "cases">();
+  const all: Expression<SqlBool>[] = [eb("workspace_id", "=", ws), eb("merged_into", "is", null)];
+  if (f.status?.length) all.push(eb("status", "in", f.status));
+  if (f.priority?.length) all.push(eb("priority", "in", f.priority));
+  if (f.assigneeId === "none") all.push(eb("assignee_id", "is", null));
+  else if (f.assigneeId) all.push(eb("assignee_id", "=", f.assigneeId));
+  if (f.teamId) all.push(eb("team_id", "=", f.teamId));
+  if (f.teamIds) all.push(f.teamIds.length ? eb("team_id", "in", f.teamIds) : sql<SqlBool>`false`);
+  if (f.tag) all.push(sql<SqlBool>`${f.tag.toLowerCase()} = any(tags)`);
+  if (f.channelId) all.push(sql<SqlBool>`${f.channelId}::uuid = any(channel_ids)`);
+  if (f.contactId) all.push(eb("contact_id", "=", f.contactId));
+  if (f.slaState?.length) all.push(eb("sla_state", "in", f.slaState));
+  if (f.customStatusId) all.push(eb("custom_status_id", "=", f.customStatusId));
+  if (f.windowClosingWithin) {
+    all.push(sql<SqlBool>`reply_window_closes_at > now()
+      and reply_window_closes_at <= now() + make_interval(mins => ${f.windowClosingWithin}::int)`);
+  }
+  if (f.q?.trim()) {
+    const text = f.q.trim();
+    all.push(
+      eb.or([
+        eb(sql`search`, "@@", sql`plainto_tsquery('simple', ${text})`),
+        eb("subject", "ilike", `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`),
+        ...(/^\d+$/.test(text) ? [eb("number", "=", Number(text))] : []),
+      ]),
+    );
+  }
+  return eb.and(all);
+}
+
 /** One page of a workspace's cases (limit+1 rows, for toPage), after the cursor's position. */
 export async function listCases(
   db: Executor,
@@ -43,47 +102,36 @@ export async function listCases(
   after: CaseCursor | undefined,
   limit: number,
 ) {
-  let query = q(db).selectFrom("cases").selectAll().where("workspace_id", "=", ws).where("merged_into", "is", null);
-  if (f.status?.length) query = query.where("status", "in", f.status);
-  if (f.priority?.length) query = query.where("priority", "in", f.priority);
-  if (f.assigneeId === "none") query = query.where("assignee_id", "is", null);
-  else if (f.assigneeId) query = query.where("assignee_id", "=", f.assigneeId);
-  if (f.teamId) query = query.where("team_id", "=", f.teamId);
-  if (f.tag) query = query.where(sql<boolean>`${f.tag.toLowerCase()} = any(tags)`);
-  if (f.channelId) query = query.where(sql<boolean>`${f.channelId}::uuid = any(channel_ids)`);
-  if (f.contactId) query = query.where("contact_id", "=", f.contactId);
-  if (f.slaState?.length) query = query.where("sla_state", "in", f.slaState);
-  if (f.customStatusId) query = query.where("custom_status_id", "=", f.customStatusId);
-  if (f.q?.trim()) {
-    const text = f.q.trim();
-    query = query.where((eb) =>
-      eb.or([
-        eb(sql`search`, "@@", sql`plainto_tsquery('simple', ${text})`),
-        eb("subject", "ilike", `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`),
-        ...(/^\d+$/.test(text) ? [eb("number", "=", Number(text))] : []),
-      ]),
-    );
-  }
-  const byWindow = f.sort === "replyWindow" || f.sort === "slaDue";
-  // Sort key in ms; cases without a reply window (or SLA target) sort last when ordering by it.
-  const key =
-    f.sort === "replyWindow"
-      ? sql<number>`coalesce(extract(epoch from reply_window_closes_at) * 1000, 9e15)::bigint`
-      : f.sort === "slaDue"
-        ? sql<number>`coalesce(extract(epoch from sla_due_at) * 1000, 9e15)::bigint`
-        : sql<number>`(extract(epoch from last_message_at) * 1000)::bigint`;
+  const { key, direction } = SORT_KEYS[f.sort ?? "recent"];
+  let query = q(db).selectFrom("cases").selectAll().where(caseCondition(ws, f));
   if (after) {
-    query = byWindow
-      ? query.where(sql<boolean>`(${key}, id) > (${after.sortKey}, ${after.id}::uuid)`)
-      : query.where(sql<boolean>`(${key}, id) < (${after.sortKey}, ${after.id}::uuid)`);
+    const position = sql<SqlBool>`(${key}, id) ${sql.raw(direction === "asc" ? ">" : "<")} (${after.sortKey}, ${after.id}::uuid)`;
+    query = query.where(position);
   }
-  const rows = await query
+  return query
     .select(key.as("sort_key"))
-    .orderBy(key, byWindow ? "asc" : "desc")
-    .orderBy("id", byWindow ? "asc" : "desc")
+    .orderBy(key, direction)
+    .orderBy("id", direction)
     .limit(limit + 1)
     .execute();
-  return rows;
+}
+
+/** How many cases match each of several filters, in one query (`counts[key]`). */
+export async function countCases(db: Executor, ws: string, filters: Record<string, CaseFilters>) {
+  const keys = Object.keys(filters);
+  if (keys.length === 0) return {};
+  const row = await q(db)
+    .selectFrom("cases")
+    .where("workspace_id", "=", ws)
+    .where("merged_into", "is", null)
+    .select(
+      keys.map((k, i) =>
+        sql<number>`(count(*) filter (where ${caseCondition(ws, filters[k] ?? {})}))::int`.as(`c${i}`),
+      ),
+    )
+    .executeTakeFirstOrThrow();
+  const counts = row as Record<string, number>;
+  return Object.fromEntries(keys.map((k, i) => [k, counts[`c${i}`] ?? 0]));
 }
 
 /** One page of a case's messages or history, oldest first (limit+1 rows); the cursor is the last row's id. */
