@@ -17,29 +17,55 @@ function caseIdOf(payload: unknown): string | undefined {
   return typeof caseId === "string" ? caseId : undefined;
 }
 
+/**
+ * Case lists and view counts refetch at most once a second, a moment after the first event of a burst: a bulk
+ * action on 500 cases, or a busy queue, costs a couple of refetches, not one per event. The open case's own
+ * queries are not delayed.
+ */
+function listRefresher(queryClient: QueryClient): { schedule: () => void; cancel: () => void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let last = 0;
+  const flush = () => {
+    timer = undefined;
+    last = Date.now();
+    void queryClient.invalidateQueries({ queryKey: caseKeys.lists() });
+    void queryClient.invalidateQueries({ queryKey: ["cases", "counts"] });
+  };
+  return {
+    schedule: () => {
+      if (timer === undefined) timer = setTimeout(flush, Math.max(250, 1000 - (Date.now() - last)));
+    },
+    cancel: () => clearTimeout(timer),
+  };
+}
+
 /** What each server event makes stale. */
-function invalidateFor(queryClient: QueryClient, event: string, payload: unknown): void {
+function invalidateFor(queryClient: QueryClient, event: string, payload: unknown, refreshLists: () => void): void {
   const caseId = caseIdOf(payload);
   // The wallboard counts cases, messages and presence: any of them moves it (only refetched while shown).
   void queryClient.invalidateQueries({ queryKey: ["wallboard"] });
   switch (event) {
     case "case.created":
-      void queryClient.invalidateQueries({ queryKey: caseKeys.lists() });
+      refreshLists();
       break;
     case "case.updated":
-      void queryClient.invalidateQueries({ queryKey: caseKeys.lists() });
+      refreshLists();
       if (caseId) {
         void queryClient.invalidateQueries({ queryKey: caseKeys.detail(caseId) });
         void queryClient.invalidateQueries({ queryKey: caseKeys.events(caseId) });
       }
       break;
     case "message.created":
-      void queryClient.invalidateQueries({ queryKey: caseKeys.lists() });
+      refreshLists();
       if (caseId) {
         void queryClient.invalidateQueries({ queryKey: caseKeys.messages(caseId) });
         void queryClient.invalidateQueries({ queryKey: caseKeys.detail(caseId) });
         void queryClient.invalidateQueries({ queryKey: caseKeys.events(caseId) });
       }
+      break;
+    case "sla.at-risk":
+    case "sla.breached":
+      refreshLists();
       break;
     case "message.status":
       if (caseId) void queryClient.invalidateQueries({ queryKey: caseKeys.messages(caseId) });
@@ -65,6 +91,7 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     const socket = io({ path: "/socket.io", withCredentials: true, transports: ["websocket", "polling"] });
     let wasConnected = false;
+    const lists = listRefresher(queryClient);
     socket.on("connect", () => {
       setStatus("connected");
       if (wasConnected) {
@@ -76,9 +103,10 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
     socket.on("disconnect", () => setStatus("disconnected"));
     socket.on("connect_error", () => setStatus("disconnected"));
     for (const event of caseEvents) {
-      socket.on(event, (payload: unknown) => invalidateFor(queryClient, event, payload));
+      socket.on(event, (payload: unknown) => invalidateFor(queryClient, event, payload, lists.schedule));
     }
     return () => {
+      lists.cancel();
       socket.removeAllListeners();
       socket.disconnect();
     };
