@@ -84,7 +84,7 @@ export const journeys: Journey[] = [
       const rows = page.getByTestId("case-row");
       await rows.nth(2).waitFor({ state: "visible" });
 
-      const checkbox = (index: number) => page.locator("li", { has: rows.nth(index) }).getByRole("checkbox");
+      const checkbox = (index: number) => page.getByTestId("case-select").nth(index);
       await checkbox(0).click();
       await checkbox(2).click({ modifiers: ["Shift"] });
       await page.getByTestId("bulk-count").filter({ hasText: "3 selected" }).waitFor({ state: "visible" });
