@@ -1,7 +1,7 @@
 import { Box, Button, Checkbox, Group, NavLink, Skeleton, Stack, Text, ThemeIcon, Tooltip } from "@mantine/core";
 import { IconInbox, IconSearch, IconUser } from "@tabler/icons-react";
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { type ReactNode, useEffect, useRef } from "react";
+import { memo, type ReactNode, useEffect, useRef } from "react";
 import { useTranslation } from "react-i18next";
 import type { Case, Member } from "../api.ts";
 import { ErrorAlert } from "../error-alert.tsx";
@@ -32,7 +32,7 @@ type CaseListProps = {
   onToggle: (index: number, withShift: boolean) => void;
 };
 
-function CaseRow({
+const CaseRow = memo(function CaseRow({
   item,
   view,
   isOpen,
@@ -109,7 +109,7 @@ function CaseRow({
       }
     />
   );
-}
+});
 
 const skeletonRows = ["a", "b", "c", "d", "e", "f", "g"];
 
@@ -163,12 +163,15 @@ export function CaseList(props: CaseListProps) {
   useEffect(() => {
     if (hasNextPage && !isFetchingNextPage && lastIndex >= cases.length - 8) onLoadMore();
   }, [lastIndex, cases.length, hasNextPage, isFetchingNextPage, onLoadMore]);
-  // The focused row (j / k) is scrolled into view; it is then in the page and can take focus.
+  // A newly focused row (j / k) is scrolled into view; it is then in the page and can take focus. Only a
+  // change of focus scrolls: more rows loading while the member scrolls must not pull the list back.
+  const { focusedIndex } = props;
+  const scrolledTo = useRef(-1);
   useEffect(() => {
-    if (props.focusedIndex >= 0 && props.focusedIndex < cases.length) {
-      virtualizer.scrollToIndex(props.focusedIndex, { align: "auto" });
-    }
-  }, [props.focusedIndex, cases.length, virtualizer]);
+    if (focusedIndex === scrolledTo.current || focusedIndex >= cases.length) return;
+    scrolledTo.current = focusedIndex;
+    virtualizer.scrollToIndex(focusedIndex, { align: "auto" });
+  }, [focusedIndex, cases.length, virtualizer]);
 
   let content: ReactNode;
   if (props.isPending) content = <ListSkeleton />;
