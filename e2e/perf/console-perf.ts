@@ -122,7 +122,7 @@ async function seedCases(dataDir: string, channelId: string, count: number): Pro
       from inserted`,
       [ws, count, channelId],
     );
-    await db.query("analyze cases; analyze messages");
+    await db.exec("analyze cases; analyze messages");
   } finally {
     await db.close();
   }
