@@ -96,6 +96,7 @@ export function BulkBar({
   const count = selectedIds.length;
   const failures = report?.outcome.results.flatMap((r) => (r.ok ? [] : [r])) ?? [];
 
+  if (count === 0 && !report && !run.error) return null;
   return (
     <Stack gap={6} p="xs" style={{ borderBottom: "1px solid var(--mantine-color-default-border)" }}>
       {count > 0 && (
