@@ -71,6 +71,13 @@ describe.each(TEST_DATABASES)("inbox views, counts, sorting and bulk actions on 
     const slaDue = await walk("sort=slaDue");
     expect(slaDue.slice(0, 2).map((c) => c.id)).toEqual([ids[2], ids[3]]);
     expect(slaDue).toHaveLength(ids.length);
+    // Same activity time to the microsecond: the id breaks the tie, and pages of one still see every case once.
+    await sql`update cases set last_message_at = '2026-01-01T00:00:00.123456Z' where id in (${ids[0]}, ${ids[1]}, ${ids[2]})`.execute(
+      t.env.database.db,
+    );
+    const tied = await walk("sort=recent", 1);
+    expect(tied.map((c) => c.id).slice(-3)).toEqual([ids[2], ids[1], ids[0]]);
+    expect(new Set(tied.map((c) => c.id)).size).toBe(ids.length);
     const window = await walk("sort=replyWindow", 1);
     expect(window.slice(0, 3).map((c) => c.id)).toEqual([ids[6], ids[4], ids[5]]);
   });

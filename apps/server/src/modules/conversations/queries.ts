@@ -48,18 +48,56 @@ const LAST = 9e15;
 /** Ten trillion ms (year 2286): the priority key is rank × SPAN + (SPAN − activity ms), newest first in a rank. */
 const SPAN = 10_000_000_000_000;
 
-/** Each order's key (an exact integer) and direction; ties break on the id in the same direction. */
-const SORT_KEYS: Record<CaseSort, { key: RawBuilder<number>; direction: "asc" | "desc" }> = {
-  recent: { key: ms("last_message_at"), direction: "desc" },
-  newest: { key: ms("created_at"), direction: "desc" },
-  oldest: { key: ms("created_at"), direction: "asc" },
-  priority: {
-    key: sql<number>`((case priority when 'urgent' then 0 when 'high' then 1 when 'normal' then 2 else 3 end)::bigint
-      * ${SPAN}::bigint + (${SPAN}::bigint - ${ms("last_message_at")}))`,
-    direction: "asc",
+type SortSpec = {
+  /** The key a cursor carries (an exact integer). */
+  key: RawBuilder<number>;
+  direction: "asc" | "desc";
+  /** What the rows are ordered by, the id last: a plain column lets an index give the order. */
+  orderBy: RawBuilder<unknown>[];
+  /** The rows after a cursor's position, in this order. */
+  after: (cursor: CaseCursor, op: RawBuilder<unknown>) => RawBuilder<SqlBool>;
+};
+
+/** A computed key: ordered and compared as the key itself. */
+const computed = (key: RawBuilder<number>, direction: "asc" | "desc"): SortSpec => ({
+  key,
+  direction,
+  orderBy: [key, sql.ref("id")],
+  after: (c, op) => sql<SqlBool>`(${key}, id) ${op} (${c.sortKey}, ${c.id}::uuid)`,
+});
+
+/**
+ * Each order's key and direction; ties break on the id in the same direction. Latest activity orders by the
+ * column itself (the inbox indexes serve it) with the time in µs in the cursor (exact: below 2^53); newest and
+ * oldest order by the id (UUIDv7: creation order), which the primary key serves.
+ */
+const SORTS: Record<CaseSort, SortSpec> = {
+  recent: {
+    key: sql<number>`(extract(epoch from last_message_at) * 1000000)::bigint`,
+    direction: "desc",
+    orderBy: [sql.ref("last_message_at"), sql.ref("id")],
+    after: (c, op) =>
+      sql<SqlBool>`(last_message_at, id) ${op} (timestamptz 'epoch' + ${c.sortKey}::bigint * interval '1 microsecond', ${c.id}::uuid)`,
   },
-  slaDue: { key: sql<number>`coalesce(${ms("sla_due_at")}, ${LAST}::bigint)`, direction: "asc" },
-  replyWindow: { key: sql<number>`coalesce(${ms("reply_window_closes_at")}, ${LAST}::bigint)`, direction: "asc" },
+  newest: {
+    key: sql<number>`0`,
+    direction: "desc",
+    orderBy: [sql.ref("id")],
+    after: (c, op) => sql<SqlBool>`id ${op} ${c.id}::uuid`,
+  },
+  oldest: {
+    key: sql<number>`0`,
+    direction: "asc",
+    orderBy: [sql.ref("id")],
+    after: (c, op) => sql<SqlBool>`id ${op} ${c.id}::uuid`,
+  },
+  priority: computed(
+    sql<number>`((case priority when 'urgent' then 0 when 'high' then 1 when 'normal' then 2 else 3 end)::bigint
+      * ${SPAN}::bigint + (${SPAN}::bigint - ${ms("last_message_at")}))`,
+    "asc",
+  ),
+  slaDue: computed(sql<number>`coalesce(${ms("sla_due_at")}, ${LAST}::bigint)`, "asc"),
+  replyWindow: computed(sql<number>`coalesce(${ms("reply_window_closes_at")}, ${LAST}::bigint)`, "asc"),
 };
 
 /** The WHERE condition of a case filter (merged cases excluded), for the list and for the counts. */
@@ -102,16 +140,12 @@ export async function listCases(
   after: CaseCursor | undefined,
   limit: number,
 ) {
-  const { key, direction } = SORT_KEYS[f.sort ?? "recent"];
+  const sort = SORTS[f.sort ?? "recent"];
   let query = q(db).selectFrom("cases").selectAll().where(caseCondition(ws, f));
-  if (after) {
-    const position = sql<SqlBool>`(${key}, id) ${sql.raw(direction === "asc" ? ">" : "<")} (${after.sortKey}, ${after.id}::uuid)`;
-    query = query.where(position);
-  }
+  if (after) query = query.where(sort.after(after, sql.raw(sort.direction === "asc" ? ">" : "<")));
+  for (const expression of sort.orderBy) query = query.orderBy(expression, sort.direction);
   return query
-    .select(key.as("sort_key"))
-    .orderBy(key, direction)
-    .orderBy("id", direction)
+    .select(sort.key.as("sort_key"))
     .limit(limit + 1)
     .execute();
 }
