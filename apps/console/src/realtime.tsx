@@ -18,24 +18,41 @@ function caseIdOf(payload: unknown): string | undefined {
 }
 
 /**
- * Case lists and view counts refetch at most once a second, a moment after the first event of a burst: a bulk
- * action on 500 cases, or a busy queue, costs a couple of refetches, not one per event. The open case's own
- * queries are not delayed.
+ * Invalidates the queries under `queryKey` at most once per `gapMs`, a moment after the first event of a burst:
+ * a bulk action on 500 cases, or a busy queue, costs a couple of refetches, not one per event.
  */
-function listRefresher(queryClient: QueryClient): { schedule: () => void; cancel: () => void } {
+function throttledInvalidation(queryClient: QueryClient, queryKey: readonly unknown[], gapMs: number) {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let last = 0;
   const flush = () => {
     timer = undefined;
     last = Date.now();
-    void queryClient.invalidateQueries({ queryKey: caseKeys.lists() });
-    void queryClient.invalidateQueries({ queryKey: ["cases", "counts"] });
+    void queryClient.invalidateQueries({ queryKey });
   };
   return {
     schedule: () => {
-      if (timer === undefined) timer = setTimeout(flush, Math.max(250, 1000 - (Date.now() - last)));
+      if (timer === undefined) timer = setTimeout(flush, Math.max(250, gapMs - (Date.now() - last)));
     },
     cancel: () => clearTimeout(timer),
+  };
+}
+
+/**
+ * Case lists refetch at most once a second and the views' counts (one query over every case) every three
+ * seconds; the open case's own queries are not delayed.
+ */
+function listRefresher(queryClient: QueryClient): { schedule: () => void; cancel: () => void } {
+  const lists = throttledInvalidation(queryClient, caseKeys.lists(), 1000);
+  const counts = throttledInvalidation(queryClient, ["cases", "counts"], 3000);
+  return {
+    schedule: () => {
+      lists.schedule();
+      counts.schedule();
+    },
+    cancel: () => {
+      lists.cancel();
+      counts.cancel();
+    },
   };
 }
 

@@ -3,7 +3,7 @@ import { IconInbox } from "@tabler/icons-react";
 import { useTranslation } from "react-i18next";
 import { useLanguage } from "../format.ts";
 import { linkHandler } from "../router.ts";
-import { useInboxViews, useViewCounts } from "./use-inbox-views.ts";
+import { useAfterFirstList, useInboxViews, useViewCounts } from "./use-inbox-views.ts";
 import { type InboxViewDef, inboxPath } from "./views.ts";
 
 function ViewLink({
@@ -61,7 +61,7 @@ function Heading({ children }: { children: string }) {
 export function InboxNav({ current, onNavigate }: { current: string | undefined; onNavigate: () => void }) {
   const { t } = useTranslation();
   const { views } = useInboxViews();
-  const counts = useViewCounts(views);
+  const counts = useViewCounts(views, useAfterFirstList());
   const link = (view: InboxViewDef) => (
     <ViewLink
       key={view.key}

@@ -17,8 +17,8 @@ import { useInboxViews } from "./use-inbox-views.ts";
 import { DeleteViewButton, SaveViewButton, SortSelect } from "./view-controls.tsx";
 import { builtinViews, inboxPath, parseInboxPath } from "./views.ts";
 
-/** Cases fetched per page as the list scrolls. */
-const PAGE_SIZE = 100;
+/** Cases fetched per page as the list scrolls (a screen holds about ten). */
+const PAGE_SIZE = 50;
 
 const paneHeight = "calc(100dvh - var(--app-shell-header-height, 56px))";
 

@@ -1,6 +1,6 @@
-import { useQuery } from "@tanstack/react-query";
-import { useMemo } from "react";
-import type { CaseFilters } from "../api.ts";
+import { useIsFetching, useQuery } from "@tanstack/react-query";
+import { useEffect, useMemo, useState } from "react";
+import { type CaseFilters, caseKeys } from "../api.ts";
 import { fetchInboxChannels, fetchSavedViews, fetchViewCounts, inboxKeys } from "./inbox-api.ts";
 import { builtinViews, channelViewKey, type InboxViewDef, savedViewKey, unsolved } from "./views.ts";
 
@@ -39,7 +39,7 @@ export function useInboxViews(): { views: InboxViewDef[]; isLoaded: boolean } {
  * The number of cases in each view, in one request; refetched when case lists go stale (realtime events,
  * throttled in realtime.tsx) and every minute besides.
  */
-export function useViewCounts(views: InboxViewDef[]): Record<string, number> | undefined {
+export function useViewCounts(views: InboxViewDef[], enabled = true): Record<string, number> | undefined {
   const filters = useMemo(() => {
     const byKey: Record<string, Omit<CaseFilters, "sort">> = {};
     for (const view of views) {
@@ -54,6 +54,25 @@ export function useViewCounts(views: InboxViewDef[]): Record<string, number> | u
     queryFn: () => fetchViewCounts(filters),
     staleTime: 5_000,
     refetchInterval: 60_000,
+    enabled,
   });
   return counts.data?.counts;
+}
+
+/**
+ * True once the first case list has loaded (or after 1.5 s, on pages without one): the counts, one query over
+ * every case, wait so that the first rows come first on a single-connection database.
+ */
+export function useAfterFirstList(): boolean {
+  const fetching = useIsFetching({ queryKey: caseKeys.lists() });
+  const [state, setState] = useState<"waiting" | "loading" | "ready">("waiting");
+  useEffect(() => {
+    if (state === "waiting" && fetching > 0) setState("loading");
+    else if (state === "loading" && fetching === 0) setState("ready");
+  }, [fetching, state]);
+  useEffect(() => {
+    const timer = setTimeout(() => setState("ready"), 1500);
+    return () => clearTimeout(timer);
+  }, []);
+  return state === "ready";
 }
