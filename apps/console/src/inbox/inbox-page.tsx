@@ -103,12 +103,14 @@ export function InboxPage({ session }: { session: Session }) {
   const anchor = useRef<number | null>(null);
 
   // A new list starts at its top with nothing ticked; an opened case becomes the focused row.
+  // (By value: a refetched channel or saved view gives equal filters in a new object.)
+  const filtersKey = JSON.stringify(filters);
   // biome-ignore lint/correctness/useExhaustiveDependencies: reset only when the list's filters change
   useEffect(() => {
     setFocusedIndex(0);
     setSelected(new Set());
     anchor.current = null;
-  }, [filters]);
+  }, [filtersKey]);
   useEffect(() => {
     if (!caseId) return;
     const index = cases.findIndex((item) => item.id === caseId);
