@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CASE_STATUSES, PRIORITIES } from "./repository.ts";
 
 /** A shortcut as typed after "/" in the reply box: lowercase letters, digits, - and _. */
 export const ShortcutSchema = z
@@ -25,8 +26,8 @@ const listOf = <T extends readonly [string, ...string[]]>(values: T) =>
  * saved views store them in this shape and the counts take them too.
  */
 export const caseFilterShape = {
-  status: listOf(["open", "pending", "on-hold", "solved", "closed"] as const).optional(),
-  priority: listOf(["urgent", "high", "normal", "low"] as const).optional(),
+  status: listOf(CASE_STATUSES).optional(),
+  priority: listOf(PRIORITIES).optional(),
   assigneeId: z.union([z.uuid(), z.literal("me"), z.literal("none")]).optional(),
   /** A team id, or `mine`: the teams the caller belongs to. */
   teamId: z.union([z.uuid(), z.literal("mine")]).optional(),
