@@ -14,6 +14,7 @@ export {
   startFollowerSync,
 } from "./bulk/follower-import.ts";
 /** Defines the profiles job types: contact imports, lifecycle recomputation. */
+export { LIFECYCLE_SWEEP_MS, startLifecycleSweeper } from "./commerce/recompute-lifecycle.ts";
 export { defineProfilesJobs } from "./jobs.ts";
 /** The identity kinds a contact may hold, and the channel each belongs to. */
 export { channelOfKind, IDENTITY_KINDS, type IdentityKind } from "./normalize.ts";
