@@ -111,13 +111,17 @@ export const journeys: Journey[] = [
       for (const values of attributePayloads.values()) for (const value of values) injected.add(value);
       if (injected.size < 200) throw new Error(`only ${injected.size} distinct payloads were injected`);
 
-      // The inbox list shows every customer's name and first message.
-      await page.getByRole("link", { name: "All open" }).click();
-      await page
-        .getByTestId("case-row")
-        .filter({ hasText: xssCorpus[0] ?? "" })
-        .first()
-        .waitFor();
+      // The inbox list shows every customer's name and first message: the channel's own view, scrolled to
+      // its end (the list is virtualised: rows are rendered as they come into view).
+      await page.goto(`${baseUrl}/inbox/channel-${channelId}`);
+      const rows = page.getByTestId("case-row");
+      await rows.first().waitFor();
+      const firstCustomer = rows.filter({ hasText: xssCorpus[0] ?? "" }).first();
+      for (let step = 0; step < 40 && (await firstCustomer.count()) === 0; step++) {
+        await page.getByTestId("case-list-scroll").evaluate((list) => list.scrollBy(0, list.clientHeight));
+        await page.waitForTimeout(100);
+      }
+      await firstCustomer.waitFor();
       await assertNothingRan("the inbox list");
       await screenshot("xss-inbox");
 

@@ -117,6 +117,7 @@ export type CaseFilters = {
   /** One priority or several, comma-separated. */
   priority?: string | undefined;
   assigneeId?: string | undefined;
+  /** A team id, or `mine`: the caller's teams. */
   teamId?: string | undefined;
   tag?: string | undefined;
   channelId?: string | undefined;
@@ -124,8 +125,16 @@ export type CaseFilters = {
   q?: string | undefined;
   /** `me`: cases whose internal notes @mention the signed-in member. */
   mentioned?: "me" | undefined;
-  sort?: "recent" | "replyWindow" | undefined;
+  /** SLA states, comma-separated. */
+  slaState?: string | undefined;
+  /** Reply window still open and closing within this many minutes. */
+  windowClosingWithin?: number | undefined;
+  sort?: CaseSort | undefined;
 };
+
+/** The orders of the case list (server-side, each with exact keyset pages). */
+export const caseSorts = ["recent", "newest", "oldest", "priority", "slaDue", "replyWindow"] as const;
+export type CaseSort = (typeof caseSorts)[number];
 
 export type CasePatch = {
   status?: CaseStatus;

@@ -55,18 +55,57 @@ async function maybeNotifyAssignment(queryClient: QueryClient, payload: EventPay
   if (item.assigneeId === me) notifyAssignment(item);
 }
 
+/**
+ * Invalidates the queries under `queryKey` at most once per `gapMs`, a moment after the first event of a burst:
+ * a bulk action on 500 cases, or a busy queue, costs a couple of refetches, not one per event.
+ */
+function throttledInvalidation(queryClient: QueryClient, queryKey: readonly unknown[], gapMs: number) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let last = 0;
+  const flush = () => {
+    timer = undefined;
+    last = Date.now();
+    void queryClient.invalidateQueries({ queryKey });
+  };
+  return {
+    schedule: () => {
+      if (timer === undefined) timer = setTimeout(flush, Math.max(250, gapMs - (Date.now() - last)));
+    },
+    cancel: () => clearTimeout(timer),
+  };
+}
+
+/**
+ * Case lists refetch at most once a second and the views' counts (one query over every case) every three
+ * seconds; the open case's own queries are not delayed.
+ */
+function listRefresher(queryClient: QueryClient): { schedule: () => void; cancel: () => void } {
+  const lists = throttledInvalidation(queryClient, caseKeys.lists(), 1000);
+  const counts = throttledInvalidation(queryClient, ["cases", "counts"], 3000);
+  return {
+    schedule: () => {
+      lists.schedule();
+      counts.schedule();
+    },
+    cancel: () => {
+      lists.cancel();
+      counts.cancel();
+    },
+  };
+}
+
 /** What each server event makes stale. */
-function invalidateFor(queryClient: QueryClient, event: string, raw: unknown): void {
+function invalidateFor(queryClient: QueryClient, event: string, raw: unknown, refreshLists: () => void): void {
   const payload = payloadOf(raw);
   const caseId = str(payload.caseId);
   // The wallboard counts cases, messages and presence: any of them moves it (only refetched while shown).
   void queryClient.invalidateQueries({ queryKey: ["wallboard"] });
   switch (event) {
     case "case.created":
-      void queryClient.invalidateQueries({ queryKey: caseKeys.lists() });
+      refreshLists();
       break;
     case "case.updated":
-      void queryClient.invalidateQueries({ queryKey: caseKeys.lists() });
+      refreshLists();
       if (caseId) {
         void queryClient.invalidateQueries({ queryKey: caseKeys.detail(caseId) });
         void queryClient.invalidateQueries({ queryKey: caseKeys.events(caseId) });
@@ -74,7 +113,7 @@ function invalidateFor(queryClient: QueryClient, event: string, raw: unknown): v
       if (payload.assigneeId !== undefined) void maybeNotifyAssignment(queryClient, payload).catch(() => undefined);
       break;
     case "message.created":
-      void queryClient.invalidateQueries({ queryKey: caseKeys.lists() });
+      refreshLists();
       if (caseId) {
         void queryClient.invalidateQueries({ queryKey: caseKeys.messages(caseId) });
         void queryClient.invalidateQueries({ queryKey: caseKeys.detail(caseId) });
@@ -82,6 +121,10 @@ function invalidateFor(queryClient: QueryClient, event: string, raw: unknown): v
         // A customer's message reopens the reply window of its conversation (the composer's countdown).
         void queryClient.invalidateQueries({ queryKey: ["cases", "conversations", caseId] });
       }
+      break;
+    case "sla.at-risk":
+    case "sla.breached":
+      refreshLists();
       break;
     case "message.status":
       if (caseId) void queryClient.invalidateQueries({ queryKey: caseKeys.messages(caseId) });
@@ -94,7 +137,7 @@ function invalidateFor(queryClient: QueryClient, event: string, raw: unknown): v
       break;
     case "mention.created":
       // The Mentions view; the notifier (case/mention-notifier.tsx) tells the mentioned member.
-      void queryClient.invalidateQueries({ queryKey: caseKeys.lists() });
+      refreshLists();
       window.dispatchEvent(new CustomEvent(MENTION_EVENT, { detail: payload }));
       break;
   }
@@ -121,6 +164,7 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     const connection = io({ path: "/socket.io", withCredentials: true, transports: ["websocket", "polling"] });
     let wasConnected = false;
+    const lists = listRefresher(queryClient);
     connection.on("connect", () => {
       setStatus("connected");
       // Rooms live on the server's side of one connection: a new connection joins them again.
@@ -132,10 +176,11 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
     connection.on("disconnect", () => setStatus("disconnected"));
     connection.on("connect_error", () => setStatus("disconnected"));
     for (const event of caseEvents) {
-      connection.on(event, (payload: unknown) => invalidateFor(queryClient, event, payload));
+      connection.on(event, (payload: unknown) => invalidateFor(queryClient, event, payload, lists.schedule));
     }
     setSocket(connection);
     return () => {
+      lists.cancel();
       connection.removeAllListeners();
       connection.disconnect();
       setSocket(null);

@@ -20,6 +20,7 @@ export function ShortcutHelpProvider({ children }: { children: ReactNode }) {
     [<Kbd key="j">J</Kbd>, t("shortcuts.next")],
     [<Kbd key="k">K</Kbd>, t("shortcuts.previous")],
     [<Kbd key="enter">Enter</Kbd>, t("shortcuts.open")],
+    [<Kbd key="x">X</Kbd>, t("inboxViews.shortcutSelect")],
     [<Kbd key="r">R</Kbd>, t("shortcuts.reply")],
     [<Kbd key="n">N</Kbd>, t("shortcuts.note")],
     [

@@ -1,7 +1,7 @@
 import { Button, Indicator, Popover, Select, Stack, TextInput } from "@mantine/core";
 import { IconFilter } from "@tabler/icons-react";
 import { useTranslation } from "react-i18next";
-import { type CaseFilters, casePriorities, caseStatuses, type Member } from "../api.ts";
+import { casePriorities, caseStatuses, type Member } from "../api.ts";
 
 /** What the user picked on top of the view; empty values mean "as the view says". */
 export type UserFilters = {
@@ -9,12 +9,11 @@ export type UserFilters = {
   priority: string | null;
   assigneeId: string | null;
   tag: string;
-  sort: NonNullable<CaseFilters["sort"]>;
 };
 
-export const noUserFilters: UserFilters = { status: null, priority: null, assigneeId: null, tag: "", sort: "recent" };
+export const noUserFilters: UserFilters = { status: null, priority: null, assigneeId: null, tag: "" };
 
-/** How many filters differ from the defaults (the sort order does not count). */
+/** How many filters differ from the defaults. */
 export function countUserFilters(filters: UserFilters): number {
   return [filters.status, filters.priority, filters.assigneeId, filters.tag.trim() || null].filter((v) => v !== null)
     .length;
@@ -85,24 +84,7 @@ export function CaseFiltersPopover({
             value={value.tag}
             onChange={(event) => onChange({ ...value, tag: event.currentTarget.value })}
           />
-          <Select
-            {...inPopover}
-            label={t("inbox.sort")}
-            size="xs"
-            allowDeselect={false}
-            data={[
-              { value: "recent", label: t("inbox.sortRecent") },
-              { value: "replyWindow", label: t("inbox.sortReplyWindow") },
-            ]}
-            value={value.sort}
-            onChange={(sort) => onChange({ ...value, sort: sort === "replyWindow" ? "replyWindow" : "recent" })}
-          />
-          <Button
-            variant="subtle"
-            size="xs"
-            disabled={count === 0 && value.sort === "recent"}
-            onClick={() => onChange(noUserFilters)}
-          >
+          <Button variant="subtle" size="xs" disabled={count === 0} onClick={() => onChange(noUserFilters)}>
             {t("inbox.clearFilters")}
           </Button>
         </Stack>

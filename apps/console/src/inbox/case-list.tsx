@@ -1,5 +1,7 @@
-import { Box, Button, Group, NavLink, Skeleton, Stack, Text, ThemeIcon, Tooltip } from "@mantine/core";
+import { Box, Button, Checkbox, Group, NavLink, Skeleton, Stack, Text, ThemeIcon, Tooltip } from "@mantine/core";
 import { IconInbox, IconSearch, IconUser } from "@tabler/icons-react";
+import { useVirtualizer } from "@tanstack/react-virtual";
+import { memo, type ReactNode, useEffect, useRef } from "react";
 import { useTranslation } from "react-i18next";
 import type { Case, Member } from "../api.ts";
 import { ErrorAlert } from "../error-alert.tsx";
@@ -10,6 +12,8 @@ import { type InboxView, inboxPath } from "./views.ts";
 
 type CaseListProps = {
   view: InboxView;
+  /** Which empty state to show: one of the original views' own, or a generic one. */
+  emptyVariant: string;
   cases: Case[];
   openCaseId: string | undefined;
   focusedIndex: number;
@@ -23,9 +27,12 @@ type CaseListProps = {
   onLoadMore: () => void;
   onRetry: () => void;
   registerRow: (id: string, element: HTMLElement | null) => void;
+  selected: ReadonlySet<string>;
+  /** Ticks or unticks the row at `index`; with Shift, every row from the last one ticked to it. */
+  onToggle: (index: number, withShift: boolean) => void;
 };
 
-function CaseRow({
+const CaseRow = memo(function CaseRow({
   item,
   view,
   isOpen,
@@ -59,7 +66,8 @@ function CaseRow({
       data-focused={isFocused || undefined}
       py="sm"
       style={{
-        borderBottom: "1px solid var(--mantine-color-default-border)",
+        flex: 1,
+        minWidth: 0,
         borderLeft: `3px solid ${isFocused ? "var(--mantine-primary-color-filled)" : "transparent"}`,
       }}
       label={
@@ -101,7 +109,7 @@ function CaseRow({
       }
     />
   );
-}
+});
 
 const skeletonRows = ["a", "b", "c", "d", "e", "f", "g"];
 
@@ -131,51 +139,122 @@ function ListSkeleton() {
   );
 }
 
-/** The cases of the current view, with skeletons while loading, an empty state and "load more". */
+/** Rows are about this tall before they are measured (two lines and a line of badges). */
+const ESTIMATED_ROW = 92;
+
+/**
+ * The cases of the current view: virtualised rows (only those on screen are in the page, so thousands stay
+ * smooth), each with a checkbox; the next page loads when the end comes near. Skeletons while loading, an
+ * empty state, and "Load more" as a button too.
+ */
 export function CaseList(props: CaseListProps) {
   const { t } = useTranslation();
-  if (props.isPending) return <ListSkeleton />;
-  if (props.error) {
-    return <ErrorAlert title={t("inbox.loadFailed")} error={props.error} onRetry={props.onRetry} m="sm" />;
-  }
-  if (props.cases.length === 0) {
-    const variant = props.isFiltered ? "filtered" : props.view;
-    return (
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const { cases, hasNextPage, isFetchingNextPage, onLoadMore } = props;
+  const virtualizer = useVirtualizer({
+    count: cases.length + (hasNextPage ? 1 : 0),
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ESTIMATED_ROW,
+    overscan: 6,
+    getItemKey: (index) => cases[index]?.id ?? "more",
+  });
+  const items = virtualizer.getVirtualItems();
+  const lastIndex = items.at(-1)?.index ?? -1;
+  useEffect(() => {
+    if (hasNextPage && !isFetchingNextPage && lastIndex >= cases.length - 8) onLoadMore();
+  }, [lastIndex, cases.length, hasNextPage, isFetchingNextPage, onLoadMore]);
+  // A newly focused row (j / k) is scrolled into view; it is then in the page and can take focus. Only a
+  // change of focus scrolls: more rows loading while the member scrolls must not pull the list back.
+  const { focusedIndex } = props;
+  const scrolledTo = useRef(-1);
+  useEffect(() => {
+    if (focusedIndex === scrolledTo.current || focusedIndex >= cases.length) return;
+    scrolledTo.current = focusedIndex;
+    virtualizer.scrollToIndex(focusedIndex, { align: "auto" });
+  }, [focusedIndex, cases.length, virtualizer]);
+
+  let content: ReactNode;
+  if (props.isPending) content = <ListSkeleton />;
+  else if (props.error) {
+    content = <ErrorAlert title={t("inbox.loadFailed")} error={props.error} onRetry={props.onRetry} m="sm" />;
+  } else if (cases.length === 0) {
+    const variant = props.isFiltered ? "filtered" : props.emptyVariant;
+    const generic = !["filtered", "mine", "unassigned", "open", "solved"].includes(variant);
+    content = (
       <Stack align="center" gap="xs" py={48} px="md" data-testid="inbox-empty">
         <ThemeIcon size={48} radius="xl" variant="light" color="gray">
           {props.isFiltered ? <IconSearch size={24} /> : <IconInbox size={24} />}
         </ThemeIcon>
-        <Text fw={600}>{t(`inbox.emptyTitle.${variant}`)}</Text>
+        <Text fw={600}>{generic ? t("inboxViews.emptyTitle") : t(`inbox.emptyTitle.${variant as "mine"}`)}</Text>
         <Text size="sm" c="dimmed" ta="center">
-          {t(`inbox.emptyBody.${variant}`)}
+          {generic ? t("inboxViews.emptyBody") : t(`inbox.emptyBody.${variant as "mine"}`)}
         </Text>
       </Stack>
     );
+  } else {
+    content = (
+      <Box
+        component="ul"
+        aria-label={t("inbox.listLabel")}
+        m={0}
+        p={0}
+        style={{ listStyle: "none", position: "relative", height: virtualizer.getTotalSize() }}
+      >
+        {items.map((virtual) => {
+          const item = cases[virtual.index];
+          return (
+            <li
+              key={virtual.key}
+              data-index={virtual.index}
+              ref={virtualizer.measureElement}
+              style={{
+                position: "absolute",
+                top: 0,
+                left: 0,
+                width: "100%",
+                transform: `translateY(${virtual.start}px)`,
+                borderBottom: item ? "1px solid var(--mantine-color-default-border)" : undefined,
+              }}
+            >
+              {item ? (
+                <Group gap={0} wrap="nowrap" align="stretch">
+                  <Box pl="xs" pt="md">
+                    <Checkbox
+                      size="xs"
+                      aria-label={t("inboxViews.selectCase", { number: item.number })}
+                      checked={props.selected.has(item.id)}
+                      onChange={(event) =>
+                        props.onToggle(virtual.index, (event.nativeEvent as MouseEvent).shiftKey === true)
+                      }
+                      data-testid="case-select"
+                    />
+                  </Box>
+                  <CaseRow
+                    item={item}
+                    view={props.view}
+                    isOpen={item.id === props.openCaseId}
+                    isFocused={virtual.index === props.focusedIndex}
+                    assignee={item.assigneeId ? props.members.get(item.assigneeId) : undefined}
+                    now={props.now}
+                    registerRow={props.registerRow}
+                  />
+                </Group>
+              ) : (
+                <Box p="sm">
+                  <Button variant="subtle" fullWidth onClick={onLoadMore} loading={isFetchingNextPage}>
+                    {t("inbox.loadMore")}
+                  </Button>
+                </Box>
+              )}
+            </li>
+          );
+        })}
+      </Box>
+    );
   }
   return (
-    <Box component="ul" aria-label={t("inbox.listLabel")} m={0} p={0} style={{ listStyle: "none" }}>
-      {props.cases.map((item, index) => (
-        <li key={item.id}>
-          <CaseRow
-            item={item}
-            view={props.view}
-            isOpen={item.id === props.openCaseId}
-            isFocused={index === props.focusedIndex}
-            assignee={item.assigneeId ? props.members.get(item.assigneeId) : undefined}
-            now={props.now}
-            registerRow={props.registerRow}
-          />
-        </li>
-      ))}
-      {props.hasNextPage && (
-        <li>
-          <Box p="sm">
-            <Button variant="subtle" fullWidth onClick={props.onLoadMore} loading={props.isFetchingNextPage}>
-              {t("inbox.loadMore")}
-            </Button>
-          </Box>
-        </li>
-      )}
+    <Box ref={scrollRef} style={{ flex: 1, minHeight: 0, overflowY: "auto" }} data-testid="case-list-scroll">
+      {content}
     </Box>
   );
 }

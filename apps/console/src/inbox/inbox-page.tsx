@@ -1,18 +1,24 @@
-import { Box, CloseButton, Group, ScrollArea, Stack, Text, TextInput, ThemeIcon, Title } from "@mantine/core";
+import { Box, CloseButton, Group, Stack, Text, TextInput, ThemeIcon, Title } from "@mantine/core";
 import { useDebouncedValue, useHotkeys, useMediaQuery } from "@mantine/hooks";
 import { IconMessages, IconSearch } from "@tabler/icons-react";
 import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { type CaseFilters, caseKeys, fetchCases, type Session } from "../api.ts";
+import { type CaseFilters, type CaseSort, caseKeys, fetchCases, type Session } from "../api.ts";
 import { CaseView, type ComposerHandle } from "../case/case-view.tsx";
 import { useMembers } from "../directory.ts";
 import { useNow } from "../format.ts";
 import { navigate, usePathname } from "../router.ts";
 import { useShortcutHelp } from "../shortcuts.tsx";
+import { BulkBar } from "./bulk-bar.tsx";
 import { CaseFiltersPopover, countUserFilters, noUserFilters, type UserFilters } from "./case-filters.tsx";
 import { CaseList } from "./case-list.tsx";
-import { inboxPath, parseInboxPath, viewFilters } from "./views.ts";
+import { useInboxViews } from "./use-inbox-views.ts";
+import { DeleteViewButton, SaveViewButton, SortSelect } from "./view-controls.tsx";
+import { builtinViews, inboxPath, parseInboxPath } from "./views.ts";
+
+/** Cases fetched per page as the list scrolls (a screen holds about ten). */
+const PAGE_SIZE = 50;
 
 const paneHeight = "calc(100dvh - var(--app-shell-header-height, 56px))";
 
@@ -48,33 +54,40 @@ export function InboxPage({ session }: { session: Session }) {
   const now = useNow(30_000);
   const isNarrow = useMediaQuery("(max-width: 62em)");
 
+  const { views, isLoaded } = useInboxViews();
+  const definition = views.find((candidate) => candidate.key === view);
   useEffect(() => {
-    if (!known) navigate(inboxPath("mine"), { replace: true });
-  }, [known]);
+    if (!known || (isLoaded && !definition)) navigate(inboxPath("mine"), { replace: true });
+  }, [known, isLoaded, definition]);
 
   const [userFilters, setUserFilters] = useState<UserFilters>(noUserFilters);
   const [search, setSearch] = useState("");
   const [debouncedSearch] = useDebouncedValue(search.trim(), 300);
+  // The order picked here holds until another view is opened; each view has its own default.
+  const [sortOverride, setSortOverride] = useState<{ view: string; sort: CaseSort } | null>(null);
+  const sort: CaseSort = (sortOverride?.view === view ? sortOverride.sort : undefined) ?? definition?.sort ?? "recent";
   const filters = useMemo<CaseFilters>(() => {
-    const base = viewFilters[view];
+    const base = definition?.filters ?? builtinViews[0]?.filters ?? {};
     return {
       ...base,
       ...(userFilters.status ? { status: userFilters.status } : {}),
       ...(userFilters.priority ? { priority: userFilters.priority } : {}),
       ...(userFilters.assigneeId ? { assigneeId: userFilters.assigneeId } : {}),
       ...(userFilters.tag.trim() ? { tag: userFilters.tag.trim().toLowerCase() } : {}),
-      ...(userFilters.sort !== "recent" ? { sort: userFilters.sort } : {}),
+      ...(sort !== "recent" ? { sort } : {}),
       ...(debouncedSearch ? { q: debouncedSearch } : {}),
     };
-  }, [view, userFilters, debouncedSearch]);
+  }, [definition, userFilters, debouncedSearch, sort]);
   const isFiltered = countUserFilters(userFilters) > 0 || debouncedSearch.length > 0;
 
   const list = useInfiniteQuery({
     queryKey: caseKeys.list(filters),
-    queryFn: ({ pageParam }) => fetchCases(filters, pageParam),
+    queryFn: ({ pageParam }) => fetchCases(filters, pageParam, PAGE_SIZE),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     placeholderData: keepPreviousData,
+    // A channel or saved view waits until it is known.
+    enabled: definition !== undefined,
   });
   const cases = useMemo(() => list.data?.pages.flatMap((page) => page.data) ?? [], [list.data]);
 
@@ -82,10 +95,22 @@ export function InboxPage({ session }: { session: Session }) {
   const rows = useRef(new Map<string, HTMLElement>());
   const searchRef = useRef<HTMLInputElement>(null);
   const composerRef = useRef<ComposerHandle>(null);
+  /** The row that should take focus once it is rendered (rows off screen are not in the page). */
+  const pendingFocus = useRef<string | null>(null);
 
-  // A new list starts at its top; an opened case becomes the focused row.
+  // Ticked rows, for bulk actions; the anchor is the last row ticked (Shift+click ticks the range from it).
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const anchor = useRef<number | null>(null);
+
+  // A new list starts at its top with nothing ticked; an opened case becomes the focused row.
+  // (By value: a refetched channel or saved view gives equal filters in a new object.)
+  const filtersKey = JSON.stringify(filters);
   // biome-ignore lint/correctness/useExhaustiveDependencies: reset only when the list's filters change
-  useEffect(() => setFocusedIndex(0), [filters]);
+  useEffect(() => {
+    setFocusedIndex(0);
+    setSelected(new Set());
+    anchor.current = null;
+  }, [filtersKey]);
   useEffect(() => {
     if (!caseId) return;
     const index = cases.findIndex((item) => item.id === caseId);
@@ -93,8 +118,21 @@ export function InboxPage({ session }: { session: Session }) {
   }, [caseId, cases]);
 
   const focusedCase = cases[Math.min(focusedIndex, cases.length - 1)];
+  // Focus follows j / k once the list has scrolled the row into the page (a few frames at most).
   useEffect(() => {
-    if (focusedCase) rows.current.get(focusedCase.id)?.scrollIntoView({ block: "nearest" });
+    const id = pendingFocus.current;
+    if (!id || focusedCase?.id !== id) return;
+    let frame = 0;
+    let tries = 0;
+    const attempt = () => {
+      const element = rows.current.get(id);
+      if (element) {
+        element.focus({ preventScroll: true });
+        pendingFocus.current = null;
+      } else if (tries++ < 10) frame = requestAnimationFrame(attempt);
+    };
+    frame = requestAnimationFrame(attempt);
+    return () => cancelAnimationFrame(frame);
   }, [focusedCase]);
 
   const registerRow = useCallback((id: string, element: HTMLElement | null) => {
@@ -102,14 +140,40 @@ export function InboxPage({ session }: { session: Session }) {
     else rows.current.delete(id);
   }, []);
 
+  const onToggle = useCallback(
+    (index: number, withShift: boolean) => {
+      const item = cases[index];
+      if (!item) return;
+      setSelected((current) => {
+        const next = new Set(current);
+        const tick = !current.has(item.id);
+        const from = withShift && anchor.current !== null ? Math.min(anchor.current, index) : index;
+        const to = withShift && anchor.current !== null ? Math.max(anchor.current, index) : index;
+        for (const row of cases.slice(from, to + 1)) {
+          if (tick) next.add(row.id);
+          else next.delete(row.id);
+        }
+        return next;
+      });
+      anchor.current = index;
+    },
+    [cases],
+  );
+  const loadMore = useCallback(() => {
+    if (list.hasNextPage && !list.isFetchingNextPage) void list.fetchNextPage();
+  }, [list.hasNextPage, list.isFetchingNextPage, list.fetchNextPage]);
+
   const move = (delta: number) => {
     if (help.opened || cases.length === 0) return;
     const next = Math.max(0, Math.min(cases.length - 1, focusedIndex + delta));
     setFocusedIndex(next);
     // Real focus, not only a highlight: Enter then opens the row and screen readers follow along.
     const target = cases[next];
-    if (target) rows.current.get(target.id)?.focus();
-    if (next >= cases.length - 3 && list.hasNextPage && !list.isFetchingNextPage) void list.fetchNextPage();
+    if (target) {
+      pendingFocus.current = target.id;
+      rows.current.get(target.id)?.focus({ preventScroll: true });
+    }
+    if (next >= cases.length - 3) loadMore();
   };
   const closeCase = () => navigate(inboxPath(view));
 
@@ -126,6 +190,12 @@ export function InboxPage({ session }: { session: Session }) {
       { preventDefault: false },
     ],
     ["/", () => searchRef.current?.focus()],
+    [
+      "x",
+      () => {
+        if (!help.opened && focusedCase) onToggle(Math.min(focusedIndex, cases.length - 1), false);
+      },
+    ],
     ["r", () => composerRef.current?.focus("reply")],
     ["n", () => composerRef.current?.focus("note")],
     [
@@ -150,9 +220,18 @@ export function InboxPage({ session }: { session: Session }) {
         >
           <Stack gap="xs" p="sm" style={{ borderBottom: "1px solid var(--mantine-color-default-border)" }}>
             <Group justify="space-between" wrap="nowrap">
-              <Title order={4}>{t(`views.${view}`)}</Title>
-              <CaseFiltersPopover value={userFilters} onChange={setUserFilters} members={members} />
+              <Title order={4} lineClamp={1}>
+                {definition ? (definition.named ? definition.label : t(definition.label as "views.mine")) : ""}
+              </Title>
+              <Group gap={6} wrap="nowrap">
+                {definition?.kind === "saved" && definition.id && (
+                  <DeleteViewButton viewId={definition.id} name={definition.label} />
+                )}
+                <SaveViewButton filters={filters} sort={sort} />
+                <CaseFiltersPopover value={userFilters} onChange={setUserFilters} members={members} />
+              </Group>
             </Group>
+            <SortSelect value={sort} onChange={(next) => setSortOverride({ view, sort: next })} />
             <TextInput
               ref={searchRef}
               size="xs"
@@ -171,24 +250,34 @@ export function InboxPage({ session }: { session: Session }) {
               }
             />
           </Stack>
-          <ScrollArea style={{ flex: 1 }} type="auto">
-            <CaseList
-              view={view}
-              cases={cases}
-              openCaseId={caseId}
-              focusedIndex={focusedIndex}
-              members={memberMap}
-              now={now}
-              isPending={list.isPending}
-              error={list.error}
-              isFiltered={isFiltered}
-              hasNextPage={list.hasNextPage}
-              isFetchingNextPage={list.isFetchingNextPage}
-              onLoadMore={() => void list.fetchNextPage()}
-              onRetry={() => void list.refetch()}
-              registerRow={registerRow}
-            />
-          </ScrollArea>
+          <BulkBar
+            selectedIds={[...selected]}
+            cases={cases}
+            members={members}
+            loadedCount={cases.length}
+            onSelectAll={() => setSelected(new Set(cases.map((item) => item.id)))}
+            onClear={() => setSelected(new Set())}
+            onDone={(refused) => setSelected(new Set(refused))}
+          />
+          <CaseList
+            view={view}
+            emptyVariant={view}
+            cases={cases}
+            openCaseId={caseId}
+            focusedIndex={focusedIndex}
+            members={memberMap}
+            now={now}
+            isPending={list.isPending}
+            error={list.error}
+            isFiltered={isFiltered}
+            hasNextPage={list.hasNextPage}
+            isFetchingNextPage={list.isFetchingNextPage}
+            onLoadMore={loadMore}
+            onRetry={() => void list.refetch()}
+            registerRow={registerRow}
+            selected={selected}
+            onToggle={onToggle}
+          />
         </Stack>
       )}
       {showCase && (

@@ -14,12 +14,13 @@ import {
   Tooltip,
 } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
-import { IconChartBar, IconInbox, IconKeyboard, IconLogout, IconSettings } from "@tabler/icons-react";
+import { IconChartBar, IconKeyboard, IconLogout, IconSettings } from "@tabler/icons-react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { logOut, meQueryKey, type Session } from "../api.ts";
-import { inboxPath, inboxViews, parseInboxPath } from "../inbox/views.ts";
+import { InboxNav } from "../inbox/inbox-nav.tsx";
+import { parseInboxPath } from "../inbox/views.ts";
 import { useRealtimeStatus } from "../realtime.tsx";
 import { linkHandler, usePathname } from "../router.ts";
 import { GlobalSearch } from "../search/global-search.tsx";
@@ -122,22 +123,7 @@ export function AppLayout({ session, children }: { session: Session; children: R
       </AppShell.Header>
       <AppShell.Navbar p="xs" aria-label={t("app.mainNavigation")}>
         <AppShell.Section grow component={ScrollArea}>
-          <NavLink label={t("nav.inbox")} leftSection={<IconInbox size={18} />} defaultOpened childrenOffset={28}>
-            {inboxViews.map((view) => (
-              <NavLink
-                key={view}
-                component="a"
-                href={inboxPath(view)}
-                onClick={(event) => {
-                  linkHandler(inboxPath(view))(event);
-                  close();
-                }}
-                label={t(`views.${view}`)}
-                active={pathname.startsWith("/inbox") && current === view}
-                aria-current={pathname.startsWith("/inbox") && current === view ? "page" : undefined}
-              />
-            ))}
-          </NavLink>
+          <InboxNav current={pathname.startsWith("/inbox") ? current : undefined} onNavigate={close} />
           {canSupervise &&
             supervisorLinks.map(({ path, label, Icon }) => (
               <NavLink

@@ -1,4 +1,4 @@
-import { type Selectable, sql } from "kysely";
+import { type Expression, expressionBuilder, type RawBuilder, type Selectable, type SqlBool, sql } from "kysely";
 import type { Executor } from "../../platform/db.ts";
 import { emitEvent } from "../../platform/outbox.ts";
 import { type CaseStatus, type ConversationsTables, type MessageStatus, type Priority, q } from "./repository.ts";
@@ -9,6 +9,8 @@ export type CaseFilters = {
   /** A user id, `none` (unassigned); resolve `me` before calling. */
   assigneeId?: string | undefined;
   teamId?: string | undefined;
+  /** Cases of any of these teams (an empty list matches nothing): "my teams" resolved by the caller. */
+  teamIds?: string[] | undefined;
   tag?: string | undefined;
   channelId?: string | undefined;
   contactId?: string | undefined;
@@ -19,9 +21,14 @@ export type CaseFilters = {
   customStatusId?: string | undefined;
   /** Cases whose internal notes @mention this member. */
   mentionedUserId?: string | undefined;
-  /** `replyWindow` / `slaDue`: soonest-closing window or SLA target first; default: latest activity first. */
-  sort?: "recent" | "replyWindow" | "slaDue" | undefined;
+  /** Cases whose reply window is still open and closes within this many minutes. */
+  windowClosingWithin?: number | undefined;
+  sort?: CaseSort | undefined;
 };
+
+/** The orders of the case list; each has one numeric key (ms-based) and a direction, so keyset pages stay exact. */
+export const CASE_SORTS = ["recent", "newest", "oldest", "priority", "slaDue", "replyWindow"] as const;
+export type CaseSort = (typeof CASE_SORTS)[number];
 
 const CURSOR = /^(\d+)\|([0-9a-f-]{36})$/;
 
@@ -37,6 +44,101 @@ export function parseCaseCursor(key: string): CaseCursor | undefined {
   return m?.[1] && m[2] ? { sortKey: Number(m[1]), id: m[2] } : undefined;
 }
 
+const ms = (column: string) => sql<number>`(extract(epoch from ${sql.ref(column)}) * 1000)::bigint`;
+/** Beyond every real time in ms (and below 2^53, so exact in JavaScript): cases without the time sort last. */
+const LAST = 9e15;
+/** Ten trillion ms (year 2286): the priority key is rank × SPAN + (SPAN − activity ms), newest first in a rank. */
+const SPAN = 10_000_000_000_000;
+
+type SortSpec = {
+  /** The key a cursor carries (an exact integer). */
+  key: RawBuilder<number>;
+  direction: "asc" | "desc";
+  /** What the rows are ordered by, the id last: a plain column lets an index give the order. */
+  orderBy: RawBuilder<unknown>[];
+  /** The rows after a cursor's position, in this order. */
+  after: (cursor: CaseCursor, op: RawBuilder<unknown>) => RawBuilder<SqlBool>;
+};
+
+/** A computed key: ordered and compared as the key itself. */
+const computed = (key: RawBuilder<number>, direction: "asc" | "desc"): SortSpec => ({
+  key,
+  direction,
+  orderBy: [key, sql.ref("id")],
+  after: (c, op) => sql<SqlBool>`(${key}, id) ${op} (${c.sortKey}, ${c.id}::uuid)`,
+});
+
+/**
+ * Each order's key and direction; ties break on the id in the same direction. Latest activity orders by the
+ * column itself (the inbox indexes serve it) with the time in µs in the cursor (exact: below 2^53); newest and
+ * oldest order by the id (UUIDv7: creation order), which the primary key serves.
+ */
+const SORTS: Record<CaseSort, SortSpec> = {
+  recent: {
+    key: sql<number>`(extract(epoch from last_message_at) * 1000000)::bigint`,
+    direction: "desc",
+    orderBy: [sql.ref("last_message_at"), sql.ref("id")],
+    after: (c, op) =>
+      sql<SqlBool>`(last_message_at, id) ${op} (timestamptz 'epoch' + ${c.sortKey}::bigint * interval '1 microsecond', ${c.id}::uuid)`,
+  },
+  newest: {
+    key: sql<number>`0`,
+    direction: "desc",
+    orderBy: [sql.ref("id")],
+    after: (c, op) => sql<SqlBool>`id ${op} ${c.id}::uuid`,
+  },
+  oldest: {
+    key: sql<number>`0`,
+    direction: "asc",
+    orderBy: [sql.ref("id")],
+    after: (c, op) => sql<SqlBool>`id ${op} ${c.id}::uuid`,
+  },
+  priority: computed(
+    sql<number>`((case priority when 'urgent' then 0 when 'high' then 1 when 'normal' then 2 else 3 end)::bigint
+      * ${SPAN}::bigint + (${SPAN}::bigint - ${ms("last_message_at")}))`,
+    "asc",
+  ),
+  slaDue: computed(sql<number>`coalesce(${ms("sla_due_at")}, ${LAST}::bigint)`, "asc"),
+  replyWindow: computed(sql<number>`coalesce(${ms("reply_window_closes_at")}, ${LAST}::bigint)`, "asc"),
+};
+
+/** The WHERE condition of a case filter (merged cases excluded), for the list and for the counts. */
+export function caseCondition(ws: string, f: CaseFilters): Expression<SqlBool> {
+  const eb = expressionBuilder<ConversationsTables, "cases">();
+  const all: Expression<SqlBool>[] = [eb("workspace_id", "=", ws), eb("merged_into", "is", null)];
+  if (f.status?.length) all.push(eb("status", "in", f.status));
+  if (f.priority?.length) all.push(eb("priority", "in", f.priority));
+  if (f.assigneeId === "none") all.push(eb("assignee_id", "is", null));
+  else if (f.assigneeId) all.push(eb("assignee_id", "=", f.assigneeId));
+  if (f.teamId) all.push(eb("team_id", "=", f.teamId));
+  if (f.teamIds) all.push(f.teamIds.length ? eb("team_id", "in", f.teamIds) : sql<SqlBool>`false`);
+  if (f.tag) all.push(sql<SqlBool>`${f.tag.toLowerCase()} = any(tags)`);
+  if (f.channelId) all.push(sql<SqlBool>`${f.channelId}::uuid = any(channel_ids)`);
+  if (f.contactId) all.push(eb("contact_id", "=", f.contactId));
+  if (f.slaState?.length) all.push(eb("sla_state", "in", f.slaState));
+  if (f.customStatusId) all.push(eb("custom_status_id", "=", f.customStatusId));
+  if (f.mentionedUserId) {
+    all.push(
+      sql<SqlBool>`exists (select 1 from mentions m where m.workspace_id = cases.workspace_id and m.case_id = cases.id and m.user_id = ${f.mentionedUserId}::uuid)`,
+    );
+  }
+  if (f.windowClosingWithin) {
+    all.push(sql<SqlBool>`reply_window_closes_at > now()
+      and reply_window_closes_at <= now() + make_interval(mins => ${f.windowClosingWithin}::int)`);
+  }
+  if (f.q?.trim()) {
+    const text = f.q.trim();
+    all.push(
+      eb.or([
+        eb(sql`search`, "@@", sql`plainto_tsquery('simple', ${text})`),
+        eb("subject", "ilike", `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`),
+        ...(/^\d+$/.test(text) ? [eb("number", "=", Number(text))] : []),
+      ]),
+    );
+  }
+  return eb.and(all);
+}
+
 /** One page of a workspace's cases (limit+1 rows, for toPage), after the cursor's position. */
 export async function listCases(
   db: Executor,
@@ -45,52 +147,32 @@ export async function listCases(
   after: CaseCursor | undefined,
   limit: number,
 ) {
-  let query = q(db).selectFrom("cases").selectAll().where("workspace_id", "=", ws).where("merged_into", "is", null);
-  if (f.status?.length) query = query.where("status", "in", f.status);
-  if (f.priority?.length) query = query.where("priority", "in", f.priority);
-  if (f.assigneeId === "none") query = query.where("assignee_id", "is", null);
-  else if (f.assigneeId) query = query.where("assignee_id", "=", f.assigneeId);
-  if (f.teamId) query = query.where("team_id", "=", f.teamId);
-  if (f.tag) query = query.where(sql<boolean>`${f.tag.toLowerCase()} = any(tags)`);
-  if (f.channelId) query = query.where(sql<boolean>`${f.channelId}::uuid = any(channel_ids)`);
-  if (f.contactId) query = query.where("contact_id", "=", f.contactId);
-  if (f.slaState?.length) query = query.where("sla_state", "in", f.slaState);
-  if (f.customStatusId) query = query.where("custom_status_id", "=", f.customStatusId);
-  if (f.mentionedUserId) {
-    query = query.where(
-      sql<boolean>`exists (select 1 from mentions m where m.workspace_id = cases.workspace_id and m.case_id = cases.id and m.user_id = ${f.mentionedUserId}::uuid)`,
-    );
-  }
-  if (f.q?.trim()) {
-    const text = f.q.trim();
-    query = query.where((eb) =>
-      eb.or([
-        eb(sql`search`, "@@", sql`plainto_tsquery('simple', ${text})`),
-        eb("subject", "ilike", `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`),
-        ...(/^\d+$/.test(text) ? [eb("number", "=", Number(text))] : []),
-      ]),
-    );
-  }
-  const byWindow = f.sort === "replyWindow" || f.sort === "slaDue";
-  // Sort key in ms; cases without a reply window (or SLA target) sort last when ordering by it.
-  const key =
-    f.sort === "replyWindow"
-      ? sql<number>`coalesce(extract(epoch from reply_window_closes_at) * 1000, 9e15)::bigint`
-      : f.sort === "slaDue"
-        ? sql<number>`coalesce(extract(epoch from sla_due_at) * 1000, 9e15)::bigint`
-        : sql<number>`(extract(epoch from last_message_at) * 1000)::bigint`;
-  if (after) {
-    query = byWindow
-      ? query.where(sql<boolean>`(${key}, id) > (${after.sortKey}, ${after.id}::uuid)`)
-      : query.where(sql<boolean>`(${key}, id) < (${after.sortKey}, ${after.id}::uuid)`);
-  }
-  const rows = await query
-    .select(key.as("sort_key"))
-    .orderBy(key, byWindow ? "asc" : "desc")
-    .orderBy("id", byWindow ? "asc" : "desc")
+  const sort = SORTS[f.sort ?? "recent"];
+  let query = q(db).selectFrom("cases").selectAll().where(caseCondition(ws, f));
+  if (after) query = query.where(sort.after(after, sql.raw(sort.direction === "asc" ? ">" : "<")));
+  for (const expression of sort.orderBy) query = query.orderBy(expression, sort.direction);
+  return query
+    .select(sort.key.as("sort_key"))
     .limit(limit + 1)
     .execute();
-  return rows;
+}
+
+/** How many cases match each of several filters, in one query (`counts[key]`). */
+export async function countCases(db: Executor, ws: string, filters: Record<string, CaseFilters>) {
+  const keys = Object.keys(filters);
+  if (keys.length === 0) return {};
+  const row = await q(db)
+    .selectFrom("cases")
+    .where("workspace_id", "=", ws)
+    .where("merged_into", "is", null)
+    .select(
+      keys.map((k, i) =>
+        sql<number>`(count(*) filter (where ${caseCondition(ws, filters[k] ?? {})}))::int`.as(`c${i}`),
+      ),
+    )
+    .executeTakeFirstOrThrow();
+  const counts = row as Record<string, number>;
+  return Object.fromEntries(keys.map((k, i) => [k, counts[`c${i}`] ?? 0]));
 }
 
 /** One page of a case's messages or history, oldest first (limit+1 rows); the cursor is the last row's id. */

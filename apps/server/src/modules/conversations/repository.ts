@@ -206,6 +206,19 @@ export type ConversationsTables = {
     author_id: string | null;
     created_at: Generated<Timestamp>;
   };
+  case_views: {
+    workspace_id: string;
+    id: string;
+    /** The member (or API token) whose view it is: views are personal. */
+    user_id: string;
+    name: string;
+    /** The list filters in the query-string shape of `GET /api/v1/cases` (CaseFilterSchema). */
+    filters: ColumnType<Record<string, unknown>, string, string>;
+    sort: Generated<string>;
+    position: Generated<number>;
+    created_at: Generated<Timestamp>;
+    updated_at: Generated<Timestamp>;
+  };
   attachments: {
     workspace_id: string;
     id: string;
@@ -243,6 +256,7 @@ export type ChecklistRow = Selectable<ConversationsTables["case_checklists"]>;
 export type CaseStatusRow = Selectable<ConversationsTables["case_statuses"]>;
 export type CaseFieldRow = Selectable<ConversationsTables["case_fields"]>;
 export type AttachmentRow = Selectable<ConversationsTables["attachments"]>;
+export type CaseViewRow = Selectable<ConversationsTables["case_views"]>;
 
 /** An attachment of a workspace (optionally: of one case), or undefined. */
 export function findAttachment(db: Executor, workspaceId: string, id: string) {

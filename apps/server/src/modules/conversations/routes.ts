@@ -10,39 +10,30 @@ import { registerAttachmentRoutes } from "./attachments.routes.ts";
 import { registerCaseOperationRoutes } from "./case-operations.routes.ts";
 import { registerCaseSettingsRoutes } from "./case-settings.routes.ts";
 import { registerChecklistRoutes } from "./checklists.routes.ts";
+import { registerInboxRoutes } from "./inbox.routes.ts";
 import { registerMacroRoutes } from "./macros.routes.ts";
 import { registerMentionRoutes } from "./mentions.routes.ts";
 import { presentCase, presentCaseEvent, presentConversation, presentMessage } from "./presenter.ts";
-import { listCaseConversations, listCaseEvents, listCases, listMessages, parseCaseCursor } from "./queries.ts";
+import {
+  CASE_SORTS,
+  listCaseConversations,
+  listCaseEvents,
+  listCases,
+  listMessages,
+  parseCaseCursor,
+} from "./queries.ts";
 import { registerQuickReplyRoutes } from "./quick-replies.routes.ts";
 import { CASE_STATUSES, type CaseRow, findCaseOrThrow, PRIORITIES } from "./repository.ts";
-import { TypedContentSchema } from "./schemas.ts";
+import { caseFilterShape, TypedContentSchema } from "./schemas.ts";
+import { caseFilterResolver } from "./use-cases/case-views.ts";
 import { retryMessage } from "./use-cases/retry-message.ts";
 import { sendReply } from "./use-cases/send-message.ts";
 import { updateCase } from "./use-cases/update-case.ts";
 
 const IdParams = z.strictObject({ id: z.uuid() });
-const listOf = <T extends readonly [string, ...string[]]>(values: T) =>
-  z
-    .string()
-    .transform((s) => s.split(",").filter(Boolean))
-    .pipe(z.array(z.enum(values)));
 const tags = { tags: ["cases"] };
 
-const CaseListQuery = PageQuerySchema.extend({
-  status: listOf(CASE_STATUSES).optional(),
-  priority: listOf(PRIORITIES).optional(),
-  assigneeId: z.union([z.uuid(), z.literal("me"), z.literal("none")]).optional(),
-  teamId: z.uuid().optional(),
-  tag: z.string().max(100).optional(),
-  channelId: z.uuid().optional(),
-  contactId: z.uuid().optional(),
-  q: z.string().max(200).optional(),
-  slaState: listOf(["ok", "warning", "breached"] as const).optional(),
-  customStatusId: z.uuid().optional(),
-  mentioned: z.literal("me").optional(),
-  sort: z.enum(["recent", "replyWindow", "slaDue"]).optional(),
-});
+const CaseListQuery = PageQuerySchema.extend(caseFilterShape).extend({ sort: z.enum(CASE_SORTS).optional() });
 
 const CasePatchBody = z
   .strictObject({
@@ -88,18 +79,12 @@ export function registerConversationsRoutes(app: HttpApp, ctx: AppContext) {
     { schema: { ...tags, querystring: CaseListQuery }, onRequest: guard(ctx, "cases.read") },
     async (request) => {
       const actor = actorOf(request);
-      const { limit, cursor, assigneeId, mentioned, ...filters } = request.query;
+      const { limit, cursor, sort, ...filters } = request.query;
+      const resolved = await caseFilterResolver(db, actor)(filters);
       const rows = await listCases(
         db,
         actor.workspaceId,
-        {
-          ...filters,
-          assigneeId: assigneeId === "me" ? actor.id : assigneeId,
-          // A token has no mentions: `mentioned=me` then matches no case.
-          ...(mentioned
-            ? { mentionedUserId: actor.type === "user" ? actor.id : "00000000-0000-0000-0000-000000000000" }
-            : {}),
-        },
+        { ...resolved, sort },
         decodeKeysetCursor(cursor, parseCaseCursor),
         limit,
       );
@@ -194,6 +179,7 @@ export function registerConversationsRoutes(app: HttpApp, ctx: AppContext) {
     },
   );
 
+  registerInboxRoutes(app, ctx);
   registerCaseOperationRoutes(app, ctx);
   registerQuickReplyRoutes(app, ctx);
   registerMacroRoutes(app, ctx);
