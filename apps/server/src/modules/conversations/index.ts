@@ -10,6 +10,7 @@ export {
 /** Records a delivery outcome of an outbound message; pages a case's messages; aggregates for routing and the wallboard. */
 export {
   automationFacts,
+  latestCaseOfContact,
   listMessages,
   openLoadByAssignee,
   recentCasesWithFirstMessage,
@@ -19,6 +20,8 @@ export {
   slaHistory,
   wallboardCaseStats,
 } from "./queries.ts";
+/** Opens a linked follow-up case for the same customer (automation). */
+export { createFollowUpCase, type FollowUpInput } from "./use-cases/follow-up-case.ts";
 /** Reads one message (the channel send job loads what it delivers). */
 export { findConversation, findMessage, type MessageRow } from "./repository.ts";
 /** The case API routes. */

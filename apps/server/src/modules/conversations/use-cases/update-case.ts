@@ -128,7 +128,8 @@ export async function updateCase(
   await emitEvent(tx, {
     workspaceId: ws,
     type: "case.updated",
-    payload: { caseId, changed: Object.keys(changes) },
+    // Who changed it: the rule runner skips a rule's own changes (loop protection).
+    payload: { caseId, changed: Object.keys(changes), actor: { type: actor.type, id: actor.id } },
   });
   return updated;
 }
