@@ -875,11 +875,11 @@ export function RuleEditor({
         })
       : [{ key: nextId++, values: { type: "reply", content: { kind: "text", text: "" } } }],
   );
-  const [local, setLocal] = useState<Record<string, string>>({});
+  // Checked live once the user has tried to save, so a fixed field loses its complaint at once.
+  const [tried, setTried] = useState(false);
 
   const problems = conditionProblems(tree, t);
   const server = serverProblems(saveError);
-  const errors = { ...server.byPath, ...local };
 
   const build = (): RuleBody | { field: string } => {
     const conditions = conditionOf(tree);
@@ -905,16 +905,22 @@ export function RuleEditor({
   };
   const current = build();
 
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
+  const validate = (): Record<string, string> => {
     const next: Record<string, string> = {};
     if (!name.trim()) next.name = t("settings.required");
     if (trigger === "keyword" && keywords.length === 0) next.keywords = t("ruleEditor.errors.keywords");
     if (trigger === "schedule.cron" && !cron.trim()) next["schedule.cron"] = t("settings.required");
     if (actions.length === 0) next.actions = t("ruleEditor.errors.actions");
     if ("field" in current) next[current.field] = t("ruleEditor.errors.field");
-    setLocal(next);
-    if (Object.keys(next).length || problems.size || "field" in current) return;
+    return next;
+  };
+  const local = tried ? validate() : {};
+  const errors = { ...server.byPath, ...local };
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    setTried(true);
+    if (Object.keys(validate()).length || problems.size || "field" in current) return;
     onSave(current);
   };
 
