@@ -91,16 +91,21 @@ export async function disableRule(db: Executor, ws: string, id: string, reason: 
     .execute();
 }
 
-/** How deep the chain was when a rule last ran on a case (0 when it never did). */
-export async function lastDepth(db: Executor, ws: string, ruleId: string, caseId: string): Promise<number> {
+/** How many times a rule ran on a case since an instant (loop and repeat guards). */
+export async function runsSince(
+  db: Executor,
+  ws: string,
+  ruleId: string,
+  caseId: string,
+  since: Date,
+): Promise<number> {
   const row = await q(db)
     .selectFrom("automation_log")
-    .select("depth")
+    .select(sql<number>`count(*)::int`.as("n"))
     .where("workspace_id", "=", ws)
-    .where("rule_id", "=", ruleId)
     .where("case_id", "=", caseId)
-    .orderBy("id", "desc")
-    .limit(1)
+    .where("rule_id", "=", ruleId)
+    .where("created_at", ">", since)
     .executeTakeFirst();
-  return row?.depth ?? 0;
+  return row?.n ?? 0;
 }

@@ -9,7 +9,7 @@ import { jobIdFor } from "../../platform/jobs.ts";
 import { emitEvent, runTransaction } from "../../platform/outbox.ts";
 import { ingestEvents } from "../profiles/index.ts";
 import { createTeam } from "../tenancy/index.ts";
-import { MAX_DEPTH } from "./runner.ts";
+import { MAX_DEPTH, MAX_RUNS_PER_CASE_HOUR } from "./runner.ts";
 import { runScheduled } from "./scheduled.ts";
 import { type AutomationWorld, setUpAutomationWorld } from "./test-factories.ts";
 import { deliverWebhook, signBody, type WebhookJobData } from "./webhooks.ts";
@@ -220,6 +220,53 @@ describe.each(TEST_DATABASES)("rule engine on %s", (kind) => {
     expect(chain.map((l) => l.depth)).toEqual([...Array.from({ length: MAX_DEPTH + 1 }, (_, i) => i), MAX_DEPTH + 1]);
     expect(chain.at(-1)?.results[0]?.error).toMatch(/^stopped: depth limit 3 reached/);
     for (const r of [tagger, up, down]) await disable(r.id);
+
+    // A loop through the system (which loses the depth) meets the per-case backstop.
+    const again = await created({ name: "Again", trigger: "case.updated", actions: [{ type: "note", text: "again" }] });
+    for (let i = 0; i < MAX_RUNS_PER_CASE_HOUR; i++)
+      await sql`insert into automation_log (workspace_id, id, rule_id, event_id, case_id, results)
+        values (${a.workspace.id}, ${jobIdFor(`l${i}`)}, ${again.id}, ${jobIdFor(`e${i}`)}, ${msg.caseId}, '[]')`.execute(
+        env.database.db,
+      );
+    expect((await patchCase(msg.caseId, { priority: "urgent" })).statusCode).toBe(200);
+    await waitFor(async () =>
+      (await logOf(msg.caseId)).some((l) => l.ruleId === again.id && l.results[0]?.action === "loop_guard"),
+    );
+    expect((await logOf(msg.caseId)).find((l) => l.ruleId === again.id && l.results.length)?.results[0]?.error).toBe(
+      `stopped: the rule already ran ${MAX_RUNS_PER_CASE_HOUR} times on this case in the last hour`,
+    );
+    await disable(again.id);
+  });
+
+  it("opens follow-up cases once: a case a rule opened gets no rule-made follow-up", async () => {
+    const one = await created({
+      name: "Follow up 1",
+      trigger: "case.created",
+      actions: [{ type: "follow_up_case", subject: "Check in (1)" }],
+    });
+    const two = await created({
+      name: "Follow up 2",
+      trigger: "case.created",
+      actions: [{ type: "follow_up_case", subject: "Check in (2)" }],
+    });
+    const msg = await world.inbound("fu-1", "cust-follow", "new here");
+    const contactId = (await caseOf(msg.caseId)).contactId as string;
+    await waitFor(async () => {
+      const rows = (await get(`/api/v1/automation/log?ruleId=${two.id}`, a.auth("supervisor"))).data as LogRow[];
+      return rows.some((r) => r.results[0]?.skipped);
+    });
+    const cases = (await get("/api/v1/cases?limit=100")).data as { contactId: string; subject: string }[];
+    expect(
+      cases
+        .filter((c) => c.contactId === contactId)
+        .map((c) => c.subject)
+        .sort(),
+    ).toEqual(["Check in (1)", "Check in (2)", "new here"]);
+    const skipped = (await get(`/api/v1/automation/log?ruleId=${two.id}`, a.auth("supervisor"))).data as LogRow[];
+    expect(skipped.find((r) => r.results[0]?.skipped)?.results[0]?.error).toMatch(
+      /^loop_guard: this case was itself opened by a rule/,
+    );
+    for (const r of [one, two]) await disable(r.id);
   });
 
   it("rejects references to missing teams, agents and templates with their path, and disables a rule whose team is deleted later", async () => {

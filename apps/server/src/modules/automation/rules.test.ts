@@ -231,6 +231,7 @@ describe("trigger keys", () => {
 
 describe("events → triggers", () => {
   const ev = (type: string, payload: object) => ({ type, payload });
+  const user = { type: "user", id: "u" };
   it.each([
     [
       ev("message.created", { caseId: "c", messageId: "m", direction: "inbound" }),
@@ -239,8 +240,13 @@ describe("events → triggers", () => {
     ],
     [ev("message.created", { caseId: "c", messageId: "m", direction: "outbound" }), undefined, undefined],
     [ev("case.created", { caseId: "c" }), ["case.created"], undefined],
-    [ev("case.updated", { caseId: "c", changed: ["tags"] }), ["case.updated"], undefined],
-    [ev("case.updated", { caseId: "c", changed: ["status"] }), ["case.updated", "case.status-changed"], undefined],
+    [ev("case.updated", { caseId: "c", changed: ["tags"], actor: user }), ["case.updated"], undefined],
+    [
+      ev("case.updated", { caseId: "c", changed: ["status"], actor: user }),
+      ["case.updated", "case.status-changed"],
+      undefined,
+    ],
+    [ev("case.updated", { caseId: "c", changed: ["sla"] }), undefined, undefined],
     [ev("sla.at-risk", { caseId: "c" }), ["sla.warning"], undefined],
     [ev("sla.breached", { caseId: "c" }), ["sla.breached"], undefined],
     [ev("contact.updated", { contactId: "k", attributes: ["city"] }), ["contact.attribute-changed"], undefined],
@@ -275,7 +281,8 @@ describe("events → triggers", () => {
 
   it("keeps who caused a case event (loop protection)", () => {
     expect(
-      dispatchOf(ev("case.updated", { caseId: "c", changed: ["tags"], actor: { type: "bot", id: "r1" } }))?.cause,
-    ).toEqual({ type: "bot", id: "r1" });
+      dispatchOf(ev("case.updated", { caseId: "c", changed: ["tags"], actor: { type: "bot", id: "r1", depth: 2 } }))
+        ?.cause,
+    ).toEqual({ type: "bot", id: "r1", depth: 2 });
   });
 });

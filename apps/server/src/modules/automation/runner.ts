@@ -20,7 +20,7 @@ import { findMemberName, findMembership, findTeam } from "../tenancy/index.ts";
 import { caseAggregate, ensureMessageAnalysis } from "./ai/store.ts";
 import { higherPriority, triage } from "./ai/triage.ts";
 import { contentFor } from "./replies.ts";
-import { disableRule, lastDepth, listRules, q, type RuleRow } from "./repository.ts";
+import { disableRule, listRules, q, type RuleRow, runsSince } from "./repository.ts";
 import {
   type Action,
   type CompiledRule,
@@ -34,6 +34,11 @@ import { TEMPLATE_JOB, WEBHOOK_JOB } from "./webhooks.ts";
 
 /** Rule-caused events deeper than this stop the chain (logged on the case). */
 export const MAX_DEPTH = 3;
+/**
+ * A rule runs at most this many times per case per hour on events no customer message caused: a backstop for
+ * chains that pass through the system (routing re-assigning, SLA re-evaluation) and so lose their depth.
+ */
+export const MAX_RUNS_PER_CASE_HOUR = 10;
 
 /** Compiled rules by id and version: compiling (regexes) happens once per rule change, not per message. */
 const compiled = new Map<string, { version: number; rule: CompiledRule }>();
@@ -64,7 +69,7 @@ export function matchingRules(rules: RuleRow[], facts: Facts): RuleRow[] {
   return out;
 }
 
-type Cause = { type: string; id: string | null } | undefined;
+type Cause = { type: string; id: string | null; depth?: number } | undefined;
 
 /** What an event means for rules: the triggers it fires, whose case or contact, its key, who caused it. */
 export type Dispatch = {
@@ -93,6 +98,9 @@ export function dispatchOf(event: Pick<OutboxEvent, "type" | "payload">): Dispat
     case "case.created":
       return caseId ? { triggers: ["case.created"], caseId, cause } : undefined;
     case "case.updated": {
+      // Only changes someone made (a member, a token, routing, a rule) name their actor; bookkeeping
+      // (SLA state, a new message, merges) does not fire case rules.
+      if (!cause) return undefined;
       const changed = Array.isArray(p.changed) ? p.changed.map(String) : [];
       const triggers: Trigger[] = changed.includes("status")
         ? ["case.updated", "case.status-changed"]
@@ -137,7 +145,15 @@ export async function gatherFacts(
   ws: string,
   rules: readonly RuleRow[],
   d: Pick<Dispatch, "caseId" | "contactId" | "messageId" | "eventKey" | "eventKeys" | "channel">,
-): Promise<{ facts: Facts; contactId?: string | undefined; externalThreadId?: string | undefined } | undefined> {
+): Promise<
+  | {
+      facts: Facts;
+      contactId?: string | undefined;
+      externalThreadId?: string | undefined;
+      createdByRule?: boolean | undefined;
+    }
+  | undefined
+> {
   const { db } = ctx.database;
   const need = { contact: false, businessHours: false };
   for (const r of rules) {
@@ -148,13 +164,15 @@ export async function gatherFacts(
   let facts: Facts;
   let contactId = d.contactId;
   let externalThreadId: string | undefined;
+  let createdByRule: boolean | undefined;
   if (d.caseId) {
     const found = await automationFacts(db, ws, d.caseId, d.messageId);
     if (!found) return undefined;
-    const { contactId: cid, externalThreadId: thread, ...rest } = found;
+    const { contactId: cid, externalThreadId: thread, createdByRule: byRule, ...rest } = found;
     facts = rest;
     contactId = cid;
     externalThreadId = thread;
+    createdByRule = byRule;
   } else {
     facts = { channelType: d.channel ?? "none", case: { priority: "normal", status: "none", tags: [], isNew: false } };
   }
@@ -177,7 +195,7 @@ export async function gatherFacts(
       facts.case.category = aggregate?.last_category ?? category;
     }
   }
-  return { facts, contactId, externalThreadId };
+  return { facts, contactId, externalThreadId, createdByRule };
 }
 
 /**
@@ -204,7 +222,9 @@ export async function runRules(ctx: AppContext, event: OutboxEvent): Promise<voi
     caseId,
     contactId: gathered.contactId,
     externalThreadId: gathered.externalThreadId,
+    createdByRule: gathered.createdByRule,
     cause: d.cause,
+    byCustomer: event.type === "message.created",
   });
 }
 
@@ -213,7 +233,11 @@ export type Execution = {
   caseId?: string | undefined;
   contactId?: string | undefined;
   externalThreadId?: string | undefined;
+  /** The case was opened by a rule: no rule-made follow-up of it (bounds chains of follow-up cases). */
+  createdByRule?: boolean | undefined;
   cause?: Cause;
+  /** A customer message caused the event (the per-case repeat guard does not apply). */
+  byCustomer?: boolean | undefined;
 };
 
 /** Runs the actions of matched rules, each in its own transaction with its log row (loop guard first). */
@@ -226,7 +250,7 @@ export async function executeRules(
 ): Promise<void> {
   const { db } = ctx.database;
   const causedByRule = run.cause?.type === "bot" && run.cause.id ? run.cause.id : undefined;
-  const depth = causedByRule && run.caseId ? (await lastDepth(db, ws, causedByRule, run.caseId)) + 1 : 0;
+  const depth = causedByRule ? (run.cause?.depth ?? 0) + 1 : 0;
   for (const rule of matched) {
     // A rule's own actions never trigger it again.
     if (rule.id === causedByRule) continue;
@@ -238,16 +262,23 @@ export async function executeRules(
       await writeLog(db, ws, rule, run, depth, [{ action: "rule_disabled", ok: false, error: reason }]);
       continue;
     }
-    if (depth > MAX_DEPTH) {
-      const error = `stopped: depth limit ${MAX_DEPTH} reached (a chain of rule-caused events on this case)`;
-      ctx.logger.warn({ ruleId: rule.id, caseId: run.caseId, depth }, "automation loop guard");
-      await writeLog(db, ws, rule, run, depth, [{ action: "loop_guard", ok: false, error }]);
+    let stop: string | undefined;
+    if (depth > MAX_DEPTH) stop = `stopped: depth limit ${MAX_DEPTH} reached (a chain of rule-caused events)`;
+    else if (
+      !run.byCustomer &&
+      run.caseId &&
+      (await runsSince(db, ws, rule.id, run.caseId, new Date(Date.now() - 3_600_000))) >= MAX_RUNS_PER_CASE_HOUR
+    )
+      stop = `stopped: the rule already ran ${MAX_RUNS_PER_CASE_HOUR} times on this case in the last hour`;
+    if (stop) {
+      ctx.logger.warn({ ruleId: rule.id, caseId: run.caseId, depth, reason: stop }, "automation loop guard");
+      await writeLog(db, ws, rule, run, depth, [{ action: "loop_guard", ok: false, error: stop }]);
       continue;
     }
     await runTransaction(ctx.database, async (tx) => {
       const claimed = await writeLog(tx, ws, rule, run, depth, []);
       if (!claimed) return;
-      const results = await applyActions(ctx, tx, rule, facts, run);
+      const results = await applyActions(ctx, tx, rule, facts, run, depth);
       await q(tx)
         .updateTable("automation_log")
         .set({ results: JSON.stringify(results) })
@@ -300,9 +331,11 @@ async function applyActions(
   rule: RuleRow,
   facts: Facts,
   run: Execution,
+  depth: number,
 ): Promise<ActionResult[]> {
   const ws = rule.workspace_id;
-  const actor: CaseActor = { type: "bot", id: rule.id, workspaceId: ws };
+  // The events its actions cause name the rule and the depth: the loop guard reads them back.
+  const actor: CaseActor = { type: "bot", id: rule.id, workspaceId: ws, depth };
   const results: ActionResult[] = [];
   const why = [`rule "${rule.name}"`];
   let tags = facts.case.tags;
@@ -431,6 +464,8 @@ async function applyAction(ctx: AppContext, tx: Executor, actor: CaseActor, acti
       return;
     }
     case "follow_up_case":
+      if (run.createdByRule)
+        throw new Skip("loop_guard: this case was itself opened by a rule, so rules open no follow-up of it");
       await createFollowUpCase(tx, actor, needCase(), {
         subject: action.subject,
         note: action.note,

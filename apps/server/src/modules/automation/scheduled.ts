@@ -10,7 +10,7 @@ import type { AppContext } from "../../platform/context.ts";
 import { jobIdFor } from "../../platform/jobs.ts";
 import type { OutboxEvent } from "../../platform/outbox.ts";
 import { recentCasesWithFirstMessage } from "../conversations/index.ts";
-import { findRule, listRules, type RuleRow } from "./repository.ts";
+import { findRule, listRules, type RuleRow, runsSince } from "./repository.ts";
 import { compileRule } from "./rules.ts";
 import { executeRules, gatherFacts } from "./runner.ts";
 import { nextCronAt } from "./schedule.ts";
@@ -89,6 +89,7 @@ export async function runScheduled(ctx: AppContext, data: ScheduleJobData, jobId
         caseId: c.id,
         contactId: gathered.contactId,
         externalThreadId: gathered.externalThreadId,
+        createdByRule: gathered.createdByRule,
       });
     }
     await scheduleCron(ctx, rule, new Date(data.at));
@@ -101,9 +102,12 @@ export async function runScheduled(ctx: AppContext, data: ScheduleJobData, jobId
   const c = gathered.facts.case;
   if (data.kind === "after-solved" && c.status !== "solved") return;
   if (data.kind === "no-reply") {
-    // Only the run planned after the case's last message fires; the customer must not have written since.
+    // Only the run planned after the case's last message fires; the customer must not have written since;
+    // and once per silence: the rule's own nudge does not plan another one (no reminder every N hours).
     const quiet = (h: number | undefined) => h === undefined || h >= hours - 0.01;
     if (!quiet(c.hoursSinceLastMessage) || !quiet(c.hoursSinceLastCustomerMessage)) return;
+    const silentSince = new Date(Date.now() - (c.hoursSinceLastCustomerMessage ?? 24 * 365) * 3_600_000);
+    if ((await runsSince(ctx.database.db, ws, rule.id, data.caseId, silentSince)) > 0) return;
   }
   if (!compiled.matches(gathered.facts)) return;
   await executeRules(ctx, ws, [rule], gathered.facts, {
@@ -111,5 +115,6 @@ export async function runScheduled(ctx: AppContext, data: ScheduleJobData, jobId
     caseId: data.caseId,
     contactId: gathered.contactId,
     externalThreadId: gathered.externalThreadId,
+    createdByRule: gathered.createdByRule,
   });
 }

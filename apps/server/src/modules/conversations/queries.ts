@@ -277,6 +277,10 @@ export async function automationFacts(db: Executor, ws: string, caseId: string, 
       sql<number>`(select count(*)::int from messages m where m.workspace_id = c.workspace_id and m.case_id = c.id
         and m.direction = 'inbound')`.as("inbound"),
     )
+    .select(
+      sql<boolean>`exists (select 1 from case_events e where e.workspace_id = c.workspace_id and e.case_id = c.id
+        and e.action = 'case.created' and e.actor_type = 'bot')`.as("created_by_rule"),
+    )
     .where("c.workspace_id", "=", ws)
     .where("c.id", "=", caseId)
     .executeTakeFirst();
@@ -302,6 +306,8 @@ export async function automationFacts(db: Executor, ws: string, caseId: string, 
     /** The customer's id on that channel (a WeChat OpenID), for template messages. */
     externalThreadId: c.thread_id ?? undefined,
     contactId: c.contact_id,
+    /** The case was opened by an automation rule (a follow-up): it gets no rule-made follow-up itself. */
+    createdByRule: Boolean(c.created_by_rule),
     case: {
       priority: c.priority,
       status: c.status,

@@ -6,7 +6,7 @@ import { type CaseRow, findWorkableCase, nextCaseNumber, type Priority, q, recor
 import { linkCases } from "./link-cases.ts";
 import { subjectOf } from "./receive-message.ts";
 import { sendReply } from "./send-message.ts";
-import type { CaseActor } from "./update-case.ts";
+import { type CaseActor, causeOf } from "./update-case.ts";
 
 export type FollowUpInput = {
   subject: string;
@@ -58,7 +58,7 @@ export async function createFollowUpCase(
     {
       workspaceId: ws,
       type: "case.created",
-      payload: { caseId: created.id, followUpOf: caseId, actor: { type: actor.type, id: actor.id } },
+      payload: { caseId: created.id, followUpOf: caseId, actor: causeOf(actor) },
     },
   ]);
   return created;

@@ -33,7 +33,14 @@ export type CaseActor = Pick<Actor, "workspaceId"> & {
   id: string | null;
   /** A member's or token's role (approval rules look at it); absent for the system and bots. */
   role?: Actor["role"] | undefined;
+  /** For a bot: how deep in a chain of rule-caused events it acts (automation's loop guard reads it back). */
+  depth?: number | undefined;
 };
+
+/** Who caused an event, as its payload names them (`depth` only for bots). */
+export function causeOf(actor: CaseActor) {
+  return { type: actor.type, id: actor.id, ...(actor.depth !== undefined ? { depth: actor.depth } : {}) };
+}
 
 /**
  * Changes a case's status, priority, assignee, team or tags; each change is recorded in the case history,
@@ -129,7 +136,7 @@ export async function updateCase(
     workspaceId: ws,
     type: "case.updated",
     // Who changed it: the rule runner skips a rule's own changes (loop protection).
-    payload: { caseId, changed: Object.keys(changes), actor: { type: actor.type, id: actor.id } },
+    payload: { caseId, changed: Object.keys(changes), actor: causeOf(actor) },
   });
   return updated;
 }
