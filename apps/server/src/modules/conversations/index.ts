@@ -20,8 +20,6 @@ export {
   slaHistory,
   wallboardCaseStats,
 } from "./queries.ts";
-/** Opens a linked follow-up case for the same customer (automation). */
-export { createFollowUpCase, type FollowUpInput } from "./use-cases/follow-up-case.ts";
 /** Reads one message (the channel send job loads what it delivers). */
 export { findConversation, findMessage, type MessageRow } from "./repository.ts";
 /** The case API routes. */
@@ -30,6 +28,8 @@ export { registerConversationsRoutes } from "./routes.ts";
 export { plainText } from "./text.ts";
 /** An attachment's record and body, for a channel that delivers it. */
 export { openAttachment } from "./use-cases/attachments.ts";
+/** Opens a linked follow-up case for the same customer (automation). */
+export { createFollowUpCase, type FollowUpInput } from "./use-cases/follow-up-case.ts";
 /** Stores an inbound customer message: dedupe, conversation and case, outbox events. */
 export {
   DuplicateRace,
