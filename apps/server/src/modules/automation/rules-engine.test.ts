@@ -84,6 +84,63 @@ describe.each(TEST_DATABASES)("rule engine on %s", (kind) => {
     await disable(rule.id);
   });
 
+  it("runs the case actions: tags, fields, assignment by team and skill, notifications", async () => {
+    const field = await env.app.inject({
+      method: "POST",
+      url: "/api/v1/case-fields",
+      headers: a.auth("admin"),
+      payload: { key: "store", label: "Store", type: "text" },
+    });
+    expect(field.statusCode, field.body).toBe(201);
+    const team = await createTeam(env, { type: "system", workspaceId: a.workspace.id }, "Paris store");
+    const rule = await created({
+      name: "Paris",
+      trigger: "keyword",
+      keywords: ["paris"],
+      conditions: { field: "case.replyWindow", op: "equals", value: "none" },
+      actions: [
+        { type: "add_tags", tags: ["paris", "store"] },
+        { type: "remove_tags", tags: ["STORE"] },
+        { type: "set_fields", fields: { store: "Paris 1er" } },
+        { type: "assign", teamId: team.id, skill: "french" },
+        { type: "assign", teamId: team.id },
+        { type: "notify", assignee: true, text: "nobody assigned yet" },
+        { type: "notify", userIds: [a.users.supervisor.id], text: "a Paris customer wrote" },
+        { type: "set_status", status: "pending" },
+      ],
+    });
+    const msg = await world.inbound("paris-1", "cust-paris", "Paris");
+    await waitFor(async () => (await logOf(msg.caseId)).some((l) => l.results.length === 8));
+    const [log] = await logOf(msg.caseId);
+    expect(log?.results.map((r) => [r.action, r.ok, r.skipped ?? false])).toEqual([
+      ["add_tags", true, false],
+      ["remove_tags", true, false],
+      ["set_fields", true, false],
+      ["assign", false, true],
+      ["assign", true, false],
+      ["notify", false, true],
+      ["notify", true, false],
+      ["set_status", true, false],
+    ]);
+    expect(log?.results[3]?.error).toBe('no_agent: nobody available has the skill "french"');
+    expect(log?.results[5]?.error).toMatch(/^no_recipient:/);
+    const c = await caseOf(msg.caseId);
+    expect(c).toMatchObject({
+      tags: ["paris"],
+      teamId: team.id,
+      status: "pending",
+      customFields: { store: "Paris 1er" },
+    });
+    const { rows } = await sql<{
+      payload: { userIds: string[]; text: string; caseId: string };
+    }>`select payload from outbox
+      where workspace_id = ${a.workspace.id} and type = 'automation.notification'`.execute(env.database.db);
+    expect(rows.map((r) => r.payload)).toContainEqual(
+      expect.objectContaining({ userIds: [a.users.supervisor.id], text: "a Paris customer wrote", caseId: msg.caseId }),
+    );
+    await disable(rule.id);
+  });
+
   it("fires menu, follow-with-scene and order rules on the contact's latest case, and logs a contact without a case", async () => {
     const msg = await world.inbound("menu-1", "cust-menu", "hello");
     const contactId = (await caseOf(msg.caseId)).contactId as string;
