@@ -122,6 +122,22 @@ export async function deliverWebhook(ctx: AppContext, data: WebhookJobData, atte
   if (!final) throw new Error(`webhook call failed (${failure}); the queue retries it`);
 }
 
+/** The template job: sends once per clientMsgId (a retry after WeChat accepted it sends nothing more). */
+export async function sendRuleTemplate(ctx: AppContext, data: z.infer<typeof TemplateJobData>): Promise<void> {
+  await sendTemplateForRule(
+    ctx,
+    { workspaceId: data.workspaceId, ruleId: data.ruleId },
+    {
+      channelId: data.channelId,
+      openId: data.openId,
+      templateId: data.templateId,
+      data: data.data,
+      url: data.url,
+      clientMsgId: data.clientMsgId,
+    },
+  );
+}
+
 /** Defines the webhook and template jobs of rules. */
 export function defineActionJobs(ctx: AppContext): void {
   ctx.jobs.define({
@@ -134,19 +150,6 @@ export function defineActionJobs(ctx: AppContext): void {
     name: TEMPLATE_JOB,
     schema: TemplateJobData,
     retryLimit: 3,
-    handler: async (data) => {
-      await sendTemplateForRule(
-        ctx,
-        { workspaceId: data.workspaceId, ruleId: data.ruleId },
-        {
-          channelId: data.channelId,
-          openId: data.openId,
-          templateId: data.templateId,
-          data: data.data,
-          url: data.url,
-          clientMsgId: data.clientMsgId,
-        },
-      );
-    },
+    handler: (data) => sendRuleTemplate(ctx, data),
   });
 }
