@@ -1,9 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TEST_DATABASES, type TestEnv } from "../../../test/harness.ts";
-import { waitFor } from "../../../test/wait.ts";
-import { createFakeChannel, type FakeWechat, pushPlain, startFakeWechat } from "../channels/wechat/test-fake-wechat.ts";
-import { type AutomationWorld, setUpAutomationWorld } from "./test-factories.ts";
-import { sendRuleTemplate, TEMPLATE_JOB, TemplateJobData } from "./webhooks.ts";
+import { type AutomationWorld, setUpAutomationWorld } from "../src/modules/automation/test-factories.ts";
+import { sendRuleTemplate, TEMPLATE_JOB, TemplateJobData } from "../src/modules/automation/webhooks.ts";
+import {
+  createFakeChannel,
+  type FakeWechat,
+  pushPlain,
+  startFakeWechat,
+} from "../src/modules/channels/wechat/test-fake-wechat.ts";
+import { TEST_DATABASES, type TestEnv } from "./harness.ts";
+import { waitFor } from "./wait.ts";
 
 const TEMPLATE = "tpl-order-shipped";
 
