@@ -14,6 +14,8 @@ export type AutomationTables = {
     keywords: string[];
     conditions: unknown;
     actions: unknown;
+    trigger_config: Generated<unknown>;
+    disabled_reason: string | null;
     created_at: Generated<Date>;
     updated_at: Generated<Date>;
   };
@@ -23,14 +25,33 @@ export type AutomationTables = {
     rule_id: string;
     event_id: string;
     case_id: string | null;
+    contact_id: string | null;
+    depth: Generated<number>;
     results: unknown;
     created_at: Generated<Date>;
   };
+  automation_webhook_calls: {
+    workspace_id: string;
+    id: string;
+    rule_id: string;
+    case_id: string | null;
+    url: string;
+    status: "pending" | "delivered" | "retrying" | "failed";
+    attempts: Generated<number>;
+    response_status: number | null;
+    last_error: string | null;
+    created_at: Generated<Date>;
+    updated_at: Generated<Date>;
+  };
 };
+
+/** A rule's trigger options: keys (event keys, scenes, statuses, attribute keys) and a schedule. */
+export type TriggerConfig = { keys?: string[]; schedule?: { cron?: string | undefined; hours?: number | undefined } };
 
 export type RuleRow = Selectable<AutomationTables["automation_rules"]> & {
   conditions: Condition | null;
   actions: Action[];
+  trigger_config: TriggerConfig;
 };
 
 export const q = (db: Executor) => db.withTables<AutomationTables>();
@@ -48,4 +69,43 @@ export async function nextPosition(db: Executor, ws: string): Promise<number> {
     .where("workspace_id", "=", ws)
     .executeTakeFirst();
   return row?.n ?? 1;
+}
+
+/** One rule of a workspace, or undefined. */
+export function findRule(db: Executor, ws: string, id: string) {
+  return q(db)
+    .selectFrom("automation_rules")
+    .selectAll()
+    .where("workspace_id", "=", ws)
+    .where("id", "=", id)
+    .executeTakeFirst() as Promise<RuleRow | undefined>;
+}
+
+/** Switches a rule off with the reason (a team, agent or template it names is gone). */
+export async function disableRule(db: Executor, ws: string, id: string, reason: string): Promise<void> {
+  await q(db)
+    .updateTable("automation_rules")
+    .set({ enabled: false, disabled_reason: reason.slice(0, 1000), updated_at: new Date() })
+    .where("workspace_id", "=", ws)
+    .where("id", "=", id)
+    .execute();
+}
+
+/** How many times a rule ran on a case since an instant (loop and repeat guards). */
+export async function runsSince(
+  db: Executor,
+  ws: string,
+  ruleId: string,
+  caseId: string,
+  since: Date,
+): Promise<number> {
+  const row = await q(db)
+    .selectFrom("automation_log")
+    .select(sql<number>`count(*)::int`.as("n"))
+    .where("workspace_id", "=", ws)
+    .where("case_id", "=", caseId)
+    .where("rule_id", "=", ruleId)
+    .where("created_at", ">", since)
+    .executeTakeFirst();
+  return row?.n ?? 0;
 }

@@ -3,8 +3,10 @@ import type { Dispatcher } from "../../platform/outbox.ts";
 import { checkSpikes, SPIKE_JOB, SpikeJobData, scheduleSpikeCheck, watchesKeywords } from "./ai/spikes.ts";
 import { ensureMessageAnalysis } from "./ai/store.ts";
 import { runRules } from "./runner.ts";
+import { planScheduledRuns, runScheduled, SCHEDULE_JOB, ScheduleJobData } from "./scheduled.ts";
+import { defineActionJobs } from "./webhooks.ts";
 
-/** Defines the spike-check job (smart alerts). */
+/** Defines the spike-check job (smart alerts), the rules' scheduled runs, webhook calls and template sends. */
 export function defineAutomationJobs(ctx: AppContext): void {
   ctx.jobs.define({
     name: SPIKE_JOB,
@@ -12,13 +14,35 @@ export function defineAutomationJobs(ctx: AppContext): void {
     retryLimit: 2,
     handler: async (data) => void (await checkSpikes(ctx, data.workspaceId)),
   });
+  ctx.jobs.define({
+    name: SCHEDULE_JOB,
+    schema: ScheduleJobData,
+    retryLimit: 3,
+    handler: (data, job) => runScheduled(ctx, data, job.id),
+  });
+  defineActionJobs(ctx);
 }
 
-/** Runs the rules on customer messages and new cases; analyses every customer message (AI triage). */
+/** The events rules react to (see dispatchOf in runner.ts). */
+const RULE_EVENTS = [
+  "message.created",
+  "case.created",
+  "case.updated",
+  "sla.at-risk",
+  "sla.breached",
+  "contact.updated",
+  "contact.event-recorded",
+] as const;
+
+/** Runs the rules on the events they listen to; plans scheduled runs; analyses every customer message (AI triage). */
 export function subscribeAutomationHandlers(ctx: AppContext, dispatcher: Dispatcher): void {
   const { db } = ctx.database;
   dispatcher.on("message.created", "automation.rules-on-message", (event) => runRules(ctx, event));
   dispatcher.on("case.created", "automation.rules-on-case", (event) => runRules(ctx, event));
+  for (const type of RULE_EVENTS.slice(2))
+    dispatcher.on(type, `automation.rules-on-${type}`, (event) => runRules(ctx, event));
+  dispatcher.on("case.updated", "automation.schedules-on-case", (event) => planScheduledRuns(ctx, event));
+  dispatcher.on("message.created", "automation.schedules-on-message", (event) => planScheduledRuns(ctx, event));
   // Analysis first, then the spike check: a queue that is down fails the delivery after the analysis is
   // stored, and the retry finds it (one select) before scheduling again.
   dispatcher.on("message.created", "automation.ai-on-message", async (event) => {

@@ -33,6 +33,8 @@ export {
   type WebGrant,
 } from "./wechat/oauth.ts";
 export type { PassiveReply } from "./wechat/reply.ts";
+/** WeChat template messages for automation rules: is a template synced, send one for a rule. */
+export { isTemplateKnown, sendTemplateForRule } from "./wechat/rule-templates.ts";
 /** WeChat: the passive-reply hook of the webhook (keyword auto-replies decide within ~4 s) and its types. */
 export {
   type PassiveReplier,

@@ -10,6 +10,7 @@ export {
 /** Records a delivery outcome of an outbound message; pages a case's messages; aggregates for routing and the wallboard. */
 export {
   automationFacts,
+  latestCaseOfContact,
   listMessages,
   openLoadByAssignee,
   recentCasesWithFirstMessage,
@@ -34,6 +35,8 @@ export {
   eraseConversationsData,
   findContactTraces,
 } from "./use-cases/erase-contact-data.ts";
+/** Opens a linked follow-up case for the same customer (automation). */
+export { createFollowUpCase, type FollowUpInput } from "./use-cases/follow-up-case.ts";
 /** Stores an inbound customer message: dedupe, conversation and case, outbox events. */
 export {
   DuplicateRace,

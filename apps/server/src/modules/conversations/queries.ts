@@ -1,6 +1,7 @@
 import { type Expression, expressionBuilder, type RawBuilder, type Selectable, type SqlBool, sql } from "kysely";
 import type { Executor } from "../../platform/db.ts";
 import { emitEvent } from "../../platform/outbox.ts";
+import { capabilitiesOf } from "./capabilities.ts";
 import { type CaseStatus, type ConversationsTables, type MessageStatus, type Priority, q } from "./repository.ts";
 
 export type CaseFilters = {
@@ -34,6 +35,8 @@ const CURSOR = /^(\d+)\|([0-9a-f-]{36})$/;
 
 /** The channel type of the conversation a case (`cases as c`) last heard from: where replies go. */
 const replyChannelType = sql<string | null>`(select v.channel_type from conversations v
+  where v.workspace_id = c.workspace_id and v.case_id = c.id order by v.last_inbound_at desc nulls last limit 1)`;
+const replyChannelId = sql<string | null>`(select v.channel_id from conversations v
   where v.workspace_id = c.workspace_id and v.case_id = c.id order by v.last_inbound_at desc nulls last limit 1)`;
 
 export type CaseCursor = { sortKey: number; id: string };
@@ -351,11 +354,32 @@ export async function setCaseSla(
 export async function automationFacts(db: Executor, ws: string, caseId: string, messageId?: string) {
   const c = await q(db)
     .selectFrom("cases as c")
-    .select(["c.priority", "c.status", "c.tags", "c.merged_into"])
+    .select([
+      "c.priority",
+      "c.status",
+      "c.tags",
+      "c.merged_into",
+      "c.contact_id",
+      "c.team_id",
+      "c.assignee_id",
+      "c.custom_fields",
+      "c.last_message_at",
+      "c.last_inbound_at",
+      "c.reply_window_closes_at",
+    ])
     .select(replyChannelType.as("channel_type"))
+    .select(replyChannelId.as("channel_id"))
+    .select(
+      sql<string | null>`(select v.external_thread_id from conversations v where v.workspace_id = c.workspace_id
+        and v.case_id = c.id order by v.last_inbound_at desc nulls last limit 1)`.as("thread_id"),
+    )
     .select(
       sql<number>`(select count(*)::int from messages m where m.workspace_id = c.workspace_id and m.case_id = c.id
         and m.direction = 'inbound')`.as("inbound"),
+    )
+    .select(
+      sql<boolean>`exists (select 1 from case_events e where e.workspace_id = c.workspace_id and e.case_id = c.id
+        and e.action = 'case.created' and e.actor_type = 'bot')`.as("created_by_rule"),
     )
     .where("c.workspace_id", "=", ws)
     .where("c.id", "=", caseId)
@@ -369,11 +393,52 @@ export async function automationFacts(db: Executor, ws: string, caseId: string, 
         .where("id", "=", messageId)
         .executeTakeFirst()
     : undefined;
+  const now = Date.now();
+  const hoursSince = (d: Date | null) => (d ? (now - d.getTime()) / 3_600_000 : undefined);
+  const windowHours = capabilitiesOf(c.channel_type ?? "api").replyWindow?.hours;
+  const closesAt =
+    c.reply_window_closes_at ??
+    (windowHours && c.last_inbound_at ? new Date(c.last_inbound_at.getTime() + windowHours * 3_600_000) : null);
   return {
     message: message ? { text: message.text, type: message.type } : undefined,
     channelType: c.channel_type ?? "api",
-    case: { priority: c.priority, status: c.status, tags: c.tags, isNew: c.inbound <= 1 },
+    channelId: c.channel_id ?? undefined,
+    /** The customer's id on that channel (a WeChat OpenID), for template messages. */
+    externalThreadId: c.thread_id ?? undefined,
+    contactId: c.contact_id,
+    /** The case was opened by an automation rule (a follow-up): it gets no rule-made follow-up itself. */
+    createdByRule: Boolean(c.created_by_rule),
+    case: {
+      priority: c.priority,
+      status: c.status,
+      tags: c.tags,
+      isNew: c.inbound <= 1,
+      teamId: c.team_id,
+      assigneeId: c.assignee_id,
+      fields: c.custom_fields,
+      hoursSinceLastMessage: hoursSince(c.last_message_at),
+      hoursSinceLastCustomerMessage: hoursSince(c.last_inbound_at),
+      replyWindow: (!windowHours && !c.reply_window_closes_at
+        ? "none"
+        : closesAt && closesAt.getTime() > now
+          ? "open"
+          : "closed") as "open" | "closed" | "none",
+    },
   };
+}
+
+/** The most recent case of a contact (merged cases excluded), for rules on contact events; undefined when none. */
+export async function latestCaseOfContact(db: Executor, ws: string, contactId: string) {
+  const row = await q(db)
+    .selectFrom("cases")
+    .select("id")
+    .where("workspace_id", "=", ws)
+    .where("contact_id", "=", contactId)
+    .where("merged_into", "is", null)
+    .orderBy("created_at", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  return row?.id;
 }
 
 /** The latest cases with their first customer message, newest first (rule dry-runs). */
@@ -385,6 +450,16 @@ export function recentCasesWithFirstMessage(db: Executor, ws: string, limit: num
       "c.priority",
       "c.status",
       "c.tags",
+      "c.number",
+      "c.subject",
+      "c.contact_id",
+      "c.team_id",
+      "c.assignee_id",
+      "c.custom_fields",
+      "c.created_at",
+      "c.last_message_at",
+      "c.last_inbound_at",
+      replyChannelId.as("channel_id"),
       sql<string | null>`(select m.text from messages m where m.workspace_id = c.workspace_id and m.case_id = c.id
         and m.direction = 'inbound' order by m.id limit 1)`.as("first_text"),
       sql<string | null>`(select m.type from messages m where m.workspace_id = c.workspace_id and m.case_id = c.id

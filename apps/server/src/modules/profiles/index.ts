@@ -1,3 +1,5 @@
+/** What automation rules read about contacts (tags, lifecycle stage, language, attributes, consent), in one query. */
+export { type ContactFacts, contactFactsOf } from "./automation-facts.ts";
 /** Imports a contacts file from the command line (progress, report file) and exports contacts as CSV/JSONL. */
 export { exportContactsCommand, importContactsCommand } from "./bulk/cli.ts";
 /** Paged follower import: a channel's follower list as contacts, resumable after a crash (see FollowerSource). */

@@ -2,7 +2,7 @@ import type { Executor } from "../../../platform/db.ts";
 import { AppError } from "../../../platform/errors.ts";
 import { emitEvents } from "../../../platform/outbox.ts";
 import { type CaseLinkKind, caseNotFound, findCases, q, recordCaseEvent } from "../repository.ts";
-import type { CaseActor } from "./update-case.ts";
+import { type CaseActor, causeOf } from "./update-case.ts";
 
 const INVERSE: Record<CaseLinkKind, CaseLinkKind> = {
   related: "related",
@@ -35,7 +35,7 @@ async function recordLinkChange(
     pairs.map(([caseId]) => ({
       workspaceId: actor.workspaceId,
       type: "case.updated",
-      payload: { caseId, changed: ["links"] },
+      payload: { caseId, changed: ["links"], actor: causeOf(actor) },
     })),
   );
 }

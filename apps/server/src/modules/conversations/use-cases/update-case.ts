@@ -33,7 +33,14 @@ export type CaseActor = Pick<Actor, "workspaceId"> & {
   id: string | null;
   /** A member's or token's role (approval rules look at it); absent for the system and bots. */
   role?: Actor["role"] | undefined;
+  /** For a bot: how deep in a chain of rule-caused events it acts (automation's loop guard reads it back). */
+  depth?: number | undefined;
 };
+
+/** Who caused an event, as its payload names them (`depth` only for bots). */
+export function causeOf(actor: CaseActor) {
+  return { type: actor.type, id: actor.id, ...(actor.depth !== undefined ? { depth: actor.depth } : {}) };
+}
 
 /**
  * Changes a case's status, priority, assignee, team or tags; each change is recorded in the case history,
@@ -131,6 +138,8 @@ export async function updateCase(
     payload: {
       caseId,
       changed: Object.keys(changes),
+      // Who changed it: the rule runner skips a rule's own changes (loop protection).
+      actor: causeOf(actor),
       // Who now holds the case and who decided, so a console can tell "assigned to me" without a refetch.
       ...(changes.assigneeId ? { assigneeId: updated.assignee_id, actorType: actor.type, actorId: actor.id } : {}),
     },

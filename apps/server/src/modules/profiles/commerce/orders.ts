@@ -5,6 +5,7 @@ import { recordAudit } from "../../tenancy/index.ts";
 import { findContact, insertEvents, type OrderStatus } from "../repository.ts";
 import { requireContact } from "../use-cases/contacts.ts";
 import { type IdentityInput, type ResolveHints, resolveContact } from "../use-cases/resolve-contact.ts";
+import { emitRecordedEvents } from "../use-cases/timeline.ts";
 import type { Caller } from "../use-cases/types.ts";
 import { recomputeLifecycles } from "./recompute-lifecycle.ts";
 import { findOrderByExternalId, insertOrderStatus, replaceOrderLines, upsertOrderRow } from "./repository.ts";
@@ -79,19 +80,19 @@ export async function upsertOrder(ctx: AppContext, caller: Caller, input: OrderI
     const statusChanged = created || existing?.status !== input.status;
     if (statusChanged) {
       await insertOrderStatus(tx, ws, order.id, input.status, now);
-      await insertEvents(tx, [
-        {
-          workspace_id: ws,
-          id: uuidv7(),
-          contact_id: order.contact_id,
-          type: `order.${input.status}`,
-          occurred_at: created ? order.placed_at : now,
-          source: source || "orders",
-          channel: null,
-          client_event_id: `order:${order.id}:${input.status}`,
-          properties: { orderId: order.id, externalId: input.externalId, total: input.total, currency: input.currency },
-        },
-      ]);
+      const orderEvent = {
+        workspace_id: ws,
+        id: uuidv7(),
+        contact_id: order.contact_id,
+        type: `order.${input.status}`,
+        occurred_at: created ? order.placed_at : now,
+        source: source || "orders",
+        channel: null,
+        client_event_id: `order:${order.id}:${input.status}`,
+        properties: { orderId: order.id, externalId: input.externalId, total: input.total, currency: input.currency },
+      };
+      const inserted = await insertEvents(tx, [orderEvent]);
+      if (inserted.length) await emitRecordedEvents(tx, [orderEvent]);
       await recomputeLifecycles(tx, ws, [contactId], now);
     }
     await recordAudit(tx, caller, {

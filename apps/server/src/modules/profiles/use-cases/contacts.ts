@@ -2,6 +2,7 @@ import { uuidv7 } from "uuidv7";
 import type { AppContext } from "../../../platform/context.ts";
 import type { Executor } from "../../../platform/db.ts";
 import { AppError } from "../../../platform/errors.ts";
+import { emitEvent } from "../../../platform/outbox.ts";
 import { recordAudit } from "../../tenancy/index.ts";
 import { validateAttributes } from "../attributes.ts";
 import { applyContactFields, blankContact, type ContactFieldsInput } from "../contact-fields.ts";
@@ -97,6 +98,18 @@ export async function updateContact(ctx: AppContext, caller: Caller, id: string,
     const attributes = await validatedAttributes(tx, ws, input.attributes);
     const row = await replaceContact(tx, applyContactFields(current, input, region, attributes));
     await syncContactKeys(tx, ws, row.id);
+    const before = (current.attributes ?? {}) as Record<string, unknown>;
+    const after = (row.attributes ?? {}) as Record<string, unknown>;
+    const changed = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter(
+      (k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]),
+    );
+    // Rules on "contact attribute changed" listen to this.
+    if (changed.length)
+      await emitEvent(tx, {
+        workspaceId: ws,
+        type: "contact.updated",
+        payload: { contactId: row.id, attributes: changed },
+      });
     await recordAudit(tx, caller, {
       action: "contact.updated",
       objectType: "contact",

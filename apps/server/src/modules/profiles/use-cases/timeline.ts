@@ -1,6 +1,8 @@
 import { uuidv7 } from "uuidv7";
 import type { AppContext } from "../../../platform/context.ts";
+import type { Executor } from "../../../platform/db.ts";
 import { AppError } from "../../../platform/errors.ts";
+import { emitEvents } from "../../../platform/outbox.ts";
 import { scheduleLifecycleRecompute } from "../commerce/recompute-lifecycle.ts";
 import { insertLocations } from "../commerce/repository.ts";
 import {
@@ -145,8 +147,26 @@ export async function ingestEvents(ctx: AppContext, caller: Caller, events: Even
       ws,
       fresh.map((r) => r.contact_id),
     );
+    await emitRecordedEvents(tx, fresh);
     return results;
   });
+}
+
+/** Timeline types that automation rules react to: announced as the outbox event `contact.event-recorded`. */
+const ANNOUNCED = /^(wechat\.(followed|unfollowed|qr-scanned|menu-clicked)|order\.|payment\.)/;
+
+/** Announces the new events rules react to (WeChat follows, scans, menu clicks; orders and payments). */
+export async function emitRecordedEvents(tx: Executor, rows: readonly EventInsert[]): Promise<void> {
+  const announced = rows.filter((r) => ANNOUNCED.test(r.type));
+  if (announced.length === 0) return;
+  await emitEvents(
+    tx,
+    announced.map((r) => ({
+      workspaceId: r.workspace_id,
+      type: "contact.event-recorded",
+      payload: { contactId: r.contact_id, eventId: r.id, type: r.type, channel: r.channel, properties: r.properties },
+    })),
+  );
 }
 
 type LocationPoint = { latitude: number; longitude: number; accuracy: number | null; label: string | null };
