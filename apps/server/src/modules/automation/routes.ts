@@ -7,6 +7,7 @@ import { recentCasesWithFirstMessage } from "../conversations/index.ts";
 import { actorOf, guard, recordAudit } from "../tenancy/index.ts";
 import { registerAiRoutes } from "./ai/routes.ts";
 import { analyzeForWorkspace } from "./ai/store.ts";
+import { registerBotRoutes } from "./bot/routes.ts";
 import { listRules, nextPosition, q, type RuleRow } from "./repository.ts";
 import { checkRule, compileRule, RuleBody, type RuleInput } from "./rules.ts";
 
@@ -41,6 +42,7 @@ function assertValid(input: RuleInput) {
 export function registerAutomationRoutes(app: HttpApp, ctx: AppContext) {
   const { db } = ctx.database;
   registerAiRoutes(app, ctx);
+  registerBotRoutes(app, ctx);
 
   app.get("/api/v1/automation/rules", { schema: tags, onRequest: guard(ctx, "automation.read") }, async (request) => ({
     data: (await listRules(db, actorOf(request).workspaceId)).map(presentRule),

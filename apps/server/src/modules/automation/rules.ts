@@ -70,6 +70,14 @@ export const ActionSchema = z.discriminatedUnion("type", [
     tags: z.boolean().default(true),
     priority: z.boolean().default(true),
   }),
+  /** Puts the case under bot control and starts a bot flow (bot/runtime.ts). */
+  z.strictObject({ type: z.literal("start_flow"), flowId: z.uuid() }),
+  /** Hands the case over to agents (optionally to a team), recorded by the handover protocol (bot/handover.ts). */
+  z.strictObject({
+    type: z.literal("handover"),
+    reason: z.string().trim().min(1).max(100).optional(),
+    teamId: z.uuid().optional(),
+  }),
 ]);
 export type Action = z.infer<typeof ActionSchema>;
 

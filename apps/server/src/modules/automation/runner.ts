@@ -7,6 +7,7 @@ import { runTransaction } from "../../platform/outbox.ts";
 import { automationFacts, type CaseActor, sendReply, updateCase } from "../conversations/index.ts";
 import { caseAggregate, ensureMessageAnalysis } from "./ai/store.ts";
 import { higherPriority, triage } from "./ai/triage.ts";
+import { handOverFromRule, startFlow } from "./bot/runtime.ts";
 import { listRules, q, type RuleRow } from "./repository.ts";
 import { type Action, type CompiledRule, compileRule, type Facts, type Trigger } from "./rules.ts";
 
@@ -155,6 +156,12 @@ async function applyActions(
           break;
         }
         case "stop":
+          break;
+        case "start_flow":
+          await startFlow(tx, actor, caseId, action.flowId, { text: facts.message?.text });
+          break;
+        case "handover":
+          await handOverFromRule(tx, actor, caseId, action);
           break;
       }
       results.push({ action: action.type, ok: true });

@@ -2,6 +2,7 @@ import type { AppContext } from "../../platform/context.ts";
 import type { Dispatcher } from "../../platform/outbox.ts";
 import { checkSpikes, SPIKE_JOB, SpikeJobData, scheduleSpikeCheck, watchesKeywords } from "./ai/spikes.ts";
 import { ensureMessageAnalysis } from "./ai/store.ts";
+import { runBot } from "./bot/runtime.ts";
 import { runRules } from "./runner.ts";
 
 /** Defines the spike-check job (smart alerts). */
@@ -14,11 +15,12 @@ export function defineAutomationJobs(ctx: AppContext): void {
   });
 }
 
-/** Runs the rules on customer messages and new cases; analyses every customer message (AI triage). */
+/** Runs the rules on customer messages and new cases; analyses every customer message (AI triage); runs the bot. */
 export function subscribeAutomationHandlers(ctx: AppContext, dispatcher: Dispatcher): void {
   const { db } = ctx.database;
   dispatcher.on("message.created", "automation.rules-on-message", (event) => runRules(ctx, event));
   dispatcher.on("case.created", "automation.rules-on-case", (event) => runRules(ctx, event));
+  dispatcher.on("message.created", "automation.bot-on-message", (event) => runBot(ctx, event));
   // Analysis first, then the spike check: a queue that is down fails the delivery after the analysis is
   // stored, and the retry finds it (one select) before scheduling again.
   dispatcher.on("message.created", "automation.ai-on-message", async (event) => {

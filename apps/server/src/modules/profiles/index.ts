@@ -13,6 +13,8 @@ export {
   runFollowerImport,
   startFollowerSync,
 } from "./bulk/follower-import.ts";
+/** One of a contact's own orders by its number (what a bot may tell the customer). */
+export { findContactOrder, type OrderLookup } from "./commerce/lookup.ts";
 /** Defines the profiles job types: contact imports, lifecycle recomputation. */
 export { defineProfilesJobs } from "./jobs.ts";
 /** The identity kinds a contact may hold, and the channel each belongs to. */
