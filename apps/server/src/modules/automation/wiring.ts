@@ -18,9 +18,12 @@ export function defineAutomationJobs(ctx: AppContext): void {
 /** Runs the rules on customer messages and new cases; analyses every customer message (AI triage); runs the bot. */
 export function subscribeAutomationHandlers(ctx: AppContext, dispatcher: Dispatcher): void {
   const { db } = ctx.database;
-  dispatcher.on("message.created", "automation.rules-on-message", (event) => runRules(ctx, event));
+  // The bot answers after the rules, so a rule's handover or flow for this message takes precedence.
+  dispatcher.on("message.created", "automation.rules-on-message", async (event) => {
+    await runRules(ctx, event);
+    await runBot(ctx, event);
+  });
   dispatcher.on("case.created", "automation.rules-on-case", (event) => runRules(ctx, event));
-  dispatcher.on("message.created", "automation.bot-on-message", (event) => runBot(ctx, event));
   // Analysis first, then the spike check: a queue that is down fails the delivery after the analysis is
   // stored, and the retry finds it (one select) before scheduling again.
   dispatcher.on("message.created", "automation.ai-on-message", async (event) => {

@@ -3,6 +3,7 @@ declare module "@nlpjs/core" {
   export type Container = {
     use(plugin: unknown): void;
     register(name: string, instance: unknown, isSingleton?: boolean): void;
+    registerConfiguration(tag: string, configuration: Record<string, unknown>, overwrite?: boolean): void;
   };
   export class Tokenizer {
     constructor(container?: Container, shouldTokenize?: boolean);

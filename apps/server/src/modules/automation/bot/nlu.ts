@@ -54,6 +54,15 @@ const NONE: Record<BotLang, string[]> = {
   zh: ["今天天气怎么样", "讲个笑话", "我喜欢乌龟", "好的", "天空是蓝色的"],
 };
 
+const NLU_DEFAULTS = {
+  keepStopwords: true,
+  nonefeatureValue: 1,
+  nonedeltaMultiplier: 1.2,
+  spellCheck: false,
+  spellCheckDistance: 1,
+  filterZeros: true,
+};
+
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
@@ -68,6 +77,8 @@ export async function trainBot(intents: TrainingIntent[]): Promise<BotModel> {
   container.use(langFr.LangFr);
   container.use(langEs.LangEs);
   container.use(TokenizerZh);
+  // nlp.js's defaults for every language, except that training does not print each epoch to the console.
+  container.registerConfiguration("nlu-??", { ...NLU_DEFAULTS, log: false });
   const nlp = new nlpjs.Nlp(
     { languages: langs, autoSave: false, autoLoad: false, calculateSentiment: false, modelFileName: "" },
     container,
