@@ -5,6 +5,7 @@ import { CaseDetails } from "./case-details.tsx";
 import { CaseHistory } from "./case-history.tsx";
 import type { CasePartProps } from "./case-view.tsx";
 import { CustomerPanel } from "./customer-panel.tsx";
+import { HandoverCard } from "./handover-card.tsx";
 
 type Tab = "details" | "customer" | "history";
 
@@ -32,6 +33,7 @@ export function CaseSidePanel({ item, contactName, members, session, now }: Case
       </Tabs.List>
       <ScrollArea style={{ flex: 1 }} type="auto">
         <Tabs.Panel value="details" p="md">
+          <HandoverCard item={item} now={now} />
           <CaseDetails item={item} members={members} session={session} now={now} />
         </Tabs.Panel>
         <Tabs.Panel value="customer" p="md">
