@@ -47,7 +47,7 @@ describe.each(TEST_DATABASES)("bots and handover on %s", (kind) => {
     });
     expect(faq.statusCode, faq.body).toBe(201);
     const trained = await api("POST", "/api/v1/bot/train", a.auth("supervisor"));
-    expect(trained.json()).toMatchObject({ languages: ["en", "fr", "es", "zh"] });
+    expect(trained.json()).toMatchObject({ languages: ["en", "fr", "es", "zh"], thread: "worker" });
     const recognized = await api("POST", "/api/v1/bot/recognize", a.auth("agent"), { text: "où est ma commande ?" });
     expect(recognized.json()).toMatchObject({ intent: "order.status", language: "fr", confident: true });
   });
@@ -108,7 +108,12 @@ describe.each(TEST_DATABASES)("bots and handover on %s", (kind) => {
 
     const back = await api("POST", `/api/v1/cases/${caseId}/bot/hand-back`, a.auth("agent"));
     expect(back.statusCode, back.body).toBe(200);
-    expect(back.json().handover).toMatchObject({ from: "agent", to: "bot", reason: "handed_back", by: { type: "token" } });
+    expect(back.json().handover).toMatchObject({
+      from: "agent",
+      to: "bot",
+      reason: "handed_back",
+      by: { type: "token" },
+    });
     expect((await api("POST", `/api/v1/cases/${caseId}/bot/hand-back`, a.auth("agent"))).statusCode).toBe(409);
     await world.inbound("bot-6", "cust-bot", "how do I reset my password?");
     expect(await nthBotMessage(caseId, 5)).toBe("Open Settings → Security and choose Reset password.");

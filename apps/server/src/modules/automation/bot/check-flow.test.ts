@@ -27,11 +27,26 @@ describe("flow validation", () => {
     ],
     [
       "an unknown branch target",
-      flow("b", [{ id: "b", type: "branch", cases: [{ intent: "x", next: "a" }, { intent: "y", next: "zz" }] }, answer("a")]),
+      flow("b", [
+        {
+          id: "b",
+          type: "branch",
+          cases: [
+            { intent: "x", next: "a" },
+            { intent: "y", next: "zz" },
+          ],
+        },
+        answer("a"),
+      ]),
       "steps[0].cases[1].next",
       'unknown step "zz"',
     ],
-    ["a duplicate id", flow("a", [answer("a"), answer("a")]), "steps[1].id", 'duplicate step id "a" (first at steps[0])'],
+    [
+      "a duplicate id",
+      flow("a", [answer("a"), answer("a")]),
+      "steps[1].id",
+      'duplicate step id "a" (first at steps[0])',
+    ],
     [
       "an unreachable step",
       flow("a", [answer("a", "b"), answer("b"), answer("orphan")]),
@@ -46,7 +61,10 @@ describe("flow validation", () => {
     ],
     [
       "a self-loop through a branch",
-      flow("b", [{ id: "b", type: "branch", cases: [{ slot: "s", equals: "1", next: "b" }], else: "e" }, { id: "e", type: "end" }]),
+      flow("b", [
+        { id: "b", type: "branch", cases: [{ slot: "s", equals: "1", next: "b" }], else: "e" },
+        { id: "e", type: "end" },
+      ]),
       "steps[0].cases[0].next",
       "cycle without an ask step: b → b",
     ],
@@ -70,7 +88,10 @@ describe("flow validation", () => {
     ],
     [
       "a branch case testing nothing",
-      flow("b", [{ id: "b", type: "branch", cases: [{ next: "e" }] }, { id: "e", type: "end" }]),
+      flow("b", [
+        { id: "b", type: "branch", cases: [{ next: "e" }] },
+        { id: "e", type: "end" },
+      ]),
       "steps[0].cases[0]",
       "a case tests either an intent or a slot",
     ],

@@ -6,7 +6,7 @@
  */
 import type { Executor } from "../../../platform/db.ts";
 import { faqArticles, faqVersion } from "../../knowledge/index.ts";
-import { type BotModel, type TrainingIntent, trainBot } from "./nlu.ts";
+import { type BotModel, type TrainingIntent, trainBotOffThread } from "./nlu.ts";
 import { intentsVersion, listIntents } from "./repository.ts";
 import type { BotLang } from "./schemas.ts";
 import { BUILT_IN_INTENTS } from "./templates.ts";
@@ -58,7 +58,7 @@ async function train(db: Executor, ws: string, entry: Entry): Promise<BotModel> 
   if (entry.training) return entry.training;
   entry.training = (async () => {
     const version = await versionOf(db, ws);
-    const model = await trainBot(await trainingSet(db, ws));
+    const model = await trainBotOffThread(await trainingSet(db, ws));
     entry.model = model;
     entry.version = version;
     entry.checkedAt = Date.now();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type BotModel, recognize, trainBot } from "./nlu.ts";
+import { type BotModel, recognize, trainBot, trainBotOffThread } from "./nlu.ts";
 import { BUILT_IN_INTENTS, ORDER_STATUS_TEMPLATE } from "./templates.ts";
 
 const SET = [
@@ -68,4 +68,18 @@ describe("intent bot (nlp.js, trained locally)", () => {
       expect(r.score).toBeLessThan(0.7);
     },
   );
+
+  it("trains the same model in a worker thread (the event loop stays free)", async () => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    const offThread = await trainBotOffThread(SET);
+    clearInterval(timer);
+    expect(offThread.thread).toBe("worker");
+    expect(ticks).toBeGreaterThan(0);
+    expect(await recognize(offThread, "我的订单到哪了")).toMatchObject({ intent: "order.status", language: "zh" });
+    expect(await recognize(offThread, "je voudrais être remboursé")).toMatchObject({
+      intent: "refund",
+      language: "fr",
+    });
+  });
 });

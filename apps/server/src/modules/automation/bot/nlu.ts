@@ -3,8 +3,9 @@
  * workspace's intents, its FAQ articles and a few built-in intents. English, French and Spanish use nlp.js's
  * tokenizers and stemmers; Chinese is cut into characters and character pairs like the knowledge-base search
  * (nlp.js's own Chinese pack loads a 9 MB dictionary and some 200 MB of memory to turn words into pinyin).
- * Everything runs in-process: no network, no model file.
+ * Everything runs on this machine (training in a worker thread): no network, no model file on disk.
  */
+import { Worker } from "node:worker_threads";
 import core, { type Container } from "@nlpjs/core";
 import langEn from "@nlpjs/lang-en-min";
 import langEs from "@nlpjs/lang-es";
@@ -41,6 +42,8 @@ export type BotModel = {
   answers: Map<string, Partial<Record<BotLang, string>>>;
   intents: number;
   trainedMs: number;
+  /** Where it was trained: a worker thread, or this one (the fallback). */
+  thread: "worker" | "main";
 };
 
 /** What the bot understood: the intent (null: none), its confidence, the language it read the text in. */
@@ -63,15 +66,8 @@ const NLU_DEFAULTS = {
   filterZeros: true,
 };
 
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/**
- * Trains a bot from intents (each language gets its own classifier; a language without any example is left out).
- * Each language trains in its own turn of the event loop.
- */
-export async function trainBot(intents: TrainingIntent[]): Promise<BotModel> {
-  const started = performance.now();
-  const langs = BOT_LANGS.filter((l) => intents.some((i) => (i.utterances[l]?.length ?? 0) > 0));
+/** An empty nlp.js pipeline for these languages (our Chinese tokenizer, no sentiment, nothing saved to disk). */
+function buildNlp(langs: BotLang[]): Nlp {
   const container = core.containerBootstrap();
   container.use(langEn.LangEn);
   container.use(langFr.LangFr);
@@ -79,29 +75,68 @@ export async function trainBot(intents: TrainingIntent[]): Promise<BotModel> {
   container.use(TokenizerZh);
   // nlp.js's defaults for every language, except that training does not print each epoch to the console.
   container.registerConfiguration("nlu-??", { ...NLU_DEFAULTS, log: false });
-  const nlp = new nlpjs.Nlp(
+  return new nlpjs.Nlp(
     { languages: langs, autoSave: false, autoLoad: false, calculateSentiment: false, modelFileName: "" },
     container,
   );
+}
+
+const languagesOf = (intents: TrainingIntent[]) =>
+  BOT_LANGS.filter((l) => intents.some((i) => (i.utterances[l]?.length ?? 0) > 0));
+
+/** A model around a trained classifier: the vocabulary per language and the answers carried by the intents. */
+function modelOf(nlp: Nlp, intents: TrainingIntent[], trainedMs: number, thread: BotModel["thread"]): BotModel {
+  const langs = languagesOf(intents);
   const vocabulary = new Map<BotLang, Set<string>>(langs.map((l) => [l, new Set<string>()]));
   for (const intent of intents)
     for (const lang of langs)
-      for (const utterance of intent.utterances[lang] ?? []) {
-        nlp.addDocument(lang, utterance, intent.name);
+      for (const utterance of intent.utterances[lang] ?? [])
         for (const token of documentTokens(utterance)) vocabulary.get(lang)?.add(token);
-      }
-  for (const lang of langs) for (const utterance of NONE[lang]) nlp.addDocument(lang, utterance, "None");
-  await yieldToLoop();
-  await nlp.train();
   const answers = new Map(intents.flatMap((i) => (i.answer ? [[i.name, i.answer] as const] : [])));
-  return {
-    nlp,
-    langs,
-    vocabulary,
-    answers,
-    intents: intents.length,
-    trainedMs: Math.round(performance.now() - started),
-  };
+  return { nlp, langs, vocabulary, answers, intents: intents.length, trainedMs, thread };
+}
+
+/**
+ * Trains a bot from intents on this thread (each language gets its own classifier; a language without any
+ * example is left out). The event loop is busy meanwhile: see trainBotOffThread.
+ */
+export async function trainBot(intents: TrainingIntent[]): Promise<BotModel> {
+  const started = performance.now();
+  const nlp = buildNlp(languagesOf(intents));
+  for (const intent of intents)
+    for (const [lang, utterances] of Object.entries(intent.utterances))
+      for (const utterance of utterances ?? []) nlp.addDocument(lang, utterance, intent.name);
+  for (const lang of languagesOf(intents)) for (const utterance of NONE[lang]) nlp.addDocument(lang, utterance, "None");
+  await nlp.train();
+  return modelOf(nlp, intents, Math.round(performance.now() - started), "main");
+}
+
+/** The trained classifier as JSON (what a training thread sends back). */
+export const exportModel = (model: BotModel) => model.nlp.export(true);
+
+const WORKER = new URL("./train-worker.mjs", import.meta.url);
+
+/**
+ * Trains a bot in a worker thread, so a training (about a second for a hundred intents in four languages)
+ * never holds up the event loop that ingests messages; only loading the result (about a tenth of that) runs
+ * here. Falls back to training on this thread when no worker can be started.
+ */
+export async function trainBotOffThread(intents: TrainingIntent[]): Promise<BotModel> {
+  const started = performance.now();
+  let json: string;
+  try {
+    json = await new Promise<string>((resolve, reject) => {
+      const worker = new Worker(WORKER, { workerData: intents });
+      worker.once("message", (message: { json: string }) => resolve(message.json));
+      worker.once("error", reject);
+      worker.once("exit", (code) => reject(new Error(`bot training thread exited with code ${code}`)));
+    });
+  } catch {
+    return trainBot(intents);
+  }
+  const nlp = buildNlp(languagesOf(intents));
+  nlp.import(json);
+  return modelOf(nlp, intents, Math.round(performance.now() - started), "worker");
 }
 
 /** The share of a text's tokens the bot has seen in training in one language. */

@@ -317,7 +317,7 @@ export function registerBotRoutes(app: HttpApp, ctx: AppContext) {
 
   app.post("/api/v1/bot/train", { schema: tags, ...manage }, async (request) => {
     const model = await retrainBot(db, actorOf(request).workspaceId);
-    return { intents: model.intents, languages: model.langs, trainedMs: model.trainedMs };
+    return { intents: model.intents, languages: model.langs, trainedMs: model.trainedMs, thread: model.thread };
   });
 
   app.get(
