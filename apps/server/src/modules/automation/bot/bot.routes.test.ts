@@ -3,6 +3,7 @@ import type { TestEnv } from "../../../../test/harness.ts";
 import { TEST_DATABASES } from "../../../../test/harness.ts";
 import { sleep, waitFor } from "../../../../test/wait.ts";
 import { type AutomationWorld, setUpAutomationWorld } from "../test-factories.ts";
+import { bots } from "./repository.ts";
 
 type Msg = { text: string; direction: string; authorType: string; private: boolean };
 
@@ -125,9 +126,19 @@ describe.each(TEST_DATABASES)("bots and handover on %s", (kind) => {
     expect((await botState(caseId)).handover).toMatchObject({ reason: "agent_replied", by: { type: "token" } });
   });
 
-  it("answers in the customer's language and hands over after repeated low confidence", async () => {
+  it("answers in the customer's language, abandons a flow after the timeout, hands over after repeated low confidence", async () => {
     const fr = await world.inbound("bot-7", "cust-fr", "Bonjour, où est ma commande ?");
     expect(await nthBotMessage(fr.caseId, 1)).toBe("Bien sûr — quel est votre numéro de commande ?");
+    // A flow left waiting past the timeout is abandoned: the next message is read afresh (here: not understood).
+    await bots(env.database.db)
+      .updateTable("bot_sessions")
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where("workspace_id", "=", a.workspace.id)
+      .where("case_id", "=", fr.caseId)
+      .execute();
+    await world.inbound("bot-7b", "cust-fr", "10042");
+    expect(await nthBotMessage(fr.caseId, 2)).toMatch(/^Désolé, je n'ai pas compris/);
+    expect((await botState(fr.caseId)).session).toMatchObject({ flow: null, stepId: null });
     const zh = await world.inbound("bot-8", "cust-zh", "查询订单");
     expect(await nthBotMessage(zh.caseId, 1)).toBe("好的，请告诉我您的订单号。");
 
@@ -137,6 +148,35 @@ describe.each(TEST_DATABASES)("bots and handover on %s", (kind) => {
     expect(await nthBotMessage(vague.caseId, 2)).toMatch(/passing you to a colleague/);
     await waitFor(async () => (await botState(vague.caseId)).control === "agent");
     expect((await botState(vague.caseId)).handover.reason).toBe("low_confidence");
+  });
+
+  it("retrains shortly after an intent is added, and answers with it", async () => {
+    const created = await api("POST", "/api/v1/bot/intents", a.auth("supervisor"), {
+      name: "opening-hours",
+      utterances: {
+        en: ["when are you open", "what are your opening hours"],
+        es: ["cuándo abren", "cuál es su horario"],
+      },
+      answer: { en: "We are open 9:00–18:00, Monday to Saturday.", es: "Abrimos de 9:00 a 18:00, de lunes a sábado." },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    expect(
+      (
+        await api("POST", "/api/v1/bot/intents", a.auth("supervisor"), {
+          ...created.json(),
+          id: undefined,
+          updatedAt: undefined,
+          flowId: undefined,
+        })
+      ).statusCode,
+    ).toBe(409);
+    await waitFor(
+      async () =>
+        (await api("POST", "/api/v1/bot/recognize", a.auth("agent"), { text: "what are your opening hours?" })).json()
+          .intent === "opening-hours",
+    );
+    const hours = await world.inbound("bot-hours", "cust-hours", "¿cuándo abren?");
+    expect(await nthBotMessage(hours.caseId, 1)).toBe("Abrimos de 9:00 a 18:00, de lunes a sábado.");
   });
 
   it("starts a flow and hands over from rules", async () => {
