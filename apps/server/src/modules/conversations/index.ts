@@ -28,7 +28,13 @@ export { plainText } from "./text.ts";
 /** An attachment's record and body, for a channel that delivers it. */
 export { openAttachment } from "./use-cases/attachments.ts";
 /** Records who has control of a case (bot or agent), why, the intent, slots and a transcript summary. */
-export { type CaseControl, caseControl, type Handover, recordHandover } from "./use-cases/handover.ts";
+export {
+  type CaseControl,
+  caseControl,
+  type Handover,
+  hasAgentReply,
+  recordHandover,
+} from "./use-cases/handover.ts";
 /** Stores an inbound customer message: dedupe, conversation and case, outbox events. */
 export {
   DuplicateRace,

@@ -10,7 +10,7 @@ import type { Executor } from "../../../platform/db.ts";
 import { AppError } from "../../../platform/errors.ts";
 import { type OutboxEvent, runTransaction } from "../../../platform/outbox.ts";
 import { TtlCache } from "../../../platform/ttl-cache.ts";
-import { type CaseActor, caseControl, findMessage, sendReply } from "../../conversations/index.ts";
+import { type CaseActor, caseControl, findMessage, hasAgentReply, sendReply } from "../../conversations/index.ts";
 import { findContactOrder } from "../../profiles/index.ts";
 import { detectIntents, detectLanguage } from "../ai/analyze.ts";
 import { handOver } from "./handover.ts";
@@ -276,11 +276,11 @@ export async function runBot(ctx: AppContext, event: OutboxEvent): Promise<void>
   if (p.direction === "outbound") return takeFromBot(ctx, ws, caseId, messageId);
   if (p.direction !== "inbound") return;
   const { db } = ctx.database;
+  const settings = await cachedBotSettings(db, ws);
   const c = await caseControl(db, ws, caseId);
   if (!c || c.control === "agent" || c.status === "closed") return;
-  const settings = await cachedBotSettings(db, ws);
-  // A bot that is on takes new cases nobody has answered yet; a case a rule gave it stays its own.
-  if (c.control === null && (!settings.enabled || c.firstResponseAt || c.assigneeId)) return;
+  // A bot that is on takes the cases no agent has written in yet; a case a rule gave it stays its own.
+  if (c.control === null && (!settings.enabled || (await hasAgentReply(db, ws, caseId)))) return;
   const message = await findMessage(db, ws, messageId);
   if (message?.type !== "text" || !message.text.trim()) return;
   const existing = await findSession(db, ws, caseId);

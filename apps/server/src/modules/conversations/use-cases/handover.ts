@@ -88,12 +88,20 @@ export async function recordHandover(tx: Executor, actor: CaseActor, caseId: str
 export async function caseControl(db: Executor, ws: string, caseId: string) {
   const c = await findCase(db, ws, caseId);
   if (!c || c.merged_into) return undefined;
-  return {
-    control: c.control,
-    handover: c.handover,
-    status: c.status,
-    contactId: c.contact_id,
-    assigneeId: c.assignee_id,
-    firstResponseAt: c.first_response_at,
-  };
+  return { control: c.control, handover: c.handover, status: c.status, contactId: c.contact_id };
+}
+
+/** Whether a member or an API token has written to the customer in this case (rule and bot replies do not count). */
+export async function hasAgentReply(db: Executor, ws: string, caseId: string): Promise<boolean> {
+  const reply = await q(db)
+    .selectFrom("messages")
+    .select("id")
+    .where("workspace_id", "=", ws)
+    .where("case_id", "=", caseId)
+    .where("direction", "=", "outbound")
+    .where("private", "=", false)
+    .where("author_type", "in", ["user", "token"])
+    .limit(1)
+    .executeTakeFirst();
+  return reply !== undefined;
 }
