@@ -62,8 +62,8 @@ async function stall(label: string, train: typeof trainBot) {
   return model;
 }
 console.log(`${N} intents × 8 utterances × 4 languages + ${M} FAQ questions × 4 languages:`);
-await stall("training on the main thread", trainBot);
 const model = await stall("training in a worker thread", trainBotOffThread);
+await stall("training on the main thread", trainBot);
 
 const texts = EVAL_SET.map((e) => e.text).slice(0, 400);
 const latencies = async (fn: (t: string) => unknown) => {
