@@ -141,6 +141,15 @@ describe.each(TEST_DATABASES)("bots and handover on %s", (kind) => {
     expect((await botState(fr.caseId)).session).toMatchObject({ flow: null, stepId: null });
     const zh = await world.inbound("bot-8", "cust-zh", "查询订单");
     expect(await nthBotMessage(zh.caseId, 1)).toBe("好的，请告诉我您的订单号。");
+    // The number in the opening message fills the slot: no question, straight to the lookup (no such order here).
+    const zhNumber = await world.inbound("bot-8b", "cust-zh2", "查询订单10042");
+    expect(await nthBotMessage(zhNumber.caseId, 1)).toBe("您的账户中没有找到订单 10042，稍后由人工客服为您处理。");
+    await waitFor(async () => (await botState(zhNumber.caseId)).control === "agent");
+    expect((await botState(zhNumber.caseId)).handover).toMatchObject({
+      reason: "order_not_found",
+      intent: { name: "order.status" },
+      slots: { order_number: "10042" },
+    });
 
     const vague = await world.inbound("bot-9", "cust-vague", "the purple elephant sings at midnight");
     expect(await nthBotMessage(vague.caseId, 1)).toMatch(/didn't understand/);

@@ -75,6 +75,12 @@ describe("flow validation", () => {
       "invalid regular expression",
     ],
     [
+      "an invalid extract",
+      flow("q", [{ ...ask("q"), extract: "\\d{4," }]),
+      "steps[0].extract",
+      "invalid regular expression",
+    ],
+    [
       "a template naming a slot nobody collects",
       flow("q", [ask("q", "a"), { id: "a", type: "answer", text: { en: "ok {{q}}", fr: "{{nope}}" } }]),
       "steps[1].text.fr",

@@ -71,7 +71,10 @@ export function checkFlow(flow: FlowInput): FlowProblem[] {
       if (!index.has(edge.to))
         problems.push({ path: `steps[${i}].${edge.field}`, message: `unknown step "${edge.to}"` });
     }
-    if (step.type === "ask") checkRegex(step.pattern, `steps[${i}].pattern`, problems);
+    if (step.type === "ask") {
+      checkRegex(step.pattern, `steps[${i}].pattern`, problems);
+      checkRegex(step.extract, `steps[${i}].extract`, problems);
+    }
     if (step.type === "branch")
       for (const [c, when] of step.cases.entries()) {
         checkRegex(when.matches, `steps[${i}].cases[${c}].matches`, problems);

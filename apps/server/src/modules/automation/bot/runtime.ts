@@ -72,6 +72,8 @@ type TurnState = {
   lang: string;
   session: SessionPatch & { slots: Record<string, string> };
   lastIntent: string | null;
+  /** The message that started the flow in this turn (ask steps with `extract` look for their value in it). */
+  opening?: string | undefined;
 };
 
 async function say(s: TurnState, text: I18nText) {
@@ -115,7 +117,13 @@ async function runFlow(s: TurnState, flow: FlowRow, from: string | undefined): P
     const step = byId.get(id);
     if (!step) break;
     switch (step.type) {
-      case "ask":
+      case "ask": {
+        const found = step.extract && s.opening ? new RegExp(step.extract, "iu").exec(s.opening)?.[0] : undefined;
+        if (found && (!step.pattern || new RegExp(step.pattern, "iu").test(found))) {
+          s.session.slots[step.slot] = found;
+          id = step.next;
+          break;
+        }
         await say(s, step.prompt);
         Object.assign(s.session, {
           flow_id: flow.id,
@@ -125,6 +133,7 @@ async function runFlow(s: TurnState, flow: FlowRow, from: string | undefined): P
         });
         await saveSession(s.tx, ws, s.caseId, s.session);
         return "ask";
+      }
       case "lookup": {
         const order = await findContactOrder(s.tx, ws, s.contactId, s.session.slots[step.key] ?? "");
         if (order) {
@@ -158,8 +167,9 @@ async function runFlow(s: TurnState, flow: FlowRow, from: string | undefined): P
 }
 
 /** Puts a case's customer into a flow at its start step (a rule's `start_flow`, an intent with a flow). */
-async function enterFlow(s: TurnState, flow: FlowRow): Promise<string> {
+async function enterFlow(s: TurnState, flow: FlowRow, opening: string | undefined): Promise<string> {
   Object.assign(s.session, { flow_id: flow.id, flow_started_at: new Date(), retries: 0, fallbacks: 0 });
+  s.opening = opening;
   return runFlow(s, flow, flow.start);
 }
 
@@ -239,7 +249,7 @@ export async function startFlow(
   const detected = options.text ? detectLanguage(options.text) : "und";
   const lang = (BOT_LANGS as readonly string[]).includes(detected) ? detected : (existing?.language ?? "en");
   const s = await sessionState(tx, actor, caseId, c.contactId, settings, lang, existing);
-  await enterFlow(s, flow);
+  await enterFlow(s, flow, options.text);
 }
 
 /** Hands a case to agents (the rule action `handover`), with the bot's handover message when the bot had it. */
@@ -358,7 +368,7 @@ async function decide(
   const row = await findIntentByName(s.tx, ws, intent);
   if (row?.flow_id) {
     const flow = await findFlow(s.tx, ws, row.flow_id);
-    if (flow) return enterFlow(s, flow);
+    if (flow) return enterFlow(s, flow, text);
   }
   if (row?.answer) {
     await say(s, row.answer);

@@ -30,13 +30,18 @@ const SlotName = z
 
 /** One step of a flow; `next` names the step that follows (none: the flow ends). */
 export const StepSchema = z.discriminatedUnion("type", [
-  /** Asks the customer and waits; the answer must match `pattern` (retried `maxRetries` times, then `onFail`). */
+  /**
+   * Asks the customer and waits; the answer must match `pattern` (retried `maxRetries` times, then `onFail`).
+   * When `extract` finds the value in the message that started the flow ("where is order 10042?"), it is not asked.
+   */
   z.strictObject({
     id: StepId,
     type: z.literal("ask"),
     slot: SlotName,
     prompt: I18nText,
     pattern: z.string().max(200).optional(),
+    /** A regular expression looked for in the message that started the flow: a match fills the slot, no question. */
+    extract: z.string().max(200).optional(),
     retryPrompt: I18nText.optional(),
     maxRetries: z.number().int().min(0).max(5).default(2),
     next: StepId.optional(),

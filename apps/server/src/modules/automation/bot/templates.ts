@@ -49,6 +49,7 @@ export const ORDER_STATUS_TEMPLATE: { intent: TrainingIntent; flow: FlowInput } 
           zh: "好的，请告诉我您的订单号。",
         },
         pattern: "^[A-Za-z0-9-]{3,30}$",
+        extract: "\\b(?:[a-z]{1,4}-?)?\\d{4,}\\b",
         retryPrompt: {
           en: "That doesn't look like an order number (letters and digits, e.g. 10042). Could you check it?",
           fr: "Ce n'est pas un numéro de commande (lettres et chiffres, par ex. 10042). Pouvez-vous vérifier ?",
