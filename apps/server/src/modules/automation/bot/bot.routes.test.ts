@@ -217,6 +217,46 @@ describe.each(TEST_DATABASES)("bots and handover on %s", (kind) => {
     expect((await botState(menu.caseId)).handover).toMatchObject({ reason: "complaint", slots: {} });
   });
 
+  it("branches on a collected slot", async () => {
+    const flow = await api("POST", "/api/v1/bot/flows", a.auth("supervisor"), {
+      name: "Size",
+      start: "ask",
+      steps: [
+        { id: "ask", type: "ask", slot: "size", prompt: "Big or small?", next: "pick" },
+        {
+          id: "pick",
+          type: "branch",
+          cases: [
+            { slot: "size", equals: "big", next: "big" },
+            { slot: "size", matches: "^sm", next: "small" },
+          ],
+          else: "other",
+        },
+        { id: "big", type: "answer", text: "Big it is ({{size}})." },
+        { id: "small", type: "answer", text: "Small it is." },
+        { id: "other", type: "end", text: "I only know big and small." },
+      ],
+    });
+    expect(flow.statusCode, flow.body).toBe(201);
+    const rule = await world.createRule({
+      name: "Menu: size",
+      trigger: "keyword",
+      keywords: ["3"],
+      actions: [{ type: "start_flow", flowId: flow.json().id }],
+    });
+    expect(rule.statusCode, rule.body).toBe(201);
+    for (const [customer, answer, reply] of [
+      ["cust-big", "BIG", "Big it is (BIG)."],
+      ["cust-small", "smallish", "Small it is."],
+      ["cust-huge", "huge", "I only know big and small."],
+    ] as const) {
+      const started = await world.inbound(`size-1-${customer}`, customer, "3");
+      expect(await nthBotMessage(started.caseId, 1)).toBe("Big or small?");
+      await world.inbound(`size-2-${customer}`, customer, answer);
+      expect(await nthBotMessage(started.caseId, 2)).toBe(reply);
+    }
+  });
+
   it("refuses invalid flows and intents with the exact location", async () => {
     const cyclic = await api("POST", "/api/v1/bot/flows", a.auth("supervisor"), {
       name: "loop",

@@ -71,6 +71,7 @@ type TurnState = {
   settings: BotSettings;
   lang: string;
   session: SessionPatch & { slots: Record<string, string> };
+  /** The intent recognised in this message at or above the threshold (what `branch` steps test). */
   lastIntent: string | null;
   /** The message that started the flow in this turn (ask steps with `extract` look for their value in it). */
   opening?: string | undefined;
@@ -173,12 +174,12 @@ async function enterFlow(s: TurnState, flow: FlowRow, opening: string | undefine
   return runFlow(s, flow, flow.start);
 }
 
-async function answerToFlowStep(s: TurnState, flow: FlowRow, text: string): Promise<string> {
-  const step = flow.steps.find((x) => x.id === s.session.step_id);
-  if (step?.type !== "ask") {
-    endFlow(s);
-    return "flow_end";
-  }
+async function answerToFlowStep(
+  s: TurnState,
+  flow: FlowRow,
+  step: Extract<Step, { type: "ask" }>,
+  text: string,
+): Promise<string> {
   const value = text.trim();
   if (step.pattern && !new RegExp(step.pattern, "iu").test(value)) {
     const retries = (s.session.retries ?? 0) + 1;
@@ -213,7 +214,7 @@ async function sessionState(
     contactId,
     settings,
     lang,
-    lastIntent: existing?.last_intent ?? null,
+    lastIntent: null,
     session: {
       flow_id: existing?.flow_id ?? null,
       step_id: existing?.step_id ?? null,
@@ -312,7 +313,7 @@ export async function runBot(ctx: AppContext, event: OutboxEvent): Promise<void>
     const lang = recognition.language ?? existing?.language ?? "en";
     const s = await sessionState(tx, actor, caseId, c.contactId, settings, lang, existing);
     const confident = recognition.intent !== null && recognition.score >= settings.threshold;
-    if (confident) s.lastIntent = recognition.intent;
+    s.lastIntent = confident ? recognition.intent : null;
     Object.assign(s.session, {
       last_intent: recognition.intent,
       last_score: recognition.score,
@@ -343,7 +344,9 @@ async function decide(
   if (s.session.flow_id) {
     const expired = s.session.expires_at && s.session.expires_at.getTime() < Date.now();
     const flow = expired ? undefined : await findFlow(s.tx, ws, s.session.flow_id);
-    if (flow) return answerToFlowStep(s, flow, text);
+    const step = flow?.steps.find((x) => x.id === s.session.step_id);
+    if (flow && step?.type === "ask") return answerToFlowStep(s, flow, step, text);
+    // Timed out, or the flow was deleted or changed under the customer: read the message afresh.
     endFlow(s);
   }
   if (!confident || !intent) {
