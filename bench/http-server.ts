@@ -51,3 +51,21 @@ process.on("SIGTERM", async () => {
   await env.close();
   process.exit(0);
 });
+// BENCH_COUNT_SQL=1: counts the statements the process sends to PostgreSQL by their first words, printed to
+// stderr on SIGTERM — how many round trips a message costs, ingest and event handlers together.
+if (process.env.BENCH_COUNT_SQL === "1") {
+  const pg = await import("pg");
+  const counts = new Map<string, number>();
+  const original = pg.default.Client.prototype.query as (...args: unknown[]) => unknown;
+  pg.default.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
+    const first = args[0];
+    const text = typeof first === "string" ? first : ((first as { text?: string } | undefined)?.text ?? "?");
+    const key = text.replace(/\s+/g, " ").slice(0, 90);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+    return original.apply(this, args);
+  } as typeof pg.default.Client.prototype.query;
+  process.on("SIGTERM", () => {
+    const rows = [...counts].sort((a, b) => b[1] - a[1]).slice(0, 60);
+    process.stderr.write(`${rows.map(([k, v]) => `${String(v).padStart(7)}  ${k}`).join("\n")}\n`);
+  });
+}

@@ -4,6 +4,7 @@
 // with the outbox dispatcher running. Targets: ≥ 2,000 msg/s with p99 ≤ 50 ms on PostgreSQL (≥ 500/s, p99 ≤
 // 100 ms on PGlite) and ≥ 0.3 × the bare INSERT rate.
 // Usage: node --import tsx bench/inbound-ingest.ts [--db=pglite] [--seconds=60] [--connections=20] [--customers=5000]
+//        [--worker=0] (no event handlers: the ingest alone) [--profile=DIR] (writes the server process's CPU profile into DIR)
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import autocannon from "autocannon";
@@ -15,11 +16,13 @@ const connections = Number(arg("connections", "20"));
 const customers = Number(arg("customers", "5000"));
 const db = arg("db", "postgres");
 
-const child = spawn(process.execPath, ["--import", "tsx", "bench/http-server.ts"], {
+const profileDir = arg("profile", "");
+const profile = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
+const child = spawn(process.execPath, [...profile, "--import", "tsx", "bench/http-server.ts"], {
   env: {
     ...process.env,
     BENCH_DB: db,
-    BENCH_WORKER: "1",
+    BENCH_WORKER: arg("worker", "1"),
     TEST_DB_POOL_MAX: "20",
     TEST_DATABASE_URL: process.env.TEST_DATABASE_URL ?? "postgres://root@127.0.0.1:5432/test",
   },

@@ -1,4 +1,5 @@
 import { registerConsole } from "./console-static.ts";
+import { registerContactErasers } from "./contact-erasure.ts";
 import { registerJobsRoutes } from "./jobs-routes.ts";
 import { registerAutomationRoutes } from "./modules/automation/index.ts";
 import { registerChannelsRoutes } from "./modules/channels/index.ts";
@@ -14,6 +15,7 @@ import { wireWebchatAvailability } from "./webchat-availability.ts";
 /** Builds the web role: the platform's HTTP layer with every module's routes and the console. */
 export async function buildApp(ctx: AppContext, options: { serveConsole?: boolean } = {}) {
   const app = await buildHttp(ctx.config, () => ctx.database.ping());
+  registerContactErasers();
   registerTenancyRoutes(app, ctx);
   registerJobsRoutes(app, ctx);
   registerConversationsRoutes(app, ctx);

@@ -1,5 +1,6 @@
 import { buildApp } from "./app.ts";
 import { registerWebchatRealtime, startEmailMailboxes } from "./modules/channels/index.ts";
+import { startLifecycleSweeper } from "./modules/profiles/index.ts";
 import { realtimeAuthenticator } from "./modules/tenancy/index.ts";
 import { buildHttp, type HttpApp } from "./platform/http.ts";
 import { createDispatcher, type Dispatcher } from "./platform/outbox.ts";
@@ -69,6 +70,8 @@ export async function startRoles(
   await dispatcher?.start();
   // Email channels: one IMAP loop per mailbox in the worker role (docs/email.md).
   const mailboxes = has("worker") ? startEmailMailboxes(rt) : undefined;
+  // Lifecycle stages of contacts whose timeline changed, recomputed every few seconds (docs/profiles.md).
+  const stopLifecycleSweeper = has("worker") ? startLifecycleSweeper(rt) : undefined;
   if (app) await app.listen({ port: listen.port, host: listen.host });
   const bound = app?.server.address();
 
@@ -80,6 +83,7 @@ export async function startRoles(
     close() {
       closing ??= (async () => {
         await mailboxes?.stop();
+        await stopLifecycleSweeper?.();
         await realtime?.close();
         await app?.close();
         await rt.jobs.stop();

@@ -18,6 +18,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { describeError } from "../error-message.ts";
+import { updateChannel } from "./admin-api.ts";
 import { errorFor, fieldErrors } from "./field-errors.ts";
 import {
   type Channel,
@@ -87,22 +88,56 @@ function configOf(type: ChannelType, values: Record<string, Value>): Record<stri
   return config;
 }
 
+/** A channel's saved config as form values (secrets are never sent back, so their fields start empty). */
+function valuesOf(type: ChannelType, config: Record<string, unknown>): Record<string, Value> {
+  const values: Record<string, Value> = {};
+  for (const field of configFields[type]) {
+    const value = config[field.key];
+    if (field.kind === "password" || value === undefined || value === null) continue;
+    if (typeof value === "boolean" || Array.isArray(value)) values[field.key] = value as Value;
+    else values[field.key] = String(value);
+  }
+  return values;
+}
+
+/** The config patch of an edit: only the fields that changed; a secret only when a new one was typed. */
+function changedConfig(
+  type: ChannelType,
+  before: Record<string, Value>,
+  after: Record<string, Value>,
+): Record<string, unknown> {
+  const patch: Record<string, unknown> = {};
+  for (const field of configFields[type]) {
+    const next = after[field.key];
+    const previous = before[field.key];
+    if (JSON.stringify(next ?? null) === JSON.stringify(previous ?? null)) continue;
+    if (field.kind === "boolean") patch[field.key] = next === true;
+    else if (next === undefined || next === "" || (Array.isArray(next) && next.length === 0)) continue;
+    else if (field.kind === "number") patch[field.key] = Number(next);
+    else patch[field.key] = typeof next === "string" ? next.trim() : next;
+  }
+  return patch;
+}
+
 function ConfigField({
   type,
   field,
   value,
   error,
   onChange,
+  editing,
 }: {
   type: ChannelType;
   field: FieldSpec;
   value: Value | undefined;
   error: string | undefined;
   onChange: (value: Value) => void;
+  editing?: boolean;
 }) {
   const { t } = useTranslation();
   const label = t(`settings.channels.fields.${field.key}` as "settings.channels.fields.webhookUrl");
-  const common = { label, error, required: field.required };
+  // When editing, a secret left empty keeps the saved one; so it is never required there.
+  const common = { label, error, required: field.required && !(editing && field.kind === "password") };
   switch (field.kind) {
     case "boolean":
       return (
@@ -116,7 +151,13 @@ function ConfigField({
       );
     case "password":
       return (
-        <PasswordInput {...common} value={String(value ?? "")} onChange={(e) => onChange(e.currentTarget.value)} />
+        <PasswordInput
+          {...common}
+          {...(editing ? { placeholder: t("admin.channels.secretUnchanged") } : {})}
+          autoComplete="new-password"
+          value={String(value ?? "")}
+          onChange={(e) => onChange(e.currentTarget.value)}
+        />
       );
     case "tags":
       return (
@@ -250,8 +291,89 @@ function AddChannelForm() {
   );
 }
 
+function EditChannelForm({ channel, onDone }: { channel: Channel; onDone: () => void }) {
+  const { t } = useTranslation();
+  const queryClient = useQueryClient();
+  const type = channelTypes.find((known) => known === channel.type);
+  const fields = type ? configFields[type] : [];
+  const [initial] = useState(() => (type ? valuesOf(type, channel.config) : {}));
+  const [name, setName] = useState(channel.name);
+  const [values, setValues] = useState<Record<string, Value>>(initial);
+  const [local, setLocal] = useState<Record<string, string>>({});
+  const save = useMutation({
+    mutationFn: (input: { name?: string; config?: Record<string, unknown> }) => updateChannel(channel.id, input),
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: settingsKeys.channels });
+      onDone();
+    },
+  });
+  const errors = { ...fieldErrors(save.error), ...local };
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const problems: Record<string, string> = {};
+    if (!name.trim()) problems.name = t("settings.required");
+    for (const field of fields) {
+      const value = values[field.key];
+      if (field.required && field.kind !== "password" && (value === undefined || value === ""))
+        problems[`config.${field.key}`] = t("settings.required");
+    }
+    setLocal(problems);
+    if (Object.keys(problems).length > 0) return;
+    const config = type ? changedConfig(type, initial, values) : {};
+    const input = {
+      ...(name.trim() !== channel.name ? { name: name.trim() } : {}),
+      ...(Object.keys(config).length > 0 ? { config } : {}),
+    };
+    if (Object.keys(input).length === 0) return onDone();
+    save.mutate(input);
+  };
+  return (
+    <SettingsForm title={t("admin.channels.editTitle", { name: channel.name })} onSubmit={submit}>
+      <SimpleGrid cols={{ base: 1, sm: 2 }} maw={720}>
+        <TextInput
+          label={t("settings.channels.name")}
+          value={name}
+          maxLength={100}
+          required
+          onChange={(event) => setName(event.currentTarget.value)}
+          error={errorFor(errors, "name")}
+        />
+        {type &&
+          fields.map((field) => (
+            <ConfigField
+              key={field.key}
+              type={type}
+              field={field}
+              editing
+              value={values[field.key]}
+              error={errorFor(errors, `config.${field.key}`, field.key === "webhookUrl" ? "url" : field.key)}
+              onChange={(value) => setValues((current) => ({ ...current, [field.key]: value }))}
+            />
+          ))}
+      </SimpleGrid>
+      {fields.some((field) => field.kind === "password") && (
+        <Text size="xs" c="dimmed">
+          {t("admin.channels.secretsHelp")}
+        </Text>
+      )}
+      <FormError
+        error={save.error}
+        errors={errors}
+        fields={["name", "url", ...fields.map((field) => `config.${field.key}`)]}
+      />
+      <Group>
+        <SubmitRow label={t("settings.save")} pending={save.isPending} />
+        <Button variant="subtle" onClick={onDone}>
+          {t("admin.cancel")}
+        </Button>
+      </Group>
+    </SettingsForm>
+  );
+}
+
 function ChannelCard({ channel }: { channel: Channel }) {
   const { t } = useTranslation();
+  const [editing, setEditing] = useState(false);
   const test = useMutation({ mutationFn: () => testChannel(channel.id) });
   return (
     <Paper withBorder p="sm" data-testid="channel" data-channel-id={channel.id}>
@@ -265,10 +387,32 @@ function ChannelCard({ channel }: { channel: Channel }) {
           </Badge>
           {channel.disabledAt && <Badge color="gray">{t("settings.channels.disabled")}</Badge>}
         </Group>
-        <Button size="xs" variant="default" loading={test.isPending} onClick={() => test.mutate()}>
-          {t("settings.channels.test")}
-        </Button>
+        <Group gap="xs" wrap="nowrap">
+          <Button
+            size="xs"
+            variant="default"
+            onClick={() => setEditing((open) => !open)}
+            aria-expanded={editing}
+            aria-label={t("admin.channels.edit", { name: channel.name })}
+          >
+            {t("admin.channels.editShort")}
+          </Button>
+          <Button size="xs" variant="default" loading={test.isPending} onClick={() => test.mutate()}>
+            {t("settings.channels.test")}
+          </Button>
+        </Group>
       </Group>
+      {editing && (
+        <Paper withBorder p="sm" mt="sm">
+          <EditChannelForm
+            channel={channel}
+            onDone={() => {
+              setEditing(false);
+              test.reset();
+            }}
+          />
+        </Paper>
+      )}
       {channel.webhookUrl && (
         <Stack gap={2} mt="xs">
           <Text size="xs" c="dimmed">

@@ -3,9 +3,15 @@ import {
   IconAlertTriangle,
   IconBolt,
   IconBuilding,
+  IconCalendarTime,
   IconClockHour4,
+  IconHistory,
   IconKey,
+  IconListCheck,
+  IconMessageBolt,
   IconPlugConnected,
+  IconSparkles,
+  IconTags,
   IconUsers,
   IconUsersGroup,
 } from "@tabler/icons-react";
@@ -13,10 +19,16 @@ import { type ComponentType, useEffect } from "react";
 import { useTranslation } from "react-i18next";
 import type { Session } from "../api.ts";
 import { linkHandler, navigate, usePathname } from "../router.ts";
+import { AuditLogSettings } from "./audit-log-settings.tsx";
 import { AutomationSettings } from "./automation-settings.tsx";
+import { BusinessHoursSettings } from "./business-hours-settings.tsx";
+import { CaseStatusesSettings } from "./case-statuses-settings.tsx";
 import { ChannelsSettings } from "./channels-settings.tsx";
 import { DeadLettersSettings } from "./dead-letters-settings.tsx";
+import { MacrosSettings } from "./macros-settings.tsx";
 import { MembersSettings } from "./members-settings.tsx";
+import { QuickRepliesSettings } from "./quick-replies-settings.tsx";
+import { SkillsSettings } from "./skills-settings.tsx";
 import { SlaSettings } from "./sla-settings.tsx";
 import { TeamsSettings } from "./teams-settings.tsx";
 import { TokensSettings } from "./tokens-settings.tsx";
@@ -24,21 +36,38 @@ import { WorkspaceSettings } from "./workspace-settings.tsx";
 
 export const settingsSections = [
   "workspace",
+  "business-hours",
   "members",
   "teams",
+  "skills",
   "sla",
+  "case-statuses",
+  "quick-replies",
+  "macros",
   "channels",
   "tokens",
   "automation",
+  "audit-log",
   "dead-letters",
 ] as const;
 type SettingsSection = (typeof settingsSections)[number];
+/** Sections added with the admin screens of issue 7; their labels live in the `admin` namespace. */
+const adminSections = ["business-hours", "skills", "case-statuses", "quick-replies", "macros", "audit-log"] as const;
+type AdminSection = (typeof adminSections)[number];
+const isAdminSection = (name: SettingsSection): name is AdminSection =>
+  (adminSections as readonly string[]).includes(name);
 
 const icons: Record<SettingsSection, ComponentType<{ size?: number }>> = {
   workspace: IconBuilding,
+  "business-hours": IconCalendarTime,
   members: IconUsers,
   teams: IconUsersGroup,
+  skills: IconSparkles,
   sla: IconClockHour4,
+  "case-statuses": IconTags,
+  "quick-replies": IconMessageBolt,
+  macros: IconListCheck,
+  "audit-log": IconHistory,
   channels: IconPlugConnected,
   tokens: IconKey,
   automation: IconBolt,
@@ -46,7 +75,7 @@ const icons: Record<SettingsSection, ComponentType<{ size?: number }>> = {
 };
 
 /** Sections whose API only admins and owners may read; supervisors do not see them. */
-const adminOnly: readonly SettingsSection[] = ["tokens", "dead-letters"];
+const adminOnly: readonly SettingsSection[] = ["tokens", "audit-log", "dead-letters"];
 
 function sectionOf(pathname: string): SettingsSection | undefined {
   const name = pathname.split("/")[2];
@@ -66,6 +95,18 @@ export default function SettingsPage({ session }: { session: Session }) {
 
   const body = (() => {
     switch (section) {
+      case "business-hours":
+        return <BusinessHoursSettings />;
+      case "skills":
+        return <SkillsSettings />;
+      case "case-statuses":
+        return <CaseStatusesSettings />;
+      case "quick-replies":
+        return <QuickRepliesSettings />;
+      case "macros":
+        return <MacrosSettings />;
+      case "audit-log":
+        return <AuditLogSettings />;
       case "members":
         return <MembersSettings session={session} />;
       case "teams":
@@ -107,7 +148,7 @@ export default function SettingsPage({ session }: { session: Session }) {
               component="a"
               href={path}
               onClick={linkHandler(path)}
-              label={t(`settings.sections.${name}`)}
+              label={isAdminSection(name) ? t(`admin.sections.${name}`) : t(`settings.sections.${name}`)}
               leftSection={<Icon size={16} />}
               active={section === name}
               aria-current={section === name ? "page" : undefined}

@@ -66,13 +66,8 @@ function SlaForm({ policy }: { policy: SlaPolicy | null }) {
     if (warning === "" || warning < 1 || warning > 100) problems.warningThreshold = t("settings.sla.warningRange");
     setLocal(problems);
     if (Object.keys(problems).length > 0) return;
-    // Business hours are kept as they are (they are edited elsewhere).
-    save.mutate({
-      name: name.trim(),
-      targets,
-      warningThreshold: Number(warning) / 100,
-      ...(policy?.calendar ? { calendar: policy.calendar } : {}),
-    });
+    // No calendar: the workspace's business hours are left as they are (Settings → Business hours edits them).
+    save.mutate({ name: name.trim(), targets, warningThreshold: Number(warning) / 100 });
   };
   const fields = ["name", "targets", "warningThreshold", "calendar"];
   return (

@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import cookie from "@fastify/cookie";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
@@ -137,7 +136,6 @@ export async function buildHttp(config: Config, ready: () => Promise<boolean>) {
     reply.header("x-request-id", request.id);
     done();
   });
-  await app.register(cookie);
   await app.register(swagger, {
     openapi: {
       info: { title: "Rapport API", version: "1" },

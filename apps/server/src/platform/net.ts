@@ -41,7 +41,17 @@ export async function assertOutboundUrl(raw: string, allowPrivate: boolean): Pro
   }
   if (allowPrivate) return url;
   const host = url.hostname.replace(/^\[|\]$/g, "");
-  const addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await lookup(host, { all: true });
+  let addresses: { address: string; family: number }[];
+  try {
+    addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await lookup(host, { all: true });
+  } catch {
+    throw new AppError(
+      "invalid",
+      "url_unresolvable",
+      `${url.hostname} cannot be resolved; check the host name (and that this server can reach DNS).`,
+      { field: "url" },
+    );
+  }
   for (const a of addresses) {
     if (PRIVATE.check(a.address, a.family === 6 ? "ipv6" : "ipv4")) {
       throw new AppError(

@@ -208,6 +208,62 @@ describe.each(TEST_DATABASES)("outbox on %s", (kind) => {
     expect((seen[0] as number) - committedAt).toBeLessThan(1000);
   });
 
+  it("gives a batch handler the batch's events in one call, in order, each once", async () => {
+    const ws = randomUUID();
+    const calls: string[][] = [];
+    const single: string[] = [];
+    const d = dispatcherFor(env.database);
+    d.onBatch("message.created", "batched", async (events) => {
+      const mine = events.filter((e) => e.workspaceId === ws);
+      if (mine.length) calls.push(mine.map((e) => (e.payload as { n: string }).n));
+    });
+    d.on(
+      "message.created",
+      "single",
+      async (e) => void (e.workspaceId === ws && single.push((e.payload as { n: string }).n)),
+    );
+    // Committed before the dispatcher starts: its first batch holds all five.
+    await runTransaction(env.database, async (tx) => {
+      for (const n of ["1", "2", "3", "4", "5"])
+        await emitEvent(tx, { workspaceId: ws, type: "message.created", payload: { n } });
+    });
+    await d.start();
+    await waitFor(() => single.length === 5);
+    await d.drain();
+    expect(calls).toEqual([["1", "2", "3", "4", "5"]]);
+    expect(single).toEqual(["1", "2", "3", "4", "5"]);
+  });
+
+  it("retries a failed batch one event at a time: the good ones are delivered, the bad one alone retries", async () => {
+    const ws = randomUUID();
+    const delivered: string[] = [];
+    let batchCalls = 0;
+    let badAttempts = 0;
+    const d = dispatcherFor(env.database);
+    d.onBatch("message.created", "batched", async (events) => {
+      const mine = events.filter((e) => e.workspaceId === ws);
+      if (mine.length > 1) batchCalls++;
+      if (mine.some((e) => (e.payload as { n: string }).n === "bad")) {
+        if (mine.length === 1) badAttempts++;
+        if (badAttempts < 3) throw new Error("this one fails");
+      }
+      for (const e of mine) delivered.push((e.payload as { n: string }).n);
+    });
+    await runTransaction(env.database, async (tx) => {
+      for (const n of ["a", "bad", "c"])
+        await emitEvent(tx, { workspaceId: ws, type: "message.created", payload: { n } });
+    });
+    await d.start();
+    await waitFor(() => delivered.includes("bad"));
+    await d.drain();
+    expect(batchCalls).toBe(1);
+    expect(delivered.sort()).toEqual(["a", "bad", "c"]);
+    expect(badAttempts).toBe(3);
+    const records = await sql<{ status: string; attempts: number }>`
+      select status, attempts from outbox_deliveries where workspace_id = ${ws}`.execute(env.database.db);
+    expect(records.rows).toEqual([{ status: "delivered", attempts: 3 }]);
+  });
+
   it("refuses a type that is not noun.past-verb", async () => {
     await expect(
       runTransaction(env.database, (tx) =>

@@ -20,7 +20,8 @@
  * the handlers' own queries — and a second running dispatcher on the same database is refused.
  *
  * Delivering. Every handler registered for the type (or `'*'`) is called; handlers of one event run
- * concurrently, events one after another. Delivery is at least once: a crash before the batch is
+ * concurrently, events one after another. A batch handler (`onBatch`) is first called once with all its
+ * events of the batch that it has not seen before; if that call fails, each of them goes the per-event way. Delivery is at least once: a crash before the batch is
  * recorded calls the handlers again, so handlers must be idempotent. When every handler succeeds the
  * row gets `dispatched_at` and nothing else is written. When one fails, `outbox_deliveries` records per
  * handler what succeeded (never called again) and what failed (attempts, last error, next attempt after
@@ -57,6 +58,12 @@ export type OutboxEvent = {
 
 /** A handler of domain events; it must be idempotent (delivery is at least once). */
 export type EventHandler = (event: OutboxEvent, delivery: { attempt: number }) => Promise<void>;
+/**
+ * A handler that takes the events of a dispatch batch together (in id order), to do for all of them in a few
+ * statements what a per-event handler does in a few statements each. Idempotent like any handler. When it
+ * throws, each of its events is retried alone (`events` of length 1) with its own attempts and failure record.
+ */
+export type BatchEventHandler = (events: OutboxEvent[]) => Promise<void>;
 
 /** The subset of a pino logger the dispatcher uses. */
 export type OutboxLogger = {
@@ -85,6 +92,8 @@ export type DispatcherOptions = {
 export type Dispatcher = {
   /** Registers a handler under a stable, unique name for one event type or every type (`'*'`). */
   on(type: string, handlerName: string, handler: EventHandler): void;
+  /** Registers a batch handler (see BatchEventHandler) under a stable, unique name. */
+  onBatch(type: string, handlerName: string, handler: BatchEventHandler): void;
   /** Asks for a batch now; cheap, coalesced, and a no-op before start or after stop. */
   wake(): void;
   /** Dispatches every due event and resolves when none is left (tests, CLI). */
@@ -156,6 +165,24 @@ export async function emitEvents(tx: Executor, events: readonly NewEvent[]): Pro
   return ids;
 }
 
+/**
+ * Removes keys holding free text from the payloads of a workspace's events whose `field` is one of `values`
+ * (erasure: a person's data must not outlive them in the event log). Returns the number of events changed.
+ */
+export async function redactEventPayloads(
+  tx: Executor,
+  workspaceId: string,
+  match: { field: string; values: readonly string[] },
+  keys: readonly string[],
+): Promise<number> {
+  if (match.values.length === 0 || keys.length === 0) return 0;
+  const result = await sql`
+    update outbox set payload = payload - ${keys}::text[]
+    where workspace_id = ${workspaceId} and payload ?| ${keys}::text[]
+      and payload ->> ${match.field} = any(${match.values}::text[])`.execute(tx);
+  return Number(result.numAffectedRows ?? 0);
+}
+
 /** Runs fn in a transaction and, if it emitted events on the given tx and committed, wakes this process's dispatchers. */
 export async function runTransaction<T>(database: DatabaseHandle, fn: (tx: Tx) => Promise<T>): Promise<T> {
   let used: Tx | undefined;
@@ -179,7 +206,8 @@ export function createDispatcher(database: DatabaseHandle, options: DispatcherOp
   const handlerTimeoutMs = options.handlerTimeoutMs ?? 30_000;
   const logger = options.logger;
 
-  const handlers: { type: string; name: string; handler: EventHandler }[] = [];
+  type Registered = { type: string; name: string; handler: EventHandler; batch?: BatchEventHandler };
+  const handlers: Registered[] = [];
   let started = false;
   let stopping = false;
   let again = false;
@@ -277,6 +305,25 @@ export function createDispatcher(database: DatabaseHandle, options: DispatcherOp
       prior.set(`${d.event_id}/${d.handler}`, d);
     }
 
+    // Batch handlers first: one call for all their fresh events of this batch. A failed call leaves its events
+    // to the per-event path below, where each is tried alone and keeps its own record.
+    const handledInBatch = new Set<string>();
+    for (const h of handlers) {
+      const batch = h.batch;
+      if (!batch) continue;
+      const fresh = events.filter((e) => (h.type === "*" || h.type === e.type) && !prior.has(`${e.id}/${h.name}`));
+      if (fresh.length < 2) continue;
+      try {
+        await callWithTimeout(() => batch(fresh), handlerTimeoutMs);
+        for (const e of fresh) handledInBatch.add(`${e.id}/${h.name}`);
+      } catch (err) {
+        logger?.warn(
+          { err, handler: h.name, events: fresh.length },
+          "outbox batch handler failed; retrying one by one",
+        );
+      }
+    }
+
     const done: OutboxEvent[] = [];
     for (const event of events) {
       if (stopping) break;
@@ -289,6 +336,7 @@ export function createDispatcher(database: DatabaseHandle, options: DispatcherOp
         pending.map(async (h) => {
           const before = prior.get(`${event.id}/${h.name}`);
           const attempt = (before?.attempts ?? 0) + 1;
+          if (handledInBatch.has(`${event.id}/${h.name}`)) return { h, before, attempt, error: undefined };
           try {
             await callWithTimeout(() => h.handler(event, { attempt }), handlerTimeoutMs);
             return { h, before, attempt, error: undefined };
@@ -393,19 +441,26 @@ export function createDispatcher(database: DatabaseHandle, options: DispatcherOp
     reconnectDelay = Math.min(reconnectDelay * 2, 30_000);
   }
 
+  function register(entry: Registered): void {
+    if (entry.type !== "*" && !EVENT_TYPE.test(entry.type)) {
+      throw new AppError("internal", "event_type_invalid", `Cannot subscribe to "${entry.type}": not an event type.`);
+    }
+    if (!entry.name || entry.name.length > 200 || handlers.some((h) => h.name === entry.name)) {
+      throw new AppError(
+        "internal",
+        "handler_name_invalid",
+        `Handler name "${entry.name}" must be unique and 1–200 characters.`,
+      );
+    }
+    handlers.push(entry);
+  }
+
   return {
     on(type, handlerName, handler) {
-      if (type !== "*" && !EVENT_TYPE.test(type)) {
-        throw new AppError("internal", "event_type_invalid", `Cannot subscribe to "${type}": not an event type.`);
-      }
-      if (!handlerName || handlerName.length > 200 || handlers.some((h) => h.name === handlerName)) {
-        throw new AppError(
-          "internal",
-          "handler_name_invalid",
-          `Handler name "${handlerName}" must be unique and 1–200 characters.`,
-        );
-      }
-      handlers.push({ type, name: handlerName, handler });
+      register({ type, name: handlerName, handler });
+    },
+    onBatch(type, handlerName, batch) {
+      register({ type, name: handlerName, handler: (event) => batch([event]), batch });
     },
     wake,
     async drain() {

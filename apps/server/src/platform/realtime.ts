@@ -124,12 +124,3 @@ export function createRealtimeHub(options: RealtimeOptions): RealtimeHub {
     },
   };
 }
-
-/** The value of one cookie in a Cookie header. */
-export function cookieValue(headers: IncomingHttpHeaders, name: string): string | undefined {
-  for (const part of (headers.cookie ?? "").split(";")) {
-    const eq = part.indexOf("=");
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
-  }
-  return undefined;
-}

@@ -5,6 +5,8 @@ export { CATEGORIES, type Category, SENTIMENTS, type Sentiment } from "./ai/trai
 /** The one handover protocol (rules, bot flows, future LLM agents): gives a case to agents or back to the bot. */
 export { type HandOverInput, handOver } from "./bot/handover.ts";
 /** The automation API routes (rules, dry-run, execution log). */
+/** Erasure: a person's AI analyses, corrections and alert samples. */
+export { eraseAutomationData } from "./erase-contact-data.ts";
 export { registerAutomationRoutes } from "./routes.ts";
 /** Rules as data: schemas, validation and the compiled predicate (pure). */
 export { checkRule, compileRule, type RuleInput } from "./rules.ts";

@@ -8,8 +8,11 @@ export { type EmailMailboxes, startEmailMailboxes } from "./email/imap.ts";
 export { type EmailIngestResult, ingestEmail } from "./email/ingest.ts";
 /** The channel API routes (channel accounts, the api channel's inbound endpoint, webhook log). */
 export { registerChannelsRoutes } from "./routes.ts";
-/** Creates a channel account; ingests api-channel messages (demo data, tests, bulk loads). */
+/** Creates a channel account. */
 export { createChannel } from "./use-cases/create-channel.ts";
+/** Erasure: a person's payloads, deliveries, WeChat, email and web chat rows; their WeChat media files. */
+export { eraseChannelsData } from "./use-cases/erase-contact-data.ts";
+/** Ingests api-channel messages (demo data, tests, bulk loads). */
 export { ingestApiMessages } from "./use-cases/ingest.ts";
 /** Web chat: the composition root installs "can someone answer now" (business hours, online agents). */
 export { type AvailabilityCheck, setWebchatAvailability } from "./webchat/availability.ts";
@@ -17,6 +20,8 @@ export { type AvailabilityCheck, setWebchatAvailability } from "./webchat/availa
 export { registerWebchatRealtime } from "./webchat/realtime.ts";
 /** WeChat OAuth2 web authorization helpers (for the member portal): authorize URL, code exchange, refresh, user info. */
 export { findWechatAccount, type WechatAccount } from "./wechat/config.ts";
+/** Deletes stored WeChat media files (`<channel id>/<file name>`) of a workspace. */
+export { deleteMediaFiles } from "./wechat/media.ts";
 export type { WechatEvent, WechatInbound, WechatMessage } from "./wechat/messages.ts";
 export {
   buildAuthorizeUrl,

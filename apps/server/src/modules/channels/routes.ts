@@ -3,6 +3,7 @@ import type { AppContext } from "../../platform/context.ts";
 import { AppError } from "../../platform/errors.ts";
 import type { HttpApp } from "../../platform/http.ts";
 import { decodeCursor, PageQuerySchema, toPage } from "../../platform/pagination.ts";
+import { TtlCache } from "../../platform/ttl-cache.ts";
 import { actorOf, guard } from "../tenancy/index.ts";
 import { ADAPTERS, adapterOf } from "./adapters.ts";
 import { ApiInboundBody } from "./api-channel.ts";
@@ -36,6 +37,12 @@ function presentChannel(c: ChannelRow, origin: string) {
 export function registerChannelsRoutes(app: HttpApp, ctx: AppContext) {
   const { db } = ctx.database;
   for (const adapter of ADAPTERS.values()) adapter.registerRoutes?.(app, ctx);
+
+  /**
+   * The api channels that posted lately: the inbound endpoint is the hot path and a channel rarely changes. An
+   * update on this node drops the entry; other nodes see it within the TTL, like credentials (ADR 0005).
+   */
+  const inboundChannels = new TtlCache<string, ChannelRow>(5_000, 10_000);
 
   async function channelOf(workspaceId: string, id: string) {
     const channel = await findChannel(db, workspaceId, id);
@@ -102,6 +109,7 @@ export function registerChannelsRoutes(app: HttpApp, ctx: AppContext) {
     },
     async (request) => {
       const channel = await updateChannel(ctx, actorOf(request), request.params.id, request.body);
+      inboundChannels.delete(`${channel.workspace_id}:${channel.id}`);
       adapterOf(channel.type).onUpdated?.(channel.id);
       return presentChannel(channel, originOf(request));
     },
@@ -113,7 +121,8 @@ export function registerChannelsRoutes(app: HttpApp, ctx: AppContext) {
     async (request) => {
       const channel = await channelOf(actorOf(request).workspaceId, request.params.id);
       const adapter = adapterOf(channel.type);
-      if (!adapter.testConnection) return { ok: true, detail: `A ${channel.type} channel has no remote credentials.` };
+      if (!adapter.testConnection)
+        return { ok: true, detail: `This ${channel.type} channel has no remote credentials to check.` };
       return { ok: true, ...(await adapter.testConnection(ctx, channel)) };
     },
   );
@@ -122,7 +131,12 @@ export function registerChannelsRoutes(app: HttpApp, ctx: AppContext) {
     "/api/v1/channels/:id/inbound",
     { schema: { ...tags, params: IdParams, body: ApiInboundBody }, onRequest: guard(ctx, "channels.inbound") },
     async (request, reply) => {
-      const channel = await channelOf(actorOf(request).workspaceId, request.params.id);
+      const key = `${actorOf(request).workspaceId}:${request.params.id}`;
+      let channel = inboundChannels.get(key);
+      if (!channel) {
+        channel = await channelOf(actorOf(request).workspaceId, request.params.id);
+        inboundChannels.set(key, channel);
+      }
       if (channel.type !== "api") {
         throw new AppError("conflict", "channel_not_api", "Only api channels accept messages through this endpoint.");
       }

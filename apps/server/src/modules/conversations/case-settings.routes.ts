@@ -3,7 +3,7 @@ import type { AppContext } from "../../platform/context.ts";
 import { AppError } from "../../platform/errors.ts";
 import type { HttpApp } from "../../platform/http.ts";
 import { runTransaction } from "../../platform/outbox.ts";
-import { actorOf, guard } from "../tenancy/index.ts";
+import { actorOf, guard, recordAudit } from "../tenancy/index.ts";
 import {
   CASE_FIELD_TYPES,
   CASE_STATUSES,
@@ -58,9 +58,17 @@ export function registerCaseSettingsRoutes(app: HttpApp, ctx: AppContext) {
       onRequest: configure,
     },
     async (request, reply) => {
-      const row = await runTransaction(ctx.database, (tx) =>
-        createCaseStatus(tx, actorOf(request).workspaceId, request.body),
-      );
+      const actor = actorOf(request);
+      const row = await runTransaction(ctx.database, async (tx) => {
+        const created = await createCaseStatus(tx, actor.workspaceId, request.body);
+        await recordAudit(tx, actor, {
+          action: "case_status.created",
+          objectType: "case_status",
+          objectId: created.id,
+          details: { name: created.name, type: created.type },
+        });
+        return created;
+      });
       return reply.code(201).send(presentStatus(row));
     },
   );
@@ -76,18 +84,34 @@ export function registerCaseSettingsRoutes(app: HttpApp, ctx: AppContext) {
       },
       onRequest: configure,
     },
-    async (request) =>
-      presentStatus(
-        await runTransaction(ctx.database, (tx) =>
-          updateCaseStatus(tx, actorOf(request).workspaceId, request.params.id, request.body),
-        ),
-      ),
+    async (request) => {
+      const actor = actorOf(request);
+      const row = await runTransaction(ctx.database, async (tx) => {
+        const updated = await updateCaseStatus(tx, actor.workspaceId, request.params.id, request.body);
+        await recordAudit(tx, actor, {
+          action: "case_status.updated",
+          objectType: "case_status",
+          objectId: updated.id,
+          details: { ...request.body },
+        });
+        return updated;
+      });
+      return presentStatus(row);
+    },
   );
   app.delete(
     "/api/v1/case-statuses/:id",
     { schema: { ...statuses, params: IdParams }, onRequest: configure },
     async (request, reply) => {
-      await runTransaction(ctx.database, (tx) => deleteCaseStatus(tx, actorOf(request).workspaceId, request.params.id));
+      const actor = actorOf(request);
+      await runTransaction(ctx.database, async (tx) => {
+        await deleteCaseStatus(tx, actor.workspaceId, request.params.id);
+        await recordAudit(tx, actor, {
+          action: "case_status.deleted",
+          objectType: "case_status",
+          objectId: request.params.id,
+        });
+      });
       return reply.code(204).send();
     },
   );
@@ -112,9 +136,17 @@ export function registerCaseSettingsRoutes(app: HttpApp, ctx: AppContext) {
       onRequest: configure,
     },
     async (request, reply) => {
-      const row = await runTransaction(ctx.database, (tx) =>
-        createCaseField(tx, actorOf(request).workspaceId, request.body),
-      );
+      const actor = actorOf(request);
+      const row = await runTransaction(ctx.database, async (tx) => {
+        const created = await createCaseField(tx, actor.workspaceId, request.body);
+        await recordAudit(tx, actor, {
+          action: "case_field.created",
+          objectType: "case_field",
+          objectId: created.id,
+          details: { key: created.key, label: created.label, type: created.type },
+        });
+        return created;
+      });
       return reply.code(201).send(presentField(row));
     },
   );
@@ -130,18 +162,34 @@ export function registerCaseSettingsRoutes(app: HttpApp, ctx: AppContext) {
       },
       onRequest: configure,
     },
-    async (request) =>
-      presentField(
-        await runTransaction(ctx.database, (tx) =>
-          updateCaseField(tx, actorOf(request).workspaceId, request.params.id, request.body),
-        ),
-      ),
+    async (request) => {
+      const actor = actorOf(request);
+      const row = await runTransaction(ctx.database, async (tx) => {
+        const updated = await updateCaseField(tx, actor.workspaceId, request.params.id, request.body);
+        await recordAudit(tx, actor, {
+          action: "case_field.updated",
+          objectType: "case_field",
+          objectId: updated.id,
+          details: { ...request.body },
+        });
+        return updated;
+      });
+      return presentField(row);
+    },
   );
   app.delete(
     "/api/v1/case-fields/:id",
     { schema: { ...fields, params: IdParams }, onRequest: configure },
     async (request, reply) => {
-      await runTransaction(ctx.database, (tx) => deleteCaseField(tx, actorOf(request).workspaceId, request.params.id));
+      const actor = actorOf(request);
+      await runTransaction(ctx.database, async (tx) => {
+        await deleteCaseField(tx, actor.workspaceId, request.params.id);
+        await recordAudit(tx, actor, {
+          action: "case_field.deleted",
+          objectType: "case_field",
+          objectId: request.params.id,
+        });
+      });
       return reply.code(204).send();
     },
   );

@@ -27,6 +27,13 @@ export { registerConversationsRoutes } from "./routes.ts";
 export { plainText } from "./text.ts";
 /** An attachment's record and body, for a channel that delivers it. */
 export { openAttachment } from "./use-cases/attachments.ts";
+/** Erasure: a person's cases, conversations and messages as ids (for higher erasers), their erasure, file deletion. */
+export {
+  type ContactTraces,
+  deleteAttachmentFiles,
+  eraseConversationsData,
+  findContactTraces,
+} from "./use-cases/erase-contact-data.ts";
 /** Records who has control of a case (bot or agent), why, the intent, slots and a transcript summary. */
 export {
   type CaseControl,

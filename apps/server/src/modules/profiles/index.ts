@@ -15,7 +15,18 @@ export {
 } from "./bulk/follower-import.ts";
 /** One of a contact's own orders by its number (what a bot may tell the customer). */
 export { findContactOrder, type OrderLookup } from "./commerce/lookup.ts";
-/** Defines the profiles job types: contact imports, lifecycle recomputation. */
+/** Lifecycle stages of contacts whose timeline changed, recomputed by the worker every few seconds. */
+export { LIFECYCLE_SWEEP_MS, startLifecycleSweeper } from "./commerce/recompute-lifecycle.ts";
+/** Erasure registry: each higher module registers how it erases a person's data (run inside eraseContact). */
+export {
+  type ContactEraser,
+  type ErasureIdentity,
+  type ErasureResult,
+  type ErasureSubject,
+  type FileDeleter,
+  registerContactEraser,
+} from "./erasers.ts";
+/** Defines the profiles job types: contact imports, lifecycle recomputation, erased files' deletion retries. */
 export { defineProfilesJobs } from "./jobs.ts";
 /** The identity kinds a contact may hold, and the channel each belongs to. */
 export { channelOfKind, IDENTITY_KINDS, type IdentityKind } from "./normalize.ts";

@@ -4,6 +4,7 @@ import { jobIdFor } from "../../platform/jobs.ts";
 import { readImportChunks, runImport } from "./bulk/import-contacts.ts";
 import { recomputeLifecycles } from "./commerce/recompute-lifecycle.ts";
 import { liveContactIdsAfter } from "./commerce/repository.ts";
+import { ERASURE_FILES_JOB, ErasureFilesJobData, runFileDeleter } from "./use-cases/privacy.ts";
 
 /** Runs an uploaded contact import; resumes after its last committed line when retried. */
 export const IMPORT_JOB = "profiles.contacts-import";
@@ -36,6 +37,15 @@ export function defineProfilesJobs(ctx: AppContext): void {
         readImportChunks(ctx.database.db, data.workspaceId, data.importId),
       );
     },
+  });
+  // Retries the deletion of an erased person's files (attachments, media) that failed right after the erasure.
+  ctx.jobs.define({
+    name: ERASURE_FILES_JOB,
+    schema: ErasureFilesJobData,
+    retryLimit: 10,
+    retryDelaySeconds: 60,
+    concurrency: 1,
+    handler: (data) => runFileDeleter(ctx, data),
   });
   ctx.jobs.define({
     name: LIFECYCLE_JOB,

@@ -197,6 +197,11 @@ export type ProfilesTables = {
     channel: string | null;
     event_id: string | null;
   };
+  contact_lifecycle_pending: {
+    workspace_id: string;
+    contact_id: string;
+    since: Generated<Timestamp>;
+  };
   contact_lifecycle: {
     workspace_id: string;
     contact_id: string;

@@ -59,5 +59,7 @@ export { evaluateSla, nextEvaluationAt, PRIORITIES, SLA_TARGETS } from "./sla.ts
 export { evaluateCaseSla, getSlaPolicy, putSlaPolicy } from "./use-cases/case-sla.ts";
 /** Assigns one case now with the workspace's strategy; every member as the engine sees them. */
 export { routableAgents, routeCase } from "./use-cases/route-case.ts";
+/** The workspace's business-hours calendar (SLA clocks, web chat availability); undefined means always open. */
+export { getBusinessHours } from "./use-cases/workspace-calendar.ts";
 /** The SLA job, and the handlers that auto-assign new cases and keep SLA clocks current. */
 export { defineRoutingJobs, subscribeRoutingHandlers } from "./wiring.ts";

@@ -21,6 +21,16 @@ export type RoutingTables = {
     warning_threshold: number;
     updated_at: Date;
   };
+  business_hours: {
+    workspace_id: string;
+    calendar: unknown;
+    updated_at: Date;
+  };
+  routing_skills: {
+    workspace_id: string;
+    name: string;
+    created_at: Generated<Date>;
+  };
   routing_settings: {
     workspace_id: string;
     auto_assign: boolean;

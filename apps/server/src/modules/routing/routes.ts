@@ -3,18 +3,25 @@ import type { AppContext } from "../../platform/context.ts";
 import { AppError } from "../../platform/errors.ts";
 import type { HttpApp } from "../../platform/http.ts";
 import { emitEvent, runTransaction } from "../../platform/outbox.ts";
-import { actorOf, findMembership, guard } from "../tenancy/index.ts";
+import { actorOf, findMembership, guard, recordAudit } from "../tenancy/index.ts";
+import type { BusinessHoursCalendar } from "./business-hours.ts";
 import { getSettings, putSettings, upsertRoutingAgent } from "./repository.ts";
 import { evaluateCaseSla, getSlaPolicy, putSlaPolicy, SlaPolicyBody } from "./use-cases/case-sla.ts";
 import { routableAgents, routeCase } from "./use-cases/route-case.ts";
+import { defineSkill, listSkills, removeSkill } from "./use-cases/skills.ts";
 import { buildWallboard } from "./use-cases/wallboard.ts";
+import { CalendarBody, getBusinessHours, putBusinessHours } from "./use-cases/workspace-calendar.ts";
 
 const tags = { tags: ["routing"] };
 const Presence = z.enum(["online", "away", "offline"]);
-const Skills = z.record(z.string().trim().min(1).max(50), z.number().int().min(1).max(5));
+const SkillName = z.string().trim().min(1).max(50);
+const Skills = z.record(SkillName, z.number().int().min(1).max(5));
 const Capacity = z.record(z.string().trim().min(1).max(30), z.number().int().min(0).max(500));
 
-/** Registers the routing API: settings, agents' routing profiles and presence, route-a-case-now, the wallboard. */
+/**
+ * Registers the routing API: settings, agents' routing profiles and presence, skills, business hours, the SLA
+ * policy, route-a-case-now, the wallboard.
+ */
 export function registerRoutingRoutes(app: HttpApp, ctx: AppContext) {
   const { db } = ctx.database;
 
@@ -75,7 +82,16 @@ export function registerRoutingRoutes(app: HttpApp, ctx: AppContext) {
       if (!(await findMembership(db, ws, request.params.userId))) {
         throw new AppError("not_found", "member_not_found", "No such member in your workspace.");
       }
-      const row = await upsertRoutingAgent(db, ws, request.params.userId, request.body);
+      const row = await runTransaction(ctx.database, async (tx) => {
+        const saved = await upsertRoutingAgent(tx, ws, request.params.userId, request.body);
+        await recordAudit(tx, actorOf(request), {
+          action: "routing.agent.updated",
+          objectType: "user",
+          objectId: request.params.userId,
+          details: { ...request.body },
+        });
+        return saved;
+      });
       return { userId: row.user_id, skills: row.skills, capacity: row.capacity, presence: row.presence };
     },
   );
@@ -90,8 +106,57 @@ export function registerRoutingRoutes(app: HttpApp, ctx: AppContext) {
     "/api/v1/sla/policy",
     { schema: { ...tags, body: SlaPolicyBody }, onRequest: guard(ctx, "routing.manage") },
     async (request) => {
-      await putSlaPolicy(db, actorOf(request).workspaceId, request.body);
-      return getSlaPolicy(db, actorOf(request).workspaceId);
+      const actor = actorOf(request);
+      await runTransaction(ctx.database, async (tx) => {
+        await putSlaPolicy(tx, actor.workspaceId, request.body);
+        await recordAudit(tx, actor, {
+          action: "sla_policy.updated",
+          objectType: "sla_policy",
+          details: { name: request.body.name, ...(request.body.calendar !== undefined ? { calendar: true } : {}) },
+        });
+      });
+      return getSlaPolicy(db, actor.workspaceId);
+    },
+  );
+
+  app.get("/api/v1/business-hours", { schema: tags, onRequest: guard(ctx, "routing.read") }, async (request) => {
+    const calendar = await getBusinessHours(db, actorOf(request).workspaceId);
+    return { calendar: calendar ?? null };
+  });
+
+  app.put(
+    "/api/v1/business-hours",
+    {
+      schema: { ...tags, body: z.strictObject({ calendar: CalendarBody.nullable() }) },
+      onRequest: guard(ctx, "routing.manage"),
+    },
+    async (request) => {
+      const calendar = request.body.calendar as BusinessHoursCalendar | null;
+      await runTransaction(ctx.database, (tx) => putBusinessHours(tx, actorOf(request), calendar));
+      return { calendar };
+    },
+  );
+
+  app.get("/api/v1/routing/skills", { schema: tags, onRequest: guard(ctx, "routing.read") }, async (request) => ({
+    data: await listSkills(db, actorOf(request).workspaceId),
+    nextCursor: null,
+  }));
+
+  app.post(
+    "/api/v1/routing/skills",
+    { schema: { ...tags, body: z.strictObject({ name: SkillName }) }, onRequest: guard(ctx, "routing.manage") },
+    async (request, reply) => {
+      const skill = await runTransaction(ctx.database, (tx) => defineSkill(tx, actorOf(request), request.body.name));
+      return reply.code(201).send(skill);
+    },
+  );
+
+  app.delete(
+    "/api/v1/routing/skills/:name",
+    { schema: { ...tags, params: z.strictObject({ name: SkillName }) }, onRequest: guard(ctx, "routing.manage") },
+    async (request, reply) => {
+      await runTransaction(ctx.database, (tx) => removeSkill(tx, actorOf(request), request.params.name));
+      return reply.code(204).send();
     },
   );
 

@@ -1,7 +1,7 @@
 import type { AppContext } from "../../platform/context.ts";
-import type { Dispatcher } from "../../platform/outbox.ts";
+import type { Dispatcher, OutboxEvent } from "../../platform/outbox.ts";
 import { getSettings } from "./repository.ts";
-import { evaluateCaseSla, SLA_JOB, SlaJobData } from "./use-cases/case-sla.ts";
+import { evaluateCaseSla, getSlaPolicy, SLA_JOB, SlaJobData } from "./use-cases/case-sla.ts";
 import { routeCase } from "./use-cases/route-case.ts";
 
 /** Defines the SLA evaluation job: it runs when a warning or breach falls due (scheduled, not polled). */
@@ -22,13 +22,24 @@ export function subscribeRoutingHandlers(ctx: AppContext, dispatcher: Dispatcher
     const { caseId } = event.payload as { caseId: string };
     await routeCase(ctx, event.workspaceId, caseId, settings);
   });
-  // SLA clocks move with the case's status, priority and messages; their own state change is skipped.
-  const evaluate = async (event: { workspaceId: string; payload: unknown }) => {
-    const { caseId, changed } = event.payload as { caseId: string; changed?: string[] };
-    if (changed?.length === 1 && changed[0] === "sla") return;
-    await evaluateCaseSla(ctx, event.workspaceId, caseId);
+  // SLA clocks move with the case's status, priority and messages; their own state change is skipped. A batch of
+  // events reads each workspace's policy once and evaluates each case once, however many of its events it holds.
+  const evaluate = async (events: OutboxEvent[]) => {
+    const casesByWorkspace = new Map<string, Set<string>>();
+    for (const event of events) {
+      const { caseId, changed } = event.payload as { caseId: string; changed?: string[] };
+      if (changed?.length === 1 && changed[0] === "sla") continue;
+      const cases = casesByWorkspace.get(event.workspaceId) ?? new Set<string>();
+      cases.add(caseId);
+      casesByWorkspace.set(event.workspaceId, cases);
+    }
+    for (const [ws, cases] of casesByWorkspace) {
+      const policy = (await getSlaPolicy(ctx.database.db, ws)) ?? null;
+      if (!policy) continue;
+      for (const caseId of cases) await evaluateCaseSla(ctx, ws, caseId, new Date(), policy);
+    }
   };
-  dispatcher.on("case.created", "routing.sla-on-case-created", evaluate);
-  dispatcher.on("case.updated", "routing.sla-on-case-updated", evaluate);
-  dispatcher.on("message.created", "routing.sla-on-message-created", evaluate);
+  dispatcher.onBatch("case.created", "routing.sla-on-case-created", evaluate);
+  dispatcher.onBatch("case.updated", "routing.sla-on-case-updated", evaluate);
+  dispatcher.onBatch("message.created", "routing.sla-on-message-created", evaluate);
 }

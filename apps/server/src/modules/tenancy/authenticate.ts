@@ -1,8 +1,9 @@
 import type { FastifyRequest } from "fastify";
 import type { AppContext } from "../../platform/context.ts";
+import { cookieValue } from "../../platform/cookies.ts";
 import { hashToken } from "../../platform/crypto.ts";
 import { AppError } from "../../platform/errors.ts";
-import { cookieValue, type Handshake, type RealtimeIdentity } from "../../platform/realtime.ts";
+import type { Handshake, RealtimeIdentity } from "../../platform/realtime.ts";
 import type { Actor } from "./actor.ts";
 import { cachesOf } from "./auth-cache.ts";
 import { findLiveApiToken, findLiveSession, touchApiToken, touchSession } from "./repository.ts";
@@ -15,26 +16,37 @@ function unauthenticated(reason: string, message: string) {
   return new AppError("unauthenticated", reason, message);
 }
 
-/** Resolves the actor of a request from `Authorization: Bearer` or the session cookie, or throws 401. */
-export async function authenticate(ctx: Pick<AppContext, "database">, request: FastifyRequest): Promise<Actor> {
+/** The secret a request presents: `Authorization: Bearer` (an API token) or the session cookie; throws 401 without one. */
+function credentialOf(request: FastifyRequest): { secret: string; isToken: boolean } {
   const header = request.headers.authorization;
-  let secret: string;
-  let isToken: boolean;
   if (header !== undefined) {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match?.[1])
       throw unauthenticated("authorization_malformed", "The Authorization header must be `Bearer <token>`.");
-    secret = match[1];
-    isToken = true;
-  } else {
-    const cookie = request.cookies[SESSION_COOKIE];
-    if (!cookie) {
-      throw unauthenticated("not_signed_in", "Sign in, or send an API token as `Authorization: Bearer <token>`.");
-    }
-    secret = cookie;
-    isToken = false;
+    return { secret: match[1], isToken: true };
   }
+  const cookie = cookieValue(request.headers, SESSION_COOKIE);
+  if (!cookie)
+    throw unauthenticated("not_signed_in", "Sign in, or send an API token as `Authorization: Bearer <token>`.");
+  return { secret: cookie, isToken: false };
+}
+
+/** Resolves the actor of a request from `Authorization: Bearer` or the session cookie, or throws 401. */
+export function authenticate(ctx: Pick<AppContext, "database">, request: FastifyRequest): Promise<Actor> {
+  const { secret, isToken } = credentialOf(request);
   return authenticateSecret(ctx, secret, isToken, request.ip);
+}
+
+/**
+ * The actor of a request when this node resolved its credential lately and owes the database no touch — no
+ * promise, no I/O; undefined otherwise (then call `authenticate`). Throws 401 for a missing or malformed credential.
+ */
+export function cachedActor(ctx: Pick<AppContext, "database">, request: FastifyRequest): Actor | undefined {
+  const { secret } = credentialOf(request);
+  const now = Date.now();
+  const cached = cachesOf(ctx).actors.get(secret, now);
+  if (!cached || now - cached.touchedAt > TOUCH_EVERY_MS) return undefined;
+  return { ...cached.actor, ip: request.ip };
 }
 
 /** Authenticates realtime handshakes: `auth: { token }` (an API token) or the session cookie the browser sends. */

@@ -363,12 +363,19 @@ export function listAudit(
     action?: string | undefined;
     objectType?: string | undefined;
     actorId?: string | undefined;
+    from?: Date | undefined;
+    to?: Date | undefined;
   },
   limit: number,
 ) {
   let query = q(db).selectFrom("audit_log").selectAll().where("workspace_id", "=", workspaceId);
   if (filter.after) query = query.where("id", "<", filter.after);
-  if (filter.action) query = query.where("action", "=", filter.action);
+  // `user.` matches every action of that family; a full name matches itself.
+  if (filter.action?.endsWith("."))
+    query = query.where("action", "like", `${filter.action.replace(/[\\%_]/g, "\\$&")}%`);
+  else if (filter.action) query = query.where("action", "=", filter.action);
+  if (filter.from) query = query.where("created_at", ">=", filter.from);
+  if (filter.to) query = query.where("created_at", "<", filter.to);
   if (filter.objectType) query = query.where("object_type", "=", filter.objectType);
   if (filter.actorId) query = query.where("actor_id", "=", filter.actorId);
   return query

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { AppContext } from "../../platform/context.ts";
+import { setCookieHeader } from "../../platform/cookies.ts";
 import { AppError } from "../../platform/errors.ts";
 import type { HttpApp } from "../../platform/http.ts";
 import { decodeCursor, PageQuerySchema, toPage } from "../../platform/pagination.ts";
@@ -84,13 +85,13 @@ export function registerTenancyRoutes(app: HttpApp, ctx: AppContext) {
         );
       }
       const result = await signIn(ctx, { ...request.body, ip: request.ip, userAgent: request.headers["user-agent"] });
-      void reply.setCookie(SESSION_COOKIE, result.token, {
-        httpOnly: true,
-        sameSite: "lax",
-        secure: request.protocol === "https",
-        path: "/",
-        maxAge: SESSION_TTL_MS / 1000,
-      });
+      void reply.header(
+        "set-cookie",
+        setCookieHeader(SESSION_COOKIE, result.token, {
+          secure: request.protocol === "https",
+          maxAgeSeconds: SESSION_TTL_MS / 1000,
+        }),
+      );
       return {
         user: presentUser(result.user),
         workspace: result.workspace ? presentWorkspace(result.workspace) : null,
@@ -109,7 +110,10 @@ export function registerTenancyRoutes(app: HttpApp, ctx: AppContext) {
         forgetCredentials(ctx, { hash: actor.sessionHash });
         await recordAudit(db, actor, { action: "session.ended", objectType: "user", objectId: actor.id });
       }
-      void reply.clearCookie(SESSION_COOKIE, { path: "/" });
+      void reply.header(
+        "set-cookie",
+        setCookieHeader(SESSION_COOKIE, "", { secure: request.protocol === "https", maxAgeSeconds: 0 }),
+      );
       return reply.status(204).send();
     },
   );
@@ -323,16 +327,28 @@ export function registerTenancyRoutes(app: HttpApp, ctx: AppContext) {
           action: z.string().max(100).optional(),
           objectType: z.string().max(100).optional(),
           actorId: z.string().max(100).optional(),
+          from: z.iso.datetime({ offset: true }).optional(),
+          to: z.iso.datetime({ offset: true }).optional(),
         }),
       },
       onRequest: guard(ctx, "audit.read"),
     },
     async (request) => {
-      const { limit, cursor, action, objectType, actorId } = request.query;
+      const { limit, cursor, action, objectType, actorId, from, to } = request.query;
+      if (from && to && Date.parse(to) <= Date.parse(from)) {
+        throw new AppError("invalid", "date_range_invalid", "`to` must be after `from`.", { field: "to" });
+      }
       const rows = await listAudit(
         db,
         actorOf(request).workspaceId,
-        { after: decodeCursor(cursor), action, objectType, actorId },
+        {
+          after: decodeCursor(cursor),
+          action,
+          objectType,
+          actorId,
+          from: from ? new Date(from) : undefined,
+          to: to ? new Date(to) : undefined,
+        },
         limit,
       );
       return toPage(rows, limit, (r) => r.id, presentAudit);

@@ -8,7 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { z } from "zod";
 import type { AppContext } from "../../../platform/context.ts";
@@ -141,6 +141,23 @@ async function storeFile(ctx: AppContext, data: MediaFetchJobData, file: Buffer,
   return name;
 }
 
+/** Deletes stored media files named `<channel id>/<file name>` of a workspace (no error for a file already gone). */
+export async function deleteMediaFiles(ctx: AppContext, workspaceId: string, files: string[]): Promise<void> {
+  for (const file of files) {
+    const [channelId, name] = file.split("/");
+    if (
+      !channelId ||
+      !name ||
+      !/^[0-9a-f-]{36}$/.test(channelId) ||
+      !/^[A-Za-z0-9_.-]+$/.test(name) ||
+      name.startsWith(".")
+    ) {
+      throw new Error("erasure: a media file reference is malformed");
+    }
+    await rm(join(mediaDir(ctx, workspaceId, channelId), name), { force: true });
+  }
+}
+
 const MAX_VIDEO_BYTES = 20 * MB;
 
 /** The media fetch job: downloads, stores, and marks the row; a final WeChat refusal marks it failed. */
@@ -182,7 +199,7 @@ export async function fetchMediaJob(ctx: AppContext, data: MediaFetchJobData): P
     throw err;
   }
   const name = await storeFile(ctx, data, file, contentType);
-  await row()
+  const stored = await row()
     .set({
       status: "stored",
       path: name,
@@ -191,7 +208,9 @@ export async function fetchMediaJob(ctx: AppContext, data: MediaFetchJobData): P
       error: null,
       fetched_at: new Date(),
     })
-    .execute();
+    .executeTakeFirst();
+  // The row is gone: its sender was erased while the file downloaded. The file must not outlive it.
+  if (Number(stored.numUpdatedRows) === 0) await deleteMediaFiles(ctx, data.workspaceId, [`${data.channelId}/${name}`]);
 }
 
 /** The media routes: upload for outbound messages; an inbound message's media (status, then the file). */

@@ -10,12 +10,12 @@ import type { AppContext } from "../../../platform/context.ts";
 import type { Executor } from "../../../platform/db.ts";
 import { runTransaction } from "../../../platform/outbox.ts";
 import { TtlCache } from "../../../platform/ttl-cache.ts";
-import { DuplicateRace, receiveMessage } from "../../conversations/index.ts";
-import { ingestEvents, resolveContact } from "../../profiles/index.ts";
+import { DuplicateRace } from "../../conversations/index.ts";
+import { ingestEvents } from "../../profiles/index.ts";
 import { type ChannelRow, findChannelById, q } from "../repository.ts";
 import { type WechatAccount, wechatAccountOf } from "./config.ts";
 import { encryptedReplyEnvelope, isSignatureValid, openEncryptedCallback, WxCryptError } from "./crypto.ts";
-import { queueMediaFetch } from "./media.ts";
+import { storeWechatMessage } from "./ingest.ts";
 import { parseInbound, type WechatInbound, WechatPayloadError, windowOpenedBy } from "./messages.ts";
 import { attributeScan } from "./qr-codes.ts";
 import { type PassiveReply, renderPassiveReply } from "./reply.ts";
@@ -273,6 +273,16 @@ async function persist(
   inbound: WechatInbound,
   opened: Opened,
 ): Promise<Persisted> {
+  if (inbound.kind === "message") {
+    return storeWechatMessage(ctx, {
+      account,
+      inbound,
+      plaintext: opened.plaintext,
+      encrypted: opened.key !== null,
+      // Without a passive replier the answer is known now; with one, it is stored once decided.
+      reply: passiveReplier ? null : SUCCESS,
+    });
+  }
   const channel = account.channel;
   const ws = channel.workspace_id;
   const identity = { kind: "wechat_openid" as const, externalId: inbound.openId, namespace: account.config.appId };
@@ -325,23 +335,7 @@ async function persist(
         const status = typeof inbound.properties.status === "string" ? inbound.properties.status : "";
         await finishTemplateSend(tx, { workspaceId: ws, channelId: channel.id }, templateMsgId, status, at);
       }
-      if (inbound.kind === "event") return { duplicate: false, contactId, caseId: null };
-      const resolved = await resolveContact(tx, { workspaceId: ws }, identity, { source: `channel:${channel.id}` });
-      const received = await receiveMessage(tx, {
-        workspaceId: ws,
-        channel: { id: channel.id, type: channel.type },
-        contactId: resolved.contactId,
-        externalThreadId: inbound.openId,
-        platformMessageId: inbound.msgId,
-        type: inbound.type,
-        text: inbound.text,
-        content: inbound.content,
-        sentAt: at,
-      });
-      if (!received.duplicate) {
-        await queueMediaFetch(ctx, tx, { workspaceId: ws, channelId: channel.id }, inbound, received.messageId);
-      }
-      return { duplicate: false, contactId: resolved.contactId, caseId: received.caseId };
+      return { duplicate: false, contactId, caseId: null };
     });
   try {
     return await run();

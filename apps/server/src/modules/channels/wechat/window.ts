@@ -28,19 +28,36 @@ type Scope = { workspaceId: string; channelId: string; openId: string };
 
 /** Opens (or renews) the window a user action grants; an older action arriving late changes nothing. */
 export async function openWindow(tx: Executor, scope: Scope, kind: WindowKind, at: Date): Promise<void> {
-  const rule = WINDOW_RULES[kind];
+  await openWindows(tx, [{ ...scope, kind, at }]);
+}
+
+/** `openWindow` for many actions in one statement (a customer's several actions: the latest one counts). */
+export async function openWindows(
+  tx: Executor,
+  actions: readonly (Scope & { kind: WindowKind; at: Date })[],
+): Promise<void> {
+  // One row per window: an upsert may not touch a row twice in one statement.
+  const latest = new Map<string, Scope & { kind: WindowKind; at: Date }>();
+  for (const a of actions) {
+    const key = `${a.workspaceId}\n${a.channelId}\n${a.openId}\n${a.kind}`;
+    const seen = latest.get(key);
+    if (!seen || seen.at < a.at) latest.set(key, a);
+  }
+  if (latest.size === 0) return;
   await wq(tx)
     .insertInto("wechat_reply_windows")
-    .values({
-      workspace_id: scope.workspaceId,
-      channel_id: scope.channelId,
-      open_id: scope.openId,
-      kind,
-      opened_at: at,
-      expires_at: new Date(at.getTime() + rule.seconds * 1000),
-      max_messages: rule.maxMessages,
-      used: 0,
-    })
+    .values(
+      [...latest.values()].map((a) => ({
+        workspace_id: a.workspaceId,
+        channel_id: a.channelId,
+        open_id: a.openId,
+        kind: a.kind,
+        opened_at: a.at,
+        expires_at: new Date(a.at.getTime() + WINDOW_RULES[a.kind].seconds * 1000),
+        max_messages: WINDOW_RULES[a.kind].maxMessages,
+        used: 0,
+      })),
+    )
     .onConflict((oc) =>
       oc
         .columns(["workspace_id", "channel_id", "open_id", "kind"])
@@ -51,7 +68,7 @@ export async function openWindow(tx: Executor, scope: Scope, kind: WindowKind, a
           used: 0,
         }))
         // WeChat times have whole seconds: a second message in the same second renews the window too.
-        .where("wechat_reply_windows.opened_at", "<=", at),
+        .where("wechat_reply_windows.opened_at", "<=", sql<Date>`excluded.opened_at`),
     )
     .execute();
 }

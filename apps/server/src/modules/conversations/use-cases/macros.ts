@@ -2,7 +2,7 @@ import { uuidv7 } from "uuidv7";
 import { z } from "zod";
 import type { Executor } from "../../../platform/db.ts";
 import { AppError } from "../../../platform/errors.ts";
-import { type Actor, findMembership, findTeam } from "../../tenancy/index.ts";
+import { type Actor, findMembership, findTeam, recordAudit } from "../../tenancy/index.ts";
 import {
   CASE_STATUSES,
   type CaseRow,
@@ -104,7 +104,7 @@ export async function createMacro(tx: Executor, actor: Actor, input: MacroInput)
   const ws = actor.workspaceId;
   await validateActions(tx, ws, input.actions);
   await assertNameFree(tx, ws, input.name);
-  return q(tx)
+  const created = await q(tx)
     .insertInto("macros")
     .values({
       workspace_id: ws,
@@ -116,6 +116,17 @@ export async function createMacro(tx: Executor, actor: Actor, input: MacroInput)
     })
     .returningAll()
     .executeTakeFirstOrThrow();
+  await auditMacro(tx, actor, "macro.created", created);
+  return created;
+}
+
+function auditMacro(tx: Executor, actor: Actor, action: string, row: MacroRow) {
+  return recordAudit(tx, actor, {
+    action,
+    objectType: "macro",
+    objectId: row.id,
+    details: { name: row.name, actions: (row.actions as MacroAction[]).map((a) => a.type) },
+  });
 }
 
 /** Changes a macro's name, description or actions (checked again). */
@@ -129,7 +140,7 @@ export async function updateMacro(
   await findMacro(tx, ws, id);
   if (patch.actions) await validateActions(tx, ws, patch.actions);
   if (patch.name) await assertNameFree(tx, ws, patch.name, id);
-  return q(tx)
+  const updated = await q(tx)
     .updateTable("macros")
     .set({
       ...(patch.name ? { name: patch.name } : {}),
@@ -141,11 +152,15 @@ export async function updateMacro(
     .where("id", "=", id)
     .returningAll()
     .executeTakeFirstOrThrow();
+  await auditMacro(tx, actor, "macro.updated", updated);
+  return updated;
 }
 
+/** Deletes a macro. */
 export async function deleteMacro(tx: Executor, actor: Actor, id: string): Promise<void> {
-  await findMacro(tx, actor.workspaceId, id);
+  const current = await findMacro(tx, actor.workspaceId, id);
   await q(tx).deleteFrom("macros").where("workspace_id", "=", actor.workspaceId).where("id", "=", id).execute();
+  await auditMacro(tx, actor, "macro.deleted", current);
 }
 
 /** A page of the workspace's macros, oldest first. */

@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import { uuidv7 } from "uuidv7";
 import type { Executor } from "../../../platform/db.ts";
 import { AppError } from "../../../platform/errors.ts";
-import { type Actor, can, findTeam, listTeamMemberships } from "../../tenancy/index.ts";
+import { type Actor, can, findTeam, listTeamMemberships, recordAudit } from "../../tenancy/index.ts";
 import { findCaseOrThrow, findInWorkspace, type QuickReplyRow, q, type ReplyScope } from "../repository.ts";
 import { type Rendered, renderContent, renderTemplate, templateValues, unknownVariables } from "../template.ts";
 
@@ -104,7 +104,7 @@ export async function createQuickReply(tx: Executor, actor: Actor, input: QuickR
     shortcut: input.shortcut,
   };
   await assertShortcutFree(tx, actor, row);
-  return q(tx)
+  const created = await q(tx)
     .insertInto("quick_replies")
     .values({
       workspace_id: ws,
@@ -117,6 +117,17 @@ export async function createQuickReply(tx: Executor, actor: Actor, input: QuickR
     })
     .returningAll()
     .executeTakeFirstOrThrow();
+  await auditQuickReply(tx, actor, "quick_reply.created", created);
+  return created;
+}
+
+function auditQuickReply(tx: Executor, actor: Actor, action: string, row: QuickReplyRow) {
+  return recordAudit(tx, actor, {
+    action,
+    objectType: "quick_reply",
+    objectId: row.id,
+    details: { shortcut: row.shortcut, title: row.title, scope: row.scope },
+  });
 }
 
 /** Changes a quick reply's shortcut, title, body or content. */
@@ -131,7 +142,7 @@ export async function updateQuickReply(
   if (patch.shortcut && patch.shortcut !== current.shortcut) {
     await assertShortcutFree(tx, actor, { ...current, shortcut: patch.shortcut }, id);
   }
-  return q(tx)
+  const updated = await q(tx)
     .updateTable("quick_replies")
     .set({
       ...(patch.shortcut ? { shortcut: patch.shortcut } : {}),
@@ -144,6 +155,8 @@ export async function updateQuickReply(
     .where("id", "=", id)
     .returningAll()
     .executeTakeFirstOrThrow();
+  await auditQuickReply(tx, actor, "quick_reply.updated", updated);
+  return updated;
 }
 
 /** Deletes a quick reply. */
@@ -151,6 +164,7 @@ export async function deleteQuickReply(tx: Executor, actor: Actor, id: string): 
   const current = await findQuickReply(tx, actor, id);
   assertMayManage(actor, current);
   await q(tx).deleteFrom("quick_replies").where("workspace_id", "=", actor.workspaceId).where("id", "=", id).execute();
+  await auditQuickReply(tx, actor, "quick_reply.deleted", current);
 }
 
 /**

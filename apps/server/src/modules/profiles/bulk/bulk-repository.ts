@@ -103,6 +103,27 @@ export function deleteImportChunks(db: Executor, workspaceId: string, importId: 
     .execute();
 }
 
+/**
+ * Erasure: deletes the uploaded files (all chunks) of failed imports that hold one of the identifiers as
+ * bytes (as given, lower- or upper-case). A failed import never resumes, so its file is only a copy of people.
+ */
+export async function deleteFailedImportFilesHolding(db: Executor, workspaceId: string, identifiers: string[]) {
+  const needles = [...new Set(identifiers.flatMap((i) => [i, i.toLowerCase(), i.toUpperCase()]))];
+  if (needles.length === 0) return 0;
+  const result = await sql`
+    delete from contact_import_chunks
+    where workspace_id = ${workspaceId} and import_id in (
+      select i.id from contact_imports i
+      where i.workspace_id = ${workspaceId} and i.state = 'failed'
+        and exists (
+          select 1 from contact_import_chunks k
+          where k.workspace_id = ${workspaceId} and k.import_id = i.id
+            and exists (select 1 from unnest(${needles}::text[]) as n(s) where position(convert_to(n.s, 'UTF8') in k.data) > 0)
+        )
+    )`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}
+
 export function deleteImport(db: Executor, workspaceId: string, importId: string) {
   return q(db)
     .deleteFrom("contact_imports")

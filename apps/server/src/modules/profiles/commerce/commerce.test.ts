@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWorkspace } from "../../../../test/factories.ts";
 import { openTestEnv, TEST_DATABASES, type TestEnv } from "../../../../test/harness.ts";
+import { waitFor } from "../../../../test/wait.ts";
 import { recomputeLifecyclePage } from "../jobs.ts";
+import { recomputePendingLifecycles, startLifecycleSweeper } from "./recompute-lifecycle.ts";
 
 type Ws = Awaited<ReturnType<typeof buildWorkspace>>;
 type Profile = {
@@ -176,12 +178,23 @@ describe.each(TEST_DATABASES)("orders, locations and lifecycle on %s", (kind) =>
     expect(wrong.json().error.details.field).toBe("events[0].properties.latitude");
   });
 
-  it("recomputes the lifecycle stage when events arrive and in the nightly pass", async () => {
+  it("recomputes the lifecycle stage shortly after events arrive (debounced job) and in the nightly pass", async () => {
     const id = await newContact(a, "Cycler");
+    // What the debounced job does when its window ends.
+    const settle = () => recomputePendingLifecycles(env.database.db, a.workspace.id);
     expect((await profile(a, id)).lifecycleStage).toBeNull();
     await call(a, "POST", "/api/v1/events", { contactId: id, type: "follow", occurredAt: daysAgo(1) });
+    // The ingest only marked the contact: no aggregate over its timeline ran on the way in.
+    expect((await profile(a, id)).lifecycleStage).toBeNull();
+    const marked = await env.database.query<{ n: number }>(
+      "select count(*)::int as n from contact_lifecycle_pending where workspace_id = $1 and contact_id = $2",
+      [a.workspace.id, id],
+    );
+    expect(marked.rows[0]?.n).toBe(1);
+    expect(await settle()).toBe(false);
     expect((await profile(a, id)).lifecycleStage).toBe("new");
     await call(a, "POST", "/api/v1/events", { contactId: id, type: "unfollow" });
+    await settle();
     const churned = await profile(a, id);
     expect(churned.lifecycleStage).toBe("churned");
     expect(churned.lifecycle?.stage).toBe("churned");
@@ -195,14 +208,32 @@ describe.each(TEST_DATABASES)("orders, locations and lifecycle on %s", (kind) =>
         { contactId: old, type: "message.sent", occurredAt: daysAgo(2), properties: { direction: "outbound" } },
       ],
     });
+    await settle();
     expect((await profile(a, old)).lifecycleStage).toBe("churned");
     await call(a, "POST", "/api/v1/events", { contactId: old, type: "message.received" });
+    await settle();
     expect((await profile(a, old)).lifecycleStage).toBe("re-engaged");
 
     // Time passes: the nightly pass moves a contact without new events.
     const in40Days = new Date(Date.now() + 40 * 86_400_000);
     expect(await recomputeLifecyclePage(env, a.workspace.id, null, in40Days)).toBeNull();
     expect((await profile(a, old)).lifecycleStage).toBe("at-risk");
+  });
+
+  it("has the worker's sweep recompute marked contacts within seconds", async () => {
+    const stop = startLifecycleSweeper(env);
+    try {
+      const id = await newContact(a, "Swept");
+      await call(a, "POST", "/api/v1/events", { contactId: id, type: "follow" });
+      await waitFor(async () => (await profile(a, id)).lifecycleStage === "new", 15_000);
+      const left = await env.database.query<{ n: number }>(
+        "select count(*)::int as n from contact_lifecycle_pending where workspace_id = $1",
+        [a.workspace.id],
+      );
+      expect(left.rows[0]?.n).toBe(0);
+    } finally {
+      await stop();
+    }
   });
 
   it("keeps orders and locations within their workspace", async () => {

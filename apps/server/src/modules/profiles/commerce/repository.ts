@@ -321,3 +321,35 @@ export async function liveContactIdsAfter(db: Executor, workspaceId: string, aft
   if (after) query = query.where("id", ">", after);
   return (await query.orderBy("id").limit(limit).execute()).map((r) => r.id);
 }
+
+/** Marks contacts for a lifecycle recomputation (idempotent; one statement for the batch). */
+export async function markLifecyclePending(db: Executor, workspaceId: string, contactIds: string[]) {
+  if (contactIds.length === 0) return;
+  await q(db)
+    .insertInto("contact_lifecycle_pending")
+    .values(contactIds.map((contact_id) => ({ workspace_id: workspaceId, contact_id })))
+    .onConflict((oc) => oc.columns(["workspace_id", "contact_id"]).doNothing())
+    .execute();
+}
+
+/** Takes up to `limit` marked contacts of a workspace off the list (a concurrent taker skips them); returns their ids. */
+export async function takeLifecyclePending(db: Executor, workspaceId: string, limit: number): Promise<string[]> {
+  const { rows } = await sql<{ contact_id: string }>`
+    delete from contact_lifecycle_pending p
+    where p.workspace_id = ${workspaceId} and p.contact_id in (
+      select contact_id from contact_lifecycle_pending
+      where workspace_id = ${workspaceId} order by since limit ${limit} for update skip locked)
+    returning p.contact_id`.execute(db);
+  return rows.map((r) => r.contact_id);
+}
+
+/** The workspaces that have contacts marked for a lifecycle recomputation. */
+export async function workspacesWithPendingLifecycles(db: Executor): Promise<string[]> {
+  const rows = await q(db)
+    .selectFrom("contact_lifecycle_pending")
+    .select("workspace_id")
+    .distinct()
+    .limit(1000)
+    .execute();
+  return rows.map((r) => r.workspace_id);
+}

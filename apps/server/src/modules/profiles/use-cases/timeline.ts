@@ -1,7 +1,7 @@
 import { uuidv7 } from "uuidv7";
 import type { AppContext } from "../../../platform/context.ts";
 import { AppError } from "../../../platform/errors.ts";
-import { recomputeLifecycles } from "../commerce/recompute-lifecycle.ts";
+import { scheduleLifecycleRecompute } from "../commerce/recompute-lifecycle.ts";
 import { insertLocations } from "../commerce/repository.ts";
 import {
   type EventInsert,
@@ -12,7 +12,7 @@ import {
   type TimeKey,
 } from "../repository.ts";
 import { requireContact } from "./contacts.ts";
-import { type IdentityInput, type ResolveHints, resolveContact } from "./resolve-contact.ts";
+import { type IdentityInput, type ResolveHints, resolveContacts } from "./resolve-contact.ts";
 import type { Caller } from "./types.ts";
 
 /** One timeline event to ingest: whose (a contact id or an identity to resolve), what, when, with what. */
@@ -39,6 +39,7 @@ export type EventResult = {
 /**
  * Stores a batch of events in one transaction, resolving each one's contact by id or identity (creating
  * contacts for unknown identities). Events whose client id is already stored are reported as duplicates.
+ * The contacts' lifecycle is recomputed a few seconds later by the worker's sweep (`LIFECYCLE_SWEEP_MS`).
  */
 export async function ingestEvents(ctx: AppContext, caller: Caller, events: EventInput[]): Promise<EventResult[]> {
   const ws = caller.workspaceId;
@@ -49,6 +50,18 @@ export async function ingestEvents(ctx: AppContext, caller: Caller, events: Even
     const rows: EventInsert[] = [];
     const seen = new Map<string, EventResult>();
     const points = new Map<string, LocationPoint>();
+    // The senders named by identity, resolved together (the known ones in one statement).
+    const byIdentity = events.flatMap((e, n) =>
+      e.identity && !e.contactId && !(e.id && stored.has(e.id)) ? [{ n, identity: e.identity, hints: e.hints }] : [],
+    );
+    const resolvedAt = new Map<number, string>();
+    const resolutions = await resolveContacts(
+      tx,
+      { workspaceId: ws },
+      byIdentity.map(({ identity, hints }) => ({ identity, ...(hints ? { hints } : {}) })),
+    );
+    for (const [i, { n }] of byIdentity.entries())
+      resolvedAt.set(n, (resolutions[i] as { contactId: string }).contactId);
     for (const [n, e] of events.entries()) {
       const clientId = e.id ?? null;
       const known = clientId ? stored.get(clientId) : undefined;
@@ -64,7 +77,7 @@ export async function ingestEvents(ctx: AppContext, caller: Caller, events: Even
       const point = e.type === "location" ? locationOf(e.properties, n) : undefined;
       let contactId: string;
       if (e.contactId) contactId = (await requireContact(tx, ws, e.contactId, `events[${n}].contactId`)).id;
-      else if (e.identity) contactId = (await resolveContact(tx, { workspaceId: ws }, e.identity, e.hints)).contactId;
+      else if (e.identity) contactId = resolvedAt.get(n) as string;
       else {
         throw new AppError("invalid", "event_contact_missing", "Each event names a contactId or an identity.", {
           field: `events[${n}]`,
@@ -127,7 +140,11 @@ export async function ingestEvents(ctx: AppContext, caller: Caller, events: Even
           : [];
       }),
     );
-    if (fresh.length) await recomputeLifecycles(tx, ws, [...new Set(fresh.map((r) => r.contact_id))]);
+    await scheduleLifecycleRecompute(
+      tx,
+      ws,
+      fresh.map((r) => r.contact_id),
+    );
     return results;
   });
 }

@@ -1,11 +1,10 @@
 import { z } from "zod";
 import type { AppContext } from "../../../platform/context.ts";
 import type { Executor } from "../../../platform/db.ts";
-import { AppError } from "../../../platform/errors.ts";
 import { jobIdFor } from "../../../platform/jobs.ts";
 import { emitEvent, runTransaction } from "../../../platform/outbox.ts";
 import { setCaseSla, slaHistory } from "../../conversations/index.ts";
-import { type BusinessHoursCalendar, validateCalendar } from "../business-hours.ts";
+import type { BusinessHoursCalendar } from "../business-hours.ts";
 import { q } from "../repository.ts";
 import {
   type CaseStatus,
@@ -15,6 +14,7 @@ import {
   type SlaEvent,
   type SlaPolicy,
 } from "../sla.ts";
+import { CalendarBody, storeBusinessHours } from "./workspace-calendar.ts";
 
 export const SLA_JOB = "sla.evaluate";
 export const SlaJobData = z.strictObject({ workspaceId: z.uuid(), caseId: z.uuid() });
@@ -26,8 +26,6 @@ const Targets = z.strictObject({
   periodicUpdate: Minutes.optional(),
   resolution: Minutes.optional(),
 });
-const Hhmm = z.string().regex(/^([01]\d|2[0-4]):[0-5]\d$/, "times read HH:MM");
-const Interval = z.strictObject({ start: Hhmm, end: Hhmm });
 export const SlaPolicyBody = z.strictObject({
   name: z.string().trim().min(1).max(100),
   targets: z.strictObject({
@@ -36,31 +34,21 @@ export const SlaPolicyBody = z.strictObject({
     normal: Targets.optional(),
     low: Targets.optional(),
   }),
-  calendar: z
-    .strictObject({
-      timeZone: z.string().min(1).max(64),
-      weekly: z.partialRecord(z.enum(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]), z.array(Interval).max(6)),
-      holidays: z
-        .array(
-          z.strictObject({
-            date: z.iso.date(),
-            name: z.string().max(100).optional(),
-            closedFrom: Hhmm.optional(),
-            closedUntil: Hhmm.optional(),
-          }),
-        )
-        .max(400)
-        .optional(),
-    })
-    .nullable()
-    .optional(),
+  /** The workspace's business hours (kept in their own row, shared with web chat); omitted: left as they are. */
+  calendar: CalendarBody.nullable().optional(),
   warningThreshold: z.number().gt(0).lte(1).optional(),
 });
 export type SlaPolicyInput = z.infer<typeof SlaPolicyBody>;
 
-/** The workspace's SLA policy, or undefined when none is set. */
+/** The workspace's SLA policy with the workspace's business hours as its calendar, or undefined when none is set. */
 export async function getSlaPolicy(db: Executor, ws: string): Promise<SlaPolicy | undefined> {
-  const row = await q(db).selectFrom("sla_policies").selectAll().where("workspace_id", "=", ws).executeTakeFirst();
+  // One query: this runs on every SLA evaluation.
+  const row = await q(db)
+    .selectFrom("sla_policies as p")
+    .leftJoin("business_hours as h", "h.workspace_id", "p.workspace_id")
+    .select(["p.name", "p.targets", "p.warning_threshold", "h.calendar"])
+    .where("p.workspace_id", "=", ws)
+    .executeTakeFirst();
   if (!row) return undefined;
   return {
     name: row.name,
@@ -70,26 +58,13 @@ export async function getSlaPolicy(db: Executor, ws: string): Promise<SlaPolicy 
   };
 }
 
-/** Sets the workspace's SLA policy after checking its calendar (zone, intervals, holidays). */
+/** Sets the workspace's SLA policy; a `calendar` in it sets (null: removes) the workspace's business hours. */
 export async function putSlaPolicy(db: Executor, ws: string, input: SlaPolicyInput): Promise<void> {
-  if (input.calendar) {
-    const problems = validateCalendar(input.calendar as BusinessHoursCalendar);
-    if (problems.length) {
-      throw new AppError(
-        "invalid",
-        "calendar_invalid",
-        `The business-hours calendar is invalid: ${problems.join("; ")}.`,
-        {
-          field: "calendar",
-          problems,
-        },
-      );
-    }
-  }
+  if (input.calendar !== undefined) await storeBusinessHours(db, ws, input.calendar as BusinessHoursCalendar | null);
   const values = {
     name: input.name,
     targets: JSON.stringify(input.targets),
-    calendar: input.calendar ? JSON.stringify(input.calendar) : null,
+    calendar: null,
     warning_threshold: input.warningThreshold ?? 0.8,
     updated_at: new Date(),
   };
@@ -106,10 +81,17 @@ type Change = { from: unknown; to: unknown };
  * Re-evaluates a case's SLA clocks from its history, stores the state on the case, raises `sla.at-risk`
  * / `sla.breached` when the state worsens, and schedules the next evaluation as a job (no polling).
  */
-export async function evaluateCaseSla(ctx: AppContext, ws: string, caseId: string, now = new Date()) {
+export async function evaluateCaseSla(
+  ctx: AppContext,
+  ws: string,
+  caseId: string,
+  now = new Date(),
+  /** The workspace's policy when the caller read it already (null: it has none). */
+  known?: SlaPolicy | null,
+) {
   const { db } = ctx.database;
   // Most workspaces without a policy: one query, and no history read on every message.
-  const policy = await getSlaPolicy(db, ws);
+  const policy = known === undefined ? await getSlaPolicy(db, ws) : (known ?? undefined);
   if (!policy) return undefined;
   const history = await slaHistory(db, ws, caseId);
   if (!history || history.case.merged_into) return undefined;

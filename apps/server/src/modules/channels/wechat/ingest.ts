@@ -1,0 +1,150 @@
+/**
+ * Customer messages pushed by WeChat, stored with a group commit (platform/batcher.ts): pushes that arrive while
+ * a transaction runs share the next one — dedupe claims, raw payloads, reply windows, contacts, messages, cases
+ * and outbox events each in one statement for the batch. One customer's messages go through one lane, in order.
+ */
+import { uuidv7 } from "uuidv7";
+import { Batcher } from "../../../platform/batcher.ts";
+import type { AppContext } from "../../../platform/context.ts";
+import type { Executor } from "../../../platform/db.ts";
+import { runTransaction } from "../../../platform/outbox.ts";
+import { DuplicateRace, receiveMessages } from "../../conversations/index.ts";
+import { resolveContacts } from "../../profiles/index.ts";
+import { q } from "../repository.ts";
+import type { WechatAccount } from "./config.ts";
+import { queueMediaFetch } from "./media.ts";
+import type { WechatMessage } from "./messages.ts";
+import { wq } from "./repository.ts";
+import { openWindows } from "./window.ts";
+
+export type StoredMessage = { duplicate: true } | { duplicate: false; contactId: string; caseId: string };
+
+export type PushedMessage = {
+  account: WechatAccount;
+  inbound: WechatMessage;
+  /** The decrypted XML (kept raw) and whether it came encrypted. */
+  plaintext: string;
+  encrypted: boolean;
+  /** The reply to record with the dedupe claim when it is known now (no passive replier), else null. */
+  reply: string | null;
+};
+
+const batchers = new WeakMap<object, Batcher<PushedMessage, StoredMessage>>();
+
+/** Stores one pushed customer message (deduped on its MsgId); resolves once committed. */
+export function storeWechatMessage(ctx: AppContext, pushed: PushedMessage): Promise<StoredMessage> {
+  let batcher = batchers.get(ctx.database);
+  if (!batcher) {
+    batcher = new Batcher({
+      run: (items) => storeBatch(ctx, items),
+      laneOf: (m) => `${m.account.channel.id}:${m.inbound.openId}`,
+      lanes: ctx.database.kind === "pglite" ? 1 : 2,
+      maxSize: 500,
+    });
+    batchers.set(ctx.database, batcher);
+  }
+  return batcher.submit(pushed);
+}
+
+async function storeBatch(ctx: AppContext, items: PushedMessage[]): Promise<StoredMessage[]> {
+  const run = () => runTransaction(ctx.database, (tx) => storeInTransaction(ctx, tx, items));
+  try {
+    return await run();
+  } catch (err) {
+    // Another process stored one of these messages at the same moment: the second run sees it as a duplicate.
+    if (err instanceof DuplicateRace) return run();
+    throw err;
+  }
+}
+
+async function storeInTransaction(ctx: AppContext, tx: Executor, items: PushedMessage[]): Promise<StoredMessage[]> {
+  const keyOf = (m: PushedMessage) => `${m.account.channel.id}\n${m.inbound.dedupeKey}`;
+  // WeChat's retries of one push can meet in one batch: the first claims, the others are duplicates.
+  const first = new Map<string, PushedMessage>();
+  for (const m of items) if (!first.has(keyOf(m))) first.set(keyOf(m), m);
+  const claimedRows = await wq(tx)
+    .insertInto("wechat_inbound")
+    .values(
+      [...first.values()].map((m) => ({
+        workspace_id: m.account.channel.workspace_id,
+        channel_id: m.account.channel.id,
+        dedupe_key: m.inbound.dedupeKey,
+        reply: m.reply,
+      })),
+    )
+    .onConflict((oc) => oc.columns(["workspace_id", "channel_id", "dedupe_key"]).doNothing())
+    .returning(["channel_id", "dedupe_key"])
+    .execute();
+  const claimedKeys = new Set(claimedRows.map((r) => `${r.channel_id}\n${r.dedupe_key}`));
+  const claimed = [...first.values()].filter((m) => claimedKeys.has(keyOf(m)));
+  const stored = new Map<PushedMessage, StoredMessage>();
+  if (claimed.length > 0) {
+    await q(tx)
+      .insertInto("inbound_payloads")
+      .values(
+        claimed.map((m) => ({
+          workspace_id: m.account.channel.workspace_id,
+          id: uuidv7(),
+          channel_id: m.account.channel.id,
+          payload: JSON.stringify({ format: "wechat-xml", body: m.plaintext.slice(0, 65_536), encrypted: m.encrypted }),
+        })),
+      )
+      .execute();
+    await openWindows(
+      tx,
+      claimed.map((m) => ({
+        workspaceId: m.account.channel.workspace_id,
+        channelId: m.account.channel.id,
+        openId: m.inbound.openId,
+        kind: "message" as const,
+        at: sentAt(m),
+      })),
+    );
+    const byWorkspace = new Map<string, PushedMessage[]>();
+    for (const m of claimed) {
+      const group = byWorkspace.get(m.account.channel.workspace_id) ?? [];
+      group.push(m);
+      byWorkspace.set(m.account.channel.workspace_id, group);
+    }
+    for (const [workspaceId, group] of byWorkspace) {
+      const contacts = await resolveContacts(
+        tx,
+        { workspaceId },
+        group.map((m) => ({
+          identity: { kind: "wechat_openid", externalId: m.inbound.openId, namespace: m.account.config.appId },
+          hints: { source: `channel:${m.account.channel.id}` },
+        })),
+      );
+      const received = await receiveMessages(
+        tx,
+        group.map((m, i) => ({
+          workspaceId,
+          channel: { id: m.account.channel.id, type: m.account.channel.type },
+          contactId: (contacts[i] as { contactId: string }).contactId,
+          externalThreadId: m.inbound.openId,
+          platformMessageId: m.inbound.msgId,
+          type: m.inbound.type,
+          text: m.inbound.text,
+          content: m.inbound.content,
+          sentAt: sentAt(m),
+        })),
+      );
+      for (const [i, m] of group.entries()) {
+        const r = received[i];
+        const contactId = (contacts[i] as { contactId: string }).contactId;
+        if (!r) continue;
+        if (!r.duplicate) {
+          const scope = { workspaceId, channelId: m.account.channel.id };
+          await queueMediaFetch(ctx, tx, scope, m.inbound, r.messageId);
+        }
+        stored.set(m, { duplicate: false, contactId, caseId: r.caseId });
+      }
+    }
+  }
+  return items.map((m) => stored.get(m) ?? { duplicate: true });
+}
+
+/** WeChat's CreateTime (whole seconds), never in the future. */
+function sentAt(m: PushedMessage): Date {
+  return new Date(Math.min(m.inbound.createTime * 1000, Date.now()));
+}
