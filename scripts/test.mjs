@@ -64,6 +64,7 @@ const steps = [
   ["lint", () => run("npx", ["biome", "check", "."])],
   ["boundaries", () => run("node", ["scripts/check-boundaries.mjs"])],
   ["unit+integration", () => run("npx", ["vitest", "run"])],
+  ["console", () => run("npx", ["vitest", "run", "--config", "apps/console/vitest.config.ts"])],
   ["e2e", e2e],
 ];
 

@@ -122,6 +122,8 @@ export type CaseFilters = {
   channelId?: string | undefined;
   contactId?: string | undefined;
   q?: string | undefined;
+  /** `me`: cases whose internal notes @mention the signed-in member. */
+  mentioned?: "me" | undefined;
   sort?: "recent" | "replyWindow" | undefined;
 };
 

@@ -3,6 +3,7 @@ import { useQuery } from "@tanstack/react-query";
 import { lazy, type ReactNode, Suspense } from "react";
 import { useTranslation } from "react-i18next";
 import { fetchMe, meQueryKey, type Session } from "./api.ts";
+import { MentionNotifier } from "./case/mention-notifier.tsx";
 import { ErrorAlert } from "./error-alert.tsx";
 import { InboxPage } from "./inbox/inbox-page.tsx";
 import { AppLayout } from "./layout/app-layout.tsx";
@@ -84,6 +85,7 @@ export function App() {
   }
   return (
     <RealtimeProvider>
+      <MentionNotifier session={me.data} />
       <ShortcutHelpProvider>
         <AppLayout session={me.data}>
           <SignedInPage session={me.data} />

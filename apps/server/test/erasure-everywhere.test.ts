@@ -177,7 +177,10 @@ describe.each(TEST_DATABASES)("erasure everywhere on %s", (kind) => {
     await call(w, "POST", `/api/v1/cases/${apiCaseId}/bot/take-over`);
 
     // Agents: a note, a reply, a custom field, an attachment.
-    await call(w, "POST", `/api/v1/cases/${apiCaseId}/messages`, { text: `note ${marker}`, private: true });
+    await call(w, "POST", `/api/v1/cases/${apiCaseId}/messages`, {
+      text: `note ${marker} for @${w.users.agent.email}`,
+      private: true,
+    });
     await call(w, "POST", `/api/v1/cases/${apiCaseId}/messages`, { text: `reply ${marker}` });
     // A reply that needs approval, rejected with a reason naming the customer.
     await call(w, "PUT", "/api/v1/approval-settings", { roles: ["agent"] });
@@ -403,6 +406,15 @@ describe.each(TEST_DATABASES)("erasure everywhere on %s", (kind) => {
       expect(before[table], `${table} before erasure`).toBeGreaterThan(0);
     }
     const bBefore = await hitsPerTable(b.workspace.id, needlesOf("b"));
+    // Rows of ids only that the erasure must also take: the note's mention, the contact's lifecycle mark.
+    const idsOnly = () =>
+      sql<{ mentions: number; pending: number }>`
+        select
+          (select count(*)::int from mentions where workspace_id = ${a.workspace.id} and case_id = ${pa.apiCaseId}) as mentions,
+          (select count(*)::int from contact_lifecycle_pending where workspace_id = ${a.workspace.id}) as pending`
+        .execute(env.database.db)
+        .then((r) => r.rows[0]);
+    expect(await idsOnly()).toEqual({ mentions: 1, pending: 1 });
 
     const erased = await env.app.inject({
       method: "POST",
@@ -427,6 +439,7 @@ describe.each(TEST_DATABASES)("erasure everywhere on %s", (kind) => {
         (select count(*)::int from ai_alerts where workspace_id = ${a.workspace.id}
           and message_ids && ${pa.messageIds}::uuid[]) as samples`.execute(env.database.db);
     expect(idRows.rows[0]).toEqual({ media: 0, dedupe: 0, analyses: 0, samples: 0 });
+    expect(await idsOnly()).toEqual({ mentions: 0, pending: 0 });
 
     // Files are gone from storage.
     expect(existsSync(pa.attachmentFile)).toBe(false);

@@ -120,6 +120,39 @@ describe.each(TEST_DATABASES)("realtime hub on %s", (kind) => {
     expect(gotB).toEqual([]);
   });
 
+  it("relays an agent's typing to the others following the case, never to another workspace", async () => {
+    const a = await buildWorkspace(env);
+    const b = await buildWorkspace(env);
+    const caseId = randomUUID();
+    const room = `case:${caseId}`;
+    const typist = await open({ token: a.tokens.agent });
+    const colleague = await open({ token: a.tokens.supervisor });
+    const elsewhere = await open({ token: a.tokens.admin });
+    const stranger = await open({ token: b.tokens.agent });
+    const gotTypist = listen(typist);
+    const gotColleague = listen(colleague);
+    const gotElsewhere = listen(elsewhere);
+    const gotStranger = listen(stranger);
+    // The stranger follows the same room name in its own workspace; `elsewhere` follows no room.
+    for (const s of [typist, colleague, stranger]) expect(await s.emitWithAck("subscribe", room)).toEqual({ ok: true });
+
+    typist.emit("typing", { room, typing: true });
+    typist.emit("typing", { room, typing: true }); // within 2 s: not relayed again
+    typist.emit("typing", { room, typing: false });
+    stranger.emit("typing", { room: `case:${randomUUID()}`, typing: true }); // a room it does not follow
+    elsewhere.emit("typing", { room, typing: true }); // not following the room: dropped
+    typist.emit("typing", { room: "ws:../../x", typing: true }); // not a room name: dropped
+    await waitFor(() => gotColleague.length >= 2);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(gotColleague).toEqual([
+      { event: "typing", payload: { room, actorType: "token", actorId: expect.any(String), typing: true } },
+      { event: "typing", payload: { room, actorType: "token", actorId: expect.any(String), typing: false } },
+    ]);
+    expect(gotTypist).toEqual([]);
+    expect(gotElsewhere).toEqual([]);
+    expect(gotStranger).toEqual([]);
+  });
+
   it.runIf(kind === "postgres")("fans out from a process without sockets (a worker) through PostgreSQL", async () => {
     const a = await buildWorkspace(env);
     const got = listen(await open({ token: a.tokens.agent }));

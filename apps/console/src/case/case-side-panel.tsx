@@ -1,11 +1,14 @@
-import { ScrollArea, Tabs } from "@mantine/core";
-import { useState } from "react";
+import { ScrollArea, Skeleton, Stack, Tabs } from "@mantine/core";
+import { lazy, Suspense, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { CaseDetails } from "./case-details.tsx";
 import { CaseHistory } from "./case-history.tsx";
 import type { CasePartProps } from "./case-view.tsx";
-import { CustomerPanel } from "./customer-panel.tsx";
+import { ChecklistPanel } from "./checklist-panel.tsx";
 import { HandoverCard } from "./handover-card.tsx";
+
+// Customer 360 is a chunk of its own, fetched the first time the tab opens (the inbox does not wait for it).
+const CustomerPanel = lazy(() => import("./customer-panel.tsx").then((m) => ({ default: m.CustomerPanel })));
 
 type Tab = "details" | "customer" | "history";
 
@@ -33,11 +36,16 @@ export function CaseSidePanel({ item, contactName, members, session, now }: Case
       </Tabs.List>
       <ScrollArea style={{ flex: 1 }} type="auto">
         <Tabs.Panel value="details" p="md">
-          <HandoverCard item={item} now={now} />
-          <CaseDetails item={item} members={members} session={session} now={now} />
+          <Stack gap="md">
+            <HandoverCard item={item} now={now} />
+            <CaseDetails item={item} members={members} session={session} now={now} />
+            <ChecklistPanel item={item} />
+          </Stack>
         </Tabs.Panel>
         <Tabs.Panel value="customer" p="md">
-          <CustomerPanel contactId={item.contactId} now={now} />
+          <Suspense fallback={<Skeleton h={80} />}>
+            <CustomerPanel contactId={item.contactId} caseId={item.id} session={session} now={now} />
+          </Suspense>
         </Tabs.Panel>
         <Tabs.Panel value="history" p="md">
           <CaseHistory item={item} contactName={contactName} members={members} session={session} now={now} />

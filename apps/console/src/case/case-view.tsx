@@ -9,6 +9,7 @@ import { CaseSidePanel } from "./case-side-panel.tsx";
 import { Composer, type ComposerHandle } from "./composer.tsx";
 import { useContactName } from "./contact.ts";
 import { Thread } from "./thread.tsx";
+import { TypingIndicator, useTypingSignal } from "./typing.tsx";
 
 export type { ComposerHandle } from "./composer.tsx";
 
@@ -96,6 +97,7 @@ function LoadedCase({
 }: Omit<CaseViewProps, "caseId"> & { item: Case }) {
   const { t } = useTranslation();
   const contactName = useContactName(item);
+  const signalTyping = useTypingSignal(item.id);
   return (
     <Stack h="100%" gap={0} data-testid="case-view" data-case-id={item.id}>
       <Group
@@ -125,9 +127,10 @@ function LoadedCase({
         <CloseButton aria-label={t("case.close")} onClick={onClose} />
       </Group>
       <Group gap={0} wrap="nowrap" align="stretch" style={{ flex: 1, minHeight: 0 }}>
-        <Stack gap={0} style={{ flex: 1, minWidth: 0 }}>
+        <Stack gap={0} style={{ flex: 1, minWidth: 0 }} onInput={signalTyping}>
           <Thread item={item} contactName={contactName} members={members} session={session} now={now} />
-          <Composer ref={composerRef} item={item} now={now} />
+          <TypingIndicator caseId={item.id} members={members} session={session} />
+          <Composer ref={composerRef} item={item} now={now} members={members} session={session} />
         </Stack>
         <CaseSidePanel item={item} contactName={contactName} members={members} session={session} now={now} />
       </Group>

@@ -1,18 +1,28 @@
-import { Alert, Avatar, Badge, Group, Paper, Skeleton, Stack, Table, Text, Title } from "@mantine/core";
+import { Avatar, Badge, Group, Paper, Skeleton, Stack, Table, Text, Title, Tooltip } from "@mantine/core";
 import { IconCircleCheck } from "@tabler/icons-react";
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
-import type { ConsentState, Identity } from "../api.ts";
-import { describeError } from "../error-message.ts";
+import type { ConsentState, Identity, Session } from "../api.ts";
+import { ErrorAlert } from "../error-alert.tsx";
 import { formatDateTime, formatRelative, useLanguage } from "../format.ts";
 import en from "../i18n/en.json";
-import { useContactProfile } from "./contact.ts";
+import { CustomerLocations, CustomerOrders, OtherOpenCases } from "./customer-activity.tsx";
+import { type ContactValue, useProfile360 } from "./customer-api.ts";
+import { CustomerDuplicates } from "./customer-duplicates.tsx";
+import { AttributesEditor, TagsEditor } from "./customer-profile-edit.tsx";
+import { CustomerTimeline } from "./customer-timeline.tsx";
 
 type KnownKind = keyof typeof en.customer.kinds;
 const consentColors: Record<ConsentState, string> = { granted: "teal", withdrawn: "red", unknown: "gray" };
 
+type KnownStage = keyof typeof en.c360.stages;
+
 function isKnownKind(kind: string): kind is KnownKind {
   return Object.hasOwn(en.customer.kinds, kind);
+}
+
+function isKnownStage(stage: string): stage is KnownStage {
+  return Object.hasOwn(en.c360.stages, stage);
 }
 
 function IdentityCard({ identity, now }: { identity: Identity; now: number }) {
@@ -50,23 +60,41 @@ function IdentityCard({ identity, now }: { identity: Identity; now: number }) {
   );
 }
 
-/** An attribute value as plain text (lists joined, anything else as JSON). */
-function attributeText(value: unknown): string {
-  if (typeof value === "string") return value;
-  if (typeof value === "number" || typeof value === "boolean") return String(value);
-  if (Array.isArray(value)) return value.map(attributeText).join(", ");
-  return JSON.stringify(value);
+/** Emails or phones as text, each as entered, an invalid one marked. */
+function valuesText(values: readonly ContactValue[], invalid: string): string {
+  return values.map((v) => (v.valid ? v.value : `${v.value} (${invalid})`)).join(", ");
 }
 
-/** The customer of the case, from the contact profile: details, tags and the identities on each channel. */
-export function CustomerPanel({ contactId, now }: { contactId: string; now: number }) {
+const lifecycleColors: Record<string, string> = {
+  new: "blue",
+  active: "teal",
+  "re-engaged": "cyan",
+  "at-risk": "orange",
+  churned: "red",
+};
+
+/**
+ * Customer 360: the customer of the case — details, lifecycle, tags and attributes (editable), identities with
+ * consent, other open cases, orders and lifetime value, locations, duplicates with merge/unmerge, the timeline.
+ */
+export function CustomerPanel({
+  contactId,
+  caseId,
+  session,
+  now,
+}: {
+  contactId: string;
+  caseId: string;
+  session: Session;
+  now: number;
+}) {
   const { t } = useTranslation();
   const language = useLanguage();
-  const query = useContactProfile(contactId);
+  const query = useProfile360(contactId);
 
   if (query.isPending) {
     return (
-      <Stack gap="sm">
+      <Stack gap="sm" aria-busy>
         <Group>
           <Skeleton circle h={48} />
           <Skeleton h={14} w="50%" />
@@ -76,30 +104,24 @@ export function CustomerPanel({ contactId, now }: { contactId: string; now: numb
     );
   }
   if (query.isError) {
-    return (
-      <Alert color="red" title={t("customer.loadFailed")} role="alert">
-        {describeError(query.error, t)}
-      </Alert>
-    );
+    return <ErrorAlert title={t("customer.loadFailed")} error={query.error} onRetry={() => void query.refetch()} />;
   }
   const contact = query.data;
-  const attributes = Object.entries(contact.attributes ?? {}).filter(
-    ([, value]) => value !== null && value !== undefined,
-  );
+  const canEdit = session.role !== "analyst";
   const name = contact.displayName ?? t("inbox.unknownContact");
+  const stage = contact.lifecycle?.stage ?? contact.lifecycleStage;
   const rows: [string, ReactNode][] = [
-    [t("customer.emails"), contact.emails.join(", ")],
-    [t("customer.phones"), contact.phones.join(", ")],
+    [t("customer.emails"), valuesText(contact.emails, t("c360.invalid"))],
+    [t("customer.phones"), valuesText(contact.phones, t("c360.invalid"))],
     [t("customer.company"), contact.company],
     [t("customer.language"), contact.language],
-    [t("customer.lifecycle"), contact.lifecycleStage],
     [t("customer.customerSince"), formatDateTime(contact.createdAt, language)],
   ];
   return (
     <Stack gap="md" data-testid="customer-panel">
       <Group wrap="nowrap">
         <Avatar src={contact.avatarUrl} name={name} color="initials" size="lg" alt="" />
-        <Stack gap={0} style={{ minWidth: 0 }}>
+        <Stack gap={2} style={{ minWidth: 0 }}>
           <Text fw={700} truncate>
             {name}
           </Text>
@@ -107,6 +129,25 @@ export function CustomerPanel({ contactId, now }: { contactId: string; now: numb
             <Text size="sm" c="dimmed" truncate>
               {contact.company}
             </Text>
+          )}
+          {stage && (
+            <Tooltip
+              label={
+                contact.lifecycle
+                  ? t("c360.lifecycleComputed", { at: formatDateTime(contact.lifecycle.computedAt, language) })
+                  : t("customer.lifecycle")
+              }
+            >
+              <Badge
+                size="sm"
+                variant="light"
+                color={lifecycleColors[stage] ?? "gray"}
+                data-testid="lifecycle-stage"
+                style={{ alignSelf: "flex-start" }}
+              >
+                {isKnownStage(stage) ? t(`c360.stages.${stage}`) : stage}
+              </Badge>
+            </Tooltip>
           )}
         </Stack>
       </Group>
@@ -124,36 +165,8 @@ export function CustomerPanel({ contactId, now }: { contactId: string; now: numb
             ))}
         </Table.Tbody>
       </Table>
-      {contact.tags.length > 0 && (
-        <Stack gap={4}>
-          <Title order={6}>{t("customer.tags")}</Title>
-          <Group gap={4}>
-            {contact.tags.map((tag) => (
-              <Badge key={tag} variant="light" color="gray" size="sm">
-                {tag}
-              </Badge>
-            ))}
-          </Group>
-        </Stack>
-      )}
-      {attributes.length > 0 && (
-        <Stack gap={4} data-testid="customer-attributes">
-          <Title order={6}>{t("customer.attributes")}</Title>
-          <Table variant="vertical" withRowBorders={false} verticalSpacing={4} fz="sm">
-            <Table.Tbody>
-              {attributes.map(([key, value]) => (
-                <Table.Tr key={key}>
-                  <Table.Th w={120} fw={500} c="dimmed" bg="transparent" style={{ overflowWrap: "anywhere" }}>
-                    {key}
-                  </Table.Th>
-                  {/* Attribute values come from customers and integrations: always text. */}
-                  <Table.Td style={{ overflowWrap: "anywhere" }}>{attributeText(value)}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Stack>
-      )}
+      <TagsEditor contact={contact} canEdit={canEdit} />
+      <AttributesEditor contact={contact} canEdit={canEdit} />
       <Stack gap="xs">
         <Title order={6}>{t("customer.identities")}</Title>
         {contact.identities.length === 0 && (
@@ -165,6 +178,11 @@ export function CustomerPanel({ contactId, now }: { contactId: string; now: numb
           <IdentityCard key={identity.id} identity={identity} now={now} />
         ))}
       </Stack>
+      <OtherOpenCases contactId={contact.id} caseId={caseId} now={now} />
+      <CustomerOrders contact={contact} now={now} />
+      <CustomerLocations contact={contact} now={now} />
+      <CustomerDuplicates contact={contact} canMerge={canEdit} />
+      <CustomerTimeline contactId={contact.id} now={now} />
     </Stack>
   );
 }

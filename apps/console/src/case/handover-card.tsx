@@ -55,7 +55,7 @@ export function HandoverCard({ item, now }: { item: Case; now: number }) {
   if (!control) return null;
   const slots = Object.entries(handover?.slots ?? {});
   return (
-    <Paper withBorder p="sm" mb="md" aria-label={t("bots.title")}>
+    <Paper withBorder p="sm" aria-label={t("bots.title")}>
       <Stack gap={6}>
         <Group justify="space-between" wrap="nowrap">
           <Text fw={600} size="sm">

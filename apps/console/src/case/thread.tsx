@@ -1,18 +1,167 @@
-import { Alert, Badge, Group, Paper, ScrollArea, Skeleton, Stack, Text, Tooltip } from "@mantine/core";
-import { IconLock } from "@tabler/icons-react";
-import { useQuery } from "@tanstack/react-query";
-import { useEffect, useRef } from "react";
+import {
+  Alert,
+  Badge,
+  Button,
+  Group,
+  Paper,
+  ScrollArea,
+  Skeleton,
+  Stack,
+  Text,
+  TextInput,
+  Tooltip,
+} from "@mantine/core";
+import { IconCheck, IconLock, IconRefresh, IconX } from "@tabler/icons-react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { caseKeys, fetchAllMessages, type Member, type Message, type Session } from "../api.ts";
+import { caseKeys, fetchAllMessages, type Member, type MessageStatus, type Session } from "../api.ts";
 import { memberName } from "../directory.ts";
 import { describeError } from "../error-message.ts";
 import { formatDateTime, formatRelative, useLanguage } from "../format.ts";
 import { MessageStatusBadge } from "../inbox/badges.tsx";
 import type { CasePartProps } from "./case-view.tsx";
+import { MessageContent } from "./message-content.tsx";
+import {
+  approveReply,
+  type Conversation,
+  fetchConversations,
+  rejectReply,
+  retryMessage,
+  type ThreadMessage,
+  workspaceKeys,
+} from "./workspace-api.ts";
+
+const supervisorRoles = new Set(["owner", "admin", "supervisor"]);
+const deliveryStatuses = new Set<string>(["received", "queued", "sent", "delivered", "read", "failed"]);
+
+/** The case's conversations (channel threads), shared by the thread's channel badges and the composer. */
+export function useConversations(caseId: string): Conversation[] {
+  const query = useQuery({ queryKey: workspaceKeys.conversations(caseId), queryFn: () => fetchConversations(caseId) });
+  return query.data ?? [];
+}
+
+/** Approve / reject a reply waiting for approval (supervisors), and retry a failed one (anyone who replies). */
+function MessageActions({ message, session }: { message: ThreadMessage; session: Session }) {
+  const { t } = useTranslation();
+  const queryClient = useQueryClient();
+  const [rejecting, setRejecting] = useState(false);
+  const [reason, setReason] = useState("");
+  const refresh = () => {
+    void queryClient.invalidateQueries({ queryKey: caseKeys.messages(message.caseId) });
+    void queryClient.invalidateQueries({ queryKey: caseKeys.events(message.caseId) });
+  };
+  const retry = useMutation({ mutationFn: () => retryMessage(message.caseId, message.id), onSuccess: refresh });
+  const approve = useMutation({ mutationFn: () => approveReply(message.id), onSuccess: refresh });
+  const reject = useMutation({
+    mutationFn: () => rejectReply(message.id, reason.trim()),
+    onSuccess: () => {
+      setRejecting(false);
+      refresh();
+    },
+  });
+  const status = message.status as string;
+  const error = retry.error ?? approve.error ?? reject.error;
+  if (status === "failed" && !message.private && message.authorType !== "contact") {
+    return (
+      <Stack gap={4} mt={4} align="flex-end">
+        <Button
+          size="compact-xs"
+          variant="light"
+          color="red"
+          leftSection={<IconRefresh size={12} />}
+          loading={retry.isPending}
+          onClick={() => retry.mutate()}
+        >
+          {t("workspace.thread.retry")}
+        </Button>
+        {error && (
+          <Text size="xs" c="red" role="alert">
+            {describeError(error, t)}
+          </Text>
+        )}
+      </Stack>
+    );
+  }
+  if (status !== "pending_approval" || !supervisorRoles.has(session.role)) return null;
+  return (
+    <Stack gap={4} mt={6} data-testid="approval-actions">
+      {rejecting ? (
+        <Group gap={4} wrap="nowrap">
+          <TextInput
+            size="xs"
+            aria-label={t("workspace.approval.reason")}
+            placeholder={t("workspace.approval.reason")}
+            value={reason}
+            onChange={(event) => setReason(event.currentTarget.value)}
+            style={{ flex: 1 }}
+          />
+          <Button
+            size="compact-xs"
+            color="red"
+            disabled={!reason.trim()}
+            loading={reject.isPending}
+            onClick={() => reject.mutate()}
+          >
+            {t("workspace.approval.reject")}
+          </Button>
+        </Group>
+      ) : (
+        <Group gap={4} justify="flex-end">
+          <Button
+            size="compact-xs"
+            color="green"
+            leftSection={<IconCheck size={12} />}
+            loading={approve.isPending}
+            onClick={() => approve.mutate()}
+          >
+            {t("workspace.approval.approve")}
+          </Button>
+          <Button
+            size="compact-xs"
+            variant="light"
+            color="red"
+            leftSection={<IconX size={12} />}
+            onClick={() => setRejecting(true)}
+          >
+            {t("workspace.approval.reject")}
+          </Button>
+        </Group>
+      )}
+      {error && (
+        <Text size="xs" c="red" role="alert">
+          {describeError(error, t)}
+        </Text>
+      )}
+    </Stack>
+  );
+}
+
+/** Delivery status, or the approval state of a reply that needs one. */
+function StatusOf({ message }: { message: ThreadMessage }) {
+  const { t } = useTranslation();
+  const status = message.status as string;
+  if (deliveryStatuses.has(status)) {
+    return <MessageStatusBadge status={status as MessageStatus} error={message.error} />;
+  }
+  const rejected = status === "rejected";
+  const badge = (
+    <Badge size="xs" variant="light" color={rejected ? "red" : "grape"} data-testid="message-status">
+      {t(rejected ? "workspace.approval.rejected" : "workspace.approval.pending")}
+    </Badge>
+  );
+  return rejected && message.review?.note ? (
+    <Tooltip label={message.review.note} multiline w={280}>
+      {badge}
+    </Tooltip>
+  ) : (
+    badge
+  );
+}
 
 function useAuthorName(contactName: string, members: Member[], session: Session) {
   const { t } = useTranslation();
-  return (message: Message): string => {
+  return (message: ThreadMessage): string => {
     switch (message.authorType) {
       case "contact":
         return contactName;
@@ -28,7 +177,19 @@ function useAuthorName(contactName: string, members: Member[], session: Session)
   };
 }
 
-function MessageBubble({ message, author, now }: { message: Message; author: string; now: number }) {
+function MessageBubble({
+  message,
+  author,
+  now,
+  session,
+  channelType,
+}: {
+  message: ThreadMessage;
+  author: string;
+  now: number;
+  session: Session;
+  channelType: string | undefined;
+}) {
   const { t } = useTranslation();
   const language = useLanguage();
   const outbound = message.direction === "outbound";
@@ -37,7 +198,6 @@ function MessageBubble({ message, author, now }: { message: Message; author: str
     : outbound
       ? "var(--mantine-primary-color-light)"
       : "var(--mantine-color-default)";
-  const body = message.text.trim() ? message.text : t("thread.nonText", { type: message.type });
   return (
     <Group justify={outbound ? "flex-end" : "flex-start"} wrap="nowrap">
       <Paper
@@ -49,30 +209,35 @@ function MessageBubble({ message, author, now }: { message: Message; author: str
         data-testid="message"
         data-direction={message.direction}
         data-private={message.private || undefined}
+        data-status={message.status}
         style={message.private ? { borderColor: "var(--mantine-color-yellow-outline)", borderStyle: "dashed" } : {}}
       >
         <Group gap="xs" justify="space-between" wrap="nowrap" mb={4}>
           <Text size="xs" fw={700}>
             {author}
           </Text>
+          {channelType && (
+            <Badge size="xs" variant="outline" color="gray">
+              {t(`channelTypes.${channelType}`, { defaultValue: channelType })}
+            </Badge>
+          )}
           {message.private && (
             <Badge size="xs" color="yellow" variant="light" leftSection={<IconLock size={10} />}>
               {t("thread.internalNote")}
             </Badge>
           )}
         </Group>
-        {/* Customer content is rendered as text, never as HTML. */}
-        <Text size="sm" style={{ whiteSpace: "pre-wrap", overflowWrap: "anywhere" }}>
-          {body}
-        </Text>
+        {/* Customer content is rendered as text, never as HTML (article bodies only through the strict sanitiser). */}
+        <MessageContent message={message} />
         <Group gap={6} justify="flex-end" mt={4}>
           <Tooltip label={formatDateTime(message.createdAt, language)} openDelay={300}>
             <Text size="xs" c="dimmed">
               {formatRelative(message.createdAt, now, language)}
             </Text>
           </Tooltip>
-          {outbound && !message.private && <MessageStatusBadge status={message.status} error={message.error} />}
+          {outbound && !message.private && <StatusOf message={message} />}
         </Group>
+        {outbound && !message.private && <MessageActions message={message} session={session} />}
       </Paper>
     </Group>
   );
@@ -82,7 +247,15 @@ function MessageBubble({ message, author, now }: { message: Message; author: str
 export function Thread({ item, contactName, members, session, now }: CasePartProps) {
   const { t } = useTranslation();
   const viewport = useRef<HTMLDivElement>(null);
-  const query = useQuery({ queryKey: caseKeys.messages(item.id), queryFn: () => fetchAllMessages(item.id) });
+  const query = useQuery({
+    queryKey: caseKeys.messages(item.id),
+    queryFn: () => fetchAllMessages(item.id) as Promise<ThreadMessage[]>,
+  });
+  const conversations = useConversations(item.id);
+  // Channel badges only when the case spans several channels.
+  const channelTypes = new Set(conversations.map((c) => c.channelType));
+  const channelTypeOf = (message: ThreadMessage) =>
+    channelTypes.size > 1 ? conversations.find((c) => c.channelId === message.channelId)?.channelType : undefined;
   const authorOf = useAuthorName(contactName, members, session);
   const count = query.data?.length ?? 0;
 
@@ -108,7 +281,14 @@ export function Thread({ item, contactName, members, session, now }: CasePartPro
           </Text>
         )}
         {query.data?.map((message) => (
-          <MessageBubble key={message.id} message={message} author={authorOf(message)} now={now} />
+          <MessageBubble
+            key={message.id}
+            message={message}
+            author={authorOf(message)}
+            now={now}
+            session={session}
+            channelType={channelTypeOf(message)}
+          />
         ))}
       </Stack>
     </ScrollArea>

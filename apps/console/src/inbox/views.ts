@@ -1,6 +1,6 @@
 import type { CaseFilters } from "../api.ts";
 
-export const inboxViews = ["mine", "unassigned", "open", "solved"] as const;
+export const inboxViews = ["mine", "unassigned", "mentions", "open", "solved"] as const;
 export type InboxView = (typeof inboxViews)[number];
 
 const unsolved = "open,pending,on-hold";
@@ -9,6 +9,8 @@ const unsolved = "open,pending,on-hold";
 export const viewFilters: Record<InboxView, CaseFilters> = {
   mine: { assigneeId: "me", status: unsolved },
   unassigned: { assigneeId: "none", status: unsolved },
+  /** Cases whose internal notes @mention me, whatever their status. */
+  mentions: { mentioned: "me" },
   open: { status: unsolved },
   solved: { status: "solved,closed" },
 };

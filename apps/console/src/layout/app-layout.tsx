@@ -25,6 +25,7 @@ import { linkHandler, usePathname } from "../router.ts";
 import { GlobalSearch } from "../search/global-search.tsx";
 import { useShortcutHelp } from "../shortcuts.tsx";
 import { LanguageSelect } from "./language-select.tsx";
+import { PresenceMenu } from "./presence-menu.tsx";
 
 /** Pages for supervisors, admins and owners. */
 const supervisorLinks = [
@@ -108,6 +109,7 @@ export function AppLayout({ session, children }: { session: Session; children: R
           </Group>
           <Group gap="sm" wrap="nowrap">
             <GlobalSearch />
+            {session.role !== "analyst" && <PresenceMenu />}
             <RealtimeBadge />
             <Tooltip label={`${t("app.shortcuts")} (?)`}>
               <ActionIcon variant="default" size="lg" aria-label={t("app.shortcuts")} onClick={help.open}>

@@ -8,6 +8,10 @@
  * name a client can send reaches another workspace's room. Payloads are small invalidations; clients
  * refetch through the API.
  *
+ * Typing: a socket may say `typing` `{room, typing}` in an object room it follows; the other sockets following
+ * that room (in the same workspace, by construction) get `typing` `{room, actorType, actorId, typing}`.
+ * Nothing is stored; "typing" is sent at most once per 2 s per socket and room, "stopped" always.
+ *
  * Several nodes: with `postgres`, broadcasts go through `@socket.io/postgres-adapter` (LISTEN/NOTIFY),
  * so a worker process without an HTTP server can still reach the browsers connected to web nodes.
  */
@@ -43,6 +47,9 @@ export type RealtimeHub = {
 
 const ROOM = /^[a-z]+:[0-9a-f-]{36}$/;
 const SubscribeSchema = z.string().regex(ROOM);
+const TypingSchema = z.strictObject({ room: z.string().regex(ROOM), typing: z.boolean() });
+/** A socket's "typing" in one room is relayed at most this often ("stopped" always is). */
+const TYPING_EVERY_MS = 2000;
 
 export const workspaceRoom = (workspaceId: string) => `ws:${workspaceId}`;
 const objectRoom = (workspaceId: string, room: string) => `ws:${workspaceId}:${room}`;
@@ -104,6 +111,20 @@ export function createRealtimeHub(options: RealtimeOptions): RealtimeHub {
     });
     socket.on("unsubscribe", async (room: unknown) => {
       if (typeof room === "string" && ROOM.test(room)) await socket.leave(objectRoom(identity.workspaceId, room));
+    });
+    const lastTyping = new Map<string, number>();
+    socket.on("typing", (payload: unknown) => {
+      const parsed = TypingSchema.safeParse(payload);
+      if (!parsed.success) return;
+      const { room, typing } = parsed.data;
+      const target = objectRoom(identity.workspaceId, room);
+      // Only in a room it follows (subscribe checked it), so typing never reaches a room it may not see.
+      if (!socket.rooms.has(target)) return;
+      const now = Date.now();
+      if (typing && now - (lastTyping.get(room) ?? 0) < TYPING_EVERY_MS) return;
+      if (typing) lastTyping.set(room, now);
+      else lastTyping.delete(room);
+      socket.to(target).emit("typing", { room, actorType: identity.actorType, actorId: identity.actorId, typing });
     });
   });
 

@@ -1,4 +1,5 @@
 import type { AppContext } from "../../platform/context.ts";
+import { jobIdFor } from "../../platform/jobs.ts";
 import type { Dispatcher } from "../../platform/outbox.ts";
 import { declareChannelTypes } from "./adapters.ts";
 import { deliverMessage, SEND_JOB, SEND_RETRY_LIMIT, SendJobData } from "./use-cases/deliver.ts";
@@ -19,10 +20,14 @@ export function defineChannelJobs(ctx: AppContext): void {
   });
 }
 
-/** Turns `message.queued` events into send jobs; the job id is the message id, so a redelivered event adds no second job. */
+/**
+ * Turns `message.queued` events into send jobs; the job id is the message id (a retry's: derived from its event
+ * id), so a redelivered event adds no second job.
+ */
 export function subscribeChannelHandlers(ctx: AppContext, dispatcher: Dispatcher): void {
   dispatcher.on("message.queued", "channels.enqueue-send", async (event) => {
-    const { messageId } = event.payload as { messageId: string };
-    await ctx.jobs.send(SEND_JOB, { workspaceId: event.workspaceId, messageId }, { id: messageId });
+    const { messageId, retry } = event.payload as { messageId: string; retry?: boolean };
+    const id = retry ? jobIdFor(`retry:${event.id}`) : messageId;
+    await ctx.jobs.send(SEND_JOB, { workspaceId: event.workspaceId, messageId }, { id });
   });
 }

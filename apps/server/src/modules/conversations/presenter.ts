@@ -1,4 +1,4 @@
-import type { CaseEventRow, CaseOperationRow, CaseRow, MessageRow } from "./repository.ts";
+import type { CaseEventRow, CaseOperationRow, CaseRow, ConversationRow, MessageRow } from "./repository.ts";
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -83,5 +83,24 @@ export function presentCaseOperation(o: CaseOperationRow) {
     createdAt: o.created_at.toISOString(),
     undoneAt: iso(o.undone_at),
     undoneBy: o.undone_by_type ? { type: o.undone_by_type, id: o.undone_by_id } : null,
+  };
+}
+
+/** A case's conversation with its reply window: where a reply can go and until when. */
+export function presentConversation(v: ConversationRow) {
+  const closesAt =
+    v.reply_window_hours !== null && v.last_inbound_at
+      ? new Date(v.last_inbound_at.getTime() + v.reply_window_hours * 3600_000)
+      : null;
+  return {
+    id: v.id,
+    channelId: v.channel_id,
+    channelType: v.channel_type,
+    externalThreadId: v.external_thread_id,
+    lastInboundAt: iso(v.last_inbound_at),
+    replyWindowHours: v.reply_window_hours,
+    replyWindowClosesAt: iso(closesAt),
+    replyWindowMaxMessages: v.reply_window_max_messages,
+    windowMessagesSent: v.window_messages_sent,
   };
 }

@@ -17,6 +17,8 @@ export type CaseFilters = {
   slaState?: ("ok" | "warning" | "breached")[] | undefined;
   /** Cases carrying one of the workspace's custom statuses. */
   customStatusId?: string | undefined;
+  /** Cases whose internal notes @mention this member. */
+  mentionedUserId?: string | undefined;
   /** `replyWindow` / `slaDue`: soonest-closing window or SLA target first; default: latest activity first. */
   sort?: "recent" | "replyWindow" | "slaDue" | undefined;
 };
@@ -54,6 +56,11 @@ export async function listCases(
   if (f.contactId) query = query.where("contact_id", "=", f.contactId);
   if (f.slaState?.length) query = query.where("sla_state", "in", f.slaState);
   if (f.customStatusId) query = query.where("custom_status_id", "=", f.customStatusId);
+  if (f.mentionedUserId) {
+    query = query.where(
+      sql<boolean>`exists (select 1 from mentions m where m.workspace_id = cases.workspace_id and m.case_id = cases.id and m.user_id = ${f.mentionedUserId}::uuid)`,
+    );
+  }
   if (f.q?.trim()) {
     const text = f.q.trim();
     query = query.where((eb) =>
@@ -110,6 +117,17 @@ function pageOfCase<T extends "messages" | "case_events">(
 /** One page of a case's messages, oldest first. */
 export const listMessages = (db: Executor, ws: string, caseId: string, after: string | undefined, limit: number) =>
   pageOfCase("messages", db, ws, caseId, after, limit);
+
+/** The conversations of a case (one per channel thread), the one the customer wrote on last first. */
+export const listCaseConversations = (db: Executor, ws: string, caseId: string) =>
+  q(db)
+    .selectFrom("conversations")
+    .selectAll()
+    .where("workspace_id", "=", ws)
+    .where("case_id", "=", caseId)
+    .orderBy("last_inbound_at", (o) => o.desc().nullsLast())
+    .limit(100)
+    .execute();
 
 /** One page of a case's history, oldest first. */
 export const listCaseEvents = (db: Executor, ws: string, caseId: string, after: string | undefined, limit: number) =>

@@ -200,6 +200,16 @@ export type ConversationsTables = {
     user_id: string;
     created_at: Generated<Timestamp>;
   };
+  mentions: {
+    workspace_id: string;
+    id: string;
+    user_id: string;
+    case_id: string;
+    message_id: string;
+    author_type: string;
+    author_id: string | null;
+    created_at: Generated<Timestamp>;
+  };
   attachments: {
     workspace_id: string;
     id: string;

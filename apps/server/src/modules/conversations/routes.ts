@@ -11,11 +11,13 @@ import { registerCaseOperationRoutes } from "./case-operations.routes.ts";
 import { registerCaseSettingsRoutes } from "./case-settings.routes.ts";
 import { registerChecklistRoutes } from "./checklists.routes.ts";
 import { registerMacroRoutes } from "./macros.routes.ts";
-import { presentCase, presentCaseEvent, presentMessage } from "./presenter.ts";
-import { listCaseEvents, listCases, listMessages, parseCaseCursor } from "./queries.ts";
+import { registerMentionRoutes } from "./mentions.routes.ts";
+import { presentCase, presentCaseEvent, presentConversation, presentMessage } from "./presenter.ts";
+import { listCaseConversations, listCaseEvents, listCases, listMessages, parseCaseCursor } from "./queries.ts";
 import { registerQuickReplyRoutes } from "./quick-replies.routes.ts";
 import { CASE_STATUSES, type CaseRow, findCaseOrThrow, PRIORITIES } from "./repository.ts";
 import { TypedContentSchema } from "./schemas.ts";
+import { retryMessage } from "./use-cases/retry-message.ts";
 import { sendReply } from "./use-cases/send-message.ts";
 import { updateCase } from "./use-cases/update-case.ts";
 
@@ -38,6 +40,7 @@ const CaseListQuery = PageQuerySchema.extend({
   q: z.string().max(200).optional(),
   slaState: listOf(["ok", "warning", "breached"] as const).optional(),
   customStatusId: z.uuid().optional(),
+  mentioned: z.literal("me").optional(),
   sort: z.enum(["recent", "replyWindow", "slaDue"]).optional(),
 });
 
@@ -85,11 +88,18 @@ export function registerConversationsRoutes(app: HttpApp, ctx: AppContext) {
     { schema: { ...tags, querystring: CaseListQuery }, onRequest: guard(ctx, "cases.read") },
     async (request) => {
       const actor = actorOf(request);
-      const { limit, cursor, assigneeId, ...filters } = request.query;
+      const { limit, cursor, assigneeId, mentioned, ...filters } = request.query;
       const rows = await listCases(
         db,
         actor.workspaceId,
-        { ...filters, assigneeId: assigneeId === "me" ? actor.id : assigneeId },
+        {
+          ...filters,
+          assigneeId: assigneeId === "me" ? actor.id : assigneeId,
+          // A token has no mentions: `mentioned=me` then matches no case.
+          ...(mentioned
+            ? { mentionedUserId: actor.type === "user" ? actor.id : "00000000-0000-0000-0000-000000000000" }
+            : {}),
+        },
         decodeKeysetCursor(cursor, parseCaseCursor),
         limit,
       );
@@ -141,6 +151,37 @@ export function registerConversationsRoutes(app: HttpApp, ctx: AppContext) {
     },
   );
 
+  app.post(
+    "/api/v1/cases/:id/messages/:messageId/retry",
+    {
+      schema: {
+        ...tags,
+        description: "Queues a failed reply again; answers the message, now `queued`.",
+        params: z.strictObject({ id: z.uuid(), messageId: z.uuid() }),
+      },
+      onRequest: guard(ctx, "messages.send"),
+    },
+    async (request) => {
+      const { id, messageId } = request.params;
+      return presentMessage(
+        await runTransaction(ctx.database, (tx) => retryMessage(tx, actorOf(request), id, messageId)),
+      );
+    },
+  );
+
+  app.get(
+    "/api/v1/cases/:id/conversations",
+    {
+      schema: { ...tags, description: "The case's channel threads, each with its reply window.", params: IdParams },
+      onRequest: guard(ctx, "cases.read"),
+    },
+    async (request) => {
+      const ws = actorOf(request).workspaceId;
+      await caseOf(ws, request.params.id);
+      return { data: (await listCaseConversations(db, ws, request.params.id)).map(presentConversation) };
+    },
+  );
+
   app.get(
     "/api/v1/cases/:id/events",
     { schema: { ...tags, params: IdParams, querystring: PageQuerySchema }, onRequest: guard(ctx, "cases.read") },
@@ -160,4 +201,5 @@ export function registerConversationsRoutes(app: HttpApp, ctx: AppContext) {
   registerChecklistRoutes(app, ctx);
   registerCaseSettingsRoutes(app, ctx);
   registerAttachmentRoutes(app, ctx);
+  registerMentionRoutes(app, ctx);
 }

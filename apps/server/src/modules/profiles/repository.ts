@@ -766,7 +766,14 @@ export function listTimeline(
     .selectAll()
     .where("workspace_id", "=", workspaceId)
     .where("contact_id", "in", contactIds);
-  if (filter.types?.length) query = query.where("type", "in", filter.types);
+  if (filter.types?.length) {
+    // `order.*` stands for every type starting with `order.` (a kind); other entries match exactly.
+    const exact = filter.types.filter((t) => !t.endsWith(".*"));
+    const prefixes = filter.types.filter((t) => t.endsWith(".*")).map((t) => `${likeEscape(t.slice(0, -1))}%`);
+    query = query.where((eb) =>
+      eb.or([...(exact.length ? [eb("type", "in", exact)] : []), ...prefixes.map((p) => eb("type", "like", p))]),
+    );
+  }
   if (filter.from) query = query.where("occurred_at", ">=", filter.from);
   if (filter.to) query = query.where("occurred_at", "<", filter.to);
   if (filter.after) query = query.where(beforeTimeKey("occurred_at", filter.after));
@@ -919,11 +926,9 @@ export async function eraseContactData(db: Executor, workspaceId: string, ids: s
     .where("workspace_id", "=", workspaceId)
     .where("contact_id", "in", ids)
     .executeTakeFirst();
-  await d
-    .deleteFrom("contact_lifecycle")
-    .where("workspace_id", "=", workspaceId)
-    .where("contact_id", "in", ids)
-    .execute();
+  for (const table of ["contact_lifecycle", "contact_lifecycle_pending"] as const) {
+    await d.deleteFrom(table).where("workspace_id", "=", workspaceId).where("contact_id", "in", ids).execute();
+  }
   const now = new Date();
   const contacts = await d
     .updateTable("contacts")

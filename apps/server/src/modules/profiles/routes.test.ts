@@ -517,6 +517,30 @@ describe.each(TEST_DATABASES)("profiles on %s", (kind) => {
       expect(page2.nextCursor).toBeNull();
     });
 
+    it("filters the timeline by kind: `order.*` is every type under order., other entries match exactly", async () => {
+      const contactId = (await call(a, "POST", "/api/v1/contacts", { displayName: "Kind filter" })).json().id;
+      const types = ["order.paid", "order.refunded", "orderly", "web_x.view", "webax.view", "location"];
+      const ingested = await call(a, "POST", "/api/v1/events", {
+        events: types.map((type, i) => ({
+          type,
+          contactId,
+          occurredAt: `2026-02-0${i + 1}T10:00:00Z`,
+          ...(type === "location" ? { properties: { latitude: 48.85, longitude: 2.35 } } : {}),
+        })),
+      });
+      expect(ingested.statusCode, ingested.body).toBe(201);
+      const typesOf = async (filter: string) =>
+        (await call(a, "GET", `/api/v1/contacts/${contactId}/timeline?type=${encodeURIComponent(filter)}`))
+          .json()
+          .data.map((e: Json) => e.type);
+      expect(await typesOf("order.*")).toEqual(["order.refunded", "order.paid"]);
+      // `_` is a plain character, not a LIKE wildcard.
+      expect(await typesOf("web_x.*,location")).toEqual(["location", "web_x.view"]);
+      expect(await typesOf("order")).toEqual([]);
+      const foreign = await call(b, "GET", `/api/v1/contacts/${contactId}/timeline?type=order.*`);
+      expect(foreign.statusCode).toBe(404);
+    });
+
     it("rejects bad events with the field named, and batches over 1,000", async () => {
       const noContact = await call(a, "POST", "/api/v1/events", { type: "x" });
       expect(noContact.statusCode).toBe(400);

@@ -75,6 +75,16 @@ export function listRoutingAgents(db: Executor, ws: string) {
   return q(db).selectFrom("routing_agents").selectAll().where("workspace_id", "=", ws).execute();
 }
 
+/** One member's routing profile, or undefined when they never had one (presence then reads offline). */
+export function findRoutingAgent(db: Executor, ws: string, userId: string) {
+  return q(db)
+    .selectFrom("routing_agents")
+    .select(["presence", "presence_changed_at"])
+    .where("workspace_id", "=", ws)
+    .where("user_id", "=", userId)
+    .executeTakeFirst();
+}
+
 export function upsertRoutingAgent(
   db: Executor,
   ws: string,

@@ -86,6 +86,14 @@ describe.each(TEST_DATABASES)("routing on %s", (kind) => {
     const routed = history.find((e: { details: { why?: string[] } }) => e.details.why);
     expect(routed).toMatchObject({ actorType: "system" });
     expect(routed.details.why.join(" ")).toMatch(/least_loaded/);
+    // The realtime invalidation says who holds the case now, so the agent's console can notify them.
+    const { rows } = await env.database.query<{ payload: Record<string, unknown> }>(
+      "select payload from outbox where type = 'case.updated' and payload->>'caseId' = $1",
+      [second.caseId],
+    );
+    expect(rows.map((r) => r.payload)).toContainEqual(
+      expect.objectContaining({ assigneeId: a.users.agent.id, actorType: "system", changed: ["assigneeId"] }),
+    );
 
     // A supervisor routes the waiting case by hand.
     const manual = await env.app.inject({
@@ -121,6 +129,38 @@ describe.each(TEST_DATABASES)("routing on %s", (kind) => {
     });
     expect(manual.json()).toMatchObject({ agentId: null, assigned: false });
     expect(manual.json().explanation.join(" ")).toMatch(/capacity|no agent/i);
+  });
+
+  it("reads back the signed-in member's own presence, never another workspace's", async () => {
+    const mine = await sessionOf(a.users.supervisor.email);
+    const theirs = await sessionOf(b.users.supervisor.email);
+    const before = await env.app.inject({ url: "/api/v1/presence", headers: mine });
+    expect(before.statusCode, before.body).toBe(200);
+    expect(before.json()).toEqual({ status: "offline", changedAt: null });
+    const put = await env.app.inject({
+      method: "PUT",
+      url: "/api/v1/presence",
+      headers: mine,
+      payload: { status: "away" },
+    });
+    expect(put.statusCode, put.body).toBe(200);
+    expect((await env.app.inject({ url: "/api/v1/presence", headers: mine })).json()).toMatchObject({
+      status: "away",
+      changedAt: expect.any(String),
+    });
+    expect((await env.app.inject({ url: "/api/v1/presence", headers: theirs })).json()).toEqual({
+      status: "offline",
+      changedAt: null,
+    });
+    const byToken = await env.app.inject({ url: "/api/v1/presence", headers: a.auth("agent") });
+    expect(byToken.statusCode).toBe(409);
+    const bad = await env.app.inject({
+      method: "PUT",
+      url: "/api/v1/presence",
+      headers: mine,
+      payload: { status: "busy" },
+    });
+    expect(bad.statusCode).toBe(400);
   });
 
   it("refuses what it should: tokens setting presence, agents managing routing, bad input, other workspaces", async () => {

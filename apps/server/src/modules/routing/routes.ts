@@ -5,7 +5,7 @@ import type { HttpApp } from "../../platform/http.ts";
 import { emitEvent, runTransaction } from "../../platform/outbox.ts";
 import { actorOf, findMembership, guard, recordAudit } from "../tenancy/index.ts";
 import type { BusinessHoursCalendar } from "./business-hours.ts";
-import { getSettings, putSettings, upsertRoutingAgent } from "./repository.ts";
+import { findRoutingAgent, getSettings, putSettings, upsertRoutingAgent } from "./repository.ts";
 import { evaluateCaseSla, getSlaPolicy, putSlaPolicy, SlaPolicyBody } from "./use-cases/case-sla.ts";
 import { routableAgents, routeCase } from "./use-cases/route-case.ts";
 import { defineSkill, listSkills, removeSkill } from "./use-cases/skills.ts";
@@ -184,6 +184,15 @@ export function registerRoutingRoutes(app: HttpApp, ctx: AppContext) {
     },
     async (request) => buildWallboard(db, actorOf(request).workspaceId, request.query),
   );
+
+  app.get("/api/v1/presence", { schema: tags, onRequest: guard(ctx, "routing.read") }, async (request) => {
+    const actor = actorOf(request);
+    if (actor.type !== "user") {
+      throw new AppError("conflict", "presence_needs_user", "Presence belongs to a signed-in member, not a token.");
+    }
+    const row = await findRoutingAgent(db, actor.workspaceId, actor.id);
+    return { status: row?.presence ?? "offline", changedAt: row?.presence_changed_at.toISOString() ?? null };
+  });
 
   app.put(
     "/api/v1/presence",

@@ -65,7 +65,7 @@ export async function findContactTraces(db: Executor, ws: string, contactIds: st
 }
 
 /**
- * Erases a person from conversations, set-based (eight statements whatever the volume): their messages and the
+ * Erases a person from conversations, set-based (nine statements whatever the volume): their messages and the
  * attachments of their cases are deleted (the files after commit); cases keep their ids, status, counts, SLA
  * and timestamps with the subject, custom field values, search text and the handover's summary and slots emptied; case history and merge/split
  * records lose their free text, and so do the domain events about their cases; conversations keep their ids with the thread id (the platform's user id or
@@ -82,6 +82,9 @@ export async function eraseConversationsData(
   const attachments = await sql<{ storage_key: string }>`
     delete from attachments where workspace_id = ${ws} and case_id in (${personalCases})
     returning storage_key`.execute(tx);
+  // Mentions in notes of their cases go with the notes (a mention row holds ids only, but no dangling ones).
+  const mentions = await sql`
+    delete from mentions where workspace_id = ${ws} and case_id in (${personalCases})`.execute(tx);
   const messages = await sql`delete from messages m where ${personalMessages(ws, ids)}`.execute(tx);
   const operations = await sql`
     update case_operations set reason = null
@@ -112,6 +115,7 @@ export async function eraseConversationsData(
   return {
     counts: {
       messages: n(messages),
+      mentions: n(mentions),
       attachments: attachments.rows.length,
       casesBlanked: n(cases),
       caseEventsScrubbed: n(events),

@@ -8,6 +8,7 @@ import { type ConversationRow, findWorkableCase, insertCaseEvent, type MessageRo
 import { plainText } from "../text.ts";
 import { needsApproval } from "./approvals.ts";
 import { assertAttachmentOfCase } from "./attachments.ts";
+import { parseMentionHandles, recordMentions } from "./mentions.ts";
 import type { CaseActor } from "./update-case.ts";
 
 export type ReplyInput = {
@@ -96,7 +97,8 @@ export async function sendReply(
     .where("id", "=", caseId)
     .execute();
   if (input.private) {
-    const mentions = [...text.matchAll(/@([\w.+-]+@[\w-]+(?:\.[\w-]+)+|[\w.-]+)/g)].map((m) => m[1]);
+    const mentions = parseMentionHandles(text);
+    const mentionedUserIds = await recordMentions(tx, actor, message);
     await insertCaseEvent(tx, {
       workspace_id: ws,
       id: uuidv7(),
@@ -104,7 +106,11 @@ export async function sendReply(
       actor_type: actor.type,
       actor_id: actor.id,
       action: "note.added",
-      details: { messageId: message.id, ...(mentions.length ? { mentions } : {}) },
+      details: {
+        messageId: message.id,
+        ...(mentions.length ? { mentions } : {}),
+        ...(mentionedUserIds.length ? { mentionedUserIds } : {}),
+      },
     });
   }
   const payload = { caseId, messageId: message.id, direction: "outbound" };

@@ -128,7 +128,12 @@ export async function updateCase(
   await emitEvent(tx, {
     workspaceId: ws,
     type: "case.updated",
-    payload: { caseId, changed: Object.keys(changes) },
+    payload: {
+      caseId,
+      changed: Object.keys(changes),
+      // Who now holds the case and who decided, so a console can tell "assigned to me" without a refetch.
+      ...(changes.assigneeId ? { assigneeId: updated.assignee_id, actorType: actor.type, actorId: actor.id } : {}),
+    },
   });
   return updated;
 }
