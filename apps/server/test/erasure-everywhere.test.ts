@@ -173,6 +173,9 @@ describe.each(TEST_DATABASES)("erasure everywhere on %s", (kind) => {
       text: `second ${marker}`,
     });
 
+    // A handover recorded on the case: its transcript summary quotes the customer (cases.handover, case history).
+    await call(w, "POST", `/api/v1/cases/${apiCaseId}/bot/take-over`);
+
     // Agents: a note, a reply, a custom field, an attachment.
     await call(w, "POST", `/api/v1/cases/${apiCaseId}/messages`, {
       text: `note ${marker} for @${w.users.agent.email}`,

@@ -5,6 +5,7 @@ import { CaseDetails } from "./case-details.tsx";
 import { CaseHistory } from "./case-history.tsx";
 import type { CasePartProps } from "./case-view.tsx";
 import { ChecklistPanel } from "./checklist-panel.tsx";
+import { HandoverCard } from "./handover-card.tsx";
 
 // Customer 360 is a chunk of its own, fetched the first time the tab opens (the inbox does not wait for it).
 const CustomerPanel = lazy(() => import("./customer-panel.tsx").then((m) => ({ default: m.CustomerPanel })));
@@ -36,6 +37,7 @@ export function CaseSidePanel({ item, contactName, members, session, now }: Case
       <ScrollArea style={{ flex: 1 }} type="auto">
         <Tabs.Panel value="details" p="md">
           <Stack gap="md">
+            <HandoverCard item={item} now={now} />
             <CaseDetails item={item} members={members} session={session} now={now} />
             <ChecklistPanel item={item} />
           </Stack>

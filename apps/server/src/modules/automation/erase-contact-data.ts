@@ -6,8 +6,8 @@ import type { ErasureResult, ErasureSubject } from "../profiles/index.ts";
 /**
  * Erases a person from automation, set-based (a fixed number of statements, run before conversations' eraser since it
  * reads the person's messages there): the AI analyses of their messages (with the words indexed for
- * similar-message search) and of their cases, the training corrections copied from their messages, and
- * their messages' ids in spike alerts' samples (the alert and its counts stay).
+ * similar-message search) and of their cases, the training corrections copied from their messages, the bot's
+ * state and turns on their cases, and their messages' ids in spike alerts' samples (the alert and its counts stay).
  */
 export async function eraseAutomationData(tx: Executor, ws: string, subject: ErasureSubject): Promise<ErasureResult> {
   const traces = await findContactTraces(tx, ws, subject.contactIds);
@@ -23,6 +23,11 @@ export async function eraseAutomationData(tx: Executor, ws: string, subject: Era
     delete from case_analyses where workspace_id = ${ws} and case_id = any(${caseIds}::uuid[])`.execute(tx);
   const corrections = await sql`
     delete from ai_corrections where workspace_id = ${ws} and message_id = any(${messageIds}::uuid[])`.execute(tx);
+  // The bot's state and turns on their cases (collected slots such as an order number).
+  const botSessions = await sql`
+    delete from bot_sessions where workspace_id = ${ws} and case_id = any(${caseIds}::uuid[])`.execute(tx);
+  const botTurns = await sql`
+    delete from bot_turns where workspace_id = ${ws} and case_id = any(${caseIds}::uuid[])`.execute(tx);
   const alerts = await sql`
     update ai_alerts
     set message_ids = array(select unnest(message_ids) except select unnest(${messageIds}::uuid[]))
@@ -33,6 +38,8 @@ export async function eraseAutomationData(tx: Executor, ws: string, subject: Era
       caseAnalyses: n(caseAnalyses),
       aiCorrections: n(corrections),
       aiAlertsScrubbed: n(alerts),
+      botSessions: n(botSessions),
+      botTurns: n(botTurns),
     },
   };
 }

@@ -2,6 +2,8 @@
 export { type Analysis, analyzeText, detectIntents, detectLanguage } from "./ai/analyze.ts";
 /** The categories and sentiments of the triage classifier. */
 export { CATEGORIES, type Category, SENTIMENTS, type Sentiment } from "./ai/training-data.ts";
+/** The one handover protocol (rules, bot flows, future LLM agents): gives a case to agents or back to the bot. */
+export { type HandOverInput, handOver } from "./bot/handover.ts";
 /** The automation API routes (rules, dry-run, execution log). */
 /** Erasure: a person's AI analyses, corrections and alert samples. */
 export { eraseAutomationData } from "./erase-contact-data.ts";

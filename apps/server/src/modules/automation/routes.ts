@@ -10,6 +10,7 @@ import { contactFactsOf } from "../profiles/index.ts";
 import { type Actor, actorOf, guard, recordAudit } from "../tenancy/index.ts";
 import { registerAiRoutes } from "./ai/routes.ts";
 import { analyzeForWorkspace } from "./ai/store.ts";
+import { registerBotRoutes } from "./bot/routes.ts";
 import { findRule, listRules, nextPosition, q, type RuleRow, type TriggerConfig } from "./repository.ts";
 import { type Action, checkRule, compileRule, type Facts, factsNeeded, RuleBody, type RuleInput } from "./rules.ts";
 import { missingReferences } from "./runner.ts";
@@ -84,6 +85,7 @@ async function prepareRule(ctx: AppContext, db: Executor, actor: Actor, input: R
 export function registerAutomationRoutes(app: HttpApp, ctx: AppContext) {
   const { db } = ctx.database;
   registerAiRoutes(app, ctx);
+  registerBotRoutes(app, ctx);
 
   app.get("/api/v1/automation/rules", { schema: tags, onRequest: guard(ctx, "automation.read") }, async (request) => ({
     data: (await listRules(db, actorOf(request).workspaceId)).map(presentRule),

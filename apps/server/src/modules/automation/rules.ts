@@ -224,6 +224,14 @@ export const ACTION_SCHEMAS = [
     tags: z.boolean().default(true),
     priority: z.boolean().default(true),
   }),
+  /** Puts the case under bot control and starts a bot flow (bot/runtime.ts). */
+  z.strictObject({ type: z.literal("start_flow"), flowId: z.uuid() }),
+  /** Hands the case over to agents (optionally to a team), recorded by the handover protocol (bot/handover.ts). */
+  z.strictObject({
+    type: z.literal("handover"),
+    reason: z.string().trim().min(1).max(100).optional(),
+    teamId: z.uuid().optional(),
+  }),
 ] as const;
 
 export const ActionSchema = z.discriminatedUnion("type", ACTION_SCHEMAS);

@@ -19,6 +19,7 @@ import { chooseAgent, getSlaPolicy, isOpen, routableAgents } from "../routing/in
 import { findMemberName, findMembership, findTeam } from "../tenancy/index.ts";
 import { caseAggregate, ensureMessageAnalysis } from "./ai/store.ts";
 import { higherPriority, triage } from "./ai/triage.ts";
+import { handOverFromRule, startFlow } from "./bot/runtime.ts";
 import { contentFor } from "./replies.ts";
 import { disableRule, listRules, q, type RuleRow, runsSince } from "./repository.ts";
 import {
@@ -533,6 +534,12 @@ async function applyAction(ctx: AppContext, tx: Executor, actor: CaseActor, acti
       return;
     }
     case "stop":
+      return;
+    case "start_flow":
+      await startFlow(tx, actor, needCase(), action.flowId, { text: facts.message?.text });
+      return;
+    case "handover":
+      await handOverFromRule(tx, actor, needCase(), action);
       return;
   }
 }

@@ -2,6 +2,7 @@ import type { AppContext } from "../../platform/context.ts";
 import type { Dispatcher } from "../../platform/outbox.ts";
 import { checkSpikes, SPIKE_JOB, SpikeJobData, scheduleSpikeCheck, watchesKeywords } from "./ai/spikes.ts";
 import { ensureMessageAnalysis } from "./ai/store.ts";
+import { runBot } from "./bot/runtime.ts";
 import { runRules } from "./runner.ts";
 import { planScheduledRuns, runScheduled, SCHEDULE_JOB, ScheduleJobData } from "./scheduled.ts";
 import { defineActionJobs } from "./webhooks.ts";
@@ -34,10 +35,14 @@ const RULE_EVENTS = [
   "contact.event-recorded",
 ] as const;
 
-/** Runs the rules on the events they listen to; plans scheduled runs; analyses every customer message (AI triage). */
+/** Runs the rules on the events they listen to; plans scheduled runs; analyses every customer message (AI triage); runs the bot. */
 export function subscribeAutomationHandlers(ctx: AppContext, dispatcher: Dispatcher): void {
   const { db } = ctx.database;
-  dispatcher.on("message.created", "automation.rules-on-message", (event) => runRules(ctx, event));
+  // The bot answers after the rules, so a rule's handover or flow for this message takes precedence.
+  dispatcher.on("message.created", "automation.rules-on-message", async (event) => {
+    await runRules(ctx, event);
+    await runBot(ctx, event);
+  });
   dispatcher.on("case.created", "automation.rules-on-case", (event) => runRules(ctx, event));
   for (const type of RULE_EVENTS.slice(2))
     dispatcher.on(type, `automation.rules-on-${type}`, (event) => runRules(ctx, event));

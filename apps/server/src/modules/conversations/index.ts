@@ -37,6 +37,14 @@ export {
 } from "./use-cases/erase-contact-data.ts";
 /** Opens a linked follow-up case for the same customer (automation). */
 export { createFollowUpCase, type FollowUpInput } from "./use-cases/follow-up-case.ts";
+/** Records who has control of a case (bot or agent), why, the intent, slots and a transcript summary. */
+export {
+  type CaseControl,
+  caseControl,
+  type Handover,
+  hasAgentReply,
+  recordHandover,
+} from "./use-cases/handover.ts";
 /** Stores an inbound customer message: dedupe, conversation and case, outbox events. */
 export {
   DuplicateRace,

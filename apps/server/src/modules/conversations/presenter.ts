@@ -29,6 +29,8 @@ export function presentCase(c: CaseRow, contact: { id: string; displayName: stri
     slaDueAt: iso(c.sla_due_at),
     sla: c.sla ?? null,
     customFields: c.custom_fields,
+    control: c.control,
+    handover: c.handover,
   };
 }
 

@@ -54,6 +54,10 @@ export type ConversationsTables = {
     custom_status_id: Generated<string | null>;
     /** Read as an object, written as its JSON text. */
     custom_fields: ColumnType<Record<string, unknown>, string | undefined, string>;
+    /** Who answers the customer: `bot` or `agent` (null when no bot was ever involved); set by recordHandover. */
+    control: Generated<"bot" | "agent" | null>;
+    /** The last handover (who, why, intent, slots, transcript summary); read as an object, written as JSON text. */
+    handover: ColumnType<Record<string, unknown> | null, string | undefined, string>;
   };
   conversations: {
     workspace_id: string;

@@ -15,6 +15,8 @@ export {
   runFollowerImport,
   startFollowerSync,
 } from "./bulk/follower-import.ts";
+/** One of a contact's own orders by its number (what a bot may tell the customer). */
+export { findContactOrder, type OrderLookup } from "./commerce/lookup.ts";
 /** Lifecycle stages of contacts whose timeline changed, recomputed by the worker every few seconds. */
 export { LIFECYCLE_SWEEP_MS, startLifecycleSweeper } from "./commerce/recompute-lifecycle.ts";
 /** Erasure registry: each higher module registers how it erases a person's data (run inside eraseContact). */

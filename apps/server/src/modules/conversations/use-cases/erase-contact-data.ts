@@ -12,8 +12,8 @@ export type ContactTraces = {
   messages: { id: string; channelId: string | null; platformMessageId: string | null }[];
 };
 
-/** Keys in case-history details that may hold free text written about the person (reasons, notes, subjects). */
-const FREE_TEXT_KEYS = ["reason", "note", "text", "subject", "comment", "body"];
+/** Keys in case-history details that may hold free text written about the person (reasons, notes, subjects, a handover's transcript summary and collected slots). */
+const FREE_TEXT_KEYS = ["reason", "note", "text", "subject", "comment", "body", "summary", "slots"];
 /** Keys of a `case.updated` event's changes that hold the person's data. */
 const PERSONAL_CHANGES = ["customFields", "subject"];
 
@@ -67,7 +67,7 @@ export async function findContactTraces(db: Executor, ws: string, contactIds: st
 /**
  * Erases a person from conversations, set-based (nine statements whatever the volume): their messages and the
  * attachments of their cases are deleted (the files after commit); cases keep their ids, status, counts, SLA
- * and timestamps with the subject, custom field values and search text emptied; case history and merge/split
+ * and timestamps with the subject, custom field values, search text and the handover's summary and slots emptied; case history and merge/split
  * records lose their free text, and so do the domain events about their cases; conversations keep their ids with the thread id (the platform's user id or
  * address) replaced by `erased:<conversation id>`.
  */
@@ -103,7 +103,8 @@ export async function eraseConversationsData(
     tx,
   );
   const cases = await sql`
-    update cases set subject = '', custom_fields = '{}'::jsonb, search = null, updated_at = now()
+    update cases set subject = '', custom_fields = '{}'::jsonb, search = null, updated_at = now(),
+      handover = handover - ${["summary", "slots"]}::text[]
     where workspace_id = ${ws} and contact_id = any(${ids}::uuid[])`.execute(tx);
   const conversations = await sql`
     update conversations set external_thread_id = 'erased:' || id::text
