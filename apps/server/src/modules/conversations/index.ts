@@ -25,8 +25,8 @@ export { findConversation, findMessage, type MessageRow } from "./repository.ts"
 export { registerConversationsRoutes } from "./routes.ts";
 /** Plain-text rendering of any message content. */
 export { plainText } from "./text.ts";
-/** An attachment's record and body, for a channel that delivers it. */
-export { openAttachment } from "./use-cases/attachments.ts";
+/** An attachment's record and body, for a channel that delivers it; a fetched file attached to a stored message. */
+export { attachToMessage, openAttachment } from "./use-cases/attachments.ts";
 /** Stores an inbound customer message: dedupe, conversation and case, outbox events. */
 export {
   DuplicateRace,

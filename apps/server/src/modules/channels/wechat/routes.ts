@@ -8,6 +8,7 @@ import { registerFollowerRoutes } from "./followers.ts";
 import { registerKfRoutes } from "./kf.ts";
 import { registerMediaRoutes } from "./media.ts";
 import { registerMenuRoutes } from "./menus.ts";
+import { registerOAuthRoutes } from "./oauth-routes.ts";
 import { CreateQrCodeSchema, createQrCode, presentQrCode } from "./qr-codes.ts";
 import { wq } from "./repository.ts";
 import { registerTagRoutes } from "./tags.ts";
@@ -28,6 +29,7 @@ export function registerWechatRoutes(app: HttpApp, ctx: AppContext): void {
   registerTemplateRoutes(app, ctx);
   registerMediaRoutes(app, ctx);
   registerTypingRoute(app, ctx);
+  registerOAuthRoutes(app, ctx);
   const params = z.strictObject({ id: z.uuid() });
   const tags = { tags: ["channels"] };
   async function wechatChannel(workspaceId: string, id: string) {

@@ -2,6 +2,7 @@ import { uuidv7 } from "uuidv7";
 import type { AppContext } from "../../../platform/context.ts";
 import type { Executor } from "../../../platform/db.ts";
 import { AppError } from "../../../platform/errors.ts";
+import { emitEvent } from "../../../platform/outbox.ts";
 import { recordAudit } from "../../tenancy/index.ts";
 import { validateAttributes } from "../attributes.ts";
 import { applyContactFields, blankContact, type ContactFieldsInput } from "../contact-fields.ts";
@@ -97,6 +98,12 @@ export async function updateContact(ctx: AppContext, caller: Caller, id: string,
     const attributes = await validatedAttributes(tx, ws, input.attributes);
     const row = await replaceContact(tx, applyContactFields(current, input, region, attributes));
     await syncContactKeys(tx, ws, row.id);
+    // Channels that mirror tags (WeChat user tags) follow a contact's tag changes through this event.
+    const added = row.tags.filter((tag) => !current.tags.includes(tag));
+    const removed = current.tags.filter((tag) => !row.tags.includes(tag));
+    if (added.length || removed.length) {
+      await emitEvent(tx, { workspaceId: ws, type: "contact.tags-changed", payload: { contactId: row.id, added, removed } });
+    }
     await recordAudit(tx, caller, {
       action: "contact.updated",
       objectType: "contact",
@@ -116,4 +123,9 @@ export async function loadProfile(db: Executor, workspaceId: string, id: string)
     listConsentOf(db, workspaceId, family),
   ]);
   return { contact, family, identities, consent };
+}
+
+/** The identities of a contact's whole merged family (a channel looks up the contact's ids on it). */
+export async function contactIdentities(db: Executor, workspaceId: string, contactId: string) {
+  return listIdentitiesOf(db, workspaceId, await familyOf(db, workspaceId, contactId));
 }
