@@ -9,6 +9,7 @@ import { describeError } from "../error-message.ts";
 import { formatDateTime, formatRelative, useLanguage } from "../format.ts";
 import { MessageStatusBadge } from "../inbox/badges.tsx";
 import type { CasePartProps } from "./case-view.tsx";
+import { MessageMedia } from "./message-media.tsx";
 
 function useAuthorName(contactName: string, members: Member[], session: Session) {
   const { t } = useTranslation();
@@ -65,6 +66,7 @@ function MessageBubble({ message, author, now }: { message: Message; author: str
         <Text size="sm" style={{ whiteSpace: "pre-wrap", overflowWrap: "anywhere" }}>
           {body}
         </Text>
+        <MessageMedia content={message.content} />
         <Group gap={6} justify="flex-end" mt={4}>
           <Tooltip label={formatDateTime(message.createdAt, language)} openDelay={300}>
             <Text size="xs" c="dimmed">

@@ -38,9 +38,7 @@ const AuthorizeQuery = z.strictObject({ scope: Scope.default("snsapi_base"), ret
 const CallbackQuery = z.looseObject({ code: z.string().min(1).max(512).optional(), state: z.string().max(128) });
 
 async function wechatChannel(ctx: AppContext, channelId: string) {
-  const channel = z.uuid().safeParse(channelId).success
-    ? await findChannelById(ctx.database.db, channelId)
-    : undefined;
+  const channel = z.uuid().safeParse(channelId).success ? await findChannelById(ctx.database.db, channelId) : undefined;
   if (channel?.type !== "wechat") {
     throw new AppError("not_found", "channel_not_found", "No such WeChat channel.");
   }
@@ -48,7 +46,10 @@ async function wechatChannel(ctx: AppContext, channelId: string) {
 }
 
 function mac(ctx: AppContext, parts: string[]): string {
-  return createHmac("sha256", ctx.secretKey).update(`wechat-oauth\n${parts.join("\n")}`).digest("hex").slice(0, 40);
+  return createHmac("sha256", ctx.secretKey)
+    .update(`wechat-oauth\n${parts.join("\n")}`)
+    .digest("hex")
+    .slice(0, 40);
 }
 
 /** `<scope 0|1>_<issued at, base 36>_<nonce>_<mac>`: ≤ 128 letters, digits and `_`, as WeChat allows. */

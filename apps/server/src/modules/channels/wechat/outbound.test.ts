@@ -381,7 +381,10 @@ describe.each(TEST_DATABASES)("WeChat outbound and reply windows on %s", (kind) 
       mediaId: "IMG1",
       media: { attachmentId: img.attachmentId, mimeType: "image/jpeg", size: jpeg.length },
     });
-    const viaAttachments = await env.app.inject({ url: `/api/v1/attachments/${img.attachmentId}`, headers: a.auth("agent") });
+    const viaAttachments = await env.app.inject({
+      url: `/api/v1/attachments/${img.attachmentId}`,
+      headers: a.auth("agent"),
+    });
     expect(viaAttachments.rawPayload.equals(jpeg)).toBe(true);
     const listed = await env.app.inject({
       url: `/api/v1/cases/${stored.rows[0]?.case_id}/attachments`,
@@ -402,7 +405,8 @@ describe.each(TEST_DATABASES)("WeChat outbound and reply windows on %s", (kind) 
     });
     const other = await buildWorkspace(env);
     expect(
-      (await env.app.inject({ url: `/api/v1/attachments/${img.attachmentId}`, headers: other.auth("agent") })).statusCode,
+      (await env.app.inject({ url: `/api/v1/attachments/${img.attachmentId}`, headers: other.auth("agent") }))
+        .statusCode,
     ).toBe(404);
     expect((await env.app.inject({ url: `${base}/GONE/file`, headers: a.auth("agent") })).statusCode).toBe(409);
 

@@ -96,7 +96,12 @@ describe.each(TEST_DATABASES)("WeChat tag push and web authorization routes on %
     // WeChat is busy once: the job is retried and the follower ends up tagged.
     failTagging = 1;
     const patch = (tags: string[]) =>
-      env.app.inject({ method: "PATCH", url: `/api/v1/contacts/${contactId}`, headers: a.auth("admin"), payload: { tags } });
+      env.app.inject({
+        method: "PATCH",
+        url: `/api/v1/contacts/${contactId}`,
+        headers: a.auth("admin"),
+        payload: { tags },
+      });
     expect((await patch(["vip", "not-synced"])).statusCode).toBe(200);
     await waitFor(() => [...tagged.values()].some((s) => s.has("o-tag-1")), 40_000);
     if (vipId !== undefined) expect(tagged.get(vipId)?.has("o-tag-1")).toBe(true);

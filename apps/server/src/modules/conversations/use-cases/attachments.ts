@@ -195,7 +195,10 @@ export async function attachToMessage(
   await q(db)
     .updateTable("messages")
     .set({
-      content: JSON.stringify({ ...content, media: { attachmentId: id, mimeType: file.contentType, size: stored.size } }),
+      content: JSON.stringify({
+        ...content,
+        media: { attachmentId: id, mimeType: file.contentType, size: stored.size },
+      }),
     })
     .where("workspace_id", "=", ws)
     .where("id", "=", messageId)

@@ -102,7 +102,11 @@ export async function updateContact(ctx: AppContext, caller: Caller, id: string,
     const added = row.tags.filter((tag) => !current.tags.includes(tag));
     const removed = current.tags.filter((tag) => !row.tags.includes(tag));
     if (added.length || removed.length) {
-      await emitEvent(tx, { workspaceId: ws, type: "contact.tags-changed", payload: { contactId: row.id, added, removed } });
+      await emitEvent(tx, {
+        workspaceId: ws,
+        type: "contact.tags-changed",
+        payload: { contactId: row.id, added, removed },
+      });
     }
     await recordAudit(tx, caller, {
       action: "contact.updated",
