@@ -265,6 +265,14 @@ export function registerMediaRoutes(app: HttpApp, ctx: AppContext): void {
           status: m.status,
         });
       }
+      // Media fetched before they became attachments kept a file name here: not served any more.
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(m.path)) {
+        throw new AppError(
+          "not_found",
+          "wechat_media_not_migrated",
+          "This media was fetched before media became attachments and is not served; it is still on disk under DATA_DIR/media.",
+        );
+      }
       const { attachment, body } = await openAttachment(ctx.database.db, ctx.config, ws, m.path);
       return reply
         .type(attachment.content_type)
