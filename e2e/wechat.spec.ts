@@ -4,6 +4,12 @@ import { expectStatus } from "./api.ts";
 import { signIn } from "./session.ts";
 import type { Journey } from "./types.ts";
 
+/** A 1×1 PNG standing in for WeChat's QR image. */
+const QR_PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+  "base64",
+);
+
 /** A tiny stand-in for WeChat's API: a token, no menu yet, no tags, and qrcode/create. */
 async function startFakeWechat() {
   let tickets = 0;
@@ -12,6 +18,10 @@ async function startFakeWechat() {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
+      if (path === "/cgi-bin/showqrcode") {
+        res.writeHead(200, { "content-type": "image/png" }).end(QR_PNG);
+        return;
+      }
       const body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>) : {};
       const answer: Record<string, unknown> =
         path === "/cgi-bin/stable_token"
@@ -83,6 +93,12 @@ export const journeys: Journey[] = [
         const table = page.getByTestId("qr-codes");
         await table.getByText("Spring poster").waitFor();
         await table.getByText("poster-spring").waitFor();
+        // The image comes through Rapport's proxy and loads.
+        const image = table.getByTestId("qr-image").first();
+        await image.waitFor();
+        await page.waitForFunction(
+          () => (document.querySelector('[data-testid="qr-image"]') as HTMLImageElement | null)?.naturalWidth === 1,
+        );
         await screenshot("wechat-qr-codes");
       } finally {
         fake.close();

@@ -41,6 +41,8 @@ export type QrCode = {
   scene: string;
   url: string | null;
   imageUrl: string;
+  /** The image through Rapport (same origin, the session's cookie). */
+  imagePath: string;
   expiresAt: string | null;
   scans: number;
   newFollowers: number;

@@ -600,8 +600,14 @@ function QrCodes({ channelId }: { channelId: string }) {
               {list.data?.data.map((q) => (
                 <Table.Tr key={q.id}>
                   <Table.Td>
-                    <a href={q.imageUrl} target="_blank" rel="noreferrer">
-                      <Image src={q.imageUrl} alt={t("wechat.qr.imageOf", { name: q.name })} w={64} h={64} />
+                    <a href={q.imagePath} download={`${q.name}.png`}>
+                      <Image
+                        src={q.imagePath}
+                        alt={t("wechat.qr.imageOf", { name: q.name })}
+                        w={64}
+                        h={64}
+                        data-testid="qr-image"
+                      />
                     </a>
                   </Table.Td>
                   <Table.Td>

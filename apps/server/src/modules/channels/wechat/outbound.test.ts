@@ -644,5 +644,19 @@ describe.each(TEST_DATABASES)("WeChat outbound and reply windows on %s", (kind) 
         .data.map((q: { name: string; scans: number; newFollowers: number }) => [q.name, [q.scans, q.newFollowers]]),
     );
     expect(byName).toEqual({ "Summer flyer": [2, 1], Booth: [1, 1] });
+
+    // The image, fetched by the server from showqrcode (on the fake, as apiBaseUrl is not WeChat's).
+    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(200, 7)]);
+    fake.on("/cgi-bin/showqrcode", ({ query }) =>
+      query.get("ticket") === ticket ? new FakeRaw(png, "image/png") : new FakeRaw("no", "text/plain", 404),
+    );
+    const imagePath = created.json().imagePath as string;
+    expect(imagePath).toBe(`/api/v1/channels/${channelId}/wechat/qr-codes/${created.json().id}/image`);
+    const image = await env.app.inject({ url: imagePath, headers: a.auth("agent") });
+    expect(image.statusCode).toBe(200);
+    expect(image.headers["content-type"]).toBe("image/png");
+    expect(image.rawPayload.equals(png)).toBe(true);
+    const stranger = await buildWorkspace(env);
+    expect((await env.app.inject({ url: imagePath, headers: stranger.auth("admin") })).statusCode).toBe(404);
   });
 });
