@@ -1,8 +1,9 @@
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { uuidv7 } from "uuidv7";
-import type { Executor } from "../../../platform/db.ts";
+import type { Db, Executor } from "../../../platform/db.ts";
 import { AppError } from "../../../platform/errors.ts";
+import { emitEvent } from "../../../platform/outbox.ts";
 import { localStorage, type Storage } from "../../../platform/storage.ts";
 import { type AttachmentRow, findAttachment, findWorkableCase, q } from "../repository.ts";
 import type { CaseActor } from "./update-case.ts";
@@ -154,7 +155,7 @@ export async function openAttachment(db: Executor, config: { DATA_DIR: string },
  * Idempotent per message: a second call (a retried job) answers the attachment already recorded.
  */
 export async function attachToMessage(
-  db: Executor,
+  db: Db,
   config: { DATA_DIR: string },
   ws: string,
   messageId: string,
@@ -176,32 +177,49 @@ export async function attachToMessage(
   const id = uuidv7();
   const key = `${ws}/${id}`;
   const stored = await attachmentStorage(config).put(key, file.data);
-  const row = await q(db)
-    .insertInto("attachments")
-    .values({
-      workspace_id: ws,
-      id,
-      case_id: message.case_id,
-      storage_key: key,
-      file_name: file.fileName ?? null,
-      content_type: file.contentType,
-      size: stored.size,
-      sha256: stored.sha256,
-      uploaded_by_type: "channel",
-      uploaded_by: null,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  await q(db)
-    .updateTable("messages")
-    .set({
-      content: JSON.stringify({
-        ...content,
-        media: { attachmentId: id, mimeType: file.contentType, size: stored.size },
-      }),
-    })
-    .where("workspace_id", "=", ws)
-    .where("id", "=", messageId)
-    .execute();
-  return row;
+  // One transaction: the attachment, the message's content, and the event the console refreshes the thread on.
+  return db.transaction().execute(async (tx) => {
+    // Re-read under a row lock so a concurrent change of the message's content is not overwritten.
+    const locked = await q(tx)
+      .selectFrom("messages")
+      .select("content")
+      .where("workspace_id", "=", ws)
+      .where("id", "=", messageId)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    const current = (locked.content ?? {}) as Record<string, unknown>;
+    const row = await q(tx)
+      .insertInto("attachments")
+      .values({
+        workspace_id: ws,
+        id,
+        case_id: message.case_id,
+        storage_key: key,
+        file_name: file.fileName ?? null,
+        content_type: file.contentType,
+        size: stored.size,
+        sha256: stored.sha256,
+        uploaded_by_type: "channel",
+        uploaded_by: null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await q(tx)
+      .updateTable("messages")
+      .set({
+        content: JSON.stringify({
+          ...current,
+          media: { attachmentId: id, mimeType: file.contentType, size: stored.size },
+        }),
+      })
+      .where("workspace_id", "=", ws)
+      .where("id", "=", messageId)
+      .execute();
+    await emitEvent(tx, {
+      workspaceId: ws,
+      type: "message.updated",
+      payload: { caseId: message.case_id, messageId, changed: ["media"] },
+    });
+    return row;
+  });
 }
