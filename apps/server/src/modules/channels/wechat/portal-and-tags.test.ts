@@ -26,6 +26,7 @@ describe.each(TEST_DATABASES)("WeChat tag push and web authorization routes on %
   let otherChannelId: string;
   const tagged = new Map<number, Set<string>>();
   let failTagging = 0;
+  let refuseWith = 0;
 
   beforeAll(async () => {
     env = await openTestEnv(kind);
@@ -47,6 +48,7 @@ describe.each(TEST_DATABASES)("WeChat tag push and web authorization routes on %
     const tagging =
       (add: boolean) =>
       ({ body }: { body: Record<string, unknown> }) => {
+        if (refuseWith) return { errcode: refuseWith, errmsg: "invalid tag" };
         if (failTagging > 0) {
           failTagging--;
           return { errcode: -1, errmsg: "system busy" };
@@ -114,6 +116,22 @@ describe.each(TEST_DATABASES)("WeChat tag push and web authorization routes on %
     // Idempotent: running the job again changes nothing on WeChat.
     await runTagPushJob(env, { workspaceId: a.workspace.id, contactId, added: [], removed: ["vip"] });
     expect([...tagged.values()].some((s) => s.has("o-tag-1"))).toBe(false);
+  });
+
+  it("fails the job with WeChat's code when WeChat refuses (retried, then a dead letter)", async () => {
+    const { contactId } = await resolveContact(
+      env.database.db,
+      { workspaceId: a.workspace.id },
+      { kind: "wechat_openid", externalId: "o-tag-full", namespace: FAKE_APP_ID, verified: true },
+    );
+    refuseWith = 45159;
+    try {
+      await expect(
+        runTagPushJob(env, { workspaceId: a.workspace.id, contactId, added: ["vip"], removed: [] }),
+      ).rejects.toThrow(/45159/);
+    } finally {
+      refuseWith = 0;
+    }
   });
 
   it("does not push another workspace's tag changes to this channel", async () => {
