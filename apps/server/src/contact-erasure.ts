@@ -1,5 +1,5 @@
 import { eraseAutomationData } from "./modules/automation/index.ts";
-import { deleteMediaFiles, eraseChannelsData } from "./modules/channels/index.ts";
+import { eraseChannelsData } from "./modules/channels/index.ts";
 import { deleteAttachmentFiles, eraseConversationsData } from "./modules/conversations/index.ts";
 import { registerContactEraser } from "./modules/profiles/index.ts";
 
@@ -12,6 +12,6 @@ import { registerContactEraser } from "./modules/profiles/index.ts";
  */
 export function registerContactErasers(): void {
   registerContactEraser("automation", eraseAutomationData);
-  registerContactEraser("channels", eraseChannelsData, { deleteFiles: deleteMediaFiles });
+  registerContactEraser("channels", eraseChannelsData);
   registerContactEraser("conversations", eraseConversationsData, { deleteFiles: deleteAttachmentFiles });
 }

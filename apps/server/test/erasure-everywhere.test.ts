@@ -46,7 +46,6 @@ type Population = {
   apiCaseId: string;
   messageIds: string[];
   attachmentFile: string;
-  mediaFile: string;
 };
 
 describe.each(TEST_DATABASES)("erasure everywhere on %s", (kind) => {
@@ -307,9 +306,6 @@ describe.each(TEST_DATABASES)("erasure everywhere on %s", (kind) => {
       `<xml>${wxHead}<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[wechat ${marker}]]></Content><MsgId>${BigInt(`0x${randomBytes(6).toString("hex")}`)}</MsgId></xml>`,
     );
     const mediaName = `${randomBytes(8).toString("hex")}.jpg`;
-    const mediaFile = join(dataDir, "media", ws, wechat, mediaName);
-    await mkdir(join(dataDir, "media", ws, wechat), { recursive: true });
-    await writeFile(mediaFile, `jpeg ${marker}`);
     await sql`
       insert into wechat_template_sends (workspace_id, id, channel_id, open_id, template_id, client_msg_id, status, data)
       values (${ws}, ${uuidv7()}, ${wechat}, ${SHARED.openId}, 'tpl-1', ${`c-${RUN}`}, 'sent',
@@ -330,7 +326,7 @@ describe.each(TEST_DATABASES)("erasure everywhere on %s", (kind) => {
       select id from messages where workspace_id = ${ws} and case_id = any(${[apiCaseId, webchatCaseId]}::uuid[])`.execute(
       env.database.db,
     );
-    return { contactId: contact.id, apiCaseId, messageIds: messages.rows.map((r) => r.id), attachmentFile, mediaFile };
+    return { contactId: contact.id, apiCaseId, messageIds: messages.rows.map((r) => r.id), attachmentFile };
   }
 
   /** Every table of the app's schema and the job queue's, with whether it has a workspace_id column. */
@@ -443,7 +439,6 @@ describe.each(TEST_DATABASES)("erasure everywhere on %s", (kind) => {
 
     // Files are gone from storage.
     expect(existsSync(pa.attachmentFile)).toBe(false);
-    expect(existsSync(pa.mediaFile)).toBe(false);
 
     // Counts only in the erasure record; rows kept for statistics keep their ids.
     const record = await sql<{ counts: Record<string, number> }>`
@@ -452,7 +447,7 @@ describe.each(TEST_DATABASES)("erasure everywhere on %s", (kind) => {
       "conversations.messages": expect.any(Number),
       "channels.inboundPayloads": expect.any(Number),
       "automation.messageAnalyses": expect.any(Number),
-      files: 2,
+      files: 1,
     });
     expect(record.rows[0]?.counts["conversations.messages"]).toBeGreaterThanOrEqual(5);
     const kept = await sql<{ id: string; subject: string; status: string }>`
@@ -479,7 +474,6 @@ describe.each(TEST_DATABASES)("erasure everywhere on %s", (kind) => {
     // Workspace b: the same external ids, untouched.
     expect(await hitsPerTable(b.workspace.id, needlesOf("b"))).toEqual(bBefore);
     expect(existsSync(pb.attachmentFile)).toBe(true);
-    expect(existsSync(pb.mediaFile)).toBe(true);
     const theirs = await env.app.inject({ url: `/api/v1/contacts/${pb.contactId}`, headers: b.auth("admin") });
     expect(theirs.statusCode).toBe(200);
   });

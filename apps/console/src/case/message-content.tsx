@@ -19,9 +19,14 @@ const num = (content: Content, key: string): number | null => {
 const external = { target: "_blank", rel: "noopener noreferrer" } as const;
 const textStyle = { whiteSpace: "pre-wrap", overflowWrap: "anywhere" } as const;
 
-/** Where a media file of a message can be fetched: its attachment, a safe URL, or the WeChat media store. */
+/**
+ * Where a media file of a message can be fetched: its attachment (`attachmentId`, or `media.attachmentId` that a
+ * channel adds once it fetched the file, e.g. WeChat), a safe URL, or the WeChat media store.
+ */
 export function mediaSource(content: Content, channelId: string | null): string | null {
-  const attachmentId = str(content, "attachmentId");
+  const fetched = content.media as { attachmentId?: unknown } | null | undefined;
+  const attachmentId =
+    str(content, "attachmentId") || (typeof fetched?.attachmentId === "string" ? fetched.attachmentId : "");
   if (/^[0-9a-f-]{36}$/i.test(attachmentId)) return `/api/v1/attachments/${attachmentId}`;
   const url = safeUrl(content.url);
   if (url) return url;

@@ -2,6 +2,7 @@ import { Box, Group, NavLink, ScrollArea, Stack, Title } from "@mantine/core";
 import {
   IconAlertTriangle,
   IconBolt,
+  IconBrandWechat,
   IconBuilding,
   IconCalendarTime,
   IconClockHour4,
@@ -19,6 +20,7 @@ import { type ComponentType, useEffect } from "react";
 import { useTranslation } from "react-i18next";
 import type { Session } from "../api.ts";
 import { linkHandler, navigate, usePathname } from "../router.ts";
+import { WechatSettings } from "../wechat/wechat-page.tsx";
 import { AuditLogSettings } from "./audit-log-settings.tsx";
 import { AutomationSettings } from "./automation-settings.tsx";
 import { BusinessHoursSettings } from "./business-hours-settings.tsx";
@@ -45,6 +47,7 @@ export const settingsSections = [
   "quick-replies",
   "macros",
   "channels",
+  "wechat",
   "tokens",
   "automation",
   "audit-log",
@@ -69,6 +72,7 @@ const icons: Record<SettingsSection, ComponentType<{ size?: number }>> = {
   macros: IconListCheck,
   "audit-log": IconHistory,
   channels: IconPlugConnected,
+  wechat: IconBrandWechat,
   tokens: IconKey,
   automation: IconBolt,
   "dead-letters": IconAlertTriangle,
@@ -115,6 +119,8 @@ export default function SettingsPage({ session }: { session: Session }) {
         return <SlaSettings />;
       case "channels":
         return <ChannelsSettings />;
+      case "wechat":
+        return <WechatSettings />;
       case "tokens":
         return <TokensSettings />;
       case "automation":
@@ -148,7 +154,13 @@ export default function SettingsPage({ session }: { session: Session }) {
               component="a"
               href={path}
               onClick={linkHandler(path)}
-              label={isAdminSection(name) ? t(`admin.sections.${name}`) : t(`settings.sections.${name}`)}
+              label={
+                name === "wechat"
+                  ? t("wechat.section")
+                  : isAdminSection(name)
+                    ? t(`admin.sections.${name}`)
+                    : t(`settings.sections.${name}`)
+              }
               leftSection={<Icon size={16} />}
               active={section === name}
               aria-current={section === name ? "page" : undefined}

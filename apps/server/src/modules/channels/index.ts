@@ -20,8 +20,6 @@ export { type AvailabilityCheck, setWebchatAvailability } from "./webchat/availa
 export { registerWebchatRealtime } from "./webchat/realtime.ts";
 /** WeChat OAuth2 web authorization helpers (for the member portal): authorize URL, code exchange, refresh, user info. */
 export { findWechatAccount, type WechatAccount } from "./wechat/config.ts";
-/** Deletes stored WeChat media files (`<channel id>/<file name>`) of a workspace. */
-export { deleteMediaFiles } from "./wechat/media.ts";
 export type { WechatEvent, WechatInbound, WechatMessage } from "./wechat/messages.ts";
 export {
   buildAuthorizeUrl,

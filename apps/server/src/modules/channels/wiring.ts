@@ -4,6 +4,7 @@ import type { Dispatcher } from "../../platform/outbox.ts";
 import { declareChannelTypes } from "./adapters.ts";
 import { deliverMessage, SEND_JOB, SEND_RETRY_LIMIT, SendJobData } from "./use-cases/deliver.ts";
 import { defineWechatJobs } from "./wechat/jobs.ts";
+import { queueTagPush } from "./wechat/tag-push.ts";
 
 /** Declares the channel types and defines the send job; every process calls it before the queue starts. */
 export function defineChannelJobs(ctx: AppContext): void {
@@ -30,4 +31,6 @@ export function subscribeChannelHandlers(ctx: AppContext, dispatcher: Dispatcher
     const id = retry ? jobIdFor(`retry:${event.id}`) : messageId;
     await ctx.jobs.send(SEND_JOB, { workspaceId: event.workspaceId, messageId }, { id });
   });
+  // A contact's Rapport tags changed: push the WeChat tag membership of their OpenIDs (a job, retried).
+  dispatcher.on("contact.tags-changed", "channels.wechat-tag-push", (event) => queueTagPush(ctx, event));
 }

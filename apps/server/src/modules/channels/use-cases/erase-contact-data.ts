@@ -20,7 +20,8 @@ function holdsAny(value: RawBuilder<unknown>, ids: string[], needles: string[]) 
  * Erases a person from channels, set-based (a fixed number of statements, run before conversations' eraser
  * since it reads the person's messages and threads there): raw inbound payloads naming one of their external
  * ids (only their messages are cut out of a batch that also holds other customers'), webhook delivery attempts
- * and WeChat media of their messages (files after commit), WeChat dedupe records, reply windows and template
+ * and WeChat media records of their messages (the files are case attachments, which conversations' eraser
+ * deletes), WeChat dedupe records, reply windows and template
  * sends, their emails with attachments and threads, web chat visitor rows, and their CSAT comments (the
  * rating stays, for statistics).
  */
@@ -54,9 +55,8 @@ export async function eraseChannelsData(tx: Executor, ws: string, subject: Erasu
     where p.workspace_id = ${ws} and ${holdsAny(sql.ref("p.payload"), externalIds, needles)}`.execute(tx);
   const deliveries = await sql`
     delete from webhook_deliveries where workspace_id = ${ws} and message_id = any(${messageIds}::uuid[])`.execute(tx);
-  const media = await sql<{ channel_id: string; path: string | null }>`
-    delete from wechat_media where workspace_id = ${ws} and message_id = any(${messageIds}::uuid[])
-    returning channel_id, path`.execute(tx);
+  const media = await sql`
+    delete from wechat_media where workspace_id = ${ws} and message_id = any(${messageIds}::uuid[])`.execute(tx);
   const dedupe = await sql`
     delete from wechat_inbound
     where workspace_id = ${ws}
@@ -96,13 +96,12 @@ export async function eraseChannelsData(tx: Executor, ws: string, subject: Erasu
     update csat_responses set comment = null
     where workspace_id = ${ws} and comment is not null
       and (contact_id = any(${subject.contactIds}::uuid[]) or case_id = any(${caseIds}::uuid[]))`.execute(tx);
-  const files = media.rows.flatMap((r) => (r.path ? [`${r.channel_id}/${r.path}`] : []));
   return {
     counts: {
       inboundPayloadsTrimmed: n(payloadsTrimmed),
       inboundPayloads: n(payloadsDeleted),
       webhookDeliveries: n(deliveries),
-      wechatMedia: media.rows.length,
+      wechatMedia: n(media),
       wechatInbound: n(dedupe),
       wechatReplyWindows: n(windows),
       wechatTemplateSends: n(templates),
@@ -112,6 +111,5 @@ export async function eraseChannelsData(tx: Executor, ws: string, subject: Erasu
       webchatVisitors: n(visitors),
       csatCommentsBlanked: n(csat),
     },
-    files,
   };
 }

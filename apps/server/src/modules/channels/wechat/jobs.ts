@@ -1,8 +1,9 @@
 import type { AppContext } from "../../../platform/context.ts";
 import { FOLLOWERS_SYNC_JOB, FollowersSyncJobData, runFollowersSyncJob } from "./followers.ts";
 import { fetchMediaJob, MEDIA_FETCH_JOB, MediaFetchJobData } from "./media.ts";
+import { runTagPushJob, TAG_PUSH_JOB, TagPushJobData } from "./tag-push.ts";
 
-/** Defines the WeChat background jobs: follower sync, inbound media download. */
+/** Defines the WeChat background jobs: follower sync, inbound media download, tag push. */
 export function defineWechatJobs(ctx: AppContext): void {
   ctx.jobs.define({
     name: FOLLOWERS_SYNC_JOB,
@@ -22,5 +23,17 @@ export function defineWechatJobs(ctx: AppContext): void {
     expireInSeconds: 120,
     concurrency: 2,
     handler: (data) => fetchMediaJob(ctx, data),
+  });
+  ctx.jobs.define({
+    name: TAG_PUSH_JOB,
+    schema: TagPushJobData,
+    // WeChat busy (-1), quota (45011) or network errors are retried; a persistent error ends in the dead letters.
+    retryLimit: 5,
+    retryDelaySeconds: 10,
+    expireInSeconds: 120,
+    concurrency: 1,
+    handler: async (data) => {
+      await runTagPushJob(ctx, data);
+    },
   });
 }

@@ -1,15 +1,11 @@
 /**
  * Media (CHANNELS.md §2.15). Inbound: an image, voice or video message is stored at once with its `mediaId`;
  * the `wechat.media-fetch` job then downloads the file through `media/get` (a video's answer is JSON with
- * `video_url`, fetched in turn) and keeps it under `DATA_DIR/media/<workspace>/<channel>/` (Rapport has no
- * storage driver yet: this module-local store is the one place to swap for one). Outbound: files are
+ * `video_url`, fetched in turn) and attaches it to the message through conversations' attachments (the
+ * platform storage driver): the message's `content.media` then names the attachment. Outbound: files are
  * uploaded with `media/upload` after WeChat's size and format limits are checked, so a refused file never
  * costs a call.
  */
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { mkdir, rm, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
 import { z } from "zod";
 import type { AppContext } from "../../../platform/context.ts";
 import type { Executor } from "../../../platform/db.ts";
@@ -17,6 +13,7 @@ import { AppError } from "../../../platform/errors.ts";
 import type { HttpApp } from "../../../platform/http.ts";
 import { jobIdFor } from "../../../platform/jobs.ts";
 import { assertOutboundUrl } from "../../../platform/net.ts";
+import { attachToMessage, openAttachment } from "../../conversations/index.ts";
 import { actorOf, guard, recordAudit } from "../../tenancy/index.ts";
 import { callWechatAsAdmin, downloadWechat, type UploadFile, WechatApiError } from "./api.ts";
 import { findWechatAccount, type WechatAccount } from "./config.ts";
@@ -127,37 +124,6 @@ export async function queueMediaFetch(
   );
 }
 
-/** Where a channel's media live: DATA_DIR/media/<workspace>/<channel>/. */
-function mediaDir(ctx: AppContext, workspaceId: string, channelId: string): string {
-  return resolve(ctx.config.DATA_DIR, "media", workspaceId, channelId);
-}
-
-/** Writes a fetched file under the channel's media folder; the name is a hash of the media id. */
-async function storeFile(ctx: AppContext, data: MediaFetchJobData, file: Buffer, contentType: string) {
-  const dir = mediaDir(ctx, data.workspaceId, data.channelId);
-  await mkdir(dir, { recursive: true });
-  const name = `${createHash("sha256").update(data.mediaId).digest("hex").slice(0, 32)}.${extensionOf(contentType)}`;
-  await writeFile(join(dir, name), file);
-  return name;
-}
-
-/** Deletes stored media files named `<channel id>/<file name>` of a workspace (no error for a file already gone). */
-export async function deleteMediaFiles(ctx: AppContext, workspaceId: string, files: string[]): Promise<void> {
-  for (const file of files) {
-    const [channelId, name] = file.split("/");
-    if (
-      !channelId ||
-      !name ||
-      !/^[0-9a-f-]{36}$/.test(channelId) ||
-      !/^[A-Za-z0-9_.-]+$/.test(name) ||
-      name.startsWith(".")
-    ) {
-      throw new Error("erasure: a media file reference is malformed");
-    }
-    await rm(join(mediaDir(ctx, workspaceId, channelId), name), { force: true });
-  }
-}
-
 const MAX_VIDEO_BYTES = 20 * MB;
 
 /** The media fetch job: downloads, stores, and marks the row; a final WeChat refusal marks it failed. */
@@ -198,19 +164,31 @@ export async function fetchMediaJob(ctx: AppContext, data: MediaFetchJobData): P
     }
     throw err;
   }
-  const name = await storeFile(ctx, data, file, contentType);
-  const stored = await row()
+  const media = await wq(ctx.database.db)
+    .selectFrom("wechat_media")
+    .select("message_id")
+    .where("workspace_id", "=", data.workspaceId)
+    .where("channel_id", "=", data.channelId)
+    .where("media_id", "=", data.mediaId)
+    .executeTakeFirst();
+  // The row is gone: its sender was erased while the file downloaded. Nothing is kept.
+  if (!media) return;
+  // The attachment and the message's content.media; `path` keeps the attachment id.
+  const attachment = await attachToMessage(ctx.database.db, ctx.config, data.workspaceId, media.message_id, {
+    data: file,
+    contentType,
+    fileName: `${data.mediaId.slice(0, 64)}.${extensionOf(contentType)}`,
+  });
+  await row()
     .set({
       status: "stored",
-      path: name,
+      path: attachment.id,
       content_type: contentType,
       bytes: file.length,
       error: null,
       fetched_at: new Date(),
     })
     .executeTakeFirst();
-  // The row is gone: its sender was erased while the file downloaded. The file must not outlive it.
-  if (Number(stored.numUpdatedRows) === 0) await deleteMediaFiles(ctx, data.workspaceId, [`${data.channelId}/${name}`]);
 }
 
 /** The media routes: upload for outbound messages; an inbound message's media (status, then the file). */
@@ -272,6 +250,7 @@ export function registerMediaRoutes(app: HttpApp, ctx: AppContext): void {
         status: m.status,
         contentType: m.content_type,
         bytes: m.bytes,
+        attachmentId: m.status === "stored" ? m.path : null,
         error: m.error,
         fetchedAt: m.fetched_at?.toISOString() ?? null,
       };
@@ -288,10 +267,20 @@ export function registerMediaRoutes(app: HttpApp, ctx: AppContext): void {
           status: m.status,
         });
       }
+      // Media fetched before they became attachments kept a file name here: not served any more.
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(m.path)) {
+        throw new AppError(
+          "not_found",
+          "wechat_media_not_migrated",
+          "This media was fetched before media became attachments and is not served; it is still on disk under DATA_DIR/media.",
+        );
+      }
+      const { attachment, body } = await openAttachment(ctx.database.db, ctx.config, ws, m.path);
       return reply
-        .type(m.content_type ?? "application/octet-stream")
+        .type(attachment.content_type)
         .header("cache-control", "private, max-age=3600")
-        .send(createReadStream(join(mediaDir(ctx, ws, request.params.id), m.path)));
+        .header("x-content-type-options", "nosniff")
+        .send(body);
     },
   );
 }

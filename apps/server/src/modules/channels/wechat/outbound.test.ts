@@ -322,11 +322,13 @@ describe.each(TEST_DATABASES)("WeChat outbound and reply windows on %s", (kind) 
     env.config.DATA_DIR = mkdtempSync(join(tmpdir(), "rapport-wechat-media-"));
     const jpeg = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(3000, 1)]);
     const mp4 = Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from("ftypmp42"), Buffer.alloc(5000, 2)]);
+    const amr = Buffer.concat([Buffer.from("#!AMR\n"), Buffer.alloc(800, 3)]);
     fake.on("/cgi-bin/media/get", ({ query }) => {
       const id = query.get("media_id");
       if (id === "IMG1")
         return new FakeRaw(jpeg, "image/jpeg", 200, { "content-disposition": 'attachment; filename="a.jpg"' });
       if (id === "VID1") return { video_url: `${fake.url}/cdn/video/1.mp4` };
+      if (id === "VOICE1") return new FakeRaw(amr, "audio/amr");
       return { errcode: 40007, errmsg: "invalid media_id" };
     });
     fake.on("/cdn/video/1.mp4", () => new FakeRaw(mp4, "video/mp4"));
@@ -346,6 +348,13 @@ describe.each(TEST_DATABASES)("WeChat outbound and reply windows on %s", (kind) 
     await push(media("image", "<PicUrl><![CDATA[http://mmbiz/x]]></PicUrl><MediaId><![CDATA[IMG1]]></MediaId>", 9001));
     await push(media("video", "<MediaId><![CDATA[VID1]]></MediaId><ThumbMediaId><![CDATA[T]]></ThumbMediaId>", 9002));
     await push(media("voice", "<MediaId><![CDATA[GONE]]></MediaId><Format><![CDATA[amr]]></Format>", 9003));
+    await push(
+      media(
+        "voice",
+        "<MediaId><![CDATA[VOICE1]]></MediaId><Format><![CDATA[amr]]></Format><Recognition><![CDATA[你好]]></Recognition>",
+        9004,
+      ),
+    );
 
     const base = `/api/v1/channels/${channelId}/wechat/media`;
     const status = async (id: string) =>
@@ -361,6 +370,44 @@ describe.each(TEST_DATABASES)("WeChat outbound and reply windows on %s", (kind) 
       true,
     );
     expect(fake.requestsTo("/cgi-bin/media/get").filter((r) => r.query.get("media_id") === "IMG1")).toHaveLength(1);
+    // The stored file is an attachment of the message's case, named by the message's content.media.
+    const img = await status("IMG1");
+    const stored = await sql<{ content: Record<string, unknown>; case_id: string }>`
+      select content, case_id from messages where workspace_id = ${a.workspace.id} and id = ${img.messageId}`.execute(
+      env.database.db,
+    );
+    const content = stored.rows[0]?.content ?? {};
+    expect(content).toMatchObject({
+      mediaId: "IMG1",
+      media: { attachmentId: img.attachmentId, mimeType: "image/jpeg", size: jpeg.length },
+    });
+    const viaAttachments = await env.app.inject({
+      url: `/api/v1/attachments/${img.attachmentId}`,
+      headers: a.auth("agent"),
+    });
+    expect(viaAttachments.rawPayload.equals(jpeg)).toBe(true);
+    const listed = await env.app.inject({
+      url: `/api/v1/cases/${stored.rows[0]?.case_id}/attachments`,
+      headers: a.auth("agent"),
+    });
+    expect(listed.json().data).toEqual(
+      expect.arrayContaining([expect.objectContaining({ id: img.attachmentId, contentType: "image/jpeg" })]),
+    );
+    await waitFor(async () => (await status("VOICE1")).status === "stored");
+    const voice = await status("VOICE1");
+    const voiceRow = await sql<{ content: Record<string, unknown> }>`
+      select content from messages where workspace_id = ${a.workspace.id} and id = ${voice.messageId}`.execute(
+      env.database.db,
+    );
+    expect(voiceRow.rows[0]?.content).toMatchObject({
+      transcript: "你好",
+      media: { attachmentId: voice.attachmentId, mimeType: "audio/amr", size: amr.length },
+    });
+    const other = await buildWorkspace(env);
+    expect(
+      (await env.app.inject({ url: `/api/v1/attachments/${img.attachmentId}`, headers: other.auth("agent") }))
+        .statusCode,
+    ).toBe(404);
     expect((await env.app.inject({ url: `${base}/GONE/file`, headers: a.auth("agent") })).statusCode).toBe(409);
 
     const upload = (type: string, contentType: string, body: Buffer) =>
@@ -597,5 +644,19 @@ describe.each(TEST_DATABASES)("WeChat outbound and reply windows on %s", (kind) 
         .data.map((q: { name: string; scans: number; newFollowers: number }) => [q.name, [q.scans, q.newFollowers]]),
     );
     expect(byName).toEqual({ "Summer flyer": [2, 1], Booth: [1, 1] });
+
+    // The image, fetched by the server from showqrcode (on the fake, as apiBaseUrl is not WeChat's).
+    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(200, 7)]);
+    fake.on("/cgi-bin/showqrcode", ({ query }) =>
+      query.get("ticket") === ticket ? new FakeRaw(png, "image/png") : new FakeRaw("no", "text/plain", 404),
+    );
+    const imagePath = created.json().imagePath as string;
+    expect(imagePath).toBe(`/api/v1/channels/${channelId}/wechat/qr-codes/${created.json().id}/image`);
+    const image = await env.app.inject({ url: imagePath, headers: a.auth("agent") });
+    expect(image.statusCode).toBe(200);
+    expect(image.headers["content-type"]).toBe("image/png");
+    expect(image.rawPayload.equals(png)).toBe(true);
+    const stranger = await buildWorkspace(env);
+    expect((await env.app.inject({ url: imagePath, headers: stranger.auth("admin") })).statusCode).toBe(404);
   });
 });

@@ -8,10 +8,11 @@ import { z } from "zod";
 import type { AppContext } from "../../../platform/context.ts";
 import type { Executor } from "../../../platform/db.ts";
 import { AppError } from "../../../platform/errors.ts";
+import { assertOutboundUrl } from "../../../platform/net.ts";
 import { type Actor, recordAudit } from "../../tenancy/index.ts";
 import type { ChannelRow } from "../repository.ts";
 import { callWechatAsAdmin } from "./api.ts";
-import { wechatAccountOf } from "./config.ts";
+import { DEFAULT_API_BASE_URL, type WechatAccount, wechatAccountOf } from "./config.ts";
 import { wq } from "./repository.ts";
 
 export const MAX_PERMANENT_QR_CODES = 100_000;
@@ -148,9 +149,40 @@ export function qrImageUrl(ticket: string): string {
   return `https://mp.weixin.qq.com/cgi-bin/showqrcode?ticket=${encodeURIComponent(ticket)}`;
 }
 
+/**
+ * A QR code's image, fetched from WeChat (`showqrcode` on mp.weixin.qq.com; on a channel whose `apiBaseUrl`
+ * is not WeChat's, the same path there, so a fake or an egress proxy serves it) with the outbound URL check.
+ */
+export async function fetchQrImage(
+  account: WechatAccount,
+  ticket: string,
+): Promise<{ data: Buffer; contentType: string }> {
+  const base = account.config.apiBaseUrl;
+  const target =
+    base === DEFAULT_API_BASE_URL
+      ? qrImageUrl(ticket)
+      : `${base.replace(/\/$/, "")}/cgi-bin/showqrcode?ticket=${encodeURIComponent(ticket)}`;
+  const url = await assertOutboundUrl(target, account.config.allowPrivateNetwork === true);
+  const res = await fetch(url, { redirect: "error", signal: AbortSignal.timeout(15_000) });
+  const contentType = res.headers.get("content-type")?.split(";")[0]?.trim() ?? "";
+  if (!res.ok || !contentType.startsWith("image/")) {
+    throw new AppError(
+      "unavailable",
+      "wechat_qr_image_unavailable",
+      `WeChat did not serve the QR code's image (HTTP ${res.status}); an expired temporary code has none.`,
+    );
+  }
+  const data = Buffer.from(await res.arrayBuffer());
+  if (data.length > 2 * 1024 * 1024) {
+    throw new AppError("unavailable", "wechat_qr_image_unavailable", "WeChat's QR image is larger than 2 MB.");
+  }
+  return { data, contentType };
+}
+
 /** A QR code record as the API shows it. */
 export function presentQrCode(r: {
   id: string;
+  channel_id: string;
   name: string;
   campaign: string | null;
   permanent: boolean;
@@ -169,6 +201,7 @@ export function presentQrCode(r: {
     scene: r.scene,
     url: r.url,
     imageUrl: qrImageUrl(r.ticket),
+    imagePath: `/api/v1/channels/${r.channel_id}/wechat/qr-codes/${r.id}/image`,
     expiresAt: r.expires_at?.toISOString() ?? null,
     scans: r.scans,
     newFollowers: r.new_followers,

@@ -4,11 +4,13 @@ import { AppError } from "../../../platform/errors.ts";
 import type { HttpApp } from "../../../platform/http.ts";
 import { actorOf, guard } from "../../tenancy/index.ts";
 import { findChannel } from "../repository.ts";
+import { wechatAccountOf } from "./config.ts";
 import { registerFollowerRoutes } from "./followers.ts";
 import { registerKfRoutes } from "./kf.ts";
 import { registerMediaRoutes } from "./media.ts";
 import { registerMenuRoutes } from "./menus.ts";
-import { CreateQrCodeSchema, createQrCode, presentQrCode } from "./qr-codes.ts";
+import { registerOAuthRoutes } from "./oauth-routes.ts";
+import { CreateQrCodeSchema, createQrCode, fetchQrImage, presentQrCode } from "./qr-codes.ts";
 import { wq } from "./repository.ts";
 import { registerTagRoutes } from "./tags.ts";
 import { registerTemplateRoutes } from "./templates.ts";
@@ -28,6 +30,7 @@ export function registerWechatRoutes(app: HttpApp, ctx: AppContext): void {
   registerTemplateRoutes(app, ctx);
   registerMediaRoutes(app, ctx);
   registerTypingRoute(app, ctx);
+  registerOAuthRoutes(app, ctx);
   const params = z.strictObject({ id: z.uuid() });
   const tags = { tags: ["channels"] };
   async function wechatChannel(workspaceId: string, id: string) {
@@ -62,6 +65,35 @@ export function registerWechatRoutes(app: HttpApp, ctx: AppContext): void {
         .limit(500)
         .execute();
       return { data: rows.map(presentQrCode) };
+    },
+  );
+  app.get(
+    "/api/v1/channels/:id/wechat/qr-codes/:qrId/image",
+    {
+      schema: {
+        ...tags,
+        params: z.strictObject({ id: z.uuid(), qrId: z.uuid() }),
+        description: "The QR code's image, fetched from WeChat (showqrcode) by the server.",
+      },
+      onRequest: guard(ctx, "channels.read"),
+    },
+    async (request, reply) => {
+      const ws = actorOf(request).workspaceId;
+      const channel = await wechatChannel(ws, request.params.id);
+      const row = await wq(ctx.database.db)
+        .selectFrom("wechat_qr_codes")
+        .select(["ticket", "expires_at"])
+        .where("workspace_id", "=", ws)
+        .where("channel_id", "=", channel.id)
+        .where("id", "=", request.params.qrId)
+        .executeTakeFirst();
+      if (!row) throw new AppError("not_found", "wechat_qr_code_not_found", "No such QR code on this channel.");
+      const image = await fetchQrImage(wechatAccountOf(ctx, channel), row.ticket);
+      return reply
+        .type(image.contentType)
+        .header("cache-control", "private, max-age=3600")
+        .header("x-content-type-options", "nosniff")
+        .send(image.data);
     },
   );
 }

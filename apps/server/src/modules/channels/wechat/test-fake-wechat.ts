@@ -122,7 +122,9 @@ export async function startFakeWechat() {
       };
       state.requests.push(request);
       if (url.pathname === "/cgi-bin/message/custom/send") state.sendAttempts++;
-      const tokenless = url.pathname.startsWith("/sns/") || url.pathname.startsWith("/cdn/");
+      // showqrcode (a QR image by its ticket) needs no token on WeChat either.
+      const tokenless =
+        url.pathname.startsWith("/sns/") || url.pathname.startsWith("/cdn/") || url.pathname === "/cgi-bin/showqrcode";
       if (!tokenless && url.searchParams.get("access_token") !== token()) {
         return respond({ errcode: 42001, errmsg: "access_token expired" });
       }

@@ -1,8 +1,9 @@
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { uuidv7 } from "uuidv7";
-import type { Executor } from "../../../platform/db.ts";
+import type { Db, Executor } from "../../../platform/db.ts";
 import { AppError } from "../../../platform/errors.ts";
+import { emitEvent } from "../../../platform/outbox.ts";
 import { localStorage, type Storage } from "../../../platform/storage.ts";
 import { type AttachmentRow, findAttachment, findWorkableCase, q } from "../repository.ts";
 import type { CaseActor } from "./update-case.ts";
@@ -145,4 +146,80 @@ export async function openAttachment(db: Executor, config: { DATA_DIR: string },
   const found = await findAttachment(db, ws, id);
   if (!found) throw new AppError("not_found", "attachment_not_found", "No such attachment in your workspace.");
   return { attachment: found, body: await attachmentStorage(config).get(found.storage_key) };
+}
+
+/**
+ * Attaches a file a channel fetched after the fact (e.g. a WeChat image downloaded by a job) to a stored
+ * inbound message: the bytes go to the attachment storage, an attachment of the message's case is recorded,
+ * and the message's `content.media` names it (`{attachmentId, mimeType, size}`) so the thread shows it.
+ * Idempotent per message: a second call (a retried job) answers the attachment already recorded.
+ */
+export async function attachToMessage(
+  db: Db,
+  config: { DATA_DIR: string },
+  ws: string,
+  messageId: string,
+  file: { data: Buffer; contentType: string; fileName?: string | undefined },
+): Promise<AttachmentRow> {
+  const message = await q(db)
+    .selectFrom("messages")
+    .select(["id", "case_id", "content"])
+    .where("workspace_id", "=", ws)
+    .where("id", "=", messageId)
+    .executeTakeFirst();
+  if (!message) throw new AppError("not_found", "message_not_found", "No such message in your workspace.");
+  const content = (message.content ?? {}) as Record<string, unknown>;
+  const existing = (content.media as { attachmentId?: unknown } | undefined)?.attachmentId;
+  if (typeof existing === "string") {
+    const found = await findAttachment(db, ws, existing);
+    if (found) return found;
+  }
+  const id = uuidv7();
+  const key = `${ws}/${id}`;
+  const stored = await attachmentStorage(config).put(key, file.data);
+  // One transaction: the attachment, the message's content, and the event the console refreshes the thread on.
+  return db.transaction().execute(async (tx) => {
+    // Re-read under a row lock so a concurrent change of the message's content is not overwritten.
+    const locked = await q(tx)
+      .selectFrom("messages")
+      .select("content")
+      .where("workspace_id", "=", ws)
+      .where("id", "=", messageId)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    const current = (locked.content ?? {}) as Record<string, unknown>;
+    const row = await q(tx)
+      .insertInto("attachments")
+      .values({
+        workspace_id: ws,
+        id,
+        case_id: message.case_id,
+        storage_key: key,
+        file_name: file.fileName ?? null,
+        content_type: file.contentType,
+        size: stored.size,
+        sha256: stored.sha256,
+        uploaded_by_type: "channel",
+        uploaded_by: null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await q(tx)
+      .updateTable("messages")
+      .set({
+        content: JSON.stringify({
+          ...current,
+          media: { attachmentId: id, mimeType: file.contentType, size: stored.size },
+        }),
+      })
+      .where("workspace_id", "=", ws)
+      .where("id", "=", messageId)
+      .execute();
+    await emitEvent(tx, {
+      workspaceId: ws,
+      type: "message.updated",
+      payload: { caseId: message.case_id, messageId, changed: ["media"] },
+    });
+    return row;
+  });
 }

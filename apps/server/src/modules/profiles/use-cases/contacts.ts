@@ -110,6 +110,16 @@ export async function updateContact(ctx: AppContext, caller: Caller, id: string,
         type: "contact.updated",
         payload: { contactId: row.id, attributes: changed },
       });
+    // Channels that mirror tags (WeChat user tags) follow a contact's tag changes through this event.
+    const added = row.tags.filter((tag) => !current.tags.includes(tag));
+    const removed = current.tags.filter((tag) => !row.tags.includes(tag));
+    if (added.length || removed.length) {
+      await emitEvent(tx, {
+        workspaceId: ws,
+        type: "contact.tags-changed",
+        payload: { contactId: row.id, added, removed },
+      });
+    }
     await recordAudit(tx, caller, {
       action: "contact.updated",
       objectType: "contact",
@@ -129,4 +139,9 @@ export async function loadProfile(db: Executor, workspaceId: string, id: string)
     listConsentOf(db, workspaceId, family),
   ]);
   return { contact, family, identities, consent };
+}
+
+/** The identities of a contact's whole merged family (a channel looks up the contact's ids on it). */
+export async function contactIdentities(db: Executor, workspaceId: string, contactId: string) {
+  return listIdentitiesOf(db, workspaceId, await familyOf(db, workspaceId, contactId));
 }

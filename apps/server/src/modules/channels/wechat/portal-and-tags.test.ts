@@ -1,0 +1,226 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildWorkspace } from "../../../../test/factories.ts";
+import { openTestEnv, TEST_DATABASES, type TestEnv } from "../../../../test/harness.ts";
+import { createDispatcher, type Dispatcher } from "../../../platform/outbox.ts";
+import { subscribeHandlers } from "../../../wiring.ts";
+import { resolveContact } from "../../profiles/index.ts";
+import { OAUTH_COOKIE } from "./oauth-routes.ts";
+import { runTagPushJob } from "./tag-push.ts";
+import { apiFixture, createFakeChannel, FAKE_APP_ID, startFakeWechat } from "./test-fake-wechat.ts";
+
+async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 20_000) {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe.each(TEST_DATABASES)("WeChat tag push and web authorization routes on %s", (kind) => {
+  let env: TestEnv;
+  let a: Awaited<ReturnType<typeof buildWorkspace>>;
+  let b: Awaited<ReturnType<typeof buildWorkspace>>;
+  let fake: Awaited<ReturnType<typeof startFakeWechat>>;
+  let dispatcher: Dispatcher;
+  let channelId: string;
+  let otherChannelId: string;
+  const tagged = new Map<number, Set<string>>();
+  let failTagging = 0;
+  let refuseWith = 0;
+
+  beforeAll(async () => {
+    env = await openTestEnv(kind);
+    a = await buildWorkspace(env);
+    b = await buildWorkspace(env);
+    fake = await startFakeWechat();
+    dispatcher = createDispatcher(env.database, { pollIntervalMs: 50 });
+    subscribeHandlers(env, dispatcher);
+    await env.jobs.start({ work: true, supervise: false });
+    await dispatcher.start();
+    const remote = new Map<number, string>();
+    let next = 200;
+    fake.on("/cgi-bin/tags/get", () => ({ tags: [...remote].map(([id, name]) => ({ id, name, count: 0 })) }));
+    fake.on("/cgi-bin/tags/create", ({ body }) => {
+      const id = next++;
+      remote.set(id, (body.tag as { name: string }).name);
+      return { tag: { id, name: remote.get(id) } };
+    });
+    const tagging =
+      (add: boolean) =>
+      ({ body }: { body: Record<string, unknown> }) => {
+        if (refuseWith) return { errcode: refuseWith, errmsg: "invalid tag" };
+        if (failTagging > 0) {
+          failTagging--;
+          return { errcode: -1, errmsg: "system busy" };
+        }
+        const set = tagged.get(body.tagid as number) ?? new Set<string>();
+        for (const id of body.openid_list as string[]) add ? set.add(id) : set.delete(id);
+        tagged.set(body.tagid as number, set);
+        return { errcode: 0, errmsg: "ok" };
+      };
+    fake.on("/cgi-bin/tags/members/batchtagging", tagging(true));
+    fake.on("/cgi-bin/tags/members/batchuntagging", tagging(false));
+    fake.on("/sns/oauth2/access_token", ({ query }) => {
+      if (query.get("code") === "used") return { errcode: 40163, errmsg: "code been used" };
+      const scope = query.get("code") === "base" ? "snsapi_base" : "snsapi_userinfo";
+      return { ...apiFixture("api-sns-oauth2-access-token"), openid: "o-web-1", scope, unionid: "union-web-9" };
+    });
+    fake.on("/sns/userinfo", () => ({
+      openid: "o-web-1",
+      nickname: "小明",
+      headimgurl: "https://thirdwx.qlogo.cn/x/0",
+      unionid: "union-web-9",
+    }));
+    channelId = await createFakeChannel(env, a.auth("admin"), fake);
+    otherChannelId = await createFakeChannel(env, b.auth("admin"), fake);
+  });
+  afterAll(async () => {
+    await dispatcher?.stop();
+    await fake?.close();
+    await env?.close();
+  });
+
+  it("pushes a contact's Rapport tag changes to WeChat for its OpenIDs (job, retried, synced tags only)", async () => {
+    const chosen = await env.app.inject({
+      method: "PUT",
+      url: `/api/v1/channels/${channelId}/wechat/tags`,
+      headers: a.auth("admin"),
+      payload: { tags: ["vip"] },
+    });
+    expect(chosen.statusCode, chosen.body).toBe(200);
+    const vipId = (chosen.json().data ?? chosen.json().tags ?? []).find?.((t: { tag: string }) => t.tag === "vip")
+      ?.wechatTagId as number | undefined;
+    const { contactId } = await resolveContact(
+      env.database.db,
+      { workspaceId: a.workspace.id },
+      { kind: "wechat_openid", externalId: "o-tag-1", namespace: FAKE_APP_ID, verified: true },
+    );
+    // WeChat is busy once: the job is retried and the follower ends up tagged.
+    failTagging = 1;
+    const patch = (tags: string[]) =>
+      env.app.inject({
+        method: "PATCH",
+        url: `/api/v1/contacts/${contactId}`,
+        headers: a.auth("admin"),
+        payload: { tags },
+      });
+    expect((await patch(["vip", "not-synced"])).statusCode).toBe(200);
+    await waitFor(() => [...tagged.values()].some((s) => s.has("o-tag-1")), 40_000);
+    if (vipId !== undefined) expect(tagged.get(vipId)?.has("o-tag-1")).toBe(true);
+    // Only the synced tag is pushed; "not-synced" costs no call.
+    expect(fake.requestsTo("/cgi-bin/tags/members/batchtagging").every((r) => r.body.openid_list)).toBe(true);
+    expect((await patch(["not-synced"])).statusCode).toBe(200);
+    await waitFor(() => ![...tagged.values()].some((s) => s.has("o-tag-1")));
+    const untag = fake.requestsTo("/cgi-bin/tags/members/batchuntagging").at(-1);
+    expect(untag?.body.openid_list).toEqual(["o-tag-1"]);
+    // Idempotent: running the job again changes nothing on WeChat.
+    await runTagPushJob(env, { workspaceId: a.workspace.id, contactId, added: [], removed: ["vip"] });
+    expect([...tagged.values()].some((s) => s.has("o-tag-1"))).toBe(false);
+  });
+
+  it("fails the job with WeChat's code when WeChat refuses (retried, then a dead letter)", async () => {
+    const { contactId } = await resolveContact(
+      env.database.db,
+      { workspaceId: a.workspace.id },
+      { kind: "wechat_openid", externalId: "o-tag-full", namespace: FAKE_APP_ID, verified: true },
+    );
+    refuseWith = 45159;
+    try {
+      await expect(
+        runTagPushJob(env, { workspaceId: a.workspace.id, contactId, added: ["vip"], removed: [] }),
+      ).rejects.toThrow(/45159/);
+    } finally {
+      refuseWith = 0;
+    }
+  });
+
+  it("does not push another workspace's tag changes to this channel", async () => {
+    const calls = fake.requestsTo("/cgi-bin/tags/members/batchtagging").length;
+    const { contactId } = await resolveContact(
+      env.database.db,
+      { workspaceId: b.workspace.id },
+      { kind: "wechat_openid", externalId: "o-tag-b", namespace: FAKE_APP_ID, verified: true },
+    );
+    const report = await runTagPushJob(env, { workspaceId: b.workspace.id, contactId, added: ["vip"], removed: [] });
+    expect(report).toEqual([]);
+    expect(fake.requestsTo("/cgi-bin/tags/members/batchtagging")).toHaveLength(calls);
+  });
+
+  async function authorize(query: string) {
+    const res = await env.app.inject({ url: `/oauth/wechat/${channelId}/authorize?${query}` });
+    const location = new URL(String(res.headers.location));
+    const cookie = String(res.headers["set-cookie"]).split(";")[0] ?? "";
+    return { res, location, state: location.searchParams.get("state") ?? "", cookie };
+  }
+
+  it("redirects to WeChat with a state bound to the channel and a cookie", async () => {
+    const { res, location, state, cookie } = await authorize("scope=snsapi_userinfo");
+    expect(res.statusCode).toBe(302);
+    expect(`${location.origin}${location.pathname}`).toBe("https://open.weixin.qq.com/connect/oauth2/authorize");
+    expect(location.hash).toBe("#wechat_redirect");
+    expect(location.searchParams.get("appid")).toBe(FAKE_APP_ID);
+    expect(location.searchParams.get("scope")).toBe("snsapi_userinfo");
+    expect(location.searchParams.get("redirect_uri")).toMatch(new RegExp(`/oauth/wechat/${channelId}/callback$`));
+    expect(state).toMatch(/^[A-Za-z0-9_-]{1,128}$/);
+    expect(cookie.startsWith(`${OAUTH_COOKIE}=`)).toBe(true);
+    expect(String(res.headers["set-cookie"])).toContain("HttpOnly");
+    const bad = await env.app.inject({ url: `/oauth/wechat/${channelId}/authorize?scope=snsapi_login` });
+    expect(bad.statusCode).toBe(400);
+    const offsite = await env.app.inject({ url: `/oauth/wechat/${channelId}/authorize?returnTo=//evil.example` });
+    expect(offsite.statusCode).toBe(400);
+    expect(offsite.json().error.reason).toBe("wechat_oauth_query_invalid");
+  });
+
+  it("exchanges the code, keeps the profile only with snsapi_userinfo consent, joins by UnionID", async () => {
+    const { state, cookie } = await authorize("scope=snsapi_userinfo");
+    const ok = await env.app.inject({
+      url: `/oauth/wechat/${channelId}/callback?code=good&state=${state}`,
+      headers: { cookie },
+    });
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(ok.json()).toMatchObject({ openId: "o-web-1", unionId: "union-web-9", scope: "snsapi_userinfo" });
+    expect(ok.body).not.toContain("ACCESS_TOKEN");
+    const contact = await env.app.inject({ url: `/api/v1/contacts/${ok.json().contactId}`, headers: a.auth("admin") });
+    expect(JSON.stringify(contact.json())).toContain("小明");
+    // The same state and cookie cannot be replayed across channels or without the cookie.
+    const noCookie = await env.app.inject({ url: `/oauth/wechat/${channelId}/callback?code=good&state=${state}` });
+    expect(noCookie.json().error.reason).toBe("wechat_oauth_csrf");
+    const forged = await env.app.inject({
+      url: `/oauth/wechat/${channelId}/callback?code=good&state=${state.slice(0, -2)}00`,
+      headers: { cookie },
+    });
+    expect(forged.json().error.reason).toBe("wechat_oauth_state_invalid");
+    const elsewhere = await env.app.inject({
+      url: `/oauth/wechat/${otherChannelId}/callback?code=good&state=${state}`,
+      headers: { cookie },
+    });
+    expect(elsewhere.json().error.reason).toBe("wechat_oauth_state_invalid");
+    const used = await authorize("scope=snsapi_base");
+    const reused = await env.app.inject({
+      url: `/oauth/wechat/${channelId}/callback?code=used&state=${used.state}`,
+      headers: { cookie: used.cookie },
+    });
+    expect(reused.statusCode).toBe(401);
+    expect(reused.json().error.reason).toBe("wechat_oauth_restart");
+    expect(fake.requestsTo("/sns/userinfo")).toHaveLength(1);
+  });
+
+  it("a silent snsapi_base grant keeps the OpenID only, and redirects to returnTo", async () => {
+    const before = fake.requestsTo("/sns/userinfo").length;
+    const { state, cookie } = await authorize("scope=snsapi_base&returnTo=/portal/home");
+    const res = await env.app.inject({
+      url: `/oauth/wechat/${channelId}/callback?code=base&state=${state}`,
+      headers: { cookie },
+    });
+    expect(res.statusCode).toBe(302);
+    expect(res.headers.location).toBe("/portal/home");
+    expect(fake.requestsTo("/sns/userinfo")).toHaveLength(before);
+    const denied = await authorize("scope=snsapi_userinfo");
+    const refused = await env.app.inject({
+      url: `/oauth/wechat/${channelId}/callback?state=${denied.state}`,
+      headers: { cookie: denied.cookie },
+    });
+    expect(refused.statusCode).toBe(403);
+    expect((await env.app.inject({ url: `/oauth/wechat/not-a-uuid/authorize` })).statusCode).toBe(404);
+  });
+});
