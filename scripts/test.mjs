@@ -39,7 +39,8 @@ async function e2e() {
       if (out.includes("Rapport is running")) resolve(true);
     });
     server.on("exit", () => resolve(false));
-    setTimeout(() => resolve(false), 120_000);
+    // Migrations and the demo seed on a fresh embedded database: a minute or two on a busy 2-core machine.
+    setTimeout(() => resolve(false), 300_000);
   });
   try {
     if (!(await ready)) {
