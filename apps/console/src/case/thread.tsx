@@ -1,32 +1,19 @@
-import {
-  Alert,
-  Badge,
-  Button,
-  Group,
-  Paper,
-  ScrollArea,
-  Skeleton,
-  Stack,
-  Text,
-  TextInput,
-  Tooltip,
-} from "@mantine/core";
-import { IconCheck, IconLock, IconRefresh, IconX } from "@tabler/icons-react";
+import { Alert, Badge, Button, Group, Paper, ScrollArea, Skeleton, Stack, Text, Tooltip } from "@mantine/core";
+import { IconLock, IconRefresh } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useRef } from "react";
 import { useTranslation } from "react-i18next";
 import { caseKeys, fetchAllMessages, type Member, type MessageStatus, type Session } from "../api.ts";
 import { memberName } from "../directory.ts";
 import { describeError } from "../error-message.ts";
 import { formatDateTime, formatRelative, useLanguage } from "../format.ts";
 import { MessageStatusBadge } from "../inbox/badges.tsx";
+import { ApprovalControls } from "./approval-controls.tsx";
 import type { CasePartProps } from "./case-view.tsx";
 import { MessageContent } from "./message-content.tsx";
 import {
-  approveReply,
   type Conversation,
   fetchConversations,
-  rejectReply,
   retryMessage,
   type ThreadMessage,
   workspaceKeys,
@@ -45,23 +32,14 @@ export function useConversations(caseId: string): Conversation[] {
 function MessageActions({ message, session }: { message: ThreadMessage; session: Session }) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
-  const [rejecting, setRejecting] = useState(false);
-  const [reason, setReason] = useState("");
-  const refresh = () => {
-    void queryClient.invalidateQueries({ queryKey: caseKeys.messages(message.caseId) });
-    void queryClient.invalidateQueries({ queryKey: caseKeys.events(message.caseId) });
-  };
-  const retry = useMutation({ mutationFn: () => retryMessage(message.caseId, message.id), onSuccess: refresh });
-  const approve = useMutation({ mutationFn: () => approveReply(message.id), onSuccess: refresh });
-  const reject = useMutation({
-    mutationFn: () => rejectReply(message.id, reason.trim()),
+  const retry = useMutation({
+    mutationFn: () => retryMessage(message.caseId, message.id),
     onSuccess: () => {
-      setRejecting(false);
-      refresh();
+      void queryClient.invalidateQueries({ queryKey: caseKeys.messages(message.caseId) });
+      void queryClient.invalidateQueries({ queryKey: caseKeys.events(message.caseId) });
     },
   });
   const status = message.status as string;
-  const error = retry.error ?? approve.error ?? reject.error;
   if (status === "failed" && !message.private && message.authorType !== "contact") {
     return (
       <Stack gap={4} mt={4} align="flex-end">
@@ -75,66 +53,16 @@ function MessageActions({ message, session }: { message: ThreadMessage; session:
         >
           {t("workspace.thread.retry")}
         </Button>
-        {error && (
+        {retry.error && (
           <Text size="xs" c="red" role="alert">
-            {describeError(error, t)}
+            {describeError(retry.error, t)}
           </Text>
         )}
       </Stack>
     );
   }
   if (status !== "pending_approval" || !supervisorRoles.has(session.role)) return null;
-  return (
-    <Stack gap={4} mt={6} data-testid="approval-actions">
-      {rejecting ? (
-        <Group gap={4} wrap="nowrap">
-          <TextInput
-            size="xs"
-            aria-label={t("workspace.approval.reason")}
-            placeholder={t("workspace.approval.reason")}
-            value={reason}
-            onChange={(event) => setReason(event.currentTarget.value)}
-            style={{ flex: 1 }}
-          />
-          <Button
-            size="compact-xs"
-            color="red"
-            disabled={!reason.trim()}
-            loading={reject.isPending}
-            onClick={() => reject.mutate()}
-          >
-            {t("workspace.approval.reject")}
-          </Button>
-        </Group>
-      ) : (
-        <Group gap={4} justify="flex-end">
-          <Button
-            size="compact-xs"
-            color="green"
-            leftSection={<IconCheck size={12} />}
-            loading={approve.isPending}
-            onClick={() => approve.mutate()}
-          >
-            {t("workspace.approval.approve")}
-          </Button>
-          <Button
-            size="compact-xs"
-            variant="light"
-            color="red"
-            leftSection={<IconX size={12} />}
-            onClick={() => setRejecting(true)}
-          >
-            {t("workspace.approval.reject")}
-          </Button>
-        </Group>
-      )}
-      {error && (
-        <Text size="xs" c="red" role="alert">
-          {describeError(error, t)}
-        </Text>
-      )}
-    </Stack>
-  );
+  return <ApprovalControls messageId={message.id} caseId={message.caseId} />;
 }
 
 /** Delivery status, or the approval state of a reply that needs one. */

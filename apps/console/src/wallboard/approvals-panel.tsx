@@ -1,12 +1,10 @@
 // Replies waiting for a supervisor's approval, across the workspace: approve, or reject with a reason, without
 // opening each case. The case view shows the same buttons on the reply itself.
-import { Button, Group, Paper, Stack, Text, TextInput } from "@mantine/core";
-import { IconCheck, IconX } from "@tabler/icons-react";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { Group, Paper, Stack, Text } from "@mantine/core";
+import { useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
-import { caseKeys, type Member, type Message, requestJson, type Session } from "../api.ts";
-import { approveReply, rejectReply } from "../case/workspace-api.ts";
+import { type Member, type Message, requestJson, type Session } from "../api.ts";
+import { ApprovalControls, approvalsQueryKey } from "../case/approval-controls.tsx";
 import { memberName } from "../directory.ts";
 import { describeError } from "../error-message.ts";
 import { formatRelative, useLanguage } from "../format.ts";
@@ -14,8 +12,6 @@ import { inboxPath } from "../inbox/views.ts";
 import { linkHandler } from "../router.ts";
 
 type PendingReply = Message & { case: { id: string; number: number; subject: string } };
-
-export const approvalsQueryKey = ["approvals"] as const;
 
 function fetchPendingReplies(): Promise<{ data: PendingReply[] }> {
   return requestJson("GET", "/api/v1/approvals?limit=50");
@@ -34,16 +30,6 @@ function PendingRow({
 }) {
   const { t } = useTranslation();
   const language = useLanguage();
-  const queryClient = useQueryClient();
-  const [rejecting, setRejecting] = useState(false);
-  const [reason, setReason] = useState("");
-  const done = () => {
-    void queryClient.invalidateQueries({ queryKey: approvalsQueryKey });
-    void queryClient.invalidateQueries({ queryKey: caseKeys.messages(reply.caseId) });
-  };
-  const approve = useMutation({ mutationFn: () => approveReply(reply.id), onSuccess: done });
-  const reject = useMutation({ mutationFn: () => rejectReply(reply.id, reason.trim()), onSuccess: done });
-  const error = approve.error ?? reject.error;
   const path = inboxPath("open", reply.case.id);
   const author = memberName(reply.authorId, members, session) ?? t("wallboard.approvals.unknownAuthor");
   return (
@@ -62,56 +48,7 @@ function PendingRow({
       <Text size="sm" mt={4} style={{ whiteSpace: "pre-wrap", overflowWrap: "anywhere" }}>
         {reply.text}
       </Text>
-      {rejecting ? (
-        <Group gap={4} mt="xs" wrap="nowrap">
-          <TextInput
-            size="xs"
-            aria-label={t("wallboard.approvals.reason")}
-            placeholder={t("wallboard.approvals.reason")}
-            value={reason}
-            onChange={(event) => setReason(event.currentTarget.value)}
-            style={{ flex: 1 }}
-          />
-          <Button
-            size="compact-sm"
-            color="red"
-            disabled={!reason.trim()}
-            loading={reject.isPending}
-            onClick={() => reject.mutate()}
-          >
-            {t("wallboard.approvals.reject")}
-          </Button>
-          <Button size="compact-sm" variant="subtle" onClick={() => setRejecting(false)}>
-            {t("wallboard.approvals.cancel")}
-          </Button>
-        </Group>
-      ) : (
-        <Group gap={4} mt="xs" justify="flex-end">
-          <Button
-            size="compact-sm"
-            color="green"
-            leftSection={<IconCheck size={14} />}
-            loading={approve.isPending}
-            onClick={() => approve.mutate()}
-          >
-            {t("wallboard.approvals.approve")}
-          </Button>
-          <Button
-            size="compact-sm"
-            variant="light"
-            color="red"
-            leftSection={<IconX size={14} />}
-            onClick={() => setRejecting(true)}
-          >
-            {t("wallboard.approvals.reject")}
-          </Button>
-        </Group>
-      )}
-      {error && (
-        <Text size="xs" c="red" role="alert" mt={4}>
-          {describeError(error, t)}
-        </Text>
-      )}
+      <ApprovalControls messageId={reply.id} caseId={reply.caseId} />
     </Paper>
   );
 }
