@@ -32,6 +32,8 @@ import { fetchWallboard, type WallboardCase, type WallboardFilters, wallboardQue
 
 /** Besides the live invalidations, the board refetches on this period (waits grow without any event). */
 const REFRESH_MS = 15_000;
+/** Who may approve replies (`cases.configure`). */
+const approverRoles = new Set(["owner", "admin", "supervisor"]);
 /** Queues beyond this many (the busiest come first) are summed up in a line. */
 const MAX_BARS = 10;
 const presenceColours = { online: "teal", away: "yellow", offline: "gray" } as const;
@@ -365,9 +367,11 @@ export default function WallboardPage({ session }: { session: Session }) {
             testId="sla-cases"
           />
         </Panel>
-        <Panel title={t("wallboard.approvals.title")}>
-          <ApprovalsPanel members={members} session={session} now={now} refreshMs={REFRESH_MS} />
-        </Panel>
+        {approverRoles.has(session.role) && (
+          <Panel title={t("wallboard.approvals.title")}>
+            <ApprovalsPanel members={members} session={session} now={now} refreshMs={REFRESH_MS} />
+          </Panel>
+        )}
         <SimpleGrid cols={{ base: 1, md: 2 }}>
           <Panel title={t("wallboard.agents")}>
             <Group gap="xs" mb="sm">
