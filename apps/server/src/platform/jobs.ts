@@ -230,7 +230,9 @@ export function createJobs(database: DatabaseHandle, options: JobsOptions = {}):
       let cursor = "";
       if (page.before) {
         values.push(page.before.failedAt, page.before.id);
-        cursor = "and (created_on, id) < ($4::timestamptz, $5::uuid)";
+        // The cursor's time is a JS Date (milliseconds): compare and order at that precision, or rows of the
+        // same millisecond with more microseconds than the cursor would fall between two pages.
+        cursor = "and (date_trunc('milliseconds', created_on), id) < ($4::timestamptz, $5::uuid)";
       }
       const { rows } = await database.query<{
         id: string;
@@ -241,7 +243,7 @@ export function createJobs(database: DatabaseHandle, options: JobsOptions = {}):
       }>(
         `select id, name, data, output, created_on from ${schema}.job
           where name = any($1::text[]) and data->>'workspaceId' = $2 and state = 'created' ${cursor}
-          order by created_on desc, id desc limit $3`,
+          order by date_trunc('milliseconds', created_on) desc, id desc limit $3`,
         values,
       );
       return rows.map((r) => ({
