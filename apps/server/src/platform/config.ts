@@ -48,6 +48,12 @@ export const ConfigSchema = z.object({
         .filter(Boolean),
     ),
   TEST_DATABASE_URL: z.string().optional(),
+  /** SMTP server for spike-alert emails (smtp:// or smtps://user:pass@host:port); none: alert emails are skipped. */
+  ALERT_SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, "must start with smtp:// or smtps://")
+    .optional(),
+  ALERT_EMAIL_FROM: z.string().min(3).default("Rapport alerts <alerts@rapport.invalid>"),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -5,6 +5,7 @@ import type { HttpApp } from "../../../platform/http.ts";
 import { decodeCursor, PageQuerySchema, toPage } from "../../../platform/pagination.ts";
 import { automationFacts, findMessage } from "../../conversations/index.ts";
 import { actorOf, guard } from "../../tenancy/index.ts";
+import { deliveriesOf, getAlertDelivery, putAlertDelivery } from "./alert-delivery.ts";
 import { getSpikeSettings, putSpikeSettings } from "./spikes.ts";
 import { ai, analysisOf, analyzeForWorkspace, type CorrectionRow, caseAnalysis, recordCorrection } from "./store.ts";
 import { suggestReplies } from "./suggestions.ts";
@@ -31,6 +32,13 @@ const SettingsBody = z.strictObject({
   watchedKeywords: z.array(z.string().trim().min(1).max(50)).max(20),
   minCount: z.number().int().min(1).max(10_000),
   factor: z.number().min(1).max(100),
+});
+
+const AlertDeliveryBody = z.strictObject({
+  webhookUrl: z.url().max(2000).nullable(),
+  /** Lets the webhook reach private or loopback addresses (an admin decision). */
+  allowPrivateNetwork: z.boolean().default(false),
+  email: z.boolean().default(true),
 });
 
 const presentCorrection = (c: CorrectionRow) => ({
@@ -111,6 +119,16 @@ export function registerAiRoutes(app: HttpApp, ctx: AppContext) {
     },
   );
 
+  app.get("/api/v1/ai/alert-delivery", { schema: tags, onRequest: guard(ctx, "automation.read") }, async (request) =>
+    getAlertDelivery(db, actorOf(request).workspaceId),
+  );
+
+  app.put(
+    "/api/v1/ai/alert-delivery",
+    { schema: { ...tags, body: AlertDeliveryBody }, onRequest: guard(ctx, "automation.manage") },
+    async (request) => putAlertDelivery(ctx, actorOf(request).workspaceId, request.body),
+  );
+
   app.get(
     "/api/v1/ai/alerts",
     { schema: { ...tags, querystring: PageQuerySchema }, onRequest: guard(ctx, "automation.read") },
@@ -124,8 +142,14 @@ export function registerAiRoutes(app: HttpApp, ctx: AppContext) {
         .orderBy("id", "desc")
         .limit(limit + 1);
       if (after) query = query.where("id", "<", after);
+      const rows = await query.execute();
+      const deliveries = await deliveriesOf(
+        db,
+        actorOf(request).workspaceId,
+        rows.slice(0, limit).map((r) => r.id),
+      );
       return toPage(
-        await query.execute(),
+        rows,
         limit,
         (r) => r.id,
         (r) => ({
@@ -135,6 +159,7 @@ export function registerAiRoutes(app: HttpApp, ctx: AppContext) {
           baseline: r.baseline,
           messageIds: r.message_ids,
           createdAt: r.created_at.toISOString(),
+          deliveries: deliveries.get(r.id) ?? [],
         }),
       );
     },

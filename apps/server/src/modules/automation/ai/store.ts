@@ -45,6 +45,10 @@ export type AiTables = {
     watched_keywords: string[];
     spike_min_count: number;
     spike_factor: number;
+    alert_webhook_url: Generated<string | null>;
+    alert_webhook_secret_encrypted: Generated<string | null>;
+    alert_webhook_allow_private: Generated<boolean>;
+    alert_email: Generated<boolean>;
     updated_at: Generated<Date>;
   };
   ai_alerts: {
@@ -55,6 +59,16 @@ export type AiTables = {
     baseline: number;
     message_ids: string[];
     created_at: Date;
+  };
+  ai_alert_deliveries: {
+    workspace_id: string;
+    alert_id: string;
+    channel: "email" | "webhook";
+    status: "pending" | "retrying" | "delivered" | "failed" | "skipped";
+    attempts: Generated<number>;
+    recipients: Generated<string[]>;
+    last_error: string | null;
+    updated_at: Generated<Date>;
   };
   ai_corrections: {
     workspace_id: string;
