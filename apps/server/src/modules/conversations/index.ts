@@ -9,7 +9,9 @@ export {
 } from "./capabilities.ts";
 /** Records a delivery outcome of an outbound message; pages a case's messages; aggregates for routing and the wallboard. */
 export {
+  agentRepliesAfter,
   automationFacts,
+  lastInboundMessage,
   latestCaseOfContact,
   listMessages,
   openLoadByAssignee,
