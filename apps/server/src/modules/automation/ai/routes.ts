@@ -6,6 +6,7 @@ import { decodeCursor, PageQuerySchema, toPage } from "../../../platform/paginat
 import { automationFacts, findMessage } from "../../conversations/index.ts";
 import { actorOf, guard } from "../../tenancy/index.ts";
 import { deliveriesOf, getAlertDelivery, putAlertDelivery } from "./alert-delivery.ts";
+import { moderate } from "./moderation.ts";
 import { getSpikeSettings, putSpikeSettings } from "./spikes.ts";
 import { ai, analysisOf, analyzeForWorkspace, type CorrectionRow, caseAnalysis, recordCorrection } from "./store.ts";
 import { suggestReplies } from "./suggestions.ts";
@@ -60,7 +61,10 @@ export function registerAiRoutes(app: HttpApp, ctx: AppContext) {
   app.post(
     "/api/v1/ai/analyze",
     { schema: { ...tags, body: z.strictObject({ text: Text }) }, onRequest: guard(ctx, "automation.read") },
-    async (request) => analyzeForWorkspace(db, actorOf(request).workspaceId, request.body.text),
+    async (request) => {
+      const analysis = await analyzeForWorkspace(db, actorOf(request).workspaceId, request.body.text);
+      return { ...analysis, moderation: moderate(request.body.text, analysis) };
+    },
   );
 
   app.post(
