@@ -7,6 +7,7 @@ import { automationFacts, findMessage } from "../../conversations/index.ts";
 import { actorOf, guard } from "../../tenancy/index.ts";
 import { deliveriesOf, getAlertDelivery, putAlertDelivery } from "./alert-delivery.ts";
 import { moderate } from "./moderation.ts";
+import { draftReply, providerView, putProvider, summarizeCase, translate } from "./provider.ts";
 import { getSpikeSettings, putSpikeSettings } from "./spikes.ts";
 import { ai, analysisOf, analyzeForWorkspace, type CorrectionRow, caseAnalysis, recordCorrection } from "./store.ts";
 import { suggestReplies } from "./suggestions.ts";
@@ -40,6 +41,21 @@ const AlertDeliveryBody = z.strictObject({
   /** Lets the webhook reach private or loopback addresses (an admin decision). */
   allowPrivateNetwork: z.boolean().default(false),
   email: z.boolean().default(true),
+});
+
+const ProviderBody = z.strictObject({
+  url: z.url().max(2000).nullable(),
+  model: z.string().trim().min(1).max(200).optional(),
+  /** Absent: keep the stored key; null: remove it. Never returned. */
+  apiKey: z.string().min(1).max(1000).nullable().optional(),
+  /** Lets the provider be on a private or loopback address (an admin decision). */
+  allowPrivateNetwork: z.boolean().default(false),
+});
+const CaseBody = z.strictObject({ caseId: z.uuid() });
+const DraftBody = z.strictObject({ caseId: z.uuid(), instructions: z.string().trim().min(1).max(2000).optional() });
+const TranslateBody = z.strictObject({
+  text: Text,
+  to: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$/, "a language code such as en, fr, es or zh-CN"),
 });
 
 const presentCorrection = (c: CorrectionRow) => ({
@@ -167,6 +183,51 @@ export function registerAiRoutes(app: HttpApp, ctx: AppContext) {
         }),
       );
     },
+  );
+
+  app.get("/api/v1/ai/provider", { schema: tags, onRequest: guard(ctx, "automation.read") }, async (request) =>
+    providerView(ctx, actorOf(request).workspaceId),
+  );
+
+  app.put(
+    "/api/v1/ai/provider",
+    { schema: { ...tags, body: ProviderBody }, onRequest: guard(ctx, "automation.manage") },
+    async (request) => putProvider(ctx, actorOf(request).workspaceId, request.body),
+  );
+
+  /** The case must be the workspace's (404 otherwise) before its messages go to the provider. */
+  const caseOf = async (ws: string, caseId: string) => {
+    if (!(await automationFacts(db, ws, caseId))) throw caseNotFound();
+    return caseId;
+  };
+
+  app.post(
+    "/api/v1/ai/summarize",
+    { schema: { ...tags, body: CaseBody }, onRequest: guard(ctx, "cases.read") },
+    async (request) => {
+      const ws = actorOf(request).workspaceId;
+      const caseId = await caseOf(ws, request.body.caseId);
+      return { caseId, summary: await summarizeCase(ctx, ws, caseId) };
+    },
+  );
+
+  app.post(
+    "/api/v1/ai/draft",
+    { schema: { ...tags, body: DraftBody }, onRequest: guard(ctx, "cases.write") },
+    async (request) => {
+      const ws = actorOf(request).workspaceId;
+      const caseId = await caseOf(ws, request.body.caseId);
+      return { caseId, draft: await draftReply(ctx, ws, caseId, request.body.instructions) };
+    },
+  );
+
+  app.post(
+    "/api/v1/ai/translate",
+    { schema: { ...tags, body: TranslateBody }, onRequest: guard(ctx, "cases.read") },
+    async (request) => ({
+      to: request.body.to,
+      text: await translate(ctx, actorOf(request).workspaceId, request.body.text, request.body.to),
+    }),
   );
 
   app.get(

@@ -51,6 +51,10 @@ export type AiTables = {
     alert_webhook_secret_encrypted: Generated<string | null>;
     alert_webhook_allow_private: Generated<boolean>;
     alert_email: Generated<boolean>;
+    provider_url: Generated<string | null>;
+    provider_model: Generated<string | null>;
+    provider_key_encrypted: Generated<string | null>;
+    provider_allow_private: Generated<boolean>;
     updated_at: Generated<Date>;
   };
   ai_alerts: {
