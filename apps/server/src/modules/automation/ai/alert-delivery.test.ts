@@ -8,7 +8,9 @@ import { waitFor } from "../../../../test/wait.ts";
 import { createDispatcher, type Dispatcher } from "../../../platform/outbox.ts";
 import { subscribeHandlers } from "../../../wiring.ts";
 import { signWebhook } from "../../channels/index.ts";
+import { runAlertDelivery } from "./alert-delivery.ts";
 import { checkSpikes } from "./spikes.ts";
+import { ai } from "./store.ts";
 
 type Hook = { body: string; headers: IncomingHttpHeaders };
 
@@ -211,5 +213,37 @@ describe.each(TEST_DATABASES)("spike alerts by webhook and email on %s", (kind) 
     expect((await melted()).deliveries).toEqual([
       expect.objectContaining({ channel: "webhook", status: "failed", attempts: 1, lastError: "webhook answered 410" }),
     ]);
+  });
+
+  it("skips the email with a recorded reason when no SMTP server is configured", async () => {
+    const melted = (await env.app.inject({ url: "/api/v1/ai/alerts", headers: a.auth("agent") }))
+      .json()
+      .data.find((x: { metric: string }) => x.metric === "keyword:melted");
+    const { ALERT_SMTP_URL: _, ...config } = env.config;
+    const sent = smtp.received.length;
+    // That alert was configured without email: its email delivery is recorded as queued, then run.
+    await ai(env.database.db)
+      .insertInto("ai_alert_deliveries")
+      .values({
+        workspace_id: a.workspace.id,
+        alert_id: melted.id,
+        channel: "email",
+        status: "pending",
+        last_error: null,
+      })
+      .execute();
+    await runAlertDelivery({ ...env, config }, "email", { workspaceId: a.workspace.id, alertId: melted.id }, 1);
+    const alert = (await env.app.inject({ url: "/api/v1/ai/alerts", headers: a.auth("agent") }))
+      .json()
+      .data.find((x: { metric: string }) => x.metric === "keyword:melted");
+    expect(alert.deliveries).toContainEqual(
+      expect.objectContaining({
+        channel: "email",
+        status: "skipped",
+        attempts: 1,
+        lastError: "no SMTP server is configured (set ALERT_SMTP_URL)",
+      }),
+    );
+    expect(smtp.received.length).toBe(sent);
   });
 });

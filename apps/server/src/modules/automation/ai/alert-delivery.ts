@@ -318,6 +318,13 @@ async function deliverEmail(ctx: AppContext, d: AlertJobData) {
   return { status: "delivered" as const, recipients };
 }
 
+/** One attempt (1-based) of an alert's email or webhook delivery, its outcome recorded (the jobs' handler). */
+export function runAlertDelivery(ctx: AppContext, channel: "email" | "webhook", data: AlertJobData, n: number) {
+  return attempt(ctx, data, channel, n, () =>
+    channel === "email" ? deliverEmail(ctx, data) : deliverWebhook(ctx, data),
+  );
+}
+
 /** Defines the delivery jobs (retried with exponential backoff from OUTBOUND_RETRY_DELAY_SECONDS). */
 export function defineAlertDeliveryJobs(ctx: AppContext): void {
   const common = {
@@ -328,11 +335,11 @@ export function defineAlertDeliveryJobs(ctx: AppContext): void {
   ctx.jobs.define({
     name: ALERT_WEBHOOK_JOB,
     ...common,
-    handler: (data, job) => attempt(ctx, data, "webhook", job.attempt, () => deliverWebhook(ctx, data)),
+    handler: (data, job) => runAlertDelivery(ctx, "webhook", data, job.attempt),
   });
   ctx.jobs.define({
     name: ALERT_EMAIL_JOB,
     ...common,
-    handler: (data, job) => attempt(ctx, data, "email", job.attempt, () => deliverEmail(ctx, data)),
+    handler: (data, job) => runAlertDelivery(ctx, "email", data, job.attempt),
   });
 }
