@@ -1,6 +1,6 @@
 import { fireEvent, screen, waitFor } from "@testing-library/react";
 import { createRef } from "react";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { Case, Member } from "../api.ts";
 import { renderUi, stubApi } from "../test/render.tsx";
 import { Composer, type ComposerHandle } from "./composer.tsx";
@@ -86,5 +86,34 @@ describe("reply suggestions in the composer", () => {
     });
     fireEvent.click(screen.getByRole("button", { name: "Reply suggestions" }));
     expect(await screen.findByText("No article or past reply matches the customer's last message.")).toBeTruthy();
+  });
+
+  it("drafts a reply with the external provider, or says none is configured", async () => {
+    const { box } = renderComposer({
+      [`GET /api/v1/cases/${item.id}/suggestions`]: () => ({ messageId: null, articles: [], replies: [] }),
+      "POST /api/v1/ai/draft": () => ({ caseId: item.id, draft: "Hello Li, we are sorry about the delay." }),
+    });
+    fireEvent.click(screen.getByRole("button", { name: "Reply suggestions" }));
+    fireEvent.click(await screen.findByRole("button", { name: "Draft a reply with AI" }));
+    await waitFor(() => expect(box.value).toBe("Hello Li, we are sorry about the delay."));
+  });
+
+  it("explains a missing provider", async () => {
+    stubApi({});
+    const fetchMock = vi.fn(async (input: string) =>
+      input === "/api/v1/ai/draft"
+        ? new Response(
+            JSON.stringify({
+              error: { kind: "conflict", reason: "ai_provider_not_configured", message: "No provider" },
+            }),
+            { status: 409, headers: { "content-type": "application/json" } },
+          )
+        : new Response(JSON.stringify({ messageId: null, articles: [], replies: [] }), { status: 200 }),
+    );
+    vi.stubGlobal("fetch", fetchMock);
+    renderUi(<Composer item={item} now={now} members={members} session={session} ref={createRef<ComposerHandle>()} />);
+    fireEvent.click(screen.getByRole("button", { name: "Reply suggestions" }));
+    fireEvent.click(await screen.findByRole("button", { name: "Draft a reply with AI" }));
+    expect(await screen.findByText("No external AI provider is configured: an admin can set one up.")).toBeTruthy();
   });
 });

@@ -1,6 +1,7 @@
 import {
   ActionIcon,
   Badge,
+  Button,
   Divider,
   Loader,
   Popover,
@@ -11,10 +12,10 @@ import {
   UnstyledButton,
 } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
-import { IconBulb } from "@tabler/icons-react";
-import { useQuery } from "@tanstack/react-query";
+import { IconBulb, IconSparkles } from "@tabler/icons-react";
+import { useMutation, useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
-import { requestJson } from "../api.ts";
+import { errorReason, requestJson } from "../api.ts";
 import { describeError } from "../error-message.ts";
 
 /** What `GET /api/v1/cases/:id/suggestions` answers for the case's last customer message. */
@@ -26,6 +27,11 @@ export type Suggestions = {
 
 export function fetchSuggestions(caseId: string): Promise<Suggestions> {
   return requestJson("GET", `/api/v1/cases/${encodeURIComponent(caseId)}/suggestions?limit=5`);
+}
+
+/** A reply drafted by the workspace's external AI provider (`409 ai_provider_not_configured` when it has none). */
+export function draftWithAi(caseId: string): Promise<{ draft: string }> {
+  return requestJson("POST", "/api/v1/ai/draft", { caseId });
 }
 
 /** The server's highlights as plain text (`<mark>` dropped, entities decoded): never rendered as HTML. */
@@ -42,6 +48,7 @@ export function plainHighlight(html: string): string {
 /**
  * A bulb button opening the reply suggestions for the case's last customer message: knowledge-base articles
  * and agents' past replies to similar messages; one click hands the text to `onPick` (inserted in the composer).
+ * Below them, "Draft a reply with AI" asks the workspace's external provider, when there is one.
  */
 export function AiSuggestions({ caseId, onPick }: { caseId: string; onPick: (text: string) => void }) {
   const { t } = useTranslation();
@@ -56,6 +63,13 @@ export function AiSuggestions({ caseId, onPick }: { caseId: string; onPick: (tex
     onPick(text);
     close();
   };
+  const draft = useMutation({ mutationFn: () => draftWithAi(caseId), onSuccess: (d) => pick(d.draft) });
+  const draftError =
+    errorReason(draft.error) === "ai_provider_not_configured"
+      ? t("ai.draft.notConfigured")
+      : draft.error
+        ? describeError(draft.error, t)
+        : null;
   const data = query.data;
   const empty = data && data.articles.length === 0 && data.replies.length === 0;
   return (
@@ -132,6 +146,21 @@ export function AiSuggestions({ caseId, onPick }: { caseId: string; onPick: (tex
             ))}
           </Stack>
         </ScrollArea.Autosize>
+        <Divider my={4} />
+        <Button
+          size="compact-xs"
+          variant="subtle"
+          leftSection={<IconSparkles size={14} />}
+          loading={draft.isPending}
+          onClick={() => draft.mutate()}
+        >
+          {t("ai.draft.button")}
+        </Button>
+        {draftError && (
+          <Text size="xs" c="red" role="alert" px="xs">
+            {draftError}
+          </Text>
+        )}
       </Popover.Dropdown>
     </Popover>
   );
