@@ -43,6 +43,7 @@ import {
 } from "../api.ts";
 import { describeError } from "../error-message.ts";
 import { formatRelative, useLanguage } from "../format.ts";
+import { AiSuggestions } from "./ai-suggestions.tsx";
 import { matchMembers, mentionHandle, replaceToken, type Token, tokenAt } from "./composer-tokens.ts";
 import { EmojiPicker } from "./emoji-picker.tsx";
 import { QuickReplyMenu, useQuickReplySearch } from "./quick-reply-menu.tsx";
@@ -471,6 +472,7 @@ export function Composer({ item, now, members, session, ref }: ComposerProps) {
             </ActionIcon>
           </Tooltip>
           <EmojiPicker onPick={insertAtCaret} />
+          <AiSuggestions caseId={item.id} onPick={insertAtCaret} />
           <FileButton onChange={(picked) => picked.length > 0 && upload.mutate(picked)} multiple>
             {(props) => (
               <Tooltip label={upload.isPending ? t("workspace.composer.uploading") : t("workspace.composer.attach")}>

@@ -8,6 +8,7 @@ import { memberName } from "../directory.ts";
 import { describeError } from "../error-message.ts";
 import { formatDateTime, formatRelative, useLanguage } from "../format.ts";
 import { MessageStatusBadge } from "../inbox/badges.tsx";
+import { ModerationBadge } from "./ai-moderation-badge.tsx";
 import { ApprovalControls } from "./approval-controls.tsx";
 import type { CasePartProps } from "./case-view.tsx";
 import { MessageContent } from "./message-content.tsx";
@@ -149,6 +150,7 @@ function MessageBubble({
               {t(`channelTypes.${channelType}`, { defaultValue: channelType })}
             </Badge>
           )}
+          {!outbound && <ModerationBadge caseId={message.caseId} messageId={message.id} />}
           {message.private && (
             <Badge size="xs" color="yellow" variant="light" leftSection={<IconLock size={10} />}>
               {t("thread.internalNote")}

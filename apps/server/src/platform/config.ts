@@ -48,6 +48,17 @@ export const ConfigSchema = z.object({
         .filter(Boolean),
     ),
   TEST_DATABASE_URL: z.string().optional(),
+  /** SMTP server for spike-alert emails (smtp:// or smtps://user:pass@host:port); none: alert emails are skipped. */
+  ALERT_SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, "must start with smtp:// or smtps://")
+    .optional(),
+  /** An OpenAI-compatible endpoint (base URL, e.g. https://api.openai.com/v1) for every workspace without its own. */
+  AI_PROVIDER_URL: z.url().optional(),
+  AI_PROVIDER_API_KEY: z.string().min(1).optional(),
+  AI_PROVIDER_MODEL: z.string().min(1).default("gpt-4o-mini"),
+  AI_PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
+  ALERT_EMAIL_FROM: z.string().min(3).default("Rapport alerts <alerts@rapport.invalid>"),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

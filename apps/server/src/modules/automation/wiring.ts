@@ -1,5 +1,6 @@
 import type { AppContext } from "../../platform/context.ts";
 import type { Dispatcher } from "../../platform/outbox.ts";
+import { defineAlertDeliveryJobs } from "./ai/alert-delivery.ts";
 import { checkSpikes, SPIKE_JOB, SpikeJobData, scheduleSpikeCheck, watchesKeywords } from "./ai/spikes.ts";
 import { ensureMessageAnalysis } from "./ai/store.ts";
 import { runBot } from "./bot/runtime.ts";
@@ -22,6 +23,7 @@ export function defineAutomationJobs(ctx: AppContext): void {
     handler: (data, job) => runScheduled(ctx, data, job.id),
   });
   defineActionJobs(ctx);
+  defineAlertDeliveryJobs(ctx);
 }
 
 /** The events rules react to (see dispatchOf in runner.ts). */

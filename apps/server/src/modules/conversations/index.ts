@@ -9,7 +9,9 @@ export {
 } from "./capabilities.ts";
 /** Records a delivery outcome of an outbound message; pages a case's messages; aggregates for routing and the wallboard. */
 export {
+  agentRepliesAfter,
   automationFacts,
+  lastInboundMessage,
   latestCaseOfContact,
   listMessages,
   openLoadByAssignee,
@@ -21,7 +23,7 @@ export {
   wallboardCaseStats,
 } from "./queries.ts";
 /** Reads one message (the channel send job loads what it delivers). */
-export { findConversation, findMessage, type MessageRow } from "./repository.ts";
+export { findConversation, findMessage, lockCases, type MessageRow } from "./repository.ts";
 /** The case API routes. */
 export { registerConversationsRoutes } from "./routes.ts";
 /** Plain-text rendering of any message content. */

@@ -203,6 +203,47 @@ function pageOfCase<T extends "messages" | "case_events">(
 export const listMessages = (db: Executor, ws: string, caseId: string, after: string | undefined, limit: number) =>
   pageOfCase("messages", db, ws, caseId, after, limit);
 
+/** The last customer message of a case (inbound, not private). */
+export const lastInboundMessage = (db: Executor, ws: string, caseId: string) =>
+  q(db)
+    .selectFrom("messages")
+    .selectAll()
+    .where("workspace_id", "=", ws)
+    .where("case_id", "=", caseId)
+    .where("direction", "=", "inbound")
+    .where("private", "=", false)
+    .orderBy("id", "desc")
+    .limit(1)
+    .executeTakeFirst();
+
+/**
+ * In one query, for each customer message (by id): its text and the first reply an agent wrote after it in its
+ * case, before the customer's next message (bots, notes and empty messages skipped). Messages without one are absent.
+ */
+export async function agentRepliesAfter(db: Executor, ws: string, messageIds: string[]) {
+  if (!messageIds.length) return [];
+  const { rows } = await sql<{
+    after_id: string;
+    after_text: string;
+    id: string;
+    case_id: string;
+    text: string;
+    created_at: Date | string;
+  }>`
+    select s.id as after_id, s.text as after_text, r.id, r.case_id, r.text, r.created_at
+    from messages s
+    cross join lateral (
+      select m.id, m.case_id, m.text, m.direction, m.created_at from messages m
+      where m.workspace_id = s.workspace_id and m.case_id = s.case_id and m.id > s.id
+        and (m.direction = 'inbound' or (not m.private and m.author_type in ('user', 'token') and btrim(m.text) <> ''))
+      order by m.id
+      limit 1
+    ) r
+    where s.workspace_id = ${ws}::uuid and s.id = any(${messageIds}::uuid[]) and r.direction = 'outbound'
+  `.execute(db);
+  return rows;
+}
+
 /** The conversations of a case (one per channel thread), the one the customer wrote on last first. */
 export const listCaseConversations = (db: Executor, ws: string, caseId: string) =>
   q(db)

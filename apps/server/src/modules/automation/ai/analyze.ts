@@ -96,12 +96,22 @@ const INTENT_KEYWORDS: Record<string, string[]> = {
   complaint: ["complain", "plainte", "reclamacion", "queja", "投诉"],
 };
 
-const INTENTS: { name: string; re: RegExp }[] = Object.entries(INTENT_KEYWORDS).map(([name, words]) => {
+/**
+ * A pattern matching any of the (folded) keywords in a folded text: Latin ones at a word start (and end, with
+ * `wholeWord`), Chinese ones anywhere.
+ */
+export function keywordPattern(words: string[], wholeWord = false): RegExp {
   const latin = words.filter((w) => !HAN.test(w)).map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
   const han = words.filter((w) => HAN.test(w));
-  const parts = [...(latin.length ? [`(?<![\\p{L}\\p{N}])(?:${latin.join("|")})`] : []), ...han];
-  return { name, re: new RegExp(parts.join("|"), "u") };
-});
+  const end = wholeWord ? "(?![\\p{L}\\p{N}])" : "";
+  const parts = [...(latin.length ? [`(?<![\\p{L}\\p{N}])(?:${latin.join("|")})${end}`] : []), ...han];
+  return new RegExp(parts.join("|"), "u");
+}
+
+const INTENTS: { name: string; re: RegExp }[] = Object.entries(INTENT_KEYWORDS).map(([name, words]) => ({
+  name,
+  re: keywordPattern(words),
+}));
 
 /** The keyword intents of a text. */
 export function detectIntents(text: string): string[] {

@@ -262,6 +262,44 @@ describe.each(TEST_DATABASES)("AI triage and suggestions on %s", (kind) => {
     expect(rows[0]?.n).toBe(1);
   });
 
+  it("moderates customer messages: flags spam and abuse on the analysis and tags the case", async () => {
+    const caseOf = async (id: string, auth = a.auth("agent")) =>
+      env.app.inject({ url: `/api/v1/cases/${id}`, headers: auth });
+    const verdict = await analyze("Espèce de connard, rendez-moi mon argent");
+    expect(verdict.moderation.flagged).toBe(true);
+    expect(verdict.moderation.reasons).toContain("abuse");
+    expect((await analyze("Where is my parcel?")).moderation).toEqual({ flagged: false, reasons: [] });
+
+    const abusive = await inbound("x1", "rude", "You are a bunch of idiots, where is my refund?");
+    await waitFor(async () => (await caseOf(abusive.caseId)).json().tags.includes("moderation:flagged"));
+    const analysis = (await analysisOf(abusive.caseId)).json();
+    expect(analysis.messages[0].moderation.flagged).toBe(true);
+    expect(analysis.messages[0].moderation.reasons).toContain("abuse");
+
+    const spam = await inbound("x2", "spammer", "Cheap followers! Click www.free-likes.biz to win a prize now");
+    await waitFor(async () => (await analysisOf(spam.caseId)).json().messagesAnalyzed === 1);
+    const spamAnalysis = (await analysisOf(spam.caseId)).json().messages[0];
+    expect(spamAnalysis.category).toBe("spam");
+    expect(spamAnalysis.moderation.reasons).toContain("spam");
+    // Corrected away from spam, the message is no longer flagged as spam.
+    const corrected = await env.app.inject({
+      method: "POST",
+      url: "/api/v1/ai/corrections",
+      headers: a.auth("agent"),
+      payload: { messageId: spam.messageId, category: "lead" },
+    });
+    expect(corrected.statusCode, corrected.body).toBe(201);
+    expect((await analysisOf(spam.caseId)).json().messages[0].moderation).toEqual({ flagged: false, reasons: [] });
+
+    const calm = await inbound("x3", "calm", "Hello, could you check my order status?");
+    await waitFor(async () => (await analysisOf(calm.caseId)).json().messagesAnalyzed === 1);
+    expect((await analysisOf(calm.caseId)).json().messages[0].moderation.flagged).toBe(false);
+    expect((await caseOf(calm.caseId)).json().tags).not.toContain("moderation:flagged");
+    // Another workspace sees neither the case nor its analysis.
+    expect((await caseOf(abusive.caseId, b.auth("admin"))).statusCode).toBe(404);
+    expect((await analysisOf(abusive.caseId, b.auth("admin"))).statusCode).toBe(404);
+  });
+
   it("answers 404 for another workspace's case", async () => {
     const m = await inbound("m9", "hank", "Where is my order?");
     expect((await analysisOf(m.caseId, b.auth("admin"))).statusCode).toBe(404);

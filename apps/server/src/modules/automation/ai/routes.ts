@@ -5,6 +5,9 @@ import type { HttpApp } from "../../../platform/http.ts";
 import { decodeCursor, PageQuerySchema, toPage } from "../../../platform/pagination.ts";
 import { automationFacts, findMessage } from "../../conversations/index.ts";
 import { actorOf, guard } from "../../tenancy/index.ts";
+import { deliveriesOf, getAlertDelivery, putAlertDelivery } from "./alert-delivery.ts";
+import { moderate } from "./moderation.ts";
+import { draftReply, providerView, putProvider, summarizeCase, translate } from "./provider.ts";
 import { getSpikeSettings, putSpikeSettings } from "./spikes.ts";
 import { ai, analysisOf, analyzeForWorkspace, type CorrectionRow, caseAnalysis, recordCorrection } from "./store.ts";
 import { suggestReplies } from "./suggestions.ts";
@@ -33,6 +36,28 @@ const SettingsBody = z.strictObject({
   factor: z.number().min(1).max(100),
 });
 
+const AlertDeliveryBody = z.strictObject({
+  webhookUrl: z.url().max(2000).nullable(),
+  /** Lets the webhook reach private or loopback addresses (an admin decision). */
+  allowPrivateNetwork: z.boolean().default(false),
+  email: z.boolean().default(true),
+});
+
+const ProviderBody = z.strictObject({
+  url: z.url().max(2000).nullable(),
+  model: z.string().trim().min(1).max(200).optional(),
+  /** Absent: keep the stored key; null: remove it. Never returned. */
+  apiKey: z.string().min(1).max(1000).nullable().optional(),
+  /** Lets the provider be on a private or loopback address (an admin decision). */
+  allowPrivateNetwork: z.boolean().default(false),
+});
+const CaseBody = z.strictObject({ caseId: z.uuid() });
+const DraftBody = z.strictObject({ caseId: z.uuid(), instructions: z.string().trim().min(1).max(2000).optional() });
+const TranslateBody = z.strictObject({
+  text: Text,
+  to: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$/, "a language code such as en, fr, es or zh-CN"),
+});
+
 const presentCorrection = (c: CorrectionRow) => ({
   id: c.id,
   text: c.text,
@@ -52,7 +77,10 @@ export function registerAiRoutes(app: HttpApp, ctx: AppContext) {
   app.post(
     "/api/v1/ai/analyze",
     { schema: { ...tags, body: z.strictObject({ text: Text }) }, onRequest: guard(ctx, "automation.read") },
-    async (request) => analyzeForWorkspace(db, actorOf(request).workspaceId, request.body.text),
+    async (request) => {
+      const analysis = await analyzeForWorkspace(db, actorOf(request).workspaceId, request.body.text);
+      return { ...analysis, moderation: moderate(request.body.text, analysis) };
+    },
   );
 
   app.post(
@@ -111,6 +139,16 @@ export function registerAiRoutes(app: HttpApp, ctx: AppContext) {
     },
   );
 
+  app.get("/api/v1/ai/alert-delivery", { schema: tags, onRequest: guard(ctx, "automation.read") }, async (request) =>
+    getAlertDelivery(db, actorOf(request).workspaceId),
+  );
+
+  app.put(
+    "/api/v1/ai/alert-delivery",
+    { schema: { ...tags, body: AlertDeliveryBody }, onRequest: guard(ctx, "automation.manage") },
+    async (request) => putAlertDelivery(ctx, actorOf(request).workspaceId, request.body),
+  );
+
   app.get(
     "/api/v1/ai/alerts",
     { schema: { ...tags, querystring: PageQuerySchema }, onRequest: guard(ctx, "automation.read") },
@@ -124,8 +162,14 @@ export function registerAiRoutes(app: HttpApp, ctx: AppContext) {
         .orderBy("id", "desc")
         .limit(limit + 1);
       if (after) query = query.where("id", "<", after);
+      const rows = await query.execute();
+      const deliveries = await deliveriesOf(
+        db,
+        actorOf(request).workspaceId,
+        rows.slice(0, limit).map((r) => r.id),
+      );
       return toPage(
-        await query.execute(),
+        rows,
         limit,
         (r) => r.id,
         (r) => ({
@@ -135,9 +179,55 @@ export function registerAiRoutes(app: HttpApp, ctx: AppContext) {
           baseline: r.baseline,
           messageIds: r.message_ids,
           createdAt: r.created_at.toISOString(),
+          deliveries: deliveries.get(r.id) ?? [],
         }),
       );
     },
+  );
+
+  app.get("/api/v1/ai/provider", { schema: tags, onRequest: guard(ctx, "automation.read") }, async (request) =>
+    providerView(ctx, actorOf(request).workspaceId),
+  );
+
+  app.put(
+    "/api/v1/ai/provider",
+    { schema: { ...tags, body: ProviderBody }, onRequest: guard(ctx, "automation.manage") },
+    async (request) => putProvider(ctx, actorOf(request).workspaceId, request.body),
+  );
+
+  /** The case must be the workspace's (404 otherwise) before its messages go to the provider. */
+  const caseOf = async (ws: string, caseId: string) => {
+    if (!(await automationFacts(db, ws, caseId))) throw caseNotFound();
+    return caseId;
+  };
+
+  app.post(
+    "/api/v1/ai/summarize",
+    { schema: { ...tags, body: CaseBody }, onRequest: guard(ctx, "cases.read") },
+    async (request) => {
+      const ws = actorOf(request).workspaceId;
+      const caseId = await caseOf(ws, request.body.caseId);
+      return { caseId, summary: await summarizeCase(ctx, ws, caseId) };
+    },
+  );
+
+  app.post(
+    "/api/v1/ai/draft",
+    { schema: { ...tags, body: DraftBody }, onRequest: guard(ctx, "cases.write") },
+    async (request) => {
+      const ws = actorOf(request).workspaceId;
+      const caseId = await caseOf(ws, request.body.caseId);
+      return { caseId, draft: await draftReply(ctx, ws, caseId, request.body.instructions) };
+    },
+  );
+
+  app.post(
+    "/api/v1/ai/translate",
+    { schema: { ...tags, body: TranslateBody }, onRequest: guard(ctx, "cases.read") },
+    async (request) => ({
+      to: request.body.to,
+      text: await translate(ctx, actorOf(request).workspaceId, request.body.text, request.body.to),
+    }),
   );
 
   app.get(

@@ -13,6 +13,7 @@ import { jobIdFor } from "../../../platform/jobs.ts";
 import { emitEvent, runTransaction } from "../../../platform/outbox.ts";
 import { TtlCache } from "../../../platform/ttl-cache.ts";
 import { queryTerms, tsqueryLiteral } from "../../knowledge/index.ts";
+import { queueAlertDeliveries } from "./alert-delivery.ts";
 import { ai } from "./store.ts";
 
 export const SPIKE_JOB = "ai.spike-check";
@@ -22,7 +23,7 @@ const HOUR = 3_600_000;
 const HISTORY_HOURS = 24;
 
 export type SpikeSettings = { watchedKeywords: string[]; minCount: number; factor: number };
-const DEFAULTS: SpikeSettings = { watchedKeywords: [], minCount: 5, factor: 3 };
+export const SPIKE_DEFAULTS: SpikeSettings = { watchedKeywords: [], minCount: 5, factor: 3 };
 
 /** True when the last hour's count is a spike against the previous hours' counts. */
 export function isSpike(current: number, history: number[], s: Pick<SpikeSettings, "minCount" | "factor">): boolean {
@@ -35,7 +36,7 @@ export async function getSpikeSettings(db: Executor, ws: string): Promise<SpikeS
   const row = await ai(db).selectFrom("ai_settings").selectAll().where("workspace_id", "=", ws).executeTakeFirst();
   return row
     ? { watchedKeywords: row.watched_keywords, minCount: row.spike_min_count, factor: row.spike_factor }
-    : DEFAULTS;
+    : SPIKE_DEFAULTS;
 }
 
 /** Whether a workspace watches keywords (then every message may count towards a spike); cached 30 s per node. */
@@ -134,6 +135,7 @@ export async function checkSpikes(ctx: AppContext, ws: string, now = new Date())
         })
         .execute();
       await emitEvent(tx, { workspaceId: ws, type: "ai.spike-detected", payload: { alertId: id, ...alert } });
+      await queueAlertDeliveries(ctx, tx, ws, id);
     });
     found.push(alert);
   }

@@ -7,9 +7,10 @@ import { type Generated, type Selectable, sql } from "kysely";
 import { uuidv7 } from "uuidv7";
 import type { Executor } from "../../../platform/db.ts";
 import { TtlCache } from "../../../platform/ttl-cache.ts";
-import { findMessage } from "../../conversations/index.ts";
+import { findMessage, lockCases, updateCase } from "../../conversations/index.ts";
 import { tsvectorLiteral } from "../../knowledge/index.ts";
 import { type Analysis, analyzeText, baseModels, type Models, modelsWithCorrections } from "./analyze.ts";
+import { MODERATION_TAG, type Moderation, type ModerationReason, moderate } from "./moderation.ts";
 import type { Category, Sentiment } from "./training-data.ts";
 
 /** The tables of AI triage. */
@@ -25,6 +26,7 @@ export type AiTables = {
     confidence: number;
     intents: string[];
     corrected: Generated<boolean>;
+    moderation_reasons: Generated<string[]>;
     search: string;
     created_at: Generated<Date>;
   };
@@ -45,6 +47,14 @@ export type AiTables = {
     watched_keywords: string[];
     spike_min_count: number;
     spike_factor: number;
+    alert_webhook_url: Generated<string | null>;
+    alert_webhook_secret_encrypted: Generated<string | null>;
+    alert_webhook_allow_private: Generated<boolean>;
+    alert_email: Generated<boolean>;
+    provider_url: Generated<string | null>;
+    provider_model: Generated<string | null>;
+    provider_key_encrypted: Generated<string | null>;
+    provider_allow_private: Generated<boolean>;
     updated_at: Generated<Date>;
   };
   ai_alerts: {
@@ -55,6 +65,16 @@ export type AiTables = {
     baseline: number;
     message_ids: string[];
     created_at: Date;
+  };
+  ai_alert_deliveries: {
+    workspace_id: string;
+    alert_id: string;
+    channel: "email" | "webhook";
+    status: "pending" | "retrying" | "delivered" | "failed" | "skipped";
+    attempts: Generated<number>;
+    recipients: Generated<string[]>;
+    last_error: string | null;
+    updated_at: Generated<Date>;
   };
   ai_corrections: {
     workspace_id: string;
@@ -109,12 +129,14 @@ const COLUMNS = [
   "confidence",
   "intents",
   "corrected",
+  "moderation_reasons",
   "created_at",
 ] as const;
 
-/** The analysis of a row, in the API's shape. */
-export function analysisOf(row: MessageAnalysisRow): Analysis {
+/** The analysis of a row, in the API's shape, with its moderation verdict. */
+export function analysisOf(row: MessageAnalysisRow): Analysis & { moderation: Moderation } {
   return {
+    moderation: { flagged: row.moderation_reasons.length > 0, reasons: row.moderation_reasons as ModerationReason[] },
     language: row.language,
     sentiment: { label: row.sentiment, score: row.sentiment_score },
     category: row.category,
@@ -142,6 +164,7 @@ export async function ensureMessageAnalysis(
   const message = await findMessage(db, ws, messageId);
   if (message?.direction !== "inbound" || message.private) return undefined;
   const a = await analyzeForWorkspace(db, ws, message.text);
+  const moderation = moderate(message.text, a);
   const inserted = await ai(db)
     .insertInto("message_analyses")
     .values({
@@ -154,12 +177,14 @@ export async function ensureMessageAnalysis(
       category: a.category,
       confidence: a.confidence,
       intents: a.intents,
+      moderation_reasons: moderation.reasons,
       search: sql`${tsvectorLiteral([{ text: message.text, weight: "A" }])}::tsvector`,
     })
     .onConflict((oc) => oc.columns(["workspace_id", "message_id"]).doNothing())
     .returning(COLUMNS)
     .executeTakeFirst();
   if (!inserted) return ensureMessageAnalysis(db, ws, messageId);
+  if (moderation.flagged) await tagFlaggedCase(db, ws, message.case_id);
   // One statement folds the message into its case's aggregate, so concurrent messages never lose one another.
   await ai(db)
     .insertInto("case_analyses")
@@ -191,6 +216,22 @@ export async function ensureMessageAnalysis(
     )
     .execute();
   return inserted;
+}
+
+/**
+ * Tags a case `moderation:flagged` (once), holding the case's row lock so that it never overwrites a concurrent
+ * tag change; a merged case keeps its tags.
+ */
+async function tagFlaggedCase(db: Executor, ws: string, caseId: string): Promise<void> {
+  const tag = async (tx: Executor) => {
+    const [c] = await lockCases(tx, ws, [caseId]);
+    if (!c || c.merged_into || c.tags.includes(MODERATION_TAG)) return;
+    await updateCase(tx, { workspaceId: ws, type: "system", id: null }, caseId, { tags: [...c.tags, MODERATION_TAG] }, [
+      "moderation: a customer message was flagged",
+    ]);
+  };
+  if (db.isTransaction) await tag(db);
+  else await db.transaction().execute(tag);
 }
 
 /** The case's aggregate (worst sentiment, last category and language). */
@@ -284,7 +325,18 @@ export async function recordCorrection(
     const updated = await ai(db)
       .updateTable("message_analyses")
       .set({
-        ...(input.category ? { category: input.category, confidence: 1 } : {}),
+        ...(input.category
+          ? {
+              category: input.category,
+              confidence: 1,
+              // A message corrected to spam is flagged as spam; one corrected away from spam no longer is.
+              moderation_reasons:
+                input.category === "spam"
+                  ? sql<string[]>`case when 'spam' = any(moderation_reasons) then moderation_reasons
+                      else array_prepend('spam', moderation_reasons) end`
+                  : sql<string[]>`array_remove(moderation_reasons, 'spam')`,
+            }
+          : {}),
         ...(input.sentiment ? { sentiment: input.sentiment, sentiment_score: SCORE_OF[input.sentiment] } : {}),
         corrected: true,
       })

@@ -1,45 +1,20 @@
 /**
  * Reply suggestions for a case's last customer message: published knowledge-base articles and agents' past
  * replies to similar customer messages, both by full-text retrieval (any of the message's words or Chinese
- * bigrams, frequent words dropped) ranked with `ts_rank`.
+ * bigrams, frequent words dropped) ranked with `ts_rank`; the replies to the hits are fetched in one query.
  */
 import { sql } from "kysely";
 import type { Executor } from "../../../platform/db.ts";
-import { automationFacts, findMessage, listMessages, type MessageRow } from "../../conversations/index.ts";
+import { agentRepliesAfter, automationFacts, lastInboundMessage } from "../../conversations/index.ts";
 import { highlight, queryTerms, searchArticles, tsqueryLiteral } from "../../knowledge/index.ts";
 import { ensureMessageAnalysis } from "./store.ts";
-
-const PAGE = 200;
-
-/** The last inbound, non-private message of a case (paging through it oldest first). */
-async function lastInbound(db: Executor, ws: string, caseId: string): Promise<MessageRow | undefined> {
-  let after: string | undefined;
-  let last: MessageRow | undefined;
-  for (let page = 0; page < 50; page++) {
-    const rows = await listMessages(db, ws, caseId, after, PAGE);
-    for (const m of rows.slice(0, PAGE)) if (m.direction === "inbound" && !m.private) last = m;
-    if (rows.length <= PAGE) break;
-    after = rows[PAGE - 1]?.id;
-  }
-  return last;
-}
-
-/** The first reply an agent wrote in a case after a customer message (bots, notes and contacts skipped). */
-async function agentReplyAfter(db: Executor, ws: string, caseId: string, messageId: string) {
-  const rows = await listMessages(db, ws, caseId, messageId, 20);
-  for (const m of rows) {
-    if (m.direction === "inbound") return undefined;
-    if (!m.private && (m.author_type === "user" || m.author_type === "token") && m.text.trim()) return m;
-  }
-  return undefined;
-}
 
 const KB_LANG: Record<string, "en" | "fr" | "es" | "zh-CN"> = { en: "en", fr: "fr", es: "es", zh: "zh-CN" };
 
 /** Suggestions for a case; undefined when the case is not in the workspace. */
 export async function suggestReplies(db: Executor, ws: string, caseId: string, limit: number) {
   if (!(await automationFacts(db, ws, caseId))) return undefined;
-  const message = await lastInbound(db, ws, caseId);
+  const message = await lastInboundMessage(db, ws, caseId);
   if (!message?.text.trim()) return { messageId: message?.id ?? null, articles: [], replies: [] };
   const analysis = await ensureMessageAnalysis(db, ws, message.id);
   const terms = queryTerms(message.text, { dropStopWords: true });
@@ -79,21 +54,30 @@ export async function suggestReplies(db: Executor, ws: string, caseId: string, l
       order by rank desc, message_id desc
       limit 50
     `.execute(db);
+    // The replies that followed the similar messages, in one query (not two per hit).
+    const byMessage = new Map(
+      (
+        await agentRepliesAfter(
+          db,
+          ws,
+          rows.map((r) => r.message_id),
+        )
+      ).map((r) => [r.after_id, r]),
+    );
     const seen = new Set<string>();
     for (const row of rows) {
       if (replies.length >= limit) break;
-      const reply = await agentReplyAfter(db, ws, row.case_id, row.message_id);
+      const reply = byMessage.get(row.message_id);
       if (!reply) continue;
       const key = reply.text.trim().toLowerCase();
       if (seen.has(key)) continue;
       seen.add(key);
-      const similar = await findMessage(db, ws, row.message_id);
       replies.push({
         messageId: reply.id,
         caseId: row.case_id,
         text: reply.text,
         createdAt: new Date(reply.created_at).toISOString(),
-        similarMessage: { messageId: row.message_id, highlight: similar ? highlight(similar.text, terms, 160) : "" },
+        similarMessage: { messageId: row.message_id, highlight: highlight(reply.after_text, terms, 160) },
         score: Number(row.rank),
       });
     }
