@@ -252,6 +252,29 @@ describe.each(TEST_DATABASES)("web chat CSAT, triggers and availability on %s", 
     expect((await env.app.inject({ url: "/api/v1/csat/summary" })).statusCode).toBe(401);
   });
 
+  it("pages answers of one millisecond without skipping any (the cursor holds milliseconds)", async () => {
+    const ws = await buildWorkspace(env);
+    for (const micros of ["123456", "123300", "123100"]) {
+      await sql`
+        insert into csat_responses (workspace_id, id, case_id, channel_id, rating, created_at, updated_at)
+        values (${ws.workspace.id}, gen_random_uuid(), gen_random_uuid(), ${channelA}, 4,
+          ${`2026-11-30T10:00:00.${micros}Z`}::timestamptz, now())`.execute(env.database.db);
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = `/api/v1/csat?from=2026-11-30T00:00:00Z&to=2026-12-01T00:00:00Z&limit=1${cursor ? `&cursor=${cursor}` : ""}`;
+      const page = (await env.app.inject({ url: query, headers: ws.auth("admin") })).json() as {
+        data: { id: string }[];
+        nextCursor: string | null;
+      };
+      seen.push(...page.data.map((r) => r.id));
+      cursor = page.nextCursor;
+    } while (cursor && seen.length < 10);
+    expect(new Set(seen).size).toBe(3);
+    expect(seen).toHaveLength(3);
+  });
+
   it("validates proactive triggers, naming the field", async () => {
     const triggers = [
       { id: "t1", message: "Need help?", when: { timeOnPageSeconds: 30 } },

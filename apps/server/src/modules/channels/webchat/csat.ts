@@ -179,13 +179,12 @@ export function registerCsatRoutes(app: HttpApp, ctx: AppContext): void {
       const { cursor, limit, ...query } = request.query;
       const after = decodeKeysetCursor(cursor, parseKey);
       let rows = inRange(ctx.database.db, actor.workspaceId, rangeOf(query)).selectAll();
-      if (after) {
-        rows = rows.where((eb) =>
-          eb.or([eb("created_at", "<", after.at), eb.and([eb("created_at", "=", after.at), eb("id", "<", after.id)])]),
-        );
-      }
+      // The cursor holds milliseconds (an ISO time): page at that precision, or answers of one millisecond with
+      // more microseconds than the cursor would fall between two pages.
+      const at = sql<Date>`date_trunc('milliseconds', created_at)`;
+      if (after) rows = rows.where(sql<boolean>`(${at}, id) < (${after.at}::timestamptz, ${after.id}::uuid)`);
       const found = await rows
-        .orderBy("created_at", "desc")
+        .orderBy(at, "desc")
         .orderBy("id", "desc")
         .limit(limit + 1)
         .execute();
