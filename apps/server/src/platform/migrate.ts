@@ -23,10 +23,23 @@ export async function migrateToLatest<T>(db: Kysely<T>): Promise<string[]> {
   // schema, so another schema of the same database (a test run, another install) is never mistaken for ours.
   const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
   const migrator = new Migrator({ db: db.withoutPlugins(), provider, migrationTableSchema: rows[0]?.schema });
-  const { error, results } = await migrator.migrateToLatest();
+  let { error, results } = await migrator.migrateToLatest();
+  // Before running anything, Kysely looks for its tables by introspecting every schema of the database; a
+  // schema dropped meanwhile by someone else (another test run's, another install's) fails that catalog scan
+  // with 3F000/42P01. Nothing of ours ran (no migration result): look again.
+  for (let attempt = 1; error && !results?.length && isConcurrentDrop(error) && attempt <= 3; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    ({ error, results } = await migrator.migrateToLatest());
+  }
   if (error) {
     const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
     throw new AppError("internal", "migration_failed", `Migration ${failed} failed: ${(error as Error).message}`);
   }
   return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+}
+
+/** PostgreSQL's "schema does not exist" / "relation does not exist" (a catalog scan racing a DROP SCHEMA). */
+function isConcurrentDrop(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "3F000" || code === "42P01";
 }
