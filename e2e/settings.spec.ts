@@ -20,7 +20,7 @@ export const journeys: Journey[] = [
       await page.getByRole("heading", { name: "Workspace" }).waitFor();
 
       // A team, from the Teams section.
-      await page.getByRole("link", { name: "Teams" }).click();
+      await page.getByRole("link", { name: "Teams", exact: true }).click();
       const teamName = `VIP care ${unique}`;
       const teamForm = page.getByRole("form", { name: "Create team" });
       await teamForm.getByRole("button", { name: "Create team" }).click();

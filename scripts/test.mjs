@@ -29,7 +29,16 @@ async function e2e() {
   const dataDir = mkdtempSync(join(tmpdir(), "rapport-e2e-"));
   const port = String(20000 + Math.floor(Math.random() * 20000));
   const server = spawn(process.execPath, ["apps/server/bin/rapport.mjs", "start"], {
-    env: { ...env, DATA_DIR: dataDir, PORT: port, HOST: "127.0.0.1", LOG_LEVEL: "warn", DATABASE_URL: "" },
+    // Every journey signs in from 127.0.0.1: more than the default per-address sign-in limit allows.
+    env: {
+      ...env,
+      DATA_DIR: dataDir,
+      PORT: port,
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "warn",
+      DATABASE_URL: "",
+      LOGIN_ATTEMPTS_PER_IP: "1000",
+    },
     stdio: ["ignore", "pipe", "inherit"],
   });
   let out = "";

@@ -28,6 +28,8 @@ export const ConfigSchema = z.object({
     .max(64 * 1024 * 1024)
     .default(1024 * 1024),
   OUTBOUND_RETRY_DELAY_SECONDS: z.coerce.number().int().min(1).max(600).default(5),
+  /** Sign-in attempts one address may make per 5 minutes (then 429 with Retry-After). */
+  LOGIN_ATTEMPTS_PER_IP: z.coerce.number().int().min(1).max(100_000).default(20),
   /** Largest attachment an agent may upload, in bytes (default 10 MB). */
   ATTACHMENT_MAX_BYTES: z.coerce
     .number()

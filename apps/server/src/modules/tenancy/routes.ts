@@ -33,7 +33,7 @@ const tags = (t: string) => ({ tags: [t] });
 
 /** Registers the tenancy HTTP routes: auth, me, workspace, members (and their roles), teams, API tokens, audit log. */
 export function registerTenancyRoutes(app: HttpApp, ctx: AppContext) {
-  const throttle = new LoginThrottle();
+  const throttle = new LoginThrottle(ctx.config.LOGIN_ATTEMPTS_PER_IP);
   const { db } = ctx.database;
 
   async function workspaceOf(id: string) {
