@@ -119,6 +119,12 @@ export const journeys: Journey[] = [
       await entry("macro.created", macro).waitFor();
       await screenshot("admin-audit-log-filtered");
 
+      // Leave the workspace always open again: later journeys count on SLA clocks and web chat availability now.
+      await page.goto(`${baseUrl}/settings/business-hours`);
+      page.once("dialog", (dialog) => void dialog.accept());
+      await page.getByRole("button", { name: "Remove business hours (always open)" }).click();
+      await page.getByText("No business hours set yet").waitFor();
+
       // The same screens in Chinese.
       await page.evaluate(() => localStorage.setItem("rapport.language", "zh-CN"));
       await page.goto(`${baseUrl}/settings/business-hours`);
