@@ -54,6 +54,7 @@ export {
   type Received,
   receiveMessage,
   receiveMessages,
+  retryOnDuplicateRace,
 } from "./use-cases/receive-message.ts";
 /** Writes an agent's reply (queued) or private note. */
 export { type ReplyInput, sendReply } from "./use-cases/send-message.ts";

@@ -9,7 +9,7 @@ import { uuidv7 } from "uuidv7";
 import type { AppContext } from "../../../platform/context.ts";
 import type { Executor } from "../../../platform/db.ts";
 import { runTransaction } from "../../../platform/outbox.ts";
-import { DuplicateRace, receiveMessage, setMessageStatus } from "../../conversations/index.ts";
+import { receiveMessage, retryOnDuplicateRace, setMessageStatus } from "../../conversations/index.ts";
 import { resolveContact } from "../../profiles/index.ts";
 import type { ChannelRow } from "../repository.ts";
 import { EmailPublicConfig } from "./config.ts";
@@ -56,13 +56,7 @@ export async function ingestEmail(
       await inTransaction?.(tx);
       return result;
     });
-  try {
-    return await run();
-  } catch (err) {
-    // Another delivery stored the same message at the same moment: the second run sees it as a duplicate.
-    if (err instanceof DuplicateRace) return run();
-    throw err;
-  }
+  return retryOnDuplicateRace(run);
 }
 
 async function store(tx: Executor, channel: ChannelRow, p: ParsedEmail, raw: Buffer): Promise<EmailIngestResult> {

@@ -3,7 +3,7 @@ import { Batcher } from "../../../platform/batcher.ts";
 import type { AppContext } from "../../../platform/context.ts";
 import type { Executor } from "../../../platform/db.ts";
 import { runTransaction } from "../../../platform/outbox.ts";
-import { DuplicateRace, receiveMessages } from "../../conversations/index.ts";
+import { receiveMessages, retryOnDuplicateRace } from "../../conversations/index.ts";
 import { resolveContacts } from "../../profiles/index.ts";
 import type { ApiInboundMessage } from "../api-channel.ts";
 import { type ChannelRow, q } from "../repository.ts";
@@ -74,13 +74,7 @@ async function ingestBatch(ctx: AppContext, submissions: Submission[]): Promise<
       }
       return submissions.map((s) => results.get(s) ?? []);
     });
-  try {
-    return await run();
-  } catch (err) {
-    // Another request stored one of these messages at the same moment: the second run sees it as a duplicate.
-    if (err instanceof DuplicateRace) return run();
-    throw err;
-  }
+  return retryOnDuplicateRace(run);
 }
 
 async function ingestWorkspace(

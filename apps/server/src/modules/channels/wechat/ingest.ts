@@ -8,7 +8,7 @@ import { Batcher } from "../../../platform/batcher.ts";
 import type { AppContext } from "../../../platform/context.ts";
 import type { Executor } from "../../../platform/db.ts";
 import { runTransaction } from "../../../platform/outbox.ts";
-import { DuplicateRace, receiveMessages } from "../../conversations/index.ts";
+import { receiveMessages, retryOnDuplicateRace } from "../../conversations/index.ts";
 import { resolveContacts } from "../../profiles/index.ts";
 import { q } from "../repository.ts";
 import type { WechatAccount } from "./config.ts";
@@ -48,13 +48,7 @@ export function storeWechatMessage(ctx: AppContext, pushed: PushedMessage): Prom
 
 async function storeBatch(ctx: AppContext, items: PushedMessage[]): Promise<StoredMessage[]> {
   const run = () => runTransaction(ctx.database, (tx) => storeInTransaction(ctx, tx, items));
-  try {
-    return await run();
-  } catch (err) {
-    // Another process stored one of these messages at the same moment: the second run sees it as a duplicate.
-    if (err instanceof DuplicateRace) return run();
-    throw err;
-  }
+  return retryOnDuplicateRace(run);
 }
 
 async function storeInTransaction(ctx: AppContext, tx: Executor, items: PushedMessage[]): Promise<StoredMessage[]> {

@@ -347,6 +347,19 @@ export class DuplicateRace extends Error {
   }
 }
 
+/**
+ * Runs a store (its own transaction) and, when another transaction stored the same message at the same moment,
+ * runs it once more: the second run sees the message as a duplicate.
+ */
+export async function retryOnDuplicateRace<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof DuplicateRace) return run();
+    throw err;
+  }
+}
+
 /** The cases of these ids, a merged case standing for the case it was merged into (in as many hops as needed). */
 async function currentCases(tx: Executor, ws: string, ids: readonly string[]): Promise<Map<string, CaseRow>> {
   const byId = new Map<string, CaseRow>();
