@@ -17,6 +17,7 @@ describe.skipIf(!TEST_DATABASES.includes("postgres"))("migrations on PostgreSQL"
         await churn.query(`create schema ${schema}; create table ${schema}.t (id serial primary key, a text, b text)`);
         await churn.query(`drop schema ${schema} cascade`);
         churned++;
+        await new Promise((resolve) => setTimeout(resolve, 20));
       }
     })();
     try {

@@ -27,8 +27,8 @@ export async function migrateToLatest<T>(db: Kysely<T>): Promise<string[]> {
   // Before running anything, Kysely looks for its tables by introspecting every schema of the database; a
   // schema dropped meanwhile by someone else (another test run's, another install's) fails that catalog scan
   // with 3F000/42P01. Nothing of ours ran (no migration result): look again.
-  for (let attempt = 1; error && !results?.length && isConcurrentDrop(error) && attempt <= 3; attempt++) {
-    await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+  for (let attempt = 1; error && !results?.length && isConcurrentDrop(error) && attempt <= 10; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
     ({ error, results } = await migrator.migrateToLatest());
   }
   if (error) {
