@@ -73,6 +73,8 @@ export type ConversationsTables = {
     window_messages_sent: Generated<number>;
     created_at: Generated<Timestamp>;
   };
+  /** A message's search words (a tsvector literal written by indexMessages). */
+  message_search: { workspace_id: string; message_id: string; search: string };
   messages: {
     workspace_id: string;
     id: string;

@@ -13,6 +13,7 @@ import { registerChecklistRoutes } from "./checklists.routes.ts";
 import { registerInboxRoutes } from "./inbox.routes.ts";
 import { registerMacroRoutes } from "./macros.routes.ts";
 import { registerMentionRoutes } from "./mentions.routes.ts";
+import { searchMessages } from "./message-search.ts";
 import { presentCase, presentCaseEvent, presentConversation, presentMessage } from "./presenter.ts";
 import {
   CASE_SORTS,
@@ -48,6 +49,21 @@ const CasePatchBody = z
   .refine((b) => Object.keys(b).length > 0, {
     message: "Send at least one of status, priority, assigneeId, teamId, tags, customStatusId, customFields.",
   });
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const MessageSearchQuery = PageQuerySchema.extend({
+  q: z
+    .string()
+    .trim()
+    .min(1, "Give the words to look for in q, e.g. ?q=refund.")
+    .max(200, "q is at most 200 characters."),
+  caseId: z.uuid().optional(),
+  contactId: z.uuid().optional(),
+  channelId: z.uuid().optional(),
+  direction: z.enum(["inbound", "outbound"]).optional(),
+  private: z.enum(["true", "false"]).optional(),
+});
 
 const ReplyBody = z
   .strictObject({
@@ -123,6 +139,40 @@ export function registerConversationsRoutes(app: HttpApp, ctx: AppContext) {
       const { limit, cursor } = request.query;
       const rows = await listMessages(db, ws, request.params.id, decodeCursor(cursor), limit);
       return toPage(rows, limit, (r) => r.id, presentMessage);
+    },
+  );
+
+  app.get(
+    "/api/v1/messages/search",
+    { schema: { ...tags, querystring: MessageSearchQuery }, onRequest: guard(ctx, "cases.read") },
+    async (request) => {
+      const ws = actorOf(request).workspaceId;
+      const { limit, cursor, q, private: isPrivate, ...filters } = request.query;
+      const before = decodeKeysetCursor(cursor, (key) => (UUID.test(key) ? key : undefined));
+      const hits = await searchMessages(
+        db,
+        ws,
+        q,
+        { ...filters, ...(isPrivate ? { private: isPrivate === "true" } : {}) },
+        before,
+        limit,
+      );
+      const names = await contactSummaries(
+        db,
+        ws,
+        hits.map((h) => h.case.contactId),
+      );
+      return toPage(
+        hits,
+        limit,
+        (h) => h.message.id,
+        (h) => ({
+          message: presentMessage(h.message),
+          case: { id: h.case.id, number: h.case.number, subject: h.case.subject, status: h.case.status },
+          contact: names.get(h.case.contactId) ?? null,
+          snippet: h.snippet,
+        }),
+      );
     },
   );
 

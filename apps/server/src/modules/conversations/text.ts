@@ -1,3 +1,5 @@
+import { tsvectorLiteral } from "../../platform/search-text.ts";
+
 /** A plain-text rendering of any message content, for lists, search, notifications and channels without rich content. */
 export function plainText(type: string, content: Record<string, unknown>): string {
   const str = (key: string) => (typeof content[key] === "string" ? (content[key] as string) : "");
@@ -25,4 +27,10 @@ export function plainText(type: string, content: Record<string, unknown>): strin
     default:
       return str("text") || `[${type}]`;
   }
+}
+
+/** The search vector of a message (a `tsvector` literal), or null for events and messages without words. */
+export function messageSearchVector(type: string, text: string): string | null {
+  if (type === "event") return null;
+  return tsvectorLiteral([{ text, weight: "C" }]) || null;
 }

@@ -24,7 +24,8 @@ import {
   versionsOf,
 } from "./repository.ts";
 import { pickVersion, searchArticles } from "./search.ts";
-import { escapeHtml, renderMarkdown } from "./text.ts";
+import { escapeHtml } from "../../platform/search-text.ts";
+import { renderMarkdown } from "./text.ts";
 
 const WS = z.string().max(100);
 const HomeQuery = z.object({ q: z.string().max(200).optional(), lang: z.enum(LANGS).optional() });

@@ -9,13 +9,3 @@ export { registerKnowledgeRoutes } from "./routes.ts";
 /** Ranked full-text search of a workspace's articles in every language, with highlights. */
 export { type ArticleHit, searchArticles } from "./search.ts";
 /** Search text helpers shared with other full-text features: folding, tokens, tsvector/tsquery literals, highlights. */
-export {
-  documentTokens,
-  escapeHtml,
-  fold,
-  highlight,
-  type QueryTerm,
-  queryTerms,
-  tsqueryLiteral,
-  tsvectorLiteral,
-} from "./text.ts";

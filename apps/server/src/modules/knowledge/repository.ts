@@ -1,6 +1,7 @@
 import { type Generated, type Selectable, sql } from "kysely";
 import type { Executor } from "../../platform/db.ts";
-import { markdownToText, type QueryTerm, tsqueryLiteral, tsvectorLiteral } from "./text.ts";
+import { type QueryTerm, tsqueryLiteral, tsvectorLiteral } from "../../platform/search-text.ts";
+import { markdownToText } from "./text.ts";
 
 /** The languages an article can be written in. */
 export const LANGS = ["en", "fr", "es", "zh-CN"] as const;

@@ -8,7 +8,8 @@ import {
   type VersionRow,
   versionsOf,
 } from "./repository.ts";
-import { highlight, markdownToText, queryTerms } from "./text.ts";
+import { highlight, queryTerms } from "../../platform/search-text.ts";
+import { markdownToText } from "./text.ts";
 
 /** One search result: the article, the language version that matched best, highlighted title and snippet. */
 export type ArticleHit = {

@@ -3,13 +3,11 @@ import {
   documentTokens,
   fold,
   highlight,
-  markdownToText,
   queryTerms,
-  renderMarkdown,
-  slugify,
   tsqueryLiteral,
   tsvectorLiteral,
-} from "./text.ts";
+} from "../../platform/search-text.ts";
+import { markdownToText, renderMarkdown, slugify } from "./text.ts";
 
 describe("knowledge search text", () => {
   it("folds accents, width and case", () => {

@@ -4,7 +4,7 @@
  * No network; about 20–50 µs a message.
  */
 import { franc } from "franc-min";
-import { fold } from "../../knowledge/index.ts";
+import { fold } from "../../../platform/search-text.ts";
 import { type Counts, classify, features, type Model, modelOf, train } from "./classifier.ts";
 import { CATEGORIES, type Category, SENTIMENTS, type Sentiment, trainingExamples } from "./training-data.ts";
 

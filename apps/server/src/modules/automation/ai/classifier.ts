@@ -4,7 +4,7 @@
  * a few shape features (a link, digits, `!`, `?`, shouting). Trained in milliseconds from the examples shipped
  * with the code; a workspace's corrections are extra counts over the shared model (no copy).
  */
-import { documentTokens } from "../../knowledge/index.ts";
+import { documentTokens } from "../../../platform/search-text.ts";
 
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
 const URL = /https?:\/\/|www\.|\.(com|net|xyz|ru|cn|top)\b/i;

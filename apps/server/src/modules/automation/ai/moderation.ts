@@ -4,7 +4,7 @@
  * whole folded words; Chinese anywhere). A flagged message keeps its reasons on its analysis and its case gets
  * the tag `moderation:flagged`.
  */
-import { fold } from "../../knowledge/index.ts";
+import { fold } from "../../../platform/search-text.ts";
 import { type Analysis, keywordPattern } from "./analyze.ts";
 
 export const MODERATION_TAG = "moderation:flagged";

@@ -6,7 +6,8 @@
 import { sql } from "kysely";
 import type { Executor } from "../../../platform/db.ts";
 import { agentRepliesAfter, automationFacts, lastInboundMessage } from "../../conversations/index.ts";
-import { highlight, queryTerms, searchArticles, tsqueryLiteral } from "../../knowledge/index.ts";
+import { highlight, queryTerms, tsqueryLiteral } from "../../../platform/search-text.ts";
+import { searchArticles } from "../../knowledge/index.ts";
 import { ensureMessageAnalysis } from "./store.ts";
 
 const KB_LANG: Record<string, "en" | "fr" | "es" | "zh-CN"> = { en: "en", fr: "fr", es: "es", zh: "zh-CN" };

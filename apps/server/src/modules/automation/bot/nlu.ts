@@ -11,7 +11,7 @@ import langEn from "@nlpjs/lang-en-min";
 import langEs from "@nlpjs/lang-es";
 import langFr from "@nlpjs/lang-fr";
 import nlpjs, { type Nlp } from "@nlpjs/nlp";
-import { documentTokens } from "../../knowledge/index.ts";
+import { documentTokens } from "../../../platform/search-text.ts";
 import { detectLanguage } from "../ai/analyze.ts";
 import { BOT_LANGS, type BotLang } from "./schemas.ts";
 

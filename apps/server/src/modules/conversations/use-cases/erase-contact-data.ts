@@ -65,7 +65,7 @@ export async function findContactTraces(db: Executor, ws: string, contactIds: st
 }
 
 /**
- * Erases a person from conversations, set-based (nine statements whatever the volume): their messages and the
+ * Erases a person from conversations, set-based (ten statements whatever the volume): their messages (and their search words) and the
  * attachments of their cases are deleted (the files after commit); cases keep their ids, status, counts, SLA
  * and timestamps with the subject, custom field values, search text and the handover's summary and slots emptied; case history and merge/split
  * records lose their free text, and so do the domain events about their cases; conversations keep their ids with the thread id (the platform's user id or
@@ -85,6 +85,9 @@ export async function eraseConversationsData(
   // Mentions in notes of their cases go with the notes (a mention row holds ids only, but no dangling ones).
   const mentions = await sql`
     delete from mentions where workspace_id = ${ws} and case_id in (${personalCases})`.execute(tx);
+  await sql`
+    delete from message_search s using messages m
+    where s.workspace_id = m.workspace_id and s.message_id = m.id and ${personalMessages(ws, ids)}`.execute(tx);
   const messages = await sql`delete from messages m where ${personalMessages(ws, ids)}`.execute(tx);
   const operations = await sql`
     update case_operations set reason = null

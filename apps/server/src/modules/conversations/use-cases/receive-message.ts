@@ -16,6 +16,7 @@ import {
   nextCaseNumbers,
   q,
 } from "../repository.ts";
+import { indexMessages } from "../message-search.ts";
 import { plainText } from "../text.ts";
 
 /** Days after solving during which a new customer message reopens the case instead of starting a new one. */
@@ -290,6 +291,7 @@ export async function receiveMessages(tx: Executor, inputs: readonly InboundMess
     .returning("id")
     .execute();
   if (inserted.length < messages.length) throw new DuplicateRace();
+  await indexMessages(tx, ws, messages);
 
   const updated = [...new Set([...threads.values()].map((t) => t.caseState))].filter(
     (c): c is CaseState => c?.touched === true && !c.created,

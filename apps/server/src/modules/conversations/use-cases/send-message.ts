@@ -5,6 +5,7 @@ import { AppError } from "../../../platform/errors.ts";
 import { emitEvents } from "../../../platform/outbox.ts";
 import { capabilitiesOf } from "../capabilities.ts";
 import { type ConversationRow, findWorkableCase, insertCaseEvent, type MessageRow, q } from "../repository.ts";
+import { indexMessages } from "../message-search.ts";
 import { plainText } from "../text.ts";
 import { needsApproval } from "./approvals.ts";
 import { assertAttachmentOfCase } from "./attachments.ts";
@@ -85,6 +86,7 @@ export async function sendReply(
     })
     .returningAll()
     .executeTakeFirstOrThrow();
+  await indexMessages(tx, ws, [message]);
 
   await q(tx)
     .updateTable("cases")
