@@ -180,4 +180,3 @@ export function highlight(text: string, terms: QueryTerm[], window?: number): st
   if (end < text.length) out += "…";
   return out;
 }
-

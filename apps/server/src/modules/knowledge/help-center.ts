@@ -11,6 +11,7 @@ import type { AppContext } from "../../platform/context.ts";
 import { AppError } from "../../platform/errors.ts";
 import type { HttpApp } from "../../platform/http.ts";
 import { BucketMap } from "../../platform/rate-limit.ts";
+import { escapeHtml } from "../../platform/search-text.ts";
 import { TtlCache } from "../../platform/ttl-cache.ts";
 import { findWorkspaceBySlug } from "../tenancy/index.ts";
 import {
@@ -24,7 +25,6 @@ import {
   versionsOf,
 } from "./repository.ts";
 import { pickVersion, searchArticles } from "./search.ts";
-import { escapeHtml } from "../../platform/search-text.ts";
 import { renderMarkdown } from "./text.ts";
 
 const WS = z.string().max(100);

@@ -1,4 +1,5 @@
 import type { Executor } from "../../platform/db.ts";
+import { highlight, queryTerms } from "../../platform/search-text.ts";
 import {
   type ArticleFilters,
   type ArticleRow,
@@ -8,7 +9,6 @@ import {
   type VersionRow,
   versionsOf,
 } from "./repository.ts";
-import { highlight, queryTerms } from "../../platform/search-text.ts";
 import { markdownToText } from "./text.ts";
 
 /** One search result: the article, the language version that matched best, highlighted title and snippet. */

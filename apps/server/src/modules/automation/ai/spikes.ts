@@ -11,8 +11,8 @@ import type { AppContext } from "../../../platform/context.ts";
 import type { Executor } from "../../../platform/db.ts";
 import { jobIdFor } from "../../../platform/jobs.ts";
 import { emitEvent, runTransaction } from "../../../platform/outbox.ts";
-import { TtlCache } from "../../../platform/ttl-cache.ts";
 import { queryTerms, tsqueryLiteral } from "../../../platform/search-text.ts";
+import { TtlCache } from "../../../platform/ttl-cache.ts";
 import { queueAlertDeliveries } from "./alert-delivery.ts";
 import { ai } from "./store.ts";
 

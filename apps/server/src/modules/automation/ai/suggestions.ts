@@ -5,8 +5,8 @@
  */
 import { sql } from "kysely";
 import type { Executor } from "../../../platform/db.ts";
-import { agentRepliesAfter, automationFacts, lastInboundMessage } from "../../conversations/index.ts";
 import { highlight, queryTerms, tsqueryLiteral } from "../../../platform/search-text.ts";
+import { agentRepliesAfter, automationFacts, lastInboundMessage } from "../../conversations/index.ts";
 import { searchArticles } from "../../knowledge/index.ts";
 import { ensureMessageAnalysis } from "./store.ts";
 

@@ -4,6 +4,7 @@ import type { Executor } from "../../../platform/db.ts";
 import { AppError } from "../../../platform/errors.ts";
 import { emitEvents, type NewEvent } from "../../../platform/outbox.ts";
 import { type ChannelType, capabilitiesOf } from "../capabilities.ts";
+import { indexMessages } from "../message-search.ts";
 import {
   type CaseRow,
   type CaseStatus,
@@ -16,7 +17,6 @@ import {
   nextCaseNumbers,
   q,
 } from "../repository.ts";
-import { indexMessages } from "../message-search.ts";
 import { plainText } from "../text.ts";
 
 /** Days after solving during which a new customer message reopens the case instead of starting a new one. */
