@@ -20,7 +20,7 @@ export const journeys: Journey[] = [
 
       // Ctrl+K from the inbox, the contact by name, Enter lists that contact's cases, Enter opens one.
       await page.keyboard.press("Control+k");
-      const box = page.getByRole("combobox", { name: "Search contacts and cases" });
+      const box = page.getByRole("combobox", { name: "Search contacts, cases and messages" });
       await box.fill(name);
       await page.getByTestId("search-contact").filter({ hasText: name }).waitFor();
       await screenshot("search-contact");
@@ -43,6 +43,46 @@ export const journeys: Journey[] = [
         .waitFor();
       await page.keyboard.press("Escape");
       await box.waitFor({ state: "hidden" });
+    },
+  },
+  {
+    name: "finds a message by its words (Chinese too) and opens its case at that message",
+    run: async ({ page, baseUrl, email, password, screenshot }) => {
+      await signIn(page, baseUrl, email, password);
+      const unique = `ms${Date.now().toString(36)}`;
+      const channelId = await createApiChannel(page, baseUrl, `Message search ${unique}`);
+      const customer = { customerId: `${unique}-customer`, name: `Wang Fang ${unique}` };
+      const caseId = await receiveCustomerMessage(page, baseUrl, channelId, {
+        id: `${unique}-1`,
+        ...customer,
+        text: `订单 ${unique} 我想申请退款，还没有发货`,
+      });
+      for (let i = 2; i <= 12; i++) {
+        await receiveCustomerMessage(page, baseUrl, channelId, {
+          id: `${unique}-${i}`,
+          ...customer,
+          text: `Follow-up number ${i}, just checking in again about my parcel.`,
+        });
+      }
+      const { number } = await getCase<{ number: number }>(page, baseUrl, caseId);
+
+      await page.keyboard.press("Control+k");
+      const box = page.getByRole("combobox", { name: "Search contacts, cases and messages" });
+      await box.fill(`退款 ${unique}`);
+      const hit = page.getByTestId("search-message").filter({ hasText: `#${number}` });
+      await hit.waitFor();
+      await page.locator("mark", { hasText: "退款" }).first().waitFor();
+      await screenshot("search-message");
+      await box.press("Enter");
+      const focused = page.locator('[data-testid="message"][data-focused="true"]');
+      await focused.filter({ hasText: "我想申请退款" }).waitFor();
+      if (!page.url().includes(caseId)) throw new Error(`the search opened ${page.url()}, not case ${caseId}`);
+      await focused.evaluate((el) => {
+        const box = el.getBoundingClientRect();
+        if (box.bottom < 0 || box.top > window.innerHeight)
+          throw new Error("the found message is not scrolled into view");
+      });
+      await screenshot("search-message-opened");
     },
   },
 ];

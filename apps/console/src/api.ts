@@ -292,6 +292,19 @@ export function fetchContact(id: string): Promise<ContactProfile> {
   return requestJson("GET", `/api/v1/contacts/${encodeURIComponent(id)}`);
 }
 
+/** A message found by search: its case, the case's contact, and a snippet (escaped HTML, terms in `<mark>`). */
+export type MessageHit = {
+  message: Message;
+  case: { id: string; number: number; subject: string; status: CaseStatus };
+  contact: { id: string; displayName: string | null } | null;
+  snippet: string;
+};
+
+/** Messages (customer's, replies and notes) holding every word of the query, newest first (global search). */
+export function searchMessages(query: string, limit = 8): Promise<Page<MessageHit>> {
+  return requestJson("GET", withQuery("/api/v1/messages/search", { q: query, limit }));
+}
+
 /** Contacts whose name, email, phone or identity matches the query (global search). */
 export function searchContacts(query: string, limit = 8): Promise<Page<ContactSummary>> {
   return requestJson("GET", withQuery("/api/v1/contacts", { query, limit }));

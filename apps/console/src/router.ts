@@ -21,9 +21,19 @@ export function usePathname(): string {
   );
 }
 
-/** Goes to a path inside the console without reloading the page. */
+/** A query-string parameter of the current location (null when absent), re-rendering on navigation. */
+export function useSearchParam(name: string): string | null {
+  const search = useSyncExternalStore(
+    subscribe,
+    () => window.location.search,
+    () => "",
+  );
+  return new URLSearchParams(search).get(name);
+}
+
+/** Goes to a path (with its query string, if any) inside the console without reloading the page. */
 export function navigate(path: string, options: { replace?: boolean } = {}): void {
-  if (path === window.location.pathname) return;
+  if (path === window.location.pathname + window.location.search) return;
   if (options.replace) window.history.replaceState(null, "", path);
   else window.history.pushState(null, "", path);
   window.dispatchEvent(new Event(NAVIGATE_EVENT));

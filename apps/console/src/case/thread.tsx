@@ -8,6 +8,7 @@ import { memberName } from "../directory.ts";
 import { describeError } from "../error-message.ts";
 import { formatDateTime, formatRelative, useLanguage } from "../format.ts";
 import { MessageStatusBadge } from "../inbox/badges.tsx";
+import { useSearchParam } from "../router.ts";
 import { ModerationBadge } from "./ai-moderation-badge.tsx";
 import { ApprovalControls } from "./approval-controls.tsx";
 import type { CasePartProps } from "./case-view.tsx";
@@ -112,12 +113,14 @@ function MessageBubble({
   now,
   session,
   channelType,
+  focused,
 }: {
   message: ThreadMessage;
   author: string;
   now: number;
   session: Session;
   channelType: string | undefined;
+  focused?: boolean;
 }) {
   const { t } = useTranslation();
   const language = useLanguage();
@@ -135,11 +138,16 @@ function MessageBubble({
         p="sm"
         maw="85%"
         bg={background}
+        id={`message-${message.id}`}
         data-testid="message"
+        data-focused={focused || undefined}
         data-direction={message.direction}
         data-private={message.private || undefined}
         data-status={message.status}
-        style={message.private ? { borderColor: "var(--mantine-color-yellow-outline)", borderStyle: "dashed" } : {}}
+        style={{
+          ...(message.private ? { borderColor: "var(--mantine-color-yellow-outline)", borderStyle: "dashed" } : {}),
+          ...(focused ? { outline: "2px solid var(--mantine-primary-color-filled)", outlineOffset: 2 } : {}),
+        }}
       >
         <Group gap="xs" justify="space-between" wrap="nowrap" mb={4}>
           <Text size="xs" fw={700}>
@@ -173,7 +181,7 @@ function MessageBubble({
   );
 }
 
-/** The case's messages, oldest first, kept scrolled to the newest. */
+/** The case's messages, oldest first, kept scrolled to the newest (or to `?message=<id>`, outlined, from search). */
 export function Thread({ item, contactName, members, session, now }: CasePartProps) {
   const { t } = useTranslation();
   const viewport = useRef<HTMLDivElement>(null);
@@ -189,9 +197,13 @@ export function Thread({ item, contactName, members, session, now }: CasePartPro
   const authorOf = useAuthorName(contactName, members, session);
   const count = query.data?.length ?? 0;
 
+  const focusId = useSearchParam("message");
   useEffect(() => {
-    if (count > 0) viewport.current?.scrollTo({ top: viewport.current.scrollHeight });
-  }, [count]);
+    if (count === 0) return;
+    const focused = focusId ? document.getElementById(`message-${focusId}`) : null;
+    if (focused) focused.scrollIntoView({ block: "center" });
+    else viewport.current?.scrollTo({ top: viewport.current.scrollHeight });
+  }, [count, focusId]);
 
   return (
     <ScrollArea style={{ flex: 1 }} viewportRef={viewport} type="auto">
@@ -218,6 +230,7 @@ export function Thread({ item, contactName, members, session, now }: CasePartPro
             now={now}
             session={session}
             channelType={channelTypeOf(message)}
+            focused={message.id === focusId}
           />
         ))}
       </Stack>

@@ -1,16 +1,47 @@
 import { Badge, Button, Group, Kbd, Loader, Modal, Stack, Text, TextInput, UnstyledButton } from "@mantine/core";
 import { useDebouncedValue, useDisclosure, useHotkeys, useOs } from "@mantine/hooks";
-import { IconArrowLeft, IconSearch, IconUser } from "@tabler/icons-react";
+import { IconArrowLeft, IconMessage, IconSearch, IconUser } from "@tabler/icons-react";
 import { useQuery } from "@tanstack/react-query";
 import { type KeyboardEvent, useEffect, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { type Case, type ContactSummary, fetchCases, searchContacts } from "../api.ts";
+import {
+  type Case,
+  type CaseStatus,
+  type ContactSummary,
+  fetchCases,
+  type MessageHit,
+  searchContacts,
+  searchMessages,
+} from "../api.ts";
 import { describeError } from "../error-message.ts";
 import { StatusBadge } from "../inbox/badges.tsx";
 import { inboxPath } from "../inbox/views.ts";
 import { navigate } from "../router.ts";
+import { snippetParts } from "./snippet.ts";
 
-type Result = { kind: "contact"; contact: ContactSummary } | { kind: "case"; item: Case };
+type Result =
+  | { kind: "contact"; contact: ContactSummary }
+  | { kind: "case"; item: Case }
+  | { kind: "message"; hit: MessageHit };
+
+const resultId = (result: Result) =>
+  result.kind === "case" ? result.item.id : result.kind === "contact" ? result.contact.id : result.hit.message.id;
+
+/** The inbox path that shows a case (solved and closed ones live in the solved view). */
+const casePath = (id: string, status: CaseStatus) =>
+  inboxPath(status === "solved" || status === "closed" ? "solved" : "open", id);
+
+/** A message's snippet with the matched words marked, rendered as text. */
+function Snippet({ snippet }: { snippet: string }) {
+  return (
+    <Text size="sm" lineClamp={2} style={{ flex: 1 }}>
+      {snippetParts(snippet).map((part, index) =>
+        // biome-ignore lint/suspicious/noArrayIndexKey: the parts of one snippet never move
+        part.mark ? <mark key={index}>{part.text}</mark> : <span key={index}>{part.text}</span>,
+      )}
+    </Text>
+  );
+}
 
 function ResultRow({
   result,
@@ -24,7 +55,7 @@ function ResultRow({
   onHover: () => void;
 }) {
   const { t } = useTranslation();
-  const id = result.kind === "case" ? result.item.id : result.contact.id;
+  const id = resultId(result);
   return (
     <UnstyledButton
       id={`search-result-${id}`}
@@ -40,7 +71,21 @@ function ResultRow({
         background: active ? "var(--mantine-primary-color-light)" : undefined,
       }}
     >
-      {result.kind === "case" ? (
+      {result.kind === "message" ? (
+        <Group gap="xs" wrap="nowrap" align="flex-start">
+          <IconMessage size={14} style={{ marginTop: 4, flexShrink: 0 }} />
+          <Snippet snippet={result.hit.snippet} />
+          <Stack gap={0} align="flex-end" style={{ flexShrink: 0 }}>
+            <Text size="xs" c="dimmed">
+              #{result.hit.case.number}
+              {result.hit.message.private ? ` · ${t("search.note")}` : ""}
+            </Text>
+            <Text size="xs" c="dimmed" truncate maw={140}>
+              {result.hit.contact?.displayName ?? ""}
+            </Text>
+          </Stack>
+        </Group>
+      ) : result.kind === "case" ? (
         <Group gap="xs" wrap="nowrap">
           <Text size="sm" c="dimmed">
             #{result.item.number}
@@ -70,7 +115,7 @@ function ResultRow({
   );
 }
 
-/** Searches contacts and cases from the header; Ctrl+K (⌘K) opens it anywhere. */
+/** Searches contacts, cases and messages from the header; Ctrl+K (⌘K) opens it anywhere. */
 export function GlobalSearch() {
   const { t } = useTranslation();
   const os = useOs();
@@ -101,12 +146,18 @@ export function GlobalSearch() {
     queryFn: () => fetchCases(contact ? { contactId: contact.id } : { q: query }, undefined, 10),
     enabled: opened && (contact !== null || query.length > 0),
   });
+  const messages = useQuery({
+    queryKey: ["search", "messages", query],
+    queryFn: () => searchMessages(query),
+    enabled: opened && !contact && query.length > 0,
+  });
   const results = useMemo<Result[]>(
     () => [
       ...(contact ? [] : (contacts.data?.data ?? []).map((c) => ({ kind: "contact" as const, contact: c }))),
       ...(cases.data?.data ?? []).map((item) => ({ kind: "case" as const, item })),
+      ...(contact ? [] : (messages.data?.data ?? []).map((hit) => ({ kind: "message" as const, hit }))),
     ],
-    [contact, contacts.data, cases.data],
+    [contact, contacts.data, cases.data, messages.data],
   );
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new result list starts at its top
   useEffect(() => setActive(0), [results]);
@@ -117,9 +168,8 @@ export function GlobalSearch() {
       return;
     }
     onClose();
-    navigate(
-      inboxPath(result.item.status === "solved" || result.item.status === "closed" ? "solved" : "open", result.item.id),
-    );
+    if (result.kind === "case") navigate(casePath(result.item.id, result.item.status));
+    else navigate(`${casePath(result.hit.case.id, result.hit.case.status)}?message=${result.hit.message.id}`);
   };
   const onKeyDown = (event: KeyboardEvent<HTMLInputElement>) => {
     if (event.key === "ArrowDown" || event.key === "ArrowUp") {
@@ -135,15 +185,14 @@ export function GlobalSearch() {
     }
   };
 
-  const loading = contacts.isFetching || cases.isFetching;
-  const error = contacts.error ?? cases.error;
+  const loading = contacts.isFetching || cases.isFetching || messages.isFetching;
+  const error = contacts.error ?? cases.error ?? messages.error;
   const contactResults = results.filter((r) => r.kind === "contact");
   const caseResults = results.filter((r) => r.kind === "case");
+  const messageResults = results.filter((r) => r.kind === "message");
   const shortcut = os === "macos" ? "⌘ K" : "Ctrl K";
   const activeResult = results[active];
-  const activeId = activeResult
-    ? `search-result-${activeResult.kind === "case" ? activeResult.item.id : activeResult.contact.id}`
-    : undefined;
+  const activeId = activeResult ? `search-result-${resultId(activeResult)}` : undefined;
 
   return (
     <>
@@ -201,6 +250,7 @@ export function GlobalSearch() {
               [
                 ["search.contacts", contactResults],
                 ["search.cases", caseResults],
+                ["search.messages", messageResults],
               ] as const
             ).map(([heading, group]) =>
               group.length === 0 ? null : (

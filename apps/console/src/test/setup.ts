@@ -26,6 +26,7 @@ class NoopResizeObserver {
 }
 // jsdom lays nothing out: scrolling is a no-op.
 if (!Element.prototype.scrollTo) Element.prototype.scrollTo = () => undefined;
+if (!Element.prototype.scrollIntoView) Element.prototype.scrollIntoView = () => undefined;
 if (!("ResizeObserver" in window)) Object.defineProperty(window, "ResizeObserver", { value: NoopResizeObserver });
 
 afterEach(() => {
