@@ -1,5 +1,12 @@
 import { Alert, Skeleton, Stack, Text, Timeline } from "@mantine/core";
-import { IconArrowBackUp, IconLock, IconPencil, IconPlus, IconUserCheck } from "@tabler/icons-react";
+import {
+  IconArrowBackUp,
+  IconArrowsExchange,
+  IconLock,
+  IconPencil,
+  IconPlus,
+  IconUserCheck,
+} from "@tabler/icons-react";
 import { useQuery } from "@tanstack/react-query";
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
@@ -9,7 +16,14 @@ import { describeError } from "../error-message.ts";
 import { formatDateTime, formatRelative, useLanguage } from "../format.ts";
 import type { CasePartProps } from "./case-view.tsx";
 
-const knownActions = ["case.created", "case.updated", "case.reopened", "case.assigned", "note.added"] as const;
+const knownActions = [
+  "case.created",
+  "case.updated",
+  "case.reopened",
+  "case.assigned",
+  "note.added",
+  "conversation.attached",
+] as const;
 type KnownAction = (typeof knownActions)[number];
 const actionKey = (action: KnownAction) => action.replace(".", "_") as "case_created";
 
@@ -19,6 +33,7 @@ const icons: Record<KnownAction, ReactNode> = {
   "case.reopened": <IconArrowBackUp size={12} />,
   "case.assigned": <IconUserCheck size={12} />,
   "note.added": <IconLock size={12} />,
+  "conversation.attached": <IconArrowsExchange size={12} />,
 };
 
 const fields = ["status", "priority", "assigneeId", "teamId", "tags"] as const;

@@ -105,6 +105,7 @@ describe("composer quick replies", () => {
 describe("composer reply window", () => {
   const conversation = (channelId: string, channelType: string, closesAt: string | null) => ({
     id: `${channelId}-conv`,
+    caseId: item.id,
     channelId,
     channelType,
     externalThreadId: "openid-1",
@@ -138,6 +139,52 @@ describe("composer reply window", () => {
     await waitFor(() => expect(screen.queryByTestId("window-closed")).toBeNull());
     expect(screen.getByTestId("window-countdown").textContent).toBe("Reply window closes in 2 hr 30 min");
     expect((screen.getByRole("button", { name: "Send" }) as HTMLButtonElement).disabled).toBe(false);
+  });
+});
+
+describe("composer channel choice across the contact's threads", () => {
+  const thread = (channelId: string, channelType: string, other?: { number: number; status: string }) => ({
+    id: `${channelId}-conv`,
+    caseId: other ? `case-${other.number}` : item.id,
+    ...(other ? { case: other } : {}),
+    channelId,
+    channelType,
+    externalThreadId: "x",
+    lastInboundAt: null,
+    replyWindowClosesAt: channelType === "wechat" ? "2026-12-02T09:00:00Z" : null,
+  });
+
+  it("offers the contact's thread from a solved case, never one another open case holds, and sends there", async () => {
+    const { calls } = renderComposer({
+      [`GET /api/v1/cases/${item.id}/conversations`]: () => ({
+        data: [
+          thread("c-wechat", "wechat"),
+          thread("c-mail", "email", { number: 7, status: "solved" }),
+          thread("c-line", "line", { number: 9, status: "open" }),
+        ],
+      }),
+      "GET /api/v1/channels": () => ({
+        data: [
+          { id: "c-wechat", type: "wechat", name: "Shop WeChat" },
+          { id: "c-mail", type: "email", name: "Support mail" },
+          { id: "c-line", type: "line", name: "Shop LINE" },
+        ],
+        nextCursor: null,
+      }),
+      [`POST /api/v1/cases/${item.id}/messages`]: () => ({ id: "m-new", status: "queued" }),
+    });
+    await screen.findByTestId("window-closed");
+    expect(screen.queryByRole("button", { name: /Shop LINE/ })).toBeNull();
+    fireEvent.click(await screen.findByRole("button", { name: "Reply on Support mail · thread of #7 instead" }));
+    await waitFor(() => expect(screen.queryByTestId("window-closed")).toBeNull());
+    fireEvent.change(screen.getByRole("textbox", { name: "Reply" }), { target: { value: "Hello by mail" } });
+    fireEvent.click(screen.getByRole("button", { name: "Send" }));
+    await waitFor(() =>
+      expect(calls.find((c) => c.method === "POST" && c.url.endsWith("/messages"))?.body).toEqual({
+        text: "Hello by mail",
+        channelId: "c-mail",
+      }),
+    );
   });
 });
 

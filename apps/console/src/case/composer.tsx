@@ -119,15 +119,25 @@ export function Composer({ item, now, members, session, ref }: ComposerProps) {
     (m) => (m.status as string) === "pending_approval" && m.authorType === "user" && m.authorId === session.user.id,
   ).length;
 
-  // One entry per channel the case spans; the first is where the customer wrote last (the default).
+  // One entry per channel the case spans (the first is where the customer wrote last: the default), then the
+  // contact's threads on other channels: a reply there moves the thread into this case, unless another case
+  // still being worked on holds it (shown, not choosable).
   const channels = useMemo(() => {
     const seen = new Map<string, Conversation>();
     for (const c of conversations) if (!seen.has(c.channelId)) seen.set(c.channelId, c);
     return [...seen.values()];
   }, [conversations]);
-  const conversation = channels.find((c) => c.channelId === channelId) ?? channels[0];
-  const channelLabel = (c: Conversation) =>
+  const busy = (c: Conversation) => c.case !== undefined && c.case.status !== "solved" && c.case.status !== "closed";
+  const conversation = channels.find((c) => c.channelId === channelId && !busy(c)) ?? channels[0];
+  const channelName = (c: Conversation) =>
     channelNames.get(c.channelId) ?? t(`channelTypes.${c.channelType}`, { defaultValue: c.channelType });
+  const channelLabel = (c: Conversation) =>
+    c.case
+      ? t(busy(c) ? "workspace.composer.busyThread" : "workspace.composer.otherThread", {
+          channel: channelName(c),
+          number: c.case.number,
+        })
+      : channelName(c);
 
   const refresh = () => {
     void queryClient.invalidateQueries({ queryKey: caseKeys.messages(item.id) });
@@ -205,7 +215,10 @@ export function Composer({ item, now, members, session, ref }: ComposerProps) {
   const showWindowClosed = !isNote && (windowClosed || refusedForWindow);
   const closedAt = closedAtOf(send.error) ?? closesAt;
   const otherOpen = channels.filter(
-    (c) => c.channelId !== conversation?.channelId && replyWindowState(c.replyWindowClosesAt, now).kind !== "closed",
+    (c) =>
+      c.channelId !== conversation?.channelId &&
+      !busy(c) &&
+      replyWindowState(c.replyWindowClosesAt, now).kind !== "closed",
   );
   const canSend =
     (text.trim().length > 0 || files.length > 0) && !showWindowClosed && !send.isPending && !upload.isPending;
@@ -518,7 +531,7 @@ export function Composer({ item, now, members, session, ref }: ComposerProps) {
               size="xs"
               w={150}
               aria-label={t("workspace.composer.channel")}
-              data={channels.map((c) => ({ value: c.channelId, label: channelLabel(c) }))}
+              data={channels.map((c) => ({ value: c.channelId, label: channelLabel(c), disabled: busy(c) }))}
               value={conversation?.channelId ?? null}
               onChange={(value) => value && setChannelId(value)}
               allowDeselect={false}

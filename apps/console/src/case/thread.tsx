@@ -24,7 +24,10 @@ import {
 const supervisorRoles = new Set(["owner", "admin", "supervisor"]);
 const deliveryStatuses = new Set<string>(["received", "queued", "sent", "delivered", "read", "failed"]);
 
-/** The case's conversations (channel threads), shared by the thread's channel badges and the composer. */
+/**
+ * The case's conversations (channel threads) and the contact's threads on other channels, shared by the
+ * thread's channel badges (the case's own only) and the composer's channel choice.
+ */
 export function useConversations(caseId: string): Conversation[] {
   const query = useQuery({ queryKey: workspaceKeys.conversations(caseId), queryFn: () => fetchConversations(caseId) });
   return query.data ?? [];
@@ -189,7 +192,7 @@ export function Thread({ item, contactName, members, session, now }: CasePartPro
     queryKey: caseKeys.messages(item.id),
     queryFn: () => fetchAllMessages(item.id) as Promise<ThreadMessage[]>,
   });
-  const conversations = useConversations(item.id);
+  const conversations = useConversations(item.id).filter((c) => c.caseId === item.id);
   // Channel badges only when the case spans several channels.
   const channelTypes = new Set(conversations.map((c) => c.channelType));
   const channelTypeOf = (message: ThreadMessage) =>

@@ -1,6 +1,6 @@
 // The case workspace's API calls: quick replies, macros, attachments, conversations (channel choice),
 // approvals, checklists, retries, mentions and WeChat templates.
-import { ApiError, type Case, type Message, type Page, requestJson, withQuery } from "../api.ts";
+import { ApiError, type Case, type CaseStatus, type Message, type Page, requestJson, withQuery } from "../api.ts";
 
 export type QuickReply = { id: string; scope: string; shortcut: string; title: string; body: string };
 export type RenderedReply = {
@@ -13,6 +13,9 @@ export type Macro = { id: string; name: string; description: string | null };
 export type Attachment = { id: string; fileName: string | null; contentType: string; size: number };
 export type Conversation = {
   id: string;
+  /** The case the thread is in; another case's (`case` set) when it is the contact's thread on another channel. */
+  caseId: string;
+  case?: { number: number; status: CaseStatus };
   channelId: string;
   channelType: string;
   externalThreadId: string;
@@ -68,8 +71,11 @@ export function applyMacro(caseId: string, macroId: string): Promise<{ case: Cas
   return requestJson("POST", `/api/v1/cases/${id(caseId)}/macros/${id(macroId)}/apply`);
 }
 
+/** The case's threads, then the contact's latest thread on each other channel (a reply there moves it in). */
 export async function fetchConversations(caseId: string): Promise<Conversation[]> {
-  return (await requestJson<{ data: Conversation[] }>("GET", `/api/v1/cases/${id(caseId)}/conversations`)).data;
+  return (
+    await requestJson<{ data: Conversation[] }>("GET", `/api/v1/cases/${id(caseId)}/conversations?include=contact`)
+  ).data;
 }
 
 export function fetchChannels(): Promise<Page<Channel>> {

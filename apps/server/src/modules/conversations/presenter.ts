@@ -94,6 +94,7 @@ export function presentConversation(v: ConversationRow) {
       : null;
   return {
     id: v.id,
+    caseId: v.case_id,
     channelId: v.channel_id,
     channelType: v.channel_type,
     externalThreadId: v.external_thread_id,

@@ -2,7 +2,14 @@ import { type Expression, expressionBuilder, type RawBuilder, type Selectable, t
 import type { Executor } from "../../platform/db.ts";
 import { emitEvent } from "../../platform/outbox.ts";
 import { capabilitiesOf } from "./capabilities.ts";
-import { type CaseStatus, type ConversationsTables, type MessageStatus, type Priority, q } from "./repository.ts";
+import {
+  type CaseStatus,
+  type ConversationRow,
+  type ConversationsTables,
+  type MessageStatus,
+  type Priority,
+  q,
+} from "./repository.ts";
 
 export type CaseFilters = {
   status?: CaseStatus[] | undefined;
@@ -254,6 +261,23 @@ export const listCaseConversations = (db: Executor, ws: string, caseId: string) 
     .orderBy("last_inbound_at", (o) => o.desc().nullsLast())
     .limit(100)
     .execute();
+
+/**
+ * The contact's latest conversation on each channel the case has none on (replies there move the thread into
+ * the case, see sendReply), with the number and status of the case the thread is in now.
+ */
+export async function listOtherContactConversations(db: Executor, ws: string, caseId: string, contactId: string) {
+  const { rows } = await sql<ConversationRow & { case_number: number; case_status: CaseStatus }>`
+    select distinct on (v.channel_id) v.*, c.number as case_number, c.status as case_status
+    from conversations v
+    join cases c on c.workspace_id = v.workspace_id and c.id = v.case_id
+    where v.workspace_id = ${ws}::uuid and v.contact_id = ${contactId}::uuid and v.case_id <> ${caseId}::uuid
+      and v.channel_id not in (
+        select channel_id from conversations where workspace_id = ${ws}::uuid and case_id = ${caseId}::uuid)
+    order by v.channel_id, v.last_inbound_at desc nulls last
+  `.execute(db);
+  return rows;
+}
 
 /** One page of a case's history, oldest first. */
 export const listCaseEvents = (db: Executor, ws: string, caseId: string, after: string | undefined, limit: number) =>

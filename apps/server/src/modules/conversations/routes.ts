@@ -21,6 +21,7 @@ import {
   listCaseEvents,
   listCases,
   listMessages,
+  listOtherContactConversations,
   parseCaseCursor,
 } from "./queries.ts";
 import { registerQuickReplyRoutes } from "./quick-replies.routes.ts";
@@ -207,13 +208,30 @@ export function registerConversationsRoutes(app: HttpApp, ctx: AppContext) {
   app.get(
     "/api/v1/cases/:id/conversations",
     {
-      schema: { ...tags, description: "The case's channel threads, each with its reply window.", params: IdParams },
+      schema: {
+        ...tags,
+        description:
+          "The case's channel threads, each with its reply window; with include=contact, also the contact's latest thread on each other channel.",
+        params: IdParams,
+        querystring: z.strictObject({ include: z.enum(["contact"]).optional() }),
+      },
       onRequest: guard(ctx, "cases.read"),
     },
     async (request) => {
       const ws = actorOf(request).workspaceId;
-      await caseOf(ws, request.params.id);
-      return { data: (await listCaseConversations(db, ws, request.params.id)).map(presentConversation) };
+      const found = await caseOf(ws, request.params.id);
+      const own = (await listCaseConversations(db, ws, found.id)).map(presentConversation);
+      if (request.query.include !== "contact") return { data: own };
+      const others = await listOtherContactConversations(db, ws, found.id, found.contact_id);
+      return {
+        data: [
+          ...own,
+          ...others.map((v) => ({
+            ...presentConversation(v),
+            case: { number: Number(v.case_number), status: v.case_status },
+          })),
+        ],
+      };
     },
   );
 

@@ -5,7 +5,15 @@ import { AppError } from "../../../platform/errors.ts";
 import { emitEvents } from "../../../platform/outbox.ts";
 import { capabilitiesOf } from "../capabilities.ts";
 import { indexMessages } from "../message-search.ts";
-import { type ConversationRow, findWorkableCase, insertCaseEvent, type MessageRow, q } from "../repository.ts";
+import {
+  type CaseRow,
+  type CaseStatus,
+  type ConversationRow,
+  findWorkableCase,
+  insertCaseEvent,
+  type MessageRow,
+  q,
+} from "../repository.ts";
 import { plainText } from "../text.ts";
 import { needsApproval } from "./approvals.ts";
 import { assertAttachmentOfCase } from "./attachments.ts";
@@ -48,7 +56,7 @@ export async function sendReply(
   let conversation: ConversationRow | undefined;
   const pending = !input.private && (await needsApproval(tx, actor));
   if (!input.private) {
-    conversation = await pickConversation(tx, ws, caseId, input.channelId);
+    conversation = await pickConversation(tx, actor, found, input.channelId);
     const capabilities = capabilitiesOf(conversation.channel_type);
     if (!capabilities.contentTypes.includes(type)) {
       throw new AppError(
@@ -151,27 +159,91 @@ export async function openReplyWindow(tx: Executor, conversation: ConversationRo
     .execute();
 }
 
-async function pickConversation(tx: Executor, ws: string, caseId: string, channelId: string | undefined) {
+/**
+ * Where a reply goes: the case's conversation on the channel asked for (else the one the customer wrote on
+ * last), or, on a channel the case has none on, the contact's latest thread there, moved into this case.
+ */
+async function pickConversation(tx: Executor, actor: CaseActor, found: CaseRow, channelId: string | undefined) {
   let query = q(tx)
     .selectFrom("conversations")
     .selectAll()
-    .where("workspace_id", "=", ws)
-    .where("case_id", "=", caseId)
+    .where("workspace_id", "=", found.workspace_id)
+    .where("case_id", "=", found.id)
     .orderBy("last_inbound_at", (o) => o.desc().nullsLast())
     .limit(1);
   if (channelId) query = query.where("channel_id", "=", channelId);
-  const conversation = await query.executeTakeFirst();
+  const conversation =
+    (await query.executeTakeFirst()) ?? (channelId && (await attachThread(tx, actor, found, channelId)));
   if (!conversation) {
     throw new AppError(
       "conflict",
       channelId ? "channel_not_in_case" : "case_has_no_channel",
       channelId
-        ? "The customer has not written to this case on that channel; pick one of the case's channels."
+        ? "The customer has never written on that channel; pick one of the channels they use."
         : "This case has no channel to reply on; add a private note instead.",
       { field: "channelId" },
     );
   }
   return conversation;
+}
+
+/**
+ * Moves the contact's latest thread on a channel into this case, so the reply goes there and the customer's
+ * answer comes back to this case; refused while that thread belongs to another case still being worked on.
+ * Recorded in the case history as `conversation.attached`.
+ */
+async function attachThread(
+  tx: Executor,
+  actor: CaseActor,
+  found: CaseRow,
+  channelId: string,
+): Promise<ConversationRow | undefined> {
+  const ws = found.workspace_id;
+  const { rows } = await sql<ConversationRow & { case_number: number; case_status: CaseStatus }>`
+    select v.*, c.number as case_number, c.status as case_status
+    from conversations v join cases c on c.workspace_id = v.workspace_id and c.id = v.case_id
+    where v.workspace_id = ${ws}::uuid and v.contact_id = ${found.contact_id}::uuid and v.channel_id = ${channelId}::uuid
+    order by v.last_inbound_at desc nulls last
+    limit 1
+    for update of v
+  `.execute(tx);
+  const thread = rows[0];
+  if (!thread) return undefined;
+  if (thread.case_status !== "solved" && thread.case_status !== "closed") {
+    throw new AppError(
+      "conflict",
+      "conversation_in_open_case",
+      `The customer's ${thread.channel_type} thread belongs to case #${thread.case_number}, which is still ${thread.case_status}; reply there, or merge the two cases.`,
+      { field: "channelId", caseId: thread.case_id, caseNumber: Number(thread.case_number) },
+    );
+  }
+  const moved = await q(tx)
+    .updateTable("conversations")
+    .set({ case_id: found.id })
+    .where("workspace_id", "=", ws)
+    .where("id", "=", thread.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await sql`
+    update cases set channel_ids = channel_ids || ${channelId}::uuid
+    where workspace_id = ${ws}::uuid and id = ${found.id}::uuid and not (${channelId}::uuid = any(channel_ids))
+  `.execute(tx);
+  await insertCaseEvent(tx, {
+    workspace_id: ws,
+    id: uuidv7(),
+    case_id: found.id,
+    actor_type: actor.type,
+    actor_id: actor.id,
+    action: "conversation.attached",
+    details: {
+      conversationId: thread.id,
+      channelId,
+      channelType: thread.channel_type,
+      fromCaseId: thread.case_id,
+      fromCaseNumber: Number(thread.case_number),
+    },
+  });
+  return moved;
 }
 
 function assertWindowOpen(c: ConversationRow): void {
