@@ -92,6 +92,41 @@ describe.each(TEST_DATABASES)("attachments on %s", (kind) => {
     });
   });
 
+  it("moves files with their messages on merge and split, and back on undo", async () => {
+    const filesOf = async (caseId: string) =>
+      (await t.api.call("GET", `/api/v1/cases/${caseId}/attachments`)).json().data.map((x: { id: string }) => x.id);
+    const source = await t.api.inbound("files-merge", "first case");
+    const sent = (await upload(t.a, source.caseId, PNG, "image/png")).json().id;
+    const reply = await t.api.call("POST", `/api/v1/cases/${source.caseId}/messages`, {
+      content: { type: "image", attachmentId: sent },
+    });
+    expect(reply.statusCode, reply.body).toBe(201);
+    const unsent = (await upload(t.a, source.caseId, PNG, "image/png")).json().id;
+    const target = await t.api.inbound("files-merge-2", "second case");
+
+    const merge = await t.api.call("POST", `/api/v1/cases/${source.caseId}/merge`, { targetCaseId: target.caseId });
+    expect(merge.statusCode, merge.body).toBe(200);
+    expect((await filesOf(target.caseId)).sort()).toEqual([sent, unsent].sort());
+    expect(await filesOf(source.caseId)).toEqual([]);
+    // The reply keeps working from the case it now lives in.
+    const again = await t.api.call("POST", `/api/v1/cases/${target.caseId}/messages`, {
+      content: { type: "image", attachmentId: sent },
+    });
+    expect(again.statusCode, again.body).toBe(201);
+
+    const undo = await t.api.call("POST", `/api/v1/case-operations/${merge.json().operation.id}/undo`);
+    expect(undo.statusCode, undo.body).toBe(200);
+    expect((await filesOf(source.caseId)).sort()).toEqual([sent, unsent].sort());
+
+    // A split takes the files of the messages it moves, and only those.
+    const split = await t.api.call("POST", `/api/v1/cases/${source.caseId}/split`, {
+      messageIds: [reply.json().id],
+    });
+    expect(split.statusCode, split.body).toBe(201);
+    expect(await filesOf(split.json().case.id)).toEqual([sent]);
+    expect(await filesOf(source.caseId)).toEqual([unsent]);
+  });
+
   it("refuses oversize (413) and disallowed or mislabelled files (415), stating the limits", async () => {
     const { caseId } = await t.api.inbound("files-3", "big file");
     const big = await upload(t.a, caseId, Buffer.concat([PNG, Buffer.alloc(5000)]), "image/png");

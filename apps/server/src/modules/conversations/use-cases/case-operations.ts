@@ -22,6 +22,8 @@ import type { CaseActor } from "./update-case.ts";
 export type Moved = {
   messageIds: string[];
   conversationIds: string[];
+  /** The attachments that moved with the messages (absent in operations recorded before they did). */
+  attachmentIds?: string[];
   /** Merge: the merged case's status and solved time before, and the tags the merge added to the target. */
   before?: {
     status: CaseStatus;
@@ -75,14 +77,20 @@ function recordOperation(
     .executeTakeFirstOrThrow();
 }
 
-/** Moves messages (by id) and conversations (by id, only those still on `from`) from one case to another. */
+/** Moves messages, conversations and attachments (by id, only those still on `from`) from one case to another. */
 async function move(
   tx: Executor,
   ws: string,
   from: string,
   to: string,
-  moved: Pick<Moved, "messageIds" | "conversationIds">,
+  moved: Pick<Moved, "messageIds" | "conversationIds" | "attachmentIds">,
 ) {
+  if (moved.attachmentIds?.length) {
+    await sql`
+      update attachments set case_id = ${to}::uuid
+      where workspace_id = ${ws}::uuid and case_id = ${from}::uuid and id = any(${moved.attachmentIds}::uuid[])
+    `.execute(tx);
+  }
   if (moved.messageIds.length) {
     await q(tx)
       .updateTable("messages")
@@ -152,10 +160,17 @@ export async function mergeCases(
     .where("case_id", "=", source.id)
     .returning("id")
     .execute();
+  // Files go with the messages (a reply's content.attachmentId, a received file's content.media.attachmentId),
+  // and files uploaded but not sent yet go too: the merged case is closed.
+  const attachments = await sql<{ id: string }>`
+    update attachments set case_id = ${target.id}::uuid
+    where workspace_id = ${ws}::uuid and case_id = ${source.id}::uuid returning id
+  `.execute(tx);
   const addedTags = source.tags.filter((t) => !target.tags.includes(t));
   const moved: Moved = {
     messageIds: messages.map((m) => m.id),
     conversationIds: conversations.map((c) => c.id),
+    attachmentIds: attachments.rows.map((a) => a.id),
     before: {
       status: source.status,
       customStatusId: source.custom_status_id,
@@ -295,7 +310,18 @@ export async function splitCase(
     })
     .returningAll()
     .executeTakeFirstOrThrow();
-  const moved: Moved = { messageIds: ids, conversationIds: movedConversations.map((c) => c.id) };
+  // The files of the moved messages go with them.
+  const attachments = await sql<{ id: string }>`
+    select a.id from attachments a
+    where a.workspace_id = ${ws}::uuid and a.case_id = ${caseId}::uuid and a.id::text in (
+      select coalesce(m.content ->> 'attachmentId', m.content -> 'media' ->> 'attachmentId') from messages m
+      where m.workspace_id = ${ws}::uuid and m.id = any(${ids}::uuid[]))
+  `.execute(tx);
+  const moved: Moved = {
+    messageIds: ids,
+    conversationIds: movedConversations.map((c) => c.id),
+    attachmentIds: attachments.rows.map((a) => a.id),
+  };
   await move(tx, ws, caseId, newCase.id, moved);
   await recomputeCaseActivity(tx, ws, caseId);
   await recomputeCaseActivity(tx, ws, newCase.id);
