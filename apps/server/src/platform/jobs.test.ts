@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { openTestEnv, TEST_DATABASES, type TestEnv } from "../../test/harness.ts";
 import { waitFor } from "../../test/wait.ts";
-import { createJobs, type Jobs } from "./jobs.ts";
+import { createJobs, FinalJobError, type Jobs } from "./jobs.ts";
 
 const Data = z.strictObject({ workspaceId: z.uuid(), n: z.number().int() });
 
@@ -103,6 +103,30 @@ describe.each(TEST_DATABASES)("jobs on %s", (kind) => {
     expect(await q.retryDeadLetter(mine, dead?.id ?? "")).toBe(false);
     await waitFor(() => calls > before);
     expect(await q.listDeadLetters(mine, { limit: 10 })).toEqual([]);
+  });
+
+  it("dead-letters a job refused for good at once, without spending its retries", async () => {
+    const q = newJobs();
+    let calls = 0;
+    q.define({
+      name: "test.final",
+      schema: Data,
+      retryLimit: 5,
+      retryDelaySeconds: 1,
+      handler: async () => {
+        calls++;
+        throw new FinalJobError("WeChat API error 40003 (invalid openid): no such follower");
+      },
+    });
+    await q.start({ work: true, supervise: false });
+    const mine = randomUUID();
+    await q.send("test.final", { workspaceId: mine, n: 3 });
+    await waitFor(async () => (await q.listDeadLetters(mine, { limit: 10 })).length === 1, 20_000);
+    const [dead] = await q.listDeadLetters(mine, { limit: 10 });
+    expect(dead).toMatchObject({ queue: "test.final", data: { workspaceId: mine, n: 3 } });
+    expect(dead?.error).toBe("WeChat API error 40003 (invalid openid): no such follower");
+    await new Promise((r) => setTimeout(r, 2500)); // a retry would have come by now
+    expect(calls).toBe(1);
   });
 
   it("lets a running job finish when stopping", async () => {

@@ -23,6 +23,14 @@ import type { z } from "zod";
 import type { DatabaseHandle, Executor } from "./db.ts";
 import { AppError } from "./errors.ts";
 
+/**
+ * Thrown by a handler when retrying cannot help (the provider refused for good): the job goes straight to its
+ * dead-letter queue with this message, without spending its retries.
+ */
+export class FinalJobError extends Error {
+  override name = "FinalJobError";
+}
+
 /** Every job's data names the workspace it belongs to. */
 export type JobData = { workspaceId: string };
 
@@ -194,6 +202,14 @@ export function createJobs(database: DatabaseHandle, options: JobsOptions = {}):
                   if (!parsed.success)
                     throw new Error(`job data no longer matches its schema: ${parsed.error.message}`);
                   await d.handler(parsed.data, { id: job.id, attempt: job.retryCount + 1 });
+                } catch (err) {
+                  if (!(err instanceof FinalJobError) || !job) throw err;
+                  // Completes this job and files its data, with the reason, where exhausted retries would have.
+                  const dead = await boss.send(d.name + DEAD_SUFFIX, job.data as object);
+                  await database.query(`update ${schema}.job set output = $1::jsonb where id = $2::uuid`, [
+                    JSON.stringify({ message: err.message }),
+                    dead,
+                  ]);
                 } finally {
                   // pg-boss 10 waits a polling interval after every fetch; a loop that found work fetches again at once.
                   if (workerId) boss.notifyWorker(workerId);

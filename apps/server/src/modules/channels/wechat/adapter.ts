@@ -6,7 +6,7 @@ import { z } from "zod";
 import { AppError } from "../../../platform/errors.ts";
 import type { MessageRow } from "../../conversations/index.ts";
 import { type ChannelAdapter, ChannelSendError } from "../contract.ts";
-import { callWechat, ERROR_MEANINGS, testCredentials, WechatApiError } from "./api.ts";
+import { callWechat, ERROR_MEANINGS, isFinalWechatRefusal, testCredentials, WechatApiError } from "./api.ts";
 import { configureWechat, WECHAT_SECRET_FIELDS, wechatAccountOf } from "./config.ts";
 import { kfAccountOfAgent } from "./kf.ts";
 import { registerWechatRoutes } from "./routes.ts";
@@ -132,9 +132,6 @@ function offerTemplates(err: AppError, templates: { templateId: string; title: s
   return new AppError(err.kind, err.reason, `${err.message}${offer}`, { ...details, templates });
 }
 
-/** Error codes worth retrying with backoff (§2.16); every other refusal is final. */
-const TRANSIENT = new Set([-2, -1, 45011, 40001, 40014, 42001]);
-
 export const wechatChannel: ChannelAdapter = {
   type: "wechat",
   capabilities: {
@@ -208,7 +205,7 @@ export const wechatChannel: ChannelAdapter = {
         await applyWindowRefusal(ctx.database.db, scope, err.code);
         throw new ChannelSendError(refusalText(err.code), true);
       }
-      throw new ChannelSendError(err.message, !TRANSIENT.has(err.code));
+      throw new ChannelSendError(err.message, isFinalWechatRefusal(err));
     }
   },
 };

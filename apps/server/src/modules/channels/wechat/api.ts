@@ -12,6 +12,20 @@ import type { WechatAccount } from "./config.ts";
 import { wq } from "./repository.ts";
 
 /** An error answer of the WeChat API (`errcode` ≠ 0), or a transport failure (code -2, ours). */
+/** Error codes worth retrying with backoff (§2.16): busy, quota, token; every other refusal is final. */
+const TRANSIENT = new Set([-2, -1, 45011, 40001, 40014, 42001]);
+
+/** Whether WeChat refused for good: its error code (raw or as an admin's `wechat_refused`) is not a transient one. */
+export function isFinalWechatRefusal(err: unknown): boolean {
+  const code =
+    err instanceof WechatApiError
+      ? err.code
+      : err instanceof AppError && err.reason === "wechat_refused"
+        ? (err.details as { code?: unknown } | undefined)?.code
+        : undefined;
+  return typeof code === "number" && !TRANSIENT.has(code);
+}
+
 export class WechatApiError extends Error {
   constructor(
     readonly code: number,

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWorkspace } from "../../../../test/factories.ts";
 import { openTestEnv, TEST_DATABASES, type TestEnv } from "../../../../test/harness.ts";
+import { FinalJobError } from "../../../platform/jobs.ts";
 import { createDispatcher, type Dispatcher } from "../../../platform/outbox.ts";
 import { subscribeHandlers } from "../../../wiring.ts";
 import { resolveContact } from "../../profiles/index.ts";
@@ -118,17 +119,22 @@ describe.each(TEST_DATABASES)("WeChat tag push and web authorization routes on %
     expect([...tagged.values()].some((s) => s.has("o-tag-1"))).toBe(false);
   });
 
-  it("fails the job with WeChat's code when WeChat refuses (retried, then a dead letter)", async () => {
+  it("fails the job for good with WeChat's code on a final refusal, and for a retry when WeChat is busy", async () => {
     const { contactId } = await resolveContact(
       env.database.db,
       { workspaceId: a.workspace.id },
       { kind: "wechat_openid", externalId: "o-tag-full", namespace: FAKE_APP_ID, verified: true },
     );
-    refuseWith = 45159;
+    const push = () => runTagPushJob(env, { workspaceId: a.workspace.id, contactId, added: ["vip"], removed: [] });
     try {
-      await expect(
-        runTagPushJob(env, { workspaceId: a.workspace.id, contactId, added: ["vip"], removed: [] }),
-      ).rejects.toThrow(/45159/);
+      refuseWith = 45159;
+      const final = await push().catch((err: unknown) => err);
+      expect(final).toBeInstanceOf(FinalJobError);
+      expect(String(final)).toMatch(/45159/);
+      refuseWith = -1; // system busy: worth a retry
+      const busy = await push().catch((err: unknown) => err);
+      expect(busy).not.toBeInstanceOf(FinalJobError);
+      expect(String(busy)).toMatch(/-1/);
     } finally {
       refuseWith = 0;
     }

@@ -7,10 +7,11 @@
  */
 import { z } from "zod";
 import type { AppContext } from "../../../platform/context.ts";
-import { jobIdFor } from "../../../platform/jobs.ts";
+import { FinalJobError, jobIdFor } from "../../../platform/jobs.ts";
 import type { OutboxEvent } from "../../../platform/outbox.ts";
 import { contactIdentities } from "../../profiles/index.ts";
 import { q } from "../repository.ts";
+import { isFinalWechatRefusal } from "./api.ts";
 import { wechatAccountOf } from "./config.ts";
 import { wq } from "./repository.ts";
 import { tagFollowers } from "./tags.ts";
@@ -67,7 +68,14 @@ export async function runTagPushJob(ctx: AppContext, data: TagPushJobData): Prom
       .execute();
     for (const { rapport_tag: tag } of linked) {
       const add = data.added.includes(tag);
-      const result = await tagFollowers(ctx, account, tag, { add: add ? openIds : [], remove: add ? [] : openIds });
+      const result = await tagFollowers(ctx, account, tag, {
+        add: add ? openIds : [],
+        remove: add ? [] : openIds,
+      }).catch((err: unknown) => {
+        // A refusal for good (unknown openid, tag limits) goes to the dead letters at once; busy or quota retries.
+        if (isFinalWechatRefusal(err)) throw new FinalJobError(err instanceof Error ? err.message : String(err));
+        throw err;
+      });
       report.push({ channelId: channel.id, tag, tagged: result.tagged, untagged: result.untagged });
     }
   }
