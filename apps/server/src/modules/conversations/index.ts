@@ -7,6 +7,8 @@ export {
   type ReplyGateInput,
   type ReplyWindow,
 } from "./capabilities.ts";
+/** Plain-text rendering of any message content. */
+export { messageHasWords, similarCustomerMessages } from "./message-search.ts";
 /** Records a delivery outcome of an outbound message; pages a case's messages; aggregates for routing and the wallboard. */
 export {
   agentRepliesAfter,
@@ -26,7 +28,6 @@ export {
 export { findConversation, findMessage, lockCases, type MessageRow } from "./repository.ts";
 /** The case API routes. */
 export { registerConversationsRoutes } from "./routes.ts";
-/** Plain-text rendering of any message content. */
 export { plainText } from "./text.ts";
 /** An attachment's record and body, for a channel that delivers it; a fetched file attached to a stored message. */
 export { attachToMessage, openAttachment } from "./use-cases/attachments.ts";

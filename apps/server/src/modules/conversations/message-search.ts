@@ -3,7 +3,7 @@
  * `message_search`, written in the same statement batch as the messages; searched newest first, all terms
  * required (the last word matched as a prefix), with the case and filters joined in one query.
  */
-import { type Selectable, sql } from "kysely";
+import { type Expression, type Selectable, sql } from "kysely";
 import type { Executor } from "../../platform/db.ts";
 import { highlight, queryTerms, tsqueryLiteral } from "../../platform/search-text.ts";
 import { type CaseStatus, type ConversationsTables, q } from "./repository.ts";
@@ -89,4 +89,35 @@ export async function searchMessages(
     },
     snippet: highlight(message.text, terms, 160),
   }));
+}
+
+/**
+ * Customers' messages (inbound, outside `excludeCaseId`) matching a `tsquery` literal, best first: for reply
+ * suggestions ("what did agents answer to messages like this one?").
+ */
+export async function similarCustomerMessages(
+  db: Executor,
+  ws: string,
+  literal: string,
+  excludeCaseId: string,
+  limit: number,
+): Promise<{ message_id: string; case_id: string; rank: number }[]> {
+  const { rows } = await sql<{ message_id: string; case_id: string; rank: number }>`
+    select s.message_id, m.case_id, ts_rank(s.search, query) as rank
+    from message_search s
+    join messages m on m.workspace_id = s.workspace_id and m.id = s.message_id,
+      cast(${literal} as tsquery) query
+    where s.workspace_id = ${ws}::uuid and s.search @@ query
+      and m.case_id <> ${excludeCaseId}::uuid and m.direction = 'inbound' and not m.private
+    order by rank desc, s.message_id desc
+    limit ${limit}
+  `.execute(db);
+  return rows;
+}
+
+/** A condition: the message with this id (a qualified column: `message_id` alone is the index's) has the words of a `tsquery` literal. */
+export function messageHasWords(ws: string, messageId: Expression<string>, literal: string) {
+  return sql<boolean>`exists (
+    select 1 from message_search s
+    where s.workspace_id = ${ws}::uuid and s.message_id = ${messageId} and s.search @@ cast(${literal} as tsquery))`;
 }

@@ -13,6 +13,7 @@ import { jobIdFor } from "../../../platform/jobs.ts";
 import { emitEvent, runTransaction } from "../../../platform/outbox.ts";
 import { queryTerms, tsqueryLiteral } from "../../../platform/search-text.ts";
 import { TtlCache } from "../../../platform/ttl-cache.ts";
+import { messageHasWords } from "../../conversations/index.ts";
 import { queueAlertDeliveries } from "./alert-delivery.ts";
 import { ai } from "./store.ts";
 
@@ -72,7 +73,7 @@ export async function scheduleSpikeCheck(ctx: AppContext, ws: string, now = Date
 }
 
 /** The metrics of a workspace: negative messages, complaints, and one per watched keyword (a tsquery). */
-function metricsOf(s: SpikeSettings) {
+function metricsOf(ws: string, s: SpikeSettings) {
   const out: { name: string; where: ReturnType<typeof sql<boolean>> }[] = [
     { name: "sentiment:negative", where: sql<boolean>`sentiment = 'negative'` },
     { name: "category:complaint", where: sql<boolean>`category = 'complaint'` },
@@ -82,7 +83,12 @@ function metricsOf(s: SpikeSettings) {
       queryTerms(keyword).map((t) => ({ ...t, prefix: false })),
       "all",
     );
-    if (literal) out.push({ name: `keyword:${keyword}`, where: sql<boolean>`search @@ cast(${literal} as tsquery)` });
+    if (literal) {
+      out.push({
+        name: `keyword:${keyword}`,
+        where: messageHasWords(ws, sql.ref("message_analyses.message_id"), literal),
+      });
+    }
   }
   return out;
 }
@@ -93,7 +99,7 @@ export async function checkSpikes(ctx: AppContext, ws: string, now = new Date())
   const settings = await getSpikeSettings(db, ws);
   const found: { metric: string; count: number; baseline: number; messageIds: string[] }[] = [];
   const since = new Date(now.getTime() - (HISTORY_HOURS + 1) * HOUR);
-  for (const metric of metricsOf(settings)) {
+  for (const metric of metricsOf(ws, settings)) {
     const { rows } = await sql<{ hour: number; n: number }>`
       select floor(extract(epoch from (${now}::timestamptz - created_at)) / 3600)::int as hour, count(*)::int as n
       from message_analyses

@@ -27,7 +27,6 @@ export type AiTables = {
     intents: string[];
     corrected: Generated<boolean>;
     moderation_reasons: Generated<string[]>;
-    search: string;
     created_at: Generated<Date>;
   };
   case_analyses: {
@@ -88,7 +87,7 @@ export type AiTables = {
   };
 };
 
-export type MessageAnalysisRow = Omit<Selectable<AiTables["message_analyses"]>, "search">;
+export type MessageAnalysisRow = Selectable<AiTables["message_analyses"]>;
 export type CaseAnalysisRow = Selectable<AiTables["case_analyses"]>;
 export type CorrectionRow = Selectable<AiTables["ai_corrections"]>;
 
@@ -178,7 +177,6 @@ export async function ensureMessageAnalysis(
       confidence: a.confidence,
       intents: a.intents,
       moderation_reasons: moderation.reasons,
-      search: sql`${tsvectorLiteral([{ text: message.text, weight: "A" }])}::tsvector`,
     })
     .onConflict((oc) => oc.columns(["workspace_id", "message_id"]).doNothing())
     .returning(COLUMNS)

@@ -6,7 +6,12 @@
 import { sql } from "kysely";
 import type { Executor } from "../../../platform/db.ts";
 import { highlight, queryTerms, tsqueryLiteral } from "../../../platform/search-text.ts";
-import { agentRepliesAfter, automationFacts, lastInboundMessage } from "../../conversations/index.ts";
+import {
+  agentRepliesAfter,
+  automationFacts,
+  lastInboundMessage,
+  similarCustomerMessages,
+} from "../../conversations/index.ts";
 import { searchArticles } from "../../knowledge/index.ts";
 import { ensureMessageAnalysis } from "./store.ts";
 
@@ -48,13 +53,7 @@ export async function suggestReplies(db: Executor, ws: string, caseId: string, l
     score: number;
   }[] = [];
   if (literal) {
-    const { rows } = await sql<{ message_id: string; case_id: string; rank: number }>`
-      select message_id, case_id, ts_rank(search, query) as rank
-      from message_analyses, cast(${literal} as tsquery) query
-      where workspace_id = ${ws}::uuid and case_id <> ${caseId}::uuid and search @@ query
-      order by rank desc, message_id desc
-      limit 50
-    `.execute(db);
+    const rows = await similarCustomerMessages(db, ws, literal, caseId, 50);
     // The replies that followed the similar messages, in one query (not two per hit).
     const byMessage = new Map(
       (
