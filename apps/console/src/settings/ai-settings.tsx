@@ -144,7 +144,7 @@ function AlertDeliveryForm({ delivery }: { delivery: AlertDelivery }) {
         value={webhookUrl}
         maxLength={2000}
         onChange={(event) => setWebhookUrl(event.currentTarget.value)}
-        error={errorFor(errors, "webhookUrl")}
+        error={errorFor(errors, "webhookUrl", "url")}
       />
       <Checkbox
         label={t("aiAdmin.allowPrivate")}
@@ -158,7 +158,7 @@ function AlertDeliveryForm({ delivery }: { delivery: AlertDelivery }) {
           <CopyField value={secret} label={t("aiAdmin.delivery.secret")} testId="webhook-secret" />
         </Alert>
       )}
-      <FormError error={save.error} errors={errors} fields={["webhookUrl", "email", "allowPrivateNetwork"]} />
+      <FormError error={save.error} errors={errors} fields={["webhookUrl", "url", "email", "allowPrivateNetwork"]} />
       <SubmitRow label={t("settings.save")} pending={save.isPending} saved={save.isSuccess} />
     </SettingsForm>
   );

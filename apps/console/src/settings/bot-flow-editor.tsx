@@ -260,7 +260,8 @@ function StepEditor({
   );
   const texts = (field: "prompt" | "retryPrompt" | "text", help?: string) => (
     <I18nTextFields
-      label={`${label}: ${t(`botAdmin.flows.fields.${field}`)}`}
+      label={t(`botAdmin.flows.fields.${field}`)}
+      context={label}
       description={help}
       value={draft[field]}
       onChange={(value) => set({ [field]: value })}

@@ -26,6 +26,7 @@ export function i18nTextOf(texts: LangTexts): I18nText | undefined {
  */
 export function I18nTextFields({
   label,
+  context,
   description,
   value,
   onChange,
@@ -34,6 +35,8 @@ export function I18nTextFields({
   multiline,
 }: {
   label: string;
+  /** What the texts belong to, prefixed to each input's accessible name ("Step 2 (ask)"). */
+  context?: string;
   description?: string;
   value: LangTexts;
   onChange: (value: LangTexts) => void;
@@ -43,8 +46,9 @@ export function I18nTextFields({
 }) {
   const { t } = useTranslation();
   const groupError = errorFor(errors, errorKey);
+  const name = context ? `${context}: ${label}` : label;
   return (
-    <Fieldset legend={label} variant="unstyled" aria-label={label}>
+    <Fieldset legend={label} variant="unstyled" aria-label={name}>
       {description && (
         <Text size="xs" c="dimmed" mb={4}>
           {description}
@@ -54,7 +58,7 @@ export function I18nTextFields({
         {botLangs.map((lang) => {
           const props = {
             label: t(`botAdmin.langs.${lang}`),
-            "aria-label": `${label} — ${t(`botAdmin.langs.${lang}`)}`,
+            "aria-label": `${name} — ${t(`botAdmin.langs.${lang}`)}`,
             value: value[lang],
             maxLength: 2000,
             error: errorFor(errors, `${errorKey}.${lang}`),

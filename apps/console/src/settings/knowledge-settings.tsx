@@ -276,6 +276,7 @@ function ArticleEditor({
   const save = useMutation({
     mutationFn: (input: ArticleInput) => (article ? updateArticle(article.id, input) : createArticle(input)),
     onSuccess: (saved) => {
+      setSlug(saved.slug);
       queryClient.setQueryData(knowledgeKeys.article(saved.id), saved);
       void queryClient.invalidateQueries({ queryKey: ["knowledge", "articles"] });
       onSaved(saved);
@@ -503,12 +504,26 @@ function Stat({ label, value }: { label: string; value: string }) {
   );
 }
 
-/** Loads the article to edit (kept in the query cache after a save). */
-function ArticleEditorLoader({ id, ...props }: { id: string } & Omit<Parameters<typeof ArticleEditor>[0], "article">) {
-  const article = useQuery({ queryKey: knowledgeKeys.article(id), queryFn: () => fetchArticle(id) });
+/**
+ * The editor of a new article (id null) or of a saved one, loaded first. A new article that is saved keeps the
+ * same editor (the saved article is in the query cache), so "Saved" stays on screen and the next save updates it.
+ */
+function ArticleEditorLoader({
+  id,
+  ...props
+}: { id: string | null } & Omit<Parameters<typeof ArticleEditor>[0], "article">) {
+  const article = useQuery({
+    queryKey: knowledgeKeys.article(id ?? ""),
+    queryFn: () => fetchArticle(id ?? ""),
+    enabled: id !== null,
+  });
   return (
-    <QueryState isPending={article.isPending} error={article.error} onRetry={() => void article.refetch()}>
-      {article.data && <ArticleEditor key={article.data.id} article={article.data} {...props} />}
+    <QueryState
+      isPending={id !== null && article.isPending}
+      error={id !== null ? article.error : null}
+      onRetry={() => void article.refetch()}
+    >
+      <ArticleEditor article={id !== null ? (article.data ?? null) : null} {...props} />
     </QueryState>
   );
 }
@@ -740,10 +755,8 @@ export default function KnowledgeAdminSettings({ workspaceSlug }: { workspaceSlu
         )}
       </Group>
       <QueryState isPending={categories.isPending} error={categories.error} onRetry={() => void categories.refetch()}>
-        {editing === "new" ? (
-          <ArticleEditor article={null} {...editorProps} />
-        ) : editing ? (
-          <ArticleEditorLoader key={editing} id={editing} {...editorProps} />
+        {editing !== null ? (
+          <ArticleEditorLoader id={editing === "new" ? null : editing} {...editorProps} />
         ) : (
           <>
             <ArticleList categories={categories.data?.data ?? []} onEdit={setEditing} />
