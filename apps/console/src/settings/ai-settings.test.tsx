@@ -22,7 +22,7 @@ describe("AI settings", { timeout: 30_000 }, () => {
   it("never shows the stored provider key, keeps it unless a new one is typed, and removes it on request", async () => {
     const calls = stubApi(routes);
     renderUi(<AiAdminSettings />);
-    const form = await screen.findByRole("form", { name: "External AI provider" });
+    const form = await screen.findByRole("form", { name: "External AI provider" }, { timeout: 10_000 });
     const key = within(form).getByLabelText("API key") as HTMLInputElement;
     expect(key.value).toBe("");
     within(form).getByText(/A key is stored \(never shown\)/);
@@ -67,7 +67,7 @@ describe("AI settings", { timeout: 30_000 }, () => {
       ),
     );
     renderUi(<AiAdminSettings />);
-    const form = await screen.findByRole("form", { name: "Alert delivery" });
+    const form = await screen.findByRole("form", { name: "Alert delivery" }, { timeout: 10_000 });
     const url = within(form).getByRole("textbox", { name: "Webhook URL" });
     fireEvent.change(url, { target: { value: "http://127.0.0.1/hook" } });
     fireEvent.click(within(form).getByRole("button", { name: "Save" }));

@@ -69,6 +69,8 @@ type StepDraft = {
   teamId: string | null;
 };
 const NO_TEAM = "__none__";
+/** Code-like values (ids, slots, regular expressions) in a fixed-width font; their labels stay as they are. */
+const monoInput = { input: { fontFamily: "var(--mantine-font-family-monospace)" } };
 const emptyCase = (): CaseDraft => ({ on: "intent", intent: "", slot: "", test: "equals", value: "", next: "" });
 
 function emptyStep(type: StepType, id: string): StepDraft {
@@ -241,7 +243,7 @@ function StepEditor({
       label={t(`botAdmin.flows.fields.${field}`)}
       aria-label={`${label}: ${t(`botAdmin.flows.fields.${field}`)}`}
       value={draft[field]}
-      ff={mono ? "monospace" : undefined}
+      styles={mono ? monoInput : undefined}
       maxLength={200}
       onChange={(event) => set({ [field]: event.currentTarget.value })}
       error={err(field)}
@@ -378,7 +380,7 @@ function StepEditor({
                           label={t("botAdmin.flows.caseValue")}
                           aria-label={`${caseLabel}: ${t("botAdmin.flows.caseValue")}`}
                           value={c.value}
-                          ff={c.test === "matches" ? "monospace" : undefined}
+                          styles={c.test === "matches" ? monoInput : undefined}
                           onChange={(event) => setCase({ value: event.currentTarget.value })}
                           error={caseErr(c.test)}
                         />
@@ -668,7 +670,7 @@ export function FlowEditor({ editing, onDone }: { editing: Flow | null; onDone: 
             label={t("botAdmin.flows.json")}
             description={t("botAdmin.flows.jsonHelp")}
             value={json}
-            ff="monospace"
+            styles={monoInput}
             autosize
             minRows={10}
             maxRows={30}

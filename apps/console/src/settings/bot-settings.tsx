@@ -374,6 +374,8 @@ function IntentsTab() {
   const intents = useQuery({ queryKey: botKeys.intents, queryFn: fetchIntents });
   const flows = useQuery({ queryKey: botKeys.flows, queryFn: fetchFlows });
   const [editing, setEditing] = useState<Intent | null>(null);
+  // A new form after each save: the next intent starts empty.
+  const [saves, setSaves] = useState(0);
   const flowName = (id: string | null) => flows.data?.data.find((flow) => flow.id === id)?.name ?? "—";
   return (
     <Stack gap="lg">
@@ -441,10 +443,13 @@ function IntentsTab() {
         )}
       </QueryState>
       <IntentForm
-        key={editing?.id ?? "new"}
+        key={editing?.id ?? `new-${saves}`}
         editing={editing}
         flows={flows.data?.data ?? []}
-        onDone={() => setEditing(null)}
+        onDone={() => {
+          setEditing(null);
+          setSaves((n) => n + 1);
+        }}
       />
     </Stack>
   );

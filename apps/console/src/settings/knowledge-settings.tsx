@@ -214,7 +214,7 @@ function VersionEditor({
           autosize
           minRows={10}
           maxRows={30}
-          ff="monospace"
+          styles={{ input: { fontFamily: "var(--mantine-font-family-monospace)" } }}
           maxLength={100_000}
           onChange={(event) => onChange({ ...draft, body: event.currentTarget.value })}
           error={errorFor(errors, `versions.${lang}.body`)}
@@ -573,15 +573,15 @@ function ArticleRow({
           ))}
         </Group>
       </Table.Td>
-      <Table.Td>
+      <Table.Td style={{ whiteSpace: "nowrap" }}>
         <StatusBadge status={entry.status} />
       </Table.Td>
       <Table.Td>{category}</Table.Td>
       <Table.Td ta="right">{article ? article.viewCount : "—"}</Table.Td>
       <Table.Td>
         {article ? (
-          <Text size="sm" aria-label={t("knowledgeAdmin.helpfulVotes", article.helpful)}>
-            👍 {article.helpful.yes} · 👎 {article.helpful.no} ({helpfulShare(article.helpful)})
+          <Text size="sm">
+            {t("knowledgeAdmin.helpfulVotes", article.helpful)} ({helpfulShare(article.helpful)})
           </Text>
         ) : (
           "—"
