@@ -165,6 +165,11 @@ export const journeys: Journey[] = [
         const intents = (await (await page.request.get(`${baseUrl}/api/v1/bot/intents`)).json()) as { data: Intent[] };
         for (const intent of intents.data.filter((i) => i.name.endsWith(`-${unique}`)))
           await page.request.delete(`${baseUrl}/api/v1/bot/intents/${intent.id}`);
+        const articles = (await (await page.request.get(`${baseUrl}/api/v1/knowledge/articles?limit=100`)).json()) as {
+          data: { id: string; slug: string }[];
+        };
+        for (const article of articles.data.filter((a) => a.slug === `gift-cards-${unique}`))
+          await page.request.delete(`${baseUrl}/api/v1/knowledge/articles/${article.id}`);
       }
     },
   },
