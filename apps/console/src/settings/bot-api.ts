@@ -77,7 +77,11 @@ export const botKeys = {
 const id = encodeURIComponent;
 
 export const fetchBotSettings = () => requestJson<BotSettings>("GET", "/api/v1/bot/settings");
-export const saveBotSettings = (input: BotSettings) => requestJson<BotSettings>("PUT", "/api/v1/bot/settings", input);
+/** The settings to save: texts left out fall back to the built-in ones. */
+export type BotSettingsInput = Omit<BotSettings, "fallbackText" | "handoverText"> &
+  Partial<Pick<BotSettings, "fallbackText" | "handoverText">>;
+export const saveBotSettings = (input: BotSettingsInput) =>
+  requestJson<BotSettings>("PUT", "/api/v1/bot/settings", input);
 
 export const fetchIntents = () => requestJson<Page<Intent>>("GET", "/api/v1/bot/intents");
 export const createIntent = (input: IntentInput) => requestJson<Intent>("POST", "/api/v1/bot/intents", input);

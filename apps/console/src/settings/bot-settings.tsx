@@ -107,7 +107,7 @@ function BotSettingsForm({ settings }: { settings: BotSettings }) {
       handoverTeamId: teamId === NO_TEAM ? null : teamId,
       ...(fallback ? { fallbackText: fallback } : {}),
       ...(handover ? { handoverText: handover } : {}),
-    } as BotSettings);
+    });
   };
   return (
     <SettingsForm title={t("botAdmin.settings.title")} onSubmit={submit} maw={760}>
