@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { safeUrl, sanitizeHtml } from "./sanitize.ts";
+import { safeUrl, sanitizeArticleHtml, sanitizeHtml } from "./sanitize.ts";
 
 describe("sanitizeHtml (strict profile)", () => {
   it("keeps formatting and text, drops scripts, handlers, styles, frames, images and forms", () => {
@@ -57,5 +57,16 @@ describe("safeUrl", () => {
     ]) {
       expect(safeUrl(bad)).toBeNull();
     }
+  });
+});
+
+describe("sanitizeArticleHtml (an article's preview)", () => {
+  it("also keeps headings, rules and tables, and still drops scripts, images, handlers and unsafe links", () => {
+    const clean = sanitizeArticleHtml(
+      '<h2 id="x" onclick="a()">Refunds</h2><hr><table><tbody><tr><td>14 days</td></tr></tbody></table>' +
+        '<img src=x onerror="alert(1)"><script>alert(2)</script><a href="javascript:alert(3)">x</a>',
+    );
+    expect(clean).toBe("<h2>Refunds</h2><hr><table><tbody><tr><td>14 days</td></tr></tbody></table><a>x</a>");
+    expect(sanitizeHtml("<h2>Refunds</h2>")).toBe("Refunds");
   });
 });

@@ -38,13 +38,37 @@ function addLinkHook(): void {
   });
 }
 
+/** What a knowledge-base article may also show: headings, rules, tables and struck text (still no images). */
+const ARTICLE_TAGS = [
+  ...ALLOWED_TAGS,
+  "h1",
+  "h2",
+  "h3",
+  "h4",
+  "h5",
+  "h6",
+  "hr",
+  "del",
+  "table",
+  "thead",
+  "tbody",
+  "tr",
+  "th",
+  "td",
+];
+
+/** An article's rendered Markdown with the same strict profile, plus headings, rules and tables. */
+export function sanitizeArticleHtml(html: string): string {
+  return sanitizeHtml(html, ARTICLE_TAGS);
+}
+
 /** HTML reduced to formatting tags and safe links; scripts, styles, handlers, images and forms are gone. */
-export function sanitizeHtml(html: string): string {
+export function sanitizeHtml(html: string, allowedTags: readonly string[] = ALLOWED_TAGS): string {
   // Without a DOM DOMPurify hands the input back untouched: show the markup as text then.
   if (!DOMPurify.isSupported) return html.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   addLinkHook();
   return DOMPurify.sanitize(html, {
-    ALLOWED_TAGS,
+    ALLOWED_TAGS: [...allowedTags],
     ALLOWED_ATTR: ["href"],
     ALLOW_DATA_ATTR: false,
     ALLOW_ARIA_ATTR: false,

@@ -1,7 +1,8 @@
-import { Box, Group, NavLink, ScrollArea, Stack, Title } from "@mantine/core";
+import { Box, Group, Loader, NavLink, ScrollArea, Stack, Title } from "@mantine/core";
 import {
   IconAlertTriangle,
   IconBolt,
+  IconBook,
   IconBrandWechat,
   IconBuilding,
   IconCalendarTime,
@@ -11,12 +12,14 @@ import {
   IconListCheck,
   IconMessageBolt,
   IconPlugConnected,
+  IconRobot,
   IconSparkles,
   IconTags,
   IconUsers,
   IconUsersGroup,
+  IconZoomExclamation,
 } from "@tabler/icons-react";
-import { type ComponentType, useEffect } from "react";
+import { type ComponentType, lazy, Suspense, useEffect } from "react";
 import { useTranslation } from "react-i18next";
 import type { Session } from "../api.ts";
 import { linkHandler, navigate, usePathname } from "../router.ts";
@@ -36,6 +39,11 @@ import { TeamsSettings } from "./teams-settings.tsx";
 import { TokensSettings } from "./tokens-settings.tsx";
 import { WorkspaceSettings } from "./workspace-settings.tsx";
 
+// The knowledge-base, bot and AI screens (issue 8) are chunks of their own, fetched when opened.
+const KnowledgeAdminSettings = lazy(() => import("./knowledge-settings.tsx"));
+const BotAdminSettings = lazy(() => import("./bot-settings.tsx"));
+const AiAdminSettings = lazy(() => import("./ai-settings.tsx"));
+
 export const settingsSections = [
   "workspace",
   "business-hours",
@@ -50,6 +58,9 @@ export const settingsSections = [
   "wechat",
   "tokens",
   "automation",
+  "knowledge",
+  "bot",
+  "ai",
   "audit-log",
   "dead-letters",
 ] as const;
@@ -59,6 +70,14 @@ const adminSections = ["business-hours", "skills", "case-statuses", "quick-repli
 type AdminSection = (typeof adminSections)[number];
 const isAdminSection = (name: SettingsSection): name is AdminSection =>
   (adminSections as readonly string[]).includes(name);
+/** Sections of issue 8, each labelled by its own namespace. */
+const automationAdminLabels = {
+  knowledge: "knowledgeAdmin.section",
+  bot: "botAdmin.section",
+  ai: "aiAdmin.section",
+} as const;
+const isAutomationAdminSection = (name: SettingsSection): name is keyof typeof automationAdminLabels =>
+  name in automationAdminLabels;
 
 const icons: Record<SettingsSection, ComponentType<{ size?: number }>> = {
   workspace: IconBuilding,
@@ -75,6 +94,9 @@ const icons: Record<SettingsSection, ComponentType<{ size?: number }>> = {
   wechat: IconBrandWechat,
   tokens: IconKey,
   automation: IconBolt,
+  knowledge: IconBook,
+  bot: IconRobot,
+  ai: IconZoomExclamation,
   "dead-letters": IconAlertTriangle,
 };
 
@@ -127,6 +149,12 @@ export default function SettingsPage({ session }: { session: Session }) {
         return <AutomationSettings />;
       case "dead-letters":
         return <DeadLettersSettings />;
+      case "knowledge":
+        return <KnowledgeAdminSettings workspaceSlug={session.workspace.slug} />;
+      case "bot":
+        return <BotAdminSettings />;
+      case "ai":
+        return <AiAdminSettings />;
       default:
         return <WorkspaceSettings />;
     }
@@ -159,7 +187,9 @@ export default function SettingsPage({ session }: { session: Session }) {
                   ? t("wechat.section")
                   : isAdminSection(name)
                     ? t(`admin.sections.${name}`)
-                    : t(`settings.sections.${name}`)
+                    : isAutomationAdminSection(name)
+                      ? t(automationAdminLabels[name])
+                      : t(`settings.sections.${name}`)
               }
               leftSection={<Icon size={16} />}
               active={section === name}
@@ -169,7 +199,9 @@ export default function SettingsPage({ session }: { session: Session }) {
         })}
       </Stack>
       <ScrollArea style={{ flex: 1 }} type="auto">
-        <Box p="lg">{body}</Box>
+        <Box p="lg">
+          <Suspense fallback={<Loader size="sm" aria-label={t("app.loading")} />}>{body}</Suspense>
+        </Box>
       </ScrollArea>
     </Group>
   );

@@ -190,6 +190,28 @@ describe.each(TEST_DATABASES)("knowledge base on %s", (kind) => {
     expect(bad.statusCode).toBe(400);
   });
 
+  it("previews Markdown as the help center renders it, sanitised, for editors only", async () => {
+    const preview = await env.app.inject({
+      method: "POST",
+      url: "/api/v1/knowledge/preview",
+      headers: a.auth("supervisor"),
+      payload: { body: "# Refunds\n\nAsk **now**. <script>alert(1)</script> [x](javascript:alert(1))" },
+    });
+    expect(preview.statusCode, preview.body).toBe(200);
+    const { html } = preview.json() as { html: string };
+    expect(html).toContain("<h1>Refunds</h1>");
+    expect(html).toContain("<strong>now</strong>");
+    expect(html).not.toContain("<script");
+    expect(html).not.toContain("javascript:");
+    const denied = await env.app.inject({
+      method: "POST",
+      url: "/api/v1/knowledge/preview",
+      headers: a.auth("agent"),
+      payload: { body: "x" },
+    });
+    expect(denied.statusCode).toBe(403);
+  });
+
   it("hides another workspace's articles (404, empty search, no help-center page)", async () => {
     expect(
       (await env.app.inject({ url: `/api/v1/knowledge/articles/${ids.refund}`, headers: b.auth("admin") })).statusCode,

@@ -226,6 +226,16 @@ export function registerKnowledgeRoutes(app: HttpApp, ctx: AppContext) {
     },
   );
 
+  // The editor's preview: the same renderer and sanitiser as the help center, nothing stored.
+  app.post(
+    "/api/v1/knowledge/preview",
+    {
+      schema: { ...tags, body: z.strictObject({ body: z.string().max(100_000) }) },
+      onRequest: guard(ctx, "knowledge.manage"),
+    },
+    async (request) => ({ html: renderMarkdown(request.body.body) }),
+  );
+
   app.get(
     "/api/v1/knowledge/articles/:id",
     { schema: { ...tags, params: IdParams }, onRequest: guard(ctx, "knowledge.read") },
