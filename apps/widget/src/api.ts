@@ -13,14 +13,20 @@ export type WidgetConfig = {
   /** Whether someone can answer now (business hours, an agent online): proactive triggers need it. */
   available: boolean;
   triggers: Trigger[];
+  /** What visitors may attach. */
+  uploads: { enabled: boolean; maxBytes: number; types: string[] };
 };
+
+export type Attachment = { id: string; name: string | null; contentType: string | null; size: number | null };
 
 export type ChatMessage = {
   id: string;
   clientMessageId: string | null;
   direction: "inbound" | "outbound";
   author: "visitor" | "agent" | "bot";
+  type: string;
   text: string;
+  attachment: Attachment | null;
   createdAt: string;
 };
 
@@ -48,18 +54,24 @@ export function createClient(base: string, channelId: string) {
   const key = `rapport:webchat:${channelId}`;
   let token: string | undefined = storage()?.getItem(key) ?? undefined;
 
-  async function call<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
+  async function request(method: "GET" | "POST", path: string, body?: BodyInit, type?: string): Promise<Response> {
     const headers: Record<string, string> = {};
     if (token) headers.authorization = `Bearer ${token}`;
-    if (body !== undefined) headers["content-type"] = "application/json";
-    const res = await fetch(`${root}${path}`, {
-      method,
-      headers,
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
+    if (type) headers["content-type"] = type;
+    const res = await fetch(`${root}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+    if (res.ok) return res;
     const json = (await res.json().catch(() => ({}))) as { error?: { reason?: string; message?: string } };
-    if (!res.ok) throw new ApiError(res.status, json.error?.reason ?? "error", json.error?.message ?? res.statusText);
-    return json as T;
+    throw new ApiError(res.status, json.error?.reason ?? "error", json.error?.message ?? res.statusText);
+  }
+
+  async function call<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
+    const res = await request(
+      method,
+      path,
+      body === undefined ? undefined : JSON.stringify(body),
+      body === undefined ? undefined : "application/json",
+    );
+    return (await res.json()) as T;
   }
 
   async function startSession(language: Language): Promise<string> {
@@ -97,6 +109,14 @@ export function createClient(base: string, channelId: string) {
     csatPrompt: async () => (await call<{ prompt: { caseId: string } | null }>("GET", "/csat")).prompt,
     rate: (caseId: string, rating: number, comment: string) =>
       call<{ rating: number }>("POST", "/csat", { caseId, rating, ...(comment.trim() ? { comment } : {}) }),
+    /** Sends a file as a message (the raw body with its type). */
+    upload: async (clientMessageId: string, file: File) => {
+      const query = `clientMessageId=${clientMessageId}&fileName=${encodeURIComponent(file.name.slice(0, 255) || "file")}`;
+      const res = await request("POST", `/attachments?${query}`, file, file.type || "application/octet-stream");
+      return ((await res.json()) as { message: ChatMessage }).message;
+    },
+    /** A file of the conversation as a blob (the token goes in a header, so it is fetched, not linked). */
+    file: async (id: string) => (await request("GET", `/attachments/${encodeURIComponent(id)}`)).blob(),
     pageView: (view: { url: string; title?: string; referrer?: string; context?: Record<string, unknown> }) =>
       call<{ recorded: boolean }>("POST", "/page-views", view),
   };

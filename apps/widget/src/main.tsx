@@ -185,7 +185,57 @@ function boot(): void {
     });
   }
 
+  const fileUrls = new Map<string, Promise<string>>();
+  /** An object URL of a conversation's file, fetched once per page. */
+  function fileUrl(id: string): Promise<string> {
+    let url = fileUrls.get(id);
+    if (!url) {
+      url = client.file(id).then((blob) => URL.createObjectURL(blob));
+      url.catch(() => fileUrls.delete(id));
+      fileUrls.set(id, url);
+    }
+    return url;
+  }
+
+  /** Sends a file, checked here first against the channel's limits so the visitor learns why at once. */
+  async function sendFile(file: File, clientMessageId = newId()): Promise<void> {
+    const texts = TEXTS[language];
+    const uploads = config?.uploads;
+    if (uploads && file.size > uploads.maxBytes) {
+      notice = texts.fileTooLarge.replace("{mb}", String(Math.round((uploads.maxBytes / 1048576) * 10) / 10));
+      draw();
+      return;
+    }
+    if (uploads && !uploads.types.includes(file.type)) {
+      notice = texts.fileTypeRefused;
+      draw();
+      return;
+    }
+    notice = undefined;
+    pending = [
+      ...pending.filter((p) => p.clientMessageId !== clientMessageId),
+      { clientMessageId, text: file.name, failed: false, file },
+    ];
+    draw();
+    try {
+      await ready;
+      merge([await client.upload(clientMessageId, file)]);
+    } catch (err) {
+      const reason = err instanceof ApiError ? err.reason : "";
+      notice =
+        reason === "attachment_too_large"
+          ? texts.fileTooLarge.replace("{mb}", String(Math.round(((uploads?.maxBytes ?? 0) / 1048576) * 10) / 10))
+          : reason.startsWith("attachment_") || reason === "uploads_disabled"
+            ? texts.fileTypeRefused
+            : texts.uploadFailed;
+      pending = pending.map((p) => (p.clientMessageId === clientMessageId ? { ...p, failed: true } : p));
+      draw();
+    }
+  }
+
   async function send(text: string, clientMessageId = newId()): Promise<void> {
+    const file = pending.find((p) => p.clientMessageId === clientMessageId)?.file;
+    if (file) return sendFile(file, clientMessageId);
     pending = [
       ...pending.filter((p) => p.clientMessageId !== clientMessageId),
       { clientMessageId, text, failed: false },
@@ -239,6 +289,8 @@ function boot(): void {
         }}
         onOpen={setOpen}
         onSend={(text, id) => void send(text, id)}
+        onAttach={(file) => void sendFile(file)}
+        fileUrl={fileUrl}
         onTyping={typing}
       />,
       mount,

@@ -1,9 +1,9 @@
 /** The widget's view: a launcher and a dialog with the conversation. Every text is rendered as text. */
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { ChatMessage, WidgetConfig } from "./api.ts";
+import type { Attachment, ChatMessage, WidgetConfig } from "./api.ts";
 import type { Texts } from "./i18n.ts";
 
-export type Pending = { clientMessageId: string; text: string; failed: boolean };
+export type Pending = { clientMessageId: string; text: string; failed: boolean; file?: File };
 /** The rating prompt of a solved case: asked, being sent, answered, or refused by the server (with its reason). */
 export type Csat = { caseId: string; state: "ask" | "sending" | "done" | "error"; error?: string };
 
@@ -25,6 +25,9 @@ type Props = {
   onCsatLater(): void;
   onOpen(open: boolean): void;
   onSend(text: string, clientMessageId?: string): void;
+  onAttach(file: File): void;
+  /** An object URL of a conversation's file (fetched with the visitor token). */
+  fileUrl(id: string): Promise<string>;
   onTyping(): void;
 };
 
@@ -33,6 +36,7 @@ export function Chat(p: Props) {
   const logRef = useRef<HTMLOListElement>(null);
   const inputRef = useRef<HTMLTextAreaElement>(null);
   const launcherRef = useRef<HTMLButtonElement>(null);
+  const fileRef = useRef<HTMLInputElement>(null);
   const count = p.messages.length + p.pending.length;
 
   useEffect(() => {
@@ -85,6 +89,7 @@ export function Chat(p: Props) {
             {p.messages.map((m) => (
               <li key={m.id} class={`msg ${m.direction}`} data-testid="rapport-message" data-direction={m.direction}>
                 <span class="who">{m.direction === "inbound" ? `${p.texts.you}: ` : `${p.texts.agent}: `}</span>
+                {m.attachment && <FileView file={m.attachment} isImage={m.type === "image"} texts={p.texts} url={p.fileUrl} />}
                 {m.text}
               </li>
             ))}
@@ -121,6 +126,31 @@ export function Chat(p: Props) {
                 if (e.key === "Enter" && !e.shiftKey && !e.isComposing) submit(e);
               }}
             />
+            {p.config.uploads?.enabled && (
+              <>
+                <input
+                  ref={fileRef}
+                  type="file"
+                  hidden
+                  accept={p.config.uploads.types.join(",")}
+                  data-testid="rapport-file"
+                  onChange={(e) => {
+                    const file = e.currentTarget.files?.[0];
+                    e.currentTarget.value = "";
+                    if (file) p.onAttach(file);
+                  }}
+                />
+                <button
+                  type="button"
+                  class="attach"
+                  aria-label={p.texts.attach}
+                  title={p.texts.attach}
+                  onClick={() => fileRef.current?.click()}
+                >
+                  📎
+                </button>
+              </>
+            )}
             <button type="submit">{p.texts.send}</button>
           </form>
         </section>
@@ -193,5 +223,30 @@ function CsatPrompt(p: { csat: Csat; texts: Texts; onRate(rating: number, commen
         </button>
       </div>
     </form>
+  );
+}
+
+/** A file of the conversation: images inline, other files as a download link (fetched with the visitor token). */
+function FileView(p: { file: Attachment; isImage: boolean; texts: Texts; url(id: string): Promise<string> }) {
+  const [src, setSrc] = useState<string>();
+  const name = p.file.name ?? (p.isImage ? p.texts.image : p.texts.download);
+  useEffect(() => {
+    p.url(p.file.id)
+      .then(setSrc)
+      .catch(() => undefined);
+  }, [p.file.id]);
+  if (p.isImage) {
+    return src ? (
+      <a href={src} target="_blank" rel="noopener" class="file">
+        <img src={src} alt={name} class="image" data-testid="rapport-image" />
+      </a>
+    ) : (
+      <span class="file">{name}</span>
+    );
+  }
+  return (
+    <a href={src} download={name} class="file" data-testid="rapport-download">
+      📄 {name}
+    </a>
   );
 }

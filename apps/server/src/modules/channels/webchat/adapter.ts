@@ -11,7 +11,7 @@ import { registerWebchatRoutes } from "./routes.ts";
 
 export const webchatChannel: ChannelAdapter = {
   type: "webchat",
-  capabilities: { contentTypes: ["text"], ratePerSecond: 200, ratePerRecipientPerSecond: 10 },
+  capabilities: { contentTypes: ["text", "image", "file"], ratePerSecond: 200, ratePerRecipientPerSecond: 10 },
   secretFields: WEBCHAT_SECRET_FIELDS,
   async configure(_ctx, input, current) {
     return configureWebchat(input, current);

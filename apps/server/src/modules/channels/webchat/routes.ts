@@ -5,6 +5,7 @@
  * are involved); the channel's origin allow-list is enforced here. Rate-limited per visitor and per IP.
  */
 
+import { Readable } from "node:stream";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppContext } from "../../../platform/context.ts";
@@ -19,6 +20,7 @@ import { registerWidgetAssets } from "./demo.ts";
 import { presentVisitorMessage } from "./present.ts";
 import { emitToVisitor } from "./realtime.ts";
 import { verifyVisitorToken } from "./token.ts";
+import { openVisitorFile, receiveVisitorFile } from "./uploads.ts";
 import {
   IdentifyBody,
   identifyVisitor,
@@ -39,6 +41,9 @@ export const WIDGET_LIMITS = {
   visitorPageViews: [1, 10],
   visitorIdentify: [0.2, 5],
   visitorCsat: [0.2, 5],
+  visitorUploads: [0.2, 5],
+  visitorForms: [0.2, 3],
+  visitorTranscripts: [1 / 60, 3],
 } as const satisfies Record<string, readonly [number, number]>;
 
 const buckets = new BucketMap();
@@ -116,6 +121,11 @@ export function registerWebchatRoutes(app: HttpApp, ctx: AppContext): void {
         launcherText: config.launcherText,
         languages: config.languages,
         language: config.language,
+        uploads: {
+          enabled: config.uploads.enabled,
+          maxBytes: Math.min(config.uploads.maxBytes, ctx.config.ATTACHMENT_MAX_BYTES),
+          types: config.uploads.types,
+        },
       };
     });
 
@@ -159,6 +169,66 @@ export function registerWebchatRoutes(app: HttpApp, ctx: AppContext): void {
         // The visitor's other tabs show it at once.
         if (!duplicate) emitToVisitor(loaded.channel.id, visitor.id, "message", presented);
         return reply.code(duplicate ? 200 : 201).send({ message: presented, duplicate });
+      },
+    );
+
+    // Uploads read their body as a raw stream (any content type), after the token is checked.
+    void scope.register(async (raw) => {
+      raw.removeAllContentTypeParsers();
+      raw.addContentTypeParser("*", (_request, payload, done) => done(null, payload));
+      raw.withTypeProvider<ZodTypeProvider>().post(
+        "/widget/v1/channels/:channelId/attachments",
+        {
+          schema: {
+            ...tags,
+            description:
+              "Send the file as the raw request body with its Content-Type (not multipart). Answers 201 with the message carrying the file.",
+            params: Params,
+            querystring: z.strictObject({
+              clientMessageId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, "must be 8–64 letters, digits, - or _"),
+              fileName: z.string().trim().min(1).max(255).optional(),
+              caption: z.string().trim().min(1).max(1000).optional(),
+            }),
+          },
+        },
+        async (request, reply) => {
+          const loaded = await channelFor(ctx, request, request.params.channelId);
+          const visitor = await visitorFor(ctx, request, loaded);
+          limit(`uploads:${visitor.id}`, WIDGET_LIMITS.visitorUploads);
+          const body = request.body;
+          if (!(body instanceof Readable)) {
+            throw new AppError("invalid", "attachment_missing", "Send the file as the raw request body.");
+          }
+          const { message, duplicate } = await receiveVisitorFile(ctx, loaded, visitor, {
+            body,
+            contentType: (request.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "",
+            declaredLength: Number(request.headers["content-length"] ?? 0),
+            fileName: request.query.fileName,
+            caption: request.query.caption,
+            clientMessageId: request.query.clientMessageId,
+          });
+          const presented = presentVisitorMessage(message);
+          if (!duplicate) emitToVisitor(loaded.channel.id, visitor.id, "message", presented);
+          return reply.code(duplicate ? 200 : 201).send({ message: presented, duplicate });
+        },
+      );
+    });
+
+    scope.get(
+      "/widget/v1/channels/:channelId/attachments/:attachmentId",
+      { schema: { ...tags, params: z.strictObject({ channelId: z.uuid(), attachmentId: z.uuid() }) } },
+      async (request, reply) => {
+        const loaded = await channelFor(ctx, request, request.params.channelId);
+        const visitor = await visitorFor(ctx, request, loaded);
+        const { attachment, body, inline } = await openVisitorFile(ctx, visitor, request.params.attachmentId);
+        const name = encodeURIComponent(attachment.file_name ?? attachment.id);
+        return reply
+          .header("content-type", inline ? attachment.content_type : "application/octet-stream")
+          .header("content-length", String(attachment.size))
+          .header("content-disposition", `${inline ? "inline" : "attachment"}; filename*=UTF-8''${name}`)
+          .header("x-content-type-options", "nosniff")
+          .header("content-security-policy", "default-src 'none'; sandbox")
+          .send(body);
       },
     );
 

@@ -40,6 +40,14 @@ export const PageViewBody = z.strictObject({
 });
 export type PageView = z.infer<typeof PageViewBody>;
 
+/** A visitor's message: text, or another type (an uploaded file) with its content. */
+export type VisitorMessageInput = {
+  clientMessageId: string;
+  text?: string | undefined;
+  type?: string | undefined;
+  content?: Record<string, unknown> | undefined;
+};
+
 /** Starts a visitor: a row and its token. */
 export async function startVisitor(
   ctx: AppContext,
@@ -91,7 +99,7 @@ export async function receiveVisitorMessage(
   ctx: AppContext,
   channel: ChannelRow,
   visitor: VisitorRow,
-  input: z.infer<typeof SendMessageBody>,
+  input: VisitorMessageInput,
 ): Promise<{ message: MessageRow; duplicate: boolean }> {
   const ws = channel.workspace_id;
   const run = () =>
@@ -108,9 +116,9 @@ export async function receiveVisitorMessage(
         contactId,
         externalThreadId: visitor.id,
         platformMessageId: platformIdOf(visitor.id, input.clientMessageId),
-        type: "text",
+        type: input.type ?? "text",
         text: input.text,
-        content: { text: input.text },
+        content: input.content ?? { text: input.text },
       });
       await wc(tx)
         .updateTable("webchat_visitors")
