@@ -89,7 +89,9 @@ export function Chat(p: Props) {
             {p.messages.map((m) => (
               <li key={m.id} class={`msg ${m.direction}`} data-testid="rapport-message" data-direction={m.direction}>
                 <span class="who">{m.direction === "inbound" ? `${p.texts.you}: ` : `${p.texts.agent}: `}</span>
-                {m.attachment && <FileView file={m.attachment} isImage={m.type === "image"} texts={p.texts} url={p.fileUrl} />}
+                {m.attachment && (
+                  <FileView file={m.attachment} isImage={m.type === "image"} texts={p.texts} url={p.fileUrl} />
+                )}
                 {m.text}
               </li>
             ))}

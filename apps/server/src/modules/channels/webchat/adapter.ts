@@ -5,6 +5,7 @@
 import type { ChannelAdapter } from "../contract.ts";
 import { forgetWebchatChannel } from "./channel.ts";
 import { configureWebchat, WEBCHAT_SECRET_FIELDS } from "./config.ts";
+import { forgetMailboxes } from "./mailbox.ts";
 import { presentVisitorMessage } from "./present.ts";
 import { emitToVisitor } from "./realtime.ts";
 import { registerWebchatRoutes } from "./routes.ts";
@@ -17,7 +18,10 @@ export const webchatChannel: ChannelAdapter = {
     return configureWebchat(input, current);
   },
   registerRoutes: registerWebchatRoutes,
-  onUpdated: forgetWebchatChannel,
+  onUpdated: (channelId) => {
+    forgetWebchatChannel(channelId);
+    forgetMailboxes();
+  },
   /**
    * Emits the reply into the visitor's room. The message is stored either way: a visitor who is offline
    * now sees it on their next catch-up (`GET …/conversation`), so delivery is never retried.

@@ -17,9 +17,13 @@ import { loadWebchatChannel, type WebchatChannel } from "./channel.ts";
 import { isOriginAllowed, WIDGET_LANGUAGES } from "./config.ts";
 import { answerCsat, CsatBody, csatPrompt, registerCsatRoutes } from "./csat.ts";
 import { registerWidgetAssets } from "./demo.ts";
+import { webchatMailbox } from "./mailbox.ts";
+import { OfflineBody, submitOfflineForm } from "./offline.ts";
+import { assertPreChatDone, needsPreChat, PreChatBody, submitPreChat } from "./prechat.ts";
 import { presentVisitorMessage } from "./present.ts";
 import { emitToVisitor } from "./realtime.ts";
 import { verifyVisitorToken } from "./token.ts";
+import { emailTranscript, TranscriptBody } from "./transcript.ts";
 import { openVisitorFile, receiveVisitorFile } from "./uploads.ts";
 import {
   IdentifyBody,
@@ -44,6 +48,7 @@ export const WIDGET_LIMITS = {
   visitorUploads: [0.2, 5],
   visitorForms: [0.2, 3],
   visitorTranscripts: [1 / 60, 3],
+  transcriptsPerRecipient: [1 / 300, 3],
 } as const satisfies Record<string, readonly [number, number]>;
 
 const buckets = new BucketMap();
@@ -126,6 +131,20 @@ export function registerWebchatRoutes(app: HttpApp, ctx: AppContext): void {
           maxBytes: Math.min(config.uploads.maxBytes, ctx.config.ATTACHMENT_MAX_BYTES),
           types: config.uploads.types,
         },
+        preChatForm: config.preChatForm.enabled
+          ? {
+              fields: config.preChatForm.fields.map((f) => ({
+                id: f.kind === "custom" ? f.key : f.kind,
+                kind: f.kind,
+                label: f.label,
+                required: f.required,
+              })),
+            }
+          : null,
+        offlineForm: config.offlineForm.enabled,
+        transcript:
+          config.transcript.enabled &&
+          (await webchatMailbox(ctx, channel.workspace_id, config.offlineForm.emailChannelId)) !== null,
       };
     });
 
@@ -153,7 +172,12 @@ export function registerWebchatRoutes(app: HttpApp, ctx: AppContext): void {
         const loaded = await channelFor(ctx, request, request.params.channelId);
         const visitor = await visitorFor(ctx, request, loaded);
         const messages = await visitorMessages(ctx, visitor, request.query.after);
-        return { data: messages.map(presentVisitorMessage), identified: visitor.user_id !== null };
+        return {
+          data: messages.map(presentVisitorMessage),
+          identified: visitor.user_id !== null,
+          preChat: needsPreChat(loaded, visitor) ? "needed" : "done",
+          email: visitor.email,
+        };
       },
     );
 
@@ -164,6 +188,7 @@ export function registerWebchatRoutes(app: HttpApp, ctx: AppContext): void {
         const loaded = await channelFor(ctx, request, request.params.channelId);
         const visitor = await visitorFor(ctx, request, loaded);
         limit(`messages:${visitor.id}`, WIDGET_LIMITS.visitorMessages);
+        assertPreChatDone(loaded, visitor);
         const { message, duplicate } = await receiveVisitorMessage(ctx, loaded.channel, visitor, request.body);
         const presented = presentVisitorMessage(message);
         // The visitor's other tabs show it at once.
@@ -195,6 +220,7 @@ export function registerWebchatRoutes(app: HttpApp, ctx: AppContext): void {
           const loaded = await channelFor(ctx, request, request.params.channelId);
           const visitor = await visitorFor(ctx, request, loaded);
           limit(`uploads:${visitor.id}`, WIDGET_LIMITS.visitorUploads);
+          assertPreChatDone(loaded, visitor);
           const body = request.body;
           if (!(body instanceof Readable)) {
             throw new AppError("invalid", "attachment_missing", "Send the file as the raw request body.");
@@ -241,6 +267,44 @@ export function registerWebchatRoutes(app: HttpApp, ctx: AppContext): void {
         limit(`identify:${visitor.id}`, WIDGET_LIMITS.visitorIdentify);
         await identifyVisitor(ctx, visitor, loaded.secret, request.body);
         return { identified: true };
+      },
+    );
+
+    scope.post(
+      "/widget/v1/channels/:channelId/pre-chat",
+      { schema: { ...tags, params: Params, body: PreChatBody } },
+      async (request) => {
+        const loaded = await channelFor(ctx, request, request.params.channelId);
+        const visitor = await visitorFor(ctx, request, loaded);
+        limit(`forms:${visitor.id}`, WIDGET_LIMITS.visitorForms);
+        await submitPreChat(ctx, loaded, visitor, request.body);
+        return { preChat: "done" };
+      },
+    );
+
+    scope.post(
+      "/widget/v1/channels/:channelId/offline-messages",
+      { schema: { ...tags, params: Params, body: OfflineBody } },
+      async (request, reply) => {
+        const loaded = await channelFor(ctx, request, request.params.channelId);
+        const visitor = await visitorFor(ctx, request, loaded);
+        limit(`forms:${visitor.id}`, WIDGET_LIMITS.visitorForms);
+        return reply.code(201).send(await submitOfflineForm(ctx, loaded, visitor, request.body));
+      },
+    );
+
+    scope.post(
+      "/widget/v1/channels/:channelId/transcript",
+      { schema: { ...tags, params: Params, body: TranscriptBody } },
+      async (request, reply) => {
+        const loaded = await channelFor(ctx, request, request.params.channelId);
+        const visitor = await visitorFor(ctx, request, loaded);
+        limit(`transcript:${visitor.id}`, WIDGET_LIMITS.visitorTranscripts);
+        const to = (request.body.email ?? visitor.email ?? "").toLowerCase();
+        // Per recipient too, whichever visitor asks: the form must not become a way to flood someone's inbox.
+        if (to) limit(`transcript-to:${loaded.channel.workspace_id}:${to}`, WIDGET_LIMITS.transcriptsPerRecipient);
+        const sent = await emailTranscript(ctx, loaded, visitor, request.body);
+        return reply.code(202).send(sent);
       },
     );
 

@@ -104,7 +104,12 @@ export function setupWebchatTests(kind: "pglite" | "postgres", settings: Record<
       );
     });
   const messagesOf = async (ws: Workspace, caseId: string) =>
-    (await t.env.app.inject({ url: `/api/v1/cases/${caseId}/messages`, headers: ws.auth("agent") })).json()
-      .data as { id: string; type: string; text: string; private: boolean; content: Record<string, unknown> }[];
+    (await t.env.app.inject({ url: `/api/v1/cases/${caseId}/messages`, headers: ws.auth("agent") })).json().data as {
+      id: string;
+      type: string;
+      text: string;
+      private: boolean;
+      content: Record<string, unknown>;
+    }[];
   return { t, createChannel, patchChannel, widget, startSession, say, caseWith, messagesOf };
 }

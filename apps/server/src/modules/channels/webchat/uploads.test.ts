@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { TEST_DATABASES } from "../../../../test/harness.ts";
-import { signVisitorToken } from "./token.ts";
 import { nextClientId, setupWebchatTests } from "./test-helpers.ts";
+import { signVisitorToken } from "./token.ts";
 
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(300, 7)]);
 const PDF = Buffer.from("%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n");
@@ -53,11 +53,16 @@ describe.each(TEST_DATABASES)("web chat file uploads on %s", (kind) => {
     const thread = await messagesOf(t.a, caseId);
     const image = thread.find((m) => m.id === message.id);
     expect(image).toMatchObject({ type: "image", content: { media: { attachmentId, mimeType: "image/png" } } });
-    const agentDownload = await t.env.app.inject({ url: `/api/v1/attachments/${attachmentId}`, headers: t.a.auth("agent") });
+    const agentDownload = await t.env.app.inject({
+      url: `/api/v1/attachments/${attachmentId}`,
+      headers: t.a.auth("agent"),
+    });
     expect(agentDownload.statusCode).toBe(200);
     expect(agentDownload.rawPayload.equals(PNG)).toBe(true);
     const listed = await t.env.app.inject({ url: `/api/v1/cases/${caseId}/attachments`, headers: t.a.auth("agent") });
-    expect(listed.json().data).toEqual([expect.objectContaining({ id: attachmentId, uploadedBy: { type: "channel", id: null } })]);
+    expect(listed.json().data).toEqual([
+      expect.objectContaining({ id: attachmentId, uploadedBy: { type: "channel", id: null } }),
+    ]);
 
     // The visitor downloads it inline, sandboxed.
     const mine = await widget(channelId, "GET", `/attachments/${attachmentId}`, { token });
@@ -70,13 +75,18 @@ describe.each(TEST_DATABASES)("web chat file uploads on %s", (kind) => {
     // A retry of the same upload is the same message and the same file.
     const again = await upload(token, PNG, "image/png", { fileName: "teapot.png", clientMessageId });
     expect(again.statusCode).toBe(200);
-    expect(again.json()).toMatchObject({ duplicate: true, message: { id: message.id, attachment: { id: attachmentId } } });
+    expect(again.json()).toMatchObject({
+      duplicate: true,
+      message: { id: message.id, attachment: { id: attachmentId } },
+    });
     const after = await t.env.app.inject({ url: `/api/v1/cases/${caseId}/attachments`, headers: t.a.auth("agent") });
     expect(after.json().data).toHaveLength(1);
 
     // Another visitor of the same channel cannot read it.
     const stranger = await startSession(channelId);
-    expect((await widget(channelId, "GET", `/attachments/${attachmentId}`, { token: stranger.token })).statusCode).toBe(404);
+    expect((await widget(channelId, "GET", `/attachments/${attachmentId}`, { token: stranger.token })).statusCode).toBe(
+      404,
+    );
   });
 
   it("serves documents as downloads and opens a case when the first message is a file", async () => {
@@ -104,7 +114,9 @@ describe.each(TEST_DATABASES)("web chat file uploads on %s", (kind) => {
     const fake = await upload(token, Buffer.from("<script>alert(1)</script>"), "image/png");
     expect(fake.statusCode).toBe(415);
     expect(fake.json().error.reason).toBe("attachment_content_mismatch");
-    expect((await upload(token, Buffer.alloc(0), "text/plain")).json().error.reason).toBe("attachment_content_mismatch");
+    expect((await upload(token, Buffer.alloc(0), "text/plain")).json().error.reason).toBe(
+      "attachment_content_mismatch",
+    );
     const noId = await widget(channelId, "POST", "/attachments", {
       token,
       payload: PNG,

@@ -42,7 +42,9 @@ export function assertContentMatches(contentType: string, head: Buffer, size: nu
     throw new AppError(
       "unsupported",
       "attachment_content_mismatch",
-      size === 0 ? "The file is empty." : `The file's content is not ${contentType}; send it with its real Content-Type.`,
+      size === 0
+        ? "The file is empty."
+        : `The file's content is not ${contentType}; send it with its real Content-Type.`,
       { allowed: limits.types },
     );
   }
