@@ -15,7 +15,25 @@ export type WidgetConfig = {
   triggers: Trigger[];
   /** What visitors may attach. */
   uploads: { enabled: boolean; maxBytes: number; types: string[] };
+  /** Questions asked before the first message, or null. */
+  preChatForm: { fields: PreChatField[] } | null;
+  /** Whether the widget offers a message form when nobody can answer. */
+  offlineForm: boolean;
+  /** Whether "email me the transcript" is offered (the workspace has a mailbox). */
+  transcript: boolean;
 };
+
+export type PreChatField = {
+  id: string;
+  kind: "name" | "email" | "phone" | "custom";
+  label: Partial<Record<Language, string>>;
+  required: boolean;
+};
+
+/** The visitor's conversation so far, and what the widget should ask before it. */
+export type Resumed = { data: ChatMessage[]; preChat: "needed" | "done"; email: string | null };
+type ErrorBody = { error?: { reason?: string; message?: string; details?: { problems?: Problem[] } } };
+export type Problem = { field: string; message: string };
 
 export type Attachment = { id: string; name: string | null; contentType: string | null; size: number | null };
 
@@ -33,10 +51,13 @@ export type ChatMessage = {
 export class ApiError extends Error {
   readonly status: number;
   readonly reason: string;
-  constructor(status: number, reason: string, message: string) {
+  /** Field problems of a refused form (`values.email`, `email`…). */
+  readonly problems: Problem[];
+  constructor(status: number, reason: string, message: string, problems: Problem[] = []) {
     super(message);
     this.status = status;
     this.reason = reason;
+    this.problems = problems;
   }
 }
 
@@ -60,8 +81,9 @@ export function createClient(base: string, channelId: string) {
     if (type) headers["content-type"] = type;
     const res = await fetch(`${root}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
     if (res.ok) return res;
-    const json = (await res.json().catch(() => ({}))) as { error?: { reason?: string; message?: string } };
-    throw new ApiError(res.status, json.error?.reason ?? "error", json.error?.message ?? res.statusText);
+    const json = (await res.json().catch(() => ({}))) as ErrorBody;
+    const e = json.error;
+    throw new ApiError(res.status, e?.reason ?? "error", e?.message ?? res.statusText, e?.details?.problems);
   }
 
   async function call<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
@@ -87,17 +109,21 @@ export function createClient(base: string, channelId: string) {
     },
     config: () => call<WidgetConfig>("GET", "/config"),
     /** The stored session if it is still valid, else a new one; returns the conversation so far. */
-    async resume(language: Language): Promise<ChatMessage[]> {
+    async resume(language: Language, preChat: boolean): Promise<Resumed> {
       if (token) {
         try {
-          return (await call<{ data: ChatMessage[] }>("GET", "/conversation")).data;
+          return await call<Resumed>("GET", "/conversation");
         } catch (err) {
           if (!(err instanceof ApiError) || err.status !== 401) throw err;
         }
       }
       await startSession(language);
-      return [];
+      return { data: [], preChat: preChat ? "needed" : "done", email: null };
     },
+    preChat: (values: Record<string, string>) => call<{ preChat: string }>("POST", "/pre-chat", { values }),
+    offline: (input: { name: string; email: string; message: string }) =>
+      call<{ replyBy: "email" | "chat" }>("POST", "/offline-messages", input),
+    transcript: (email: string | undefined) => call<{ email: string }>("POST", "/transcript", email ? { email } : {}),
     catchUp: async (after: string | undefined) =>
       (await call<{ data: ChatMessage[] }>("GET", `/conversation${after ? `?after=${encodeURIComponent(after)}` : ""}`))
         .data,

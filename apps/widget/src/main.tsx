@@ -6,10 +6,11 @@
 import { render } from "preact";
 import { io, type Socket } from "socket.io-client";
 import { ApiError, type ChatMessage, type Client, createClient, storage, type WidgetConfig } from "./api.ts";
+import type { FieldErrors, FormField } from "./forms.tsx";
 import { type Language, pickLanguage, TEXTS } from "./i18n.ts";
 import { STYLES } from "./styles.ts";
 import { isDue } from "./triggers.ts";
-import { Chat, type Csat, type Pending } from "./ui.tsx";
+import { Chat, type Csat, type FormState, type Pending } from "./ui.tsx";
 
 type IdentifyInput = { userId: string; hash?: string; email?: string; name?: string };
 export type RapportApi = {
@@ -74,6 +75,16 @@ function boot(): void {
   let socket: Socket | undefined;
   let proactive: string | undefined;
   let csat: Csat | undefined;
+  let preChatNeeded = false;
+  let visitorEmail: string | null = null;
+  let preChatForm: Omit<FormState, "fields"> = { errors: {}, failure: undefined, busy: false };
+  let offlineForm: Omit<FormState, "fields"> & { sent: boolean } = {
+    errors: {},
+    failure: undefined,
+    busy: false,
+    sent: false,
+  };
+  let transcriptBusy = false;
   const csatSeen = storedIds(storage(), `rapport:webchat:${channelId}:csat`);
   const fired = storedIds(storage("sessionStorage"), `rapport:webchat:${channelId}:triggers`);
   const loadedAt = Date.now();
@@ -82,7 +93,10 @@ function boot(): void {
   const ready = (async () => {
     config = await client.config();
     language = pickLanguage(navigator.languages ?? [navigator.language], config.languages, config.language);
-    messages = await client.resume(language);
+    const resumed = await client.resume(language, config.preChatForm !== null);
+    messages = resumed.data;
+    preChatNeeded = config.preChatForm !== null && resumed.preChat === "needed";
+    visitorEmail = resumed.email;
     connect();
     void client.pageView(pageView()).catch(() => undefined);
     void client
@@ -250,6 +264,74 @@ function boot(): void {
     }
   }
 
+  /** A refused form's problems by field (`values.email` → `email`), in the visitor's language where known. */
+  function problemsOf(err: unknown): Pick<FormState, "errors" | "failure"> {
+    const texts = TEXTS[language];
+    if (!(err instanceof ApiError) || err.problems.length === 0) return { errors: {}, failure: texts.formFailed };
+    const errors: FieldErrors = {};
+    for (const problem of err.problems) {
+      errors[problem.field.replace(/^values\./, "")] = problem.message.includes("required")
+        ? texts.formRequired
+        : problem.message.includes("email")
+          ? texts.formEmailInvalid
+          : problem.message;
+    }
+    return { errors, failure: undefined };
+  }
+
+  async function answerPreChat(values: Record<string, string>): Promise<void> {
+    preChatForm = { errors: {}, failure: undefined, busy: true };
+    draw();
+    try {
+      await client.preChat(values);
+      preChatNeeded = false;
+      visitorEmail = values.email?.trim().toLowerCase() || visitorEmail;
+      preChatForm = { ...preChatForm, busy: false };
+    } catch (err) {
+      preChatForm = { ...problemsOf(err), busy: false };
+    }
+    draw();
+  }
+
+  async function leaveMessage(values: Record<string, string>): Promise<void> {
+    offlineForm = { ...offlineForm, errors: {}, failure: undefined, busy: true };
+    draw();
+    try {
+      await client.offline({ name: values.name ?? "", email: values.email ?? "", message: values.message ?? "" });
+      offlineForm = { ...offlineForm, busy: false, sent: true };
+    } catch (err) {
+      offlineForm = { ...offlineForm, ...problemsOf(err), busy: false };
+    }
+    draw();
+  }
+
+  async function sendTranscript(email: string | undefined): Promise<void> {
+    const texts = TEXTS[language];
+    transcriptBusy = true;
+    draw();
+    try {
+      const sent = await client.transcript(email);
+      visitorEmail = sent.email;
+      notice = texts.transcriptSent.replace("{email}", sent.email);
+    } catch {
+      notice = texts.transcriptFailed;
+    }
+    transcriptBusy = false;
+    draw();
+  }
+
+  /** The questions of the channel's pre-chat form, labelled in the visitor's language. */
+  function preChatFields(): FormField[] {
+    const texts = TEXTS[language];
+    const builtIn = { name: texts.formName, email: texts.formEmail, phone: texts.formPhone, custom: "" };
+    return (config?.preChatForm?.fields ?? []).map((f) => ({
+      id: f.id,
+      kind: f.kind,
+      required: f.required,
+      label: f.label[language] || builtIn[f.kind] || Object.values(f.label)[0] || f.id,
+    }));
+  }
+
   function setOpen(open: boolean): void {
     isOpen = open;
     draw();
@@ -267,6 +349,12 @@ function boot(): void {
   function draw(): void {
     if (!config) return;
     const texts = TEXTS[language];
+    const isOffline = config.offlineForm && !config.available && messages.length === 0 && pending.length === 0;
+    const offlineFields: FormField[] = [
+      { id: "name", kind: "name", label: texts.formName, required: true },
+      { id: "email", kind: "email", label: texts.formEmail, required: true },
+      { id: "message", kind: "message", label: texts.offlineMessage, required: true },
+    ];
     render(
       <Chat
         config={config}
@@ -292,6 +380,14 @@ function boot(): void {
         onAttach={(file) => void sendFile(file)}
         fileUrl={fileUrl}
         onTyping={typing}
+        preChat={!isOffline && preChatNeeded ? { ...preChatForm, fields: preChatFields() } : undefined}
+        onPreChat={(values) => void answerPreChat(values)}
+        offline={isOffline || offlineForm.sent ? { ...offlineForm, fields: offlineFields } : undefined}
+        onOffline={(values) => void leaveMessage(values)}
+        transcript={
+          config.transcript && messages.length > 0 ? { email: visitorEmail, busy: transcriptBusy } : undefined
+        }
+        onTranscript={(email) => void sendTranscript(email)}
       />,
       mount,
     );

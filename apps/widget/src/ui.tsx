@@ -1,10 +1,13 @@
 /** The widget's view: a launcher and a dialog with the conversation. Every text is rendered as text. */
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { Attachment, ChatMessage, WidgetConfig } from "./api.ts";
+import { type FieldErrors, Form, type FormField, TranscriptAction } from "./forms.tsx";
 import type { Texts } from "./i18n.ts";
 
 export type Pending = { clientMessageId: string; text: string; failed: boolean; file?: File };
 /** The rating prompt of a solved case: asked, being sent, answered, or refused by the server (with its reason). */
+/** A form the panel shows instead of the message box: its fields, the server's problems, whether it is being sent. */
+export type FormState = { fields: FormField[]; errors: FieldErrors; failure: string | undefined; busy: boolean };
 export type Csat = { caseId: string; state: "ask" | "sending" | "done" | "error"; error?: string };
 
 type Props = {
@@ -29,6 +32,15 @@ type Props = {
   /** An object URL of a conversation's file (fetched with the visitor token). */
   fileUrl(id: string): Promise<string>;
   onTyping(): void;
+  /** The pre-chat form, while the visitor still has to answer it. */
+  preChat: FormState | undefined;
+  onPreChat(values: Record<string, string>): void;
+  /** The offline form (nobody can answer), or its thanks once sent. */
+  offline: (FormState & { sent: boolean }) | undefined;
+  onOffline(values: Record<string, string>): void;
+  /** "Email me the transcript", when offered. */
+  transcript: { email: string | null; busy: boolean } | undefined;
+  onTranscript(email: string | undefined): void;
 };
 
 export function Chat(p: Props) {
@@ -113,48 +125,88 @@ export function Chat(p: Props) {
           <div class="status" role="status">
             {p.notice ?? (p.isOnline ? "" : p.texts.offline)}
           </div>
-          <form class="form" onSubmit={submit}>
-            <textarea
-              ref={inputRef}
-              aria-label={p.texts.inputLabel}
-              placeholder={p.texts.placeholder}
-              maxLength={5000}
-              value={draft}
-              onInput={(e) => {
-                setDraft(e.currentTarget.value);
-                p.onTyping();
-              }}
-              onKeyDown={(e) => {
-                if (e.key === "Enter" && !e.shiftKey && !e.isComposing) submit(e);
-              }}
+          {p.transcript && (
+            <TranscriptAction
+              texts={p.texts}
+              email={p.transcript.email}
+              busy={p.transcript.busy}
+              onSend={p.onTranscript}
             />
-            {p.config.uploads?.enabled && (
-              <>
-                <input
-                  ref={fileRef}
-                  type="file"
-                  hidden
-                  accept={p.config.uploads.types.join(",")}
-                  data-testid="rapport-file"
-                  onChange={(e) => {
-                    const file = e.currentTarget.files?.[0];
-                    e.currentTarget.value = "";
-                    if (file) p.onAttach(file);
-                  }}
-                />
-                <button
-                  type="button"
-                  class="attach"
-                  aria-label={p.texts.attach}
-                  title={p.texts.attach}
-                  onClick={() => fileRef.current?.click()}
-                >
-                  📎
-                </button>
-              </>
-            )}
-            <button type="submit">{p.texts.send}</button>
-          </form>
+          )}
+          {p.offline ? (
+            p.offline.sent ? (
+              <p class="fields" role="status" data-testid="rapport-offline-thanks">
+                {p.texts.offlineThanks}
+              </p>
+            ) : (
+              <Form
+                testId="rapport-offline"
+                intro={p.texts.offlineIntro}
+                fields={p.offline.fields}
+                submitLabel={p.texts.offlineSend}
+                texts={p.texts}
+                errors={p.offline.errors}
+                failure={p.offline.failure}
+                busy={p.offline.busy}
+                onSubmit={p.onOffline}
+              />
+            )
+          ) : p.preChat ? (
+            <Form
+              testId="rapport-prechat"
+              intro={p.texts.preChatIntro}
+              fields={p.preChat.fields}
+              submitLabel={p.texts.preChatStart}
+              texts={p.texts}
+              errors={p.preChat.errors}
+              failure={p.preChat.failure}
+              busy={p.preChat.busy}
+              onSubmit={p.onPreChat}
+            />
+          ) : (
+            <form class="form" onSubmit={submit}>
+              <textarea
+                ref={inputRef}
+                aria-label={p.texts.inputLabel}
+                placeholder={p.texts.placeholder}
+                maxLength={5000}
+                value={draft}
+                onInput={(e) => {
+                  setDraft(e.currentTarget.value);
+                  p.onTyping();
+                }}
+                onKeyDown={(e) => {
+                  if (e.key === "Enter" && !e.shiftKey && !e.isComposing) submit(e);
+                }}
+              />
+              {p.config.uploads?.enabled && (
+                <>
+                  <input
+                    ref={fileRef}
+                    type="file"
+                    hidden
+                    accept={p.config.uploads.types.join(",")}
+                    data-testid="rapport-file"
+                    onChange={(e) => {
+                      const file = e.currentTarget.files?.[0];
+                      e.currentTarget.value = "";
+                      if (file) p.onAttach(file);
+                    }}
+                  />
+                  <button
+                    type="button"
+                    class="attach"
+                    aria-label={p.texts.attach}
+                    title={p.texts.attach}
+                    onClick={() => fileRef.current?.click()}
+                  >
+                    📎
+                  </button>
+                </>
+              )}
+              <button type="submit">{p.texts.send}</button>
+            </form>
+          )}
         </section>
       )}
       <button
