@@ -33,7 +33,7 @@ afterEach(() => vi.unstubAllGlobals());
 describe("the web chat files and forms settings", () => {
   it("starts from the server's defaults and saves the four parts whole", () => {
     const values = formValuesOf({});
-    expect(values).toMatchObject({ uploadsEnabled: true, maxMb: 10, preChatEnabled: false, offlineEnabled: true });
+    expect(values).toMatchObject({ uploadsEnabled: true, maxMb: 10, preChatEnabled: false, offlineEnabled: false });
     expect(configPatchOf({ ...values, maxMb: 2.5 })).toMatchObject({
       uploads: { enabled: true, maxBytes: 2_621_440 },
       preChatForm: {
@@ -43,7 +43,7 @@ describe("the web chat files and forms settings", () => {
           { kind: "email", required: true },
         ],
       },
-      offlineForm: { enabled: true },
+      offlineForm: { enabled: false },
       transcript: { enabled: true },
     });
   });

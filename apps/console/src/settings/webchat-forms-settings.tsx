@@ -65,7 +65,7 @@ export function formValuesOf(config: Record<string, unknown>) {
         { kind: "email" as const, required: true },
       ]
     ).map((f) => ({ kind: f.kind, key: f.key ?? "", label: f.label ?? {}, required: f.required ?? false })),
-    offlineEnabled: saved.offlineForm?.enabled ?? true,
+    offlineEnabled: saved.offlineForm?.enabled ?? false,
     emailChannelId: saved.offlineForm?.emailChannelId ?? null,
     transcriptEnabled: saved.transcript?.enabled ?? true,
   };

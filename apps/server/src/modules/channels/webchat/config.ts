@@ -145,7 +145,8 @@ const PreChatForm = z
 
 /** What happens when nobody can answer: the widget shows a form (name, email, message) that opens a case. */
 const OfflineForm = z.strictObject({
-  enabled: z.boolean().default(true),
+  /** Off by default: a team that does not set its presence would otherwise never be "available". */
+  enabled: z.boolean().default(false),
   /** The email channel that carries the case and the agent's replies; default: the workspace's oldest one with SMTP. */
   emailChannelId: z.uuid().optional(),
 });
@@ -181,7 +182,7 @@ export const WebchatConfig = z.strictObject({
       { kind: "email", label: {}, required: true },
     ],
   }),
-  offlineForm: OfflineForm.default({ enabled: true }),
+  offlineForm: OfflineForm.default({ enabled: false }),
   /** Whether the widget offers "email me the transcript" (sent through the workspace's email channel). */
   transcript: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
 });

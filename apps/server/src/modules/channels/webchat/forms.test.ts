@@ -72,8 +72,8 @@ describe.each(TEST_DATABASES)("web chat forms and transcripts on %s", (kind) => 
         },
       })
     ).channel.id;
-    plainChannelId = (await createChannel(t.a)).channel.id;
-    otherChannelId = (await createChannel(t.b)).channel.id;
+    plainChannelId = (await createChannel(t.a, { offlineForm: { enabled: true } })).channel.id;
+    otherChannelId = (await createChannel(t.b, { offlineForm: { enabled: true } })).channel.id;
   });
   afterAll(async () => {
     await peer?.close();
@@ -157,6 +157,17 @@ describe.each(TEST_DATABASES)("web chat forms and transcripts on %s", (kind) => 
   });
 
   it("turns the offline form into an email case whose reply leaves by SMTP to the customer", async () => {
+    // Off unless the channel turns it on.
+    expect((await widget(channelId, "GET", "/config")).json().offlineForm).toBe(false);
+    const off = await startSession(channelId);
+    const refused = await widget(channelId, "POST", "/offline-messages", {
+      token: off.token,
+      payload: { name: "Li", email: "li@customer.test", message: "hi" },
+    });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().error.reason).toBe("offline_form_disabled");
+    expect((await widget(plainChannelId, "GET", "/config")).json().offlineForm).toBe(true);
+
     const { token } = await startSession(plainChannelId);
     const unique = Date.now().toString(36);
     const bad = await widget(plainChannelId, "POST", "/offline-messages", {
