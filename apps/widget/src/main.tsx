@@ -78,11 +78,12 @@ function boot(): void {
   let preChatNeeded = false;
   let visitorEmail: string | null = null;
   let preChatForm: Omit<FormState, "fields"> = { errors: {}, failure: undefined, busy: false };
-  let offlineForm: Omit<FormState, "fields"> & { sent: boolean } = {
+  let offlineForm: Omit<FormState, "fields"> & { sent: boolean; replyBy: "email" | "chat" } = {
     errors: {},
     failure: undefined,
     busy: false,
     sent: false,
+    replyBy: "email",
   };
   let transcriptBusy = false;
   const csatSeen = storedIds(storage(), `rapport:webchat:${channelId}:csat`);
@@ -297,8 +298,12 @@ function boot(): void {
     offlineForm = { ...offlineForm, errors: {}, failure: undefined, busy: true };
     draw();
     try {
-      await client.offline({ name: values.name ?? "", email: values.email ?? "", message: values.message ?? "" });
-      offlineForm = { ...offlineForm, busy: false, sent: true };
+      const sent = await client.offline({
+        name: values.name ?? "",
+        email: values.email ?? "",
+        message: values.message ?? "",
+      });
+      offlineForm = { ...offlineForm, busy: false, sent: true, replyBy: sent.replyBy };
     } catch (err) {
       offlineForm = { ...offlineForm, ...problemsOf(err), busy: false };
     }

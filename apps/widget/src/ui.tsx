@@ -36,7 +36,7 @@ type Props = {
   preChat: FormState | undefined;
   onPreChat(values: Record<string, string>): void;
   /** The offline form (nobody can answer), or its thanks once sent. */
-  offline: (FormState & { sent: boolean }) | undefined;
+  offline: (FormState & { sent: boolean; replyBy: "email" | "chat" }) | undefined;
   onOffline(values: Record<string, string>): void;
   /** "Email me the transcript", when offered. */
   transcript: { email: string | null; busy: boolean } | undefined;
@@ -136,7 +136,7 @@ export function Chat(p: Props) {
           {p.offline ? (
             p.offline.sent ? (
               <p class="fields" role="status" data-testid="rapport-offline-thanks">
-                {p.texts.offlineThanks}
+                {p.offline.replyBy === "chat" ? p.texts.offlineThanksChat : p.texts.offlineThanks}
               </p>
             ) : (
               <Form
@@ -200,7 +200,15 @@ export function Chat(p: Props) {
                     title={p.texts.attach}
                     onClick={() => fileRef.current?.click()}
                   >
-                    📎
+                    <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
+                      <path
+                        d="M16.5 6.5 8.6 14.4a2 2 0 0 0 2.8 2.8l7.9-7.9a4 4 0 0 0-5.6-5.6L5.7 11.6a6 6 0 0 0 8.5 8.5l6.3-6.3"
+                        fill="none"
+                        stroke="currentColor"
+                        stroke-width="2"
+                        stroke-linecap="round"
+                      />
+                    </svg>
                   </button>
                 </>
               )}
@@ -300,7 +308,7 @@ function FileView(p: { file: Attachment; isImage: boolean; texts: Texts; url(id:
   }
   return (
     <a href={src} download={name} class="file" data-testid="rapport-download">
-      📄 {name}
+      {name}
     </a>
   );
 }
