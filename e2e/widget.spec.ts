@@ -150,6 +150,23 @@ export const journeys: Journey[] = [
             ),
           );
         await agentContext.pages()[0]?.screenshot({ path: "e2e/artifacts/widget-upload-console.png" });
+
+        // The agent answers with an image from the composer: the visitor sees it in the widget.
+        const agent = agentContext.pages()[0];
+        if (!agent) throw new Error("no agent page");
+        const [chooser] = await Promise.all([
+          agent.waitForEvent("filechooser"),
+          agent.getByRole("button", { name: "Attach a file" }).click(),
+        ]);
+        await chooser.setFiles({ name: `answer-${unique}.png`, mimeType: "image/png", buffer: redPng() });
+        const send = agent.getByRole("button", { name: "Send", exact: true });
+        await agent.waitForFunction(() => {
+          const button = Array.from(document.querySelectorAll("button")).find((b) => b.textContent?.trim() === "Send");
+          return button !== undefined && !button.disabled;
+        });
+        await send.click();
+        const answer = panel.locator('[data-direction="outbound"]').getByTestId("rapport-image");
+        await answer.waitFor({ state: "visible" });
       } finally {
         await agentContext.close();
       }

@@ -166,11 +166,13 @@ function boot(): void {
     };
   }
 
+  /** Adds new messages; a known one is replaced only when it gained its file (a catch-up may see it before). */
   function merge(incoming: ChatMessage[]): void {
-    const known = new Set(messages.map((m) => m.id));
-    const fresh = incoming.filter((m) => !known.has(m.id));
+    const known = new Map(messages.map((m) => [m.id, m]));
+    const fresh = incoming.filter((m) => !known.has(m.id) || (m.attachment && !known.get(m.id)?.attachment));
     if (fresh.length === 0) return;
-    messages = [...messages, ...fresh].sort((a, b) => (a.id < b.id ? -1 : 1));
+    const replaced = new Set(fresh.map((m) => m.id));
+    messages = [...messages.filter((m) => !replaced.has(m.id)), ...fresh].sort((a, b) => (a.id < b.id ? -1 : 1));
     const sent = new Set(fresh.map((m) => m.clientMessageId));
     pending = pending.filter((p) => !sent.has(p.clientMessageId));
     draw();
