@@ -278,6 +278,19 @@ describe.each(TEST_DATABASES)("web chat forms and transcripts on %s", (kind) => 
     expect(flood.json().error.reason).toBe("widget_rate_limited");
   });
 
+  it("writes the transcript in the visitor's language", async () => {
+    const session = await widget(plainChannelId, "POST", "/sessions", { payload: { language: "fr" } });
+    const { token } = session.json() as { token: string };
+    await say(plainChannelId, token, "Bonjour, livrez-vous à Lyon ?");
+    const to = `fr-${Date.now().toString(36)}@customer.test`;
+    expect((await widget(plainChannelId, "POST", "/transcript", { token, payload: { email: to } })).statusCode).toBe(
+      202,
+    );
+    const parsed = await simpleParser((await waitFor(() => mailsTo(to)[0])).raw);
+    expect(parsed.subject).toBe("Votre conversation avec Acme Support");
+    expect(parsed.text).toContain("Vous: Bonjour, livrez-vous à Lyon ?");
+  });
+
   it("says clearly that transcripts need an email channel, and keeps other workspaces' visitors out", async () => {
     const { token } = await startSession(otherChannelId);
     expect((await widget(otherChannelId, "GET", "/config")).json().transcript).toBe(false);

@@ -9,6 +9,7 @@ import type { AppContext } from "../../../platform/context.ts";
 import { AppError } from "../../../platform/errors.ts";
 import { ChannelSendError } from "../contract.ts";
 import { EmailPublicConfig } from "../email/config.ts";
+import { escapeHtml } from "../email/send.ts";
 import type { WebchatChannel } from "./channel.ts";
 import { sendFromMailbox, webchatMailbox } from "./mailbox.ts";
 import { presentVisitorMessage, type VisitorMessage } from "./present.ts";
@@ -19,27 +20,36 @@ export const TranscriptBody = z.strictObject({
   email: z.email("must be an email address like li@example.com").max(320).optional(),
 });
 
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c);
-
-const whoOf = (m: VisitorMessage) => (m.author === "visitor" ? "You" : m.author === "bot" ? "Bot" : "Support");
+/** The transcript's words in the visitor's language (the widget's languages; English otherwise). */
+const WORDS = {
+  en: { title: "Your conversation with {name}", visitor: "You", agent: "Support", bot: "Bot" },
+  fr: { title: "Votre conversation avec {name}", visitor: "Vous", agent: "Support", bot: "Bot" },
+  es: { title: "Tu conversación con {name}", visitor: "Tú", agent: "Soporte", bot: "Bot" },
+  "zh-CN": { title: "您与{name}的对话", visitor: "我", agent: "客服", bot: "机器人" },
+} as const;
+type Words = (typeof WORDS)[keyof typeof WORDS];
+const wordsOf = (language: string | null): Words =>
+  language && language in WORDS ? WORDS[language as keyof typeof WORDS] : WORDS.en;
 const bodyOf = (m: VisitorMessage) =>
   [m.text, m.attachment ? `[${m.type === "image" ? "image" : "file"}: ${m.attachment.name ?? "attachment"}]` : ""]
     .filter(Boolean)
     .join(" ");
+const whoOf = (m: VisitorMessage, w: Words) =>
+  m.author === "visitor" ? w.visitor : m.author === "bot" ? w.bot : w.agent;
 const timeOf = (m: VisitorMessage) => `${m.createdAt.slice(0, 16).replace("T", " ")} UTC`;
 
 /** The transcript's plain and HTML bodies; every text is escaped in the HTML part. */
 export function renderTranscript(
   title: string,
   messages: VisitorMessage[],
+  words: Words = WORDS.en,
 ): { text: string; html: string; count: number } {
-  const text = [title, "", ...messages.map((m) => `[${timeOf(m)}] ${whoOf(m)}: ${bodyOf(m)}`), ""].join("\n");
+  const text = [title, "", ...messages.map((m) => `[${timeOf(m)}] ${whoOf(m, words)}: ${bodyOf(m)}`), ""].join("\n");
   const rows = messages
     .map(
       (m) =>
         `<tr><td style="color:#868e96;white-space:nowrap;vertical-align:top">${escapeHtml(timeOf(m))}</td>` +
-        `<td style="font-weight:600;vertical-align:top">${escapeHtml(whoOf(m))}</td>` +
+        `<td style="font-weight:600;vertical-align:top">${escapeHtml(whoOf(m, words))}</td>` +
         `<td style="white-space:pre-wrap">${escapeHtml(bodyOf(m))}</td></tr>`,
     )
     .join("\n");
@@ -84,8 +94,9 @@ export async function emailTranscript(
     throw new AppError("conflict", "transcript_empty", "There is no conversation to send yet.");
   }
   const mailboxConfig = EmailPublicConfig.parse(mailbox.config);
-  const title = `Your conversation with ${mailboxConfig.fromName ?? mailbox.name}`;
-  const rendered = renderTranscript(title, messages);
+  const words = wordsOf(visitor.language);
+  const title = words.title.replace("{name}", mailboxConfig.fromName ?? mailbox.name);
+  const rendered = renderTranscript(title, messages, words);
   try {
     await sendFromMailbox(ctx, mailbox, {
       to: email,
