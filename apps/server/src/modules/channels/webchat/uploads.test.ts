@@ -82,6 +82,13 @@ describe.each(TEST_DATABASES)("web chat file uploads on %s", (kind) => {
     const after = await t.env.app.inject({ url: `/api/v1/cases/${caseId}/attachments`, headers: t.a.auth("agent") });
     expect(after.json().data).toHaveLength(1);
 
+    // A client message id already used by a text message is refused, not reused.
+    const textId = nextClientId();
+    await widget(channelId, "POST", "/messages", { token, payload: { clientMessageId: textId, text: "text first" } });
+    const reused = await upload(token, PNG, "image/png", { clientMessageId: textId });
+    expect(reused.statusCode).toBe(409);
+    expect(reused.json().error.reason).toBe("client_message_id_reused");
+
     // Another visitor of the same channel cannot read it.
     const stranger = await startSession(channelId);
     expect((await widget(channelId, "GET", `/attachments/${attachmentId}`, { token: stranger.token })).statusCode).toBe(

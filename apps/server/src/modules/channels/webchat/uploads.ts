@@ -89,6 +89,14 @@ export async function receiveVisitorFile(
     type,
     content,
   });
+  if (duplicate && message.type !== type) {
+    throw new AppError(
+      "conflict",
+      "client_message_id_reused",
+      "This clientMessageId was used for another message; send the file with a new one.",
+      { field: "clientMessageId" },
+    );
+  }
   const ws = loaded.channel.workspace_id;
   // Idempotent per message: a retried upload whose first try stored the message but not the file heals here.
   await attachToMessage(ctx.database.db, ctx.config, ws, message.id, {
