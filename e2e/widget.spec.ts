@@ -1,3 +1,4 @@
+import { crc32, deflateSync } from "node:zlib";
 import type { APIResponse, Page } from "playwright-core";
 import { signIn } from "./session.ts";
 import type { Journey } from "./types.ts";
@@ -52,7 +53,220 @@ async function agentOpensCase(page: Page, baseUrl: string, email: string, passwo
   return { context, agent, caseView };
 }
 
+/** A 12×12 red PNG, as a visitor's photo (encoded here: signature, IHDR, IDAT, IEND). */
+function redPng(): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, "latin1"), data]);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(12, 0);
+  header.writeUInt32BE(12, 4);
+  header.set([8, 2, 0, 0, 0], 8);
+  const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: 12 }, () => [220, 30, 30]).flat())]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", header),
+    chunk("IDAT", deflateSync(Buffer.concat(Array.from({ length: 12 }, () => row)))),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
+}
+
+/** Signs the page in and patches the demo web chat channel's config; returns a function restoring the given keys. */
+async function patchDemoChannel(
+  page: Page,
+  baseUrl: string,
+  email: string,
+  password: string,
+  config: Record<string, unknown>,
+  restore: Record<string, unknown>,
+) {
+  await signIn(page, baseUrl, email, password);
+  const channelId = await demoChannelId(page, baseUrl);
+  const patched = await page.request.patch(`${baseUrl}/api/v1/channels/${channelId}`, { data: { config } });
+  await expectStatus(patched, 200, "PATCH /api/v1/channels/:id");
+  return async () => {
+    const back = await page.request.patch(`${baseUrl}/api/v1/channels/${channelId}`, { data: { config: restore } });
+    await expectStatus(back, 200, "PATCH /api/v1/channels/:id (restore)");
+  };
+}
+
+/** The messages of the workspace's case whose subject contains a text, read through the API. */
+async function caseMessages(page: Page, baseUrl: string, text: string) {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const list = await page.request.get(`${baseUrl}/api/v1/cases?limit=50&q=${encodeURIComponent(text)}`);
+    await expectStatus(list, 200, "GET /api/v1/cases");
+    const found = ((await list.json()) as { data: { id: string; subject: string }[] }).data.find((c) =>
+      c.subject.includes(text),
+    );
+    if (found) {
+      const res = await page.request.get(`${baseUrl}/api/v1/cases/${found.id}/messages`);
+      return ((await res.json()) as { data: { text: string; private: boolean }[] }).data;
+    }
+    await page.waitForTimeout(200);
+  }
+  throw new Error(`no case with "${text}"`);
+}
+
 export const journeys: Journey[] = [
+  {
+    name: "sends a visitor's image that the agent sees in the case",
+    run: async ({ page, baseUrl, email, password, screenshot }) => {
+      const unique = Date.now().toString(36);
+      const question = `The lid of my teapot cracked (${unique})`;
+      const panel = await visitorAsks(page, baseUrl, question);
+      await panel.getByTestId("rapport-file").setInputFiles({
+        name: `lid-${unique}.png`,
+        mimeType: "image/png",
+        buffer: redPng(),
+      });
+      const shown = panel.getByTestId("rapport-image");
+      await shown.waitFor({ state: "visible" });
+      if (!(await shown.evaluate((img: HTMLImageElement) => img.naturalWidth === 12)))
+        throw new Error("the widget does not show the image");
+      await screenshot("widget-upload");
+
+      // A file over the channel's type list is refused in the widget with a reason.
+      await panel.getByTestId("rapport-file").setInputFiles({
+        name: "setup.exe",
+        mimeType: "application/x-msdownload",
+        buffer: Buffer.from("MZ"),
+      });
+      await panel.getByText("This type of file cannot be sent.").waitFor({ state: "visible" });
+
+      const { context: agentContext, caseView } = await agentOpensCase(page, baseUrl, email, password, question);
+      try {
+        const image = caseView.getByTestId("message").locator("img");
+        await image.waitFor({ state: "visible" });
+        await agentContext
+          .pages()[0]
+          ?.waitForFunction(() =>
+            Array.from(document.querySelectorAll("[data-testid=message] img")).some(
+              (i) => (i as HTMLImageElement).naturalWidth === 12,
+            ),
+          );
+        await agentContext.pages()[0]?.screenshot({ path: "e2e/artifacts/widget-upload-console.png" });
+
+        // The agent answers with an image from the composer: the visitor sees it in the widget.
+        const agent = agentContext.pages()[0];
+        if (!agent) throw new Error("no agent page");
+        const [chooser] = await Promise.all([
+          agent.waitForEvent("filechooser"),
+          agent.getByRole("button", { name: "Attach a file" }).click(),
+        ]);
+        await chooser.setFiles({ name: `answer-${unique}.png`, mimeType: "image/png", buffer: redPng() });
+        const send = agent.getByRole("button", { name: "Send", exact: true });
+        await agent.waitForFunction(() => {
+          const button = Array.from(document.querySelectorAll("button")).find((b) => b.textContent?.trim() === "Send");
+          return button !== undefined && !button.disabled;
+        });
+        await send.click();
+        const answer = panel.locator('[data-direction="outbound"]').getByTestId("rapport-image");
+        await answer.waitFor({ state: "visible" });
+      } finally {
+        await agentContext.close();
+      }
+    },
+  },
+  {
+    name: "asks the pre-chat form first and shows the answers to the agent",
+    run: async ({ page, baseUrl, email, password, screenshot }) => {
+      const restore = await patchDemoChannel(
+        page,
+        baseUrl,
+        email,
+        password,
+        {
+          preChatForm: {
+            enabled: true,
+            fields: [
+              { kind: "name", required: true },
+              { kind: "email", required: true },
+              { kind: "custom", key: "order", label: { en: "Order number" } },
+            ],
+          },
+        },
+        { preChatForm: { enabled: false } },
+      );
+      try {
+        const unique = Date.now().toString(36);
+        await openWidget(page, baseUrl);
+        const form = page.getByTestId("rapport-prechat");
+        await form.waitFor({ state: "visible" });
+        await form.getByRole("button", { name: "Start chat" }).click();
+        await form.getByText("Please fill in this field.").first().waitFor({ state: "visible" });
+        await form.getByLabel("Name").fill("Mei Chen");
+        await form.getByLabel("Email").fill("mei-at-example");
+        await form.getByRole("button", { name: "Start chat" }).click();
+        await form.getByText("Please enter a valid email address.").waitFor({ state: "visible" });
+        await form.getByLabel("Email").fill(`mei.${unique}@example.com`);
+        await form.getByLabel("Order number").fill(`A-${unique}`);
+        await screenshot("widget-prechat");
+        await form.getByRole("button", { name: "Start chat" }).click();
+        const input = page.getByTestId("rapport-panel").getByRole("textbox", { name: "Your message" });
+        await input.waitFor({ state: "visible" });
+        const question = `Can I change my order? (${unique})`;
+        await input.fill(question);
+        await input.press("Enter");
+        await page.getByTestId("rapport-message").filter({ hasText: question }).waitFor({ state: "visible" });
+        const messages = await caseMessages(page, baseUrl, question);
+        const note = messages.find((m) => m.private);
+        if (!note?.text.includes(`Order number: A-${unique}`) || !note.text.includes("Name: Mei Chen"))
+          throw new Error(`no pre-chat note on the case: ${JSON.stringify(messages)}`);
+      } finally {
+        await restore();
+      }
+    },
+  },
+  {
+    name: "shows the offline form when nobody can answer and turns it into a case",
+    run: async ({ page, baseUrl, email, password, screenshot }) => {
+      const restore = await patchDemoChannel(
+        page,
+        baseUrl,
+        email,
+        password,
+        { offlineForm: { enabled: true } },
+        { offlineForm: { enabled: false } },
+      );
+      try {
+        const offline = await page.request.put(`${baseUrl}/api/v1/presence`, { data: { status: "offline" } });
+        await expectStatus(offline, 200, "PUT /api/v1/presence");
+        // The server keeps a workspace's availability for up to 10 s.
+        await page.waitForTimeout(10_500);
+        const unique = Date.now().toString(36);
+        await openWidget(page, baseUrl);
+        const form = page.getByTestId("rapport-offline");
+        await form.waitFor({ state: "visible" });
+        await form.getByRole("button", { name: "Send message" }).click();
+        await form.getByText("Please fill in this field.").first().waitFor({ state: "visible" });
+        await form.getByLabel("Name").fill("Li Wei");
+        await form.getByLabel("Email").fill(`li.${unique}@customer.example`);
+        const message = `Do you ship to Chengdu? (${unique})`;
+        await form.getByLabel("Message").fill(message);
+        await form.getByRole("button", { name: "Send message" }).click();
+        // The demo workspace has no mailbox: the visitor is told the answer comes here.
+        await page
+          .getByTestId("rapport-offline-thanks")
+          .filter({ hasText: "We will answer here as soon as we are back." })
+          .waitFor({ state: "visible" });
+        await screenshot("widget-offline");
+        const messages = await caseMessages(page, baseUrl, message);
+        if (!messages.some((m) => !m.private && m.text.includes(message)))
+          throw new Error(`the offline message is not on the case: ${JSON.stringify(messages)}`);
+        // The demo workspace has no email channel: the case says replies cannot go by email.
+        if (!messages.some((m) => m.private && m.text.includes("no email channel")))
+          throw new Error(`the case does not say there is no email channel: ${JSON.stringify(messages)}`);
+      } finally {
+        await restore();
+      }
+    },
+    timeoutMs: 60_000,
+  },
   {
     name: "chats live between a web visitor and an agent",
     run: async ({ page, baseUrl, email, password, screenshot }) => {

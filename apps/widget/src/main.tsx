@@ -6,10 +6,11 @@
 import { render } from "preact";
 import { io, type Socket } from "socket.io-client";
 import { ApiError, type ChatMessage, type Client, createClient, storage, type WidgetConfig } from "./api.ts";
+import type { FieldErrors, FormField } from "./forms.tsx";
 import { type Language, pickLanguage, TEXTS } from "./i18n.ts";
 import { STYLES } from "./styles.ts";
 import { isDue } from "./triggers.ts";
-import { Chat, type Csat, type Pending } from "./ui.tsx";
+import { Chat, type Csat, type FormState, type Pending } from "./ui.tsx";
 
 type IdentifyInput = { userId: string; hash?: string; email?: string; name?: string };
 export type RapportApi = {
@@ -74,6 +75,17 @@ function boot(): void {
   let socket: Socket | undefined;
   let proactive: string | undefined;
   let csat: Csat | undefined;
+  let preChatNeeded = false;
+  let visitorEmail: string | null = null;
+  let preChatForm: Omit<FormState, "fields"> = { errors: {}, failure: undefined, busy: false };
+  let offlineForm: Omit<FormState, "fields"> & { sent: boolean; replyBy: "email" | "chat" } = {
+    errors: {},
+    failure: undefined,
+    busy: false,
+    sent: false,
+    replyBy: "email",
+  };
+  let transcriptBusy = false;
   const csatSeen = storedIds(storage(), `rapport:webchat:${channelId}:csat`);
   const fired = storedIds(storage("sessionStorage"), `rapport:webchat:${channelId}:triggers`);
   const loadedAt = Date.now();
@@ -82,7 +94,10 @@ function boot(): void {
   const ready = (async () => {
     config = await client.config();
     language = pickLanguage(navigator.languages ?? [navigator.language], config.languages, config.language);
-    messages = await client.resume(language);
+    const resumed = await client.resume(language, config.preChatForm !== null);
+    messages = resumed.data;
+    preChatNeeded = config.preChatForm !== null && resumed.preChat === "needed";
+    visitorEmail = resumed.email;
     connect();
     void client.pageView(pageView()).catch(() => undefined);
     void client
@@ -151,11 +166,13 @@ function boot(): void {
     };
   }
 
+  /** Adds new messages; a known one is replaced only when it gained its file (a catch-up may see it before). */
   function merge(incoming: ChatMessage[]): void {
-    const known = new Set(messages.map((m) => m.id));
-    const fresh = incoming.filter((m) => !known.has(m.id));
+    const known = new Map(messages.map((m) => [m.id, m]));
+    const fresh = incoming.filter((m) => !known.has(m.id) || (m.attachment && !known.get(m.id)?.attachment));
     if (fresh.length === 0) return;
-    messages = [...messages, ...fresh].sort((a, b) => (a.id < b.id ? -1 : 1));
+    const replaced = new Set(fresh.map((m) => m.id));
+    messages = [...messages.filter((m) => !replaced.has(m.id)), ...fresh].sort((a, b) => (a.id < b.id ? -1 : 1));
     const sent = new Set(fresh.map((m) => m.clientMessageId));
     pending = pending.filter((p) => !sent.has(p.clientMessageId));
     draw();
@@ -185,7 +202,57 @@ function boot(): void {
     });
   }
 
+  const fileUrls = new Map<string, Promise<string>>();
+  /** An object URL of a conversation's file, fetched once per page. */
+  function fileUrl(id: string): Promise<string> {
+    let url = fileUrls.get(id);
+    if (!url) {
+      url = client.file(id).then((blob) => URL.createObjectURL(blob));
+      url.catch(() => fileUrls.delete(id));
+      fileUrls.set(id, url);
+    }
+    return url;
+  }
+
+  /** Sends a file, checked here first against the channel's limits so the visitor learns why at once. */
+  async function sendFile(file: File, clientMessageId = newId()): Promise<void> {
+    const texts = TEXTS[language];
+    const uploads = config?.uploads;
+    if (uploads && file.size > uploads.maxBytes) {
+      notice = texts.fileTooLarge.replace("{mb}", String(Math.round((uploads.maxBytes / 1048576) * 10) / 10));
+      draw();
+      return;
+    }
+    if (uploads && !uploads.types.includes(file.type)) {
+      notice = texts.fileTypeRefused;
+      draw();
+      return;
+    }
+    notice = undefined;
+    pending = [
+      ...pending.filter((p) => p.clientMessageId !== clientMessageId),
+      { clientMessageId, text: file.name, failed: false, file },
+    ];
+    draw();
+    try {
+      await ready;
+      merge([await client.upload(clientMessageId, file)]);
+    } catch (err) {
+      const reason = err instanceof ApiError ? err.reason : "";
+      notice =
+        reason === "attachment_too_large"
+          ? texts.fileTooLarge.replace("{mb}", String(Math.round(((uploads?.maxBytes ?? 0) / 1048576) * 10) / 10))
+          : reason.startsWith("attachment_") || reason === "uploads_disabled"
+            ? texts.fileTypeRefused
+            : texts.uploadFailed;
+      pending = pending.map((p) => (p.clientMessageId === clientMessageId ? { ...p, failed: true } : p));
+      draw();
+    }
+  }
+
   async function send(text: string, clientMessageId = newId()): Promise<void> {
+    const file = pending.find((p) => p.clientMessageId === clientMessageId)?.file;
+    if (file) return sendFile(file, clientMessageId);
     pending = [
       ...pending.filter((p) => p.clientMessageId !== clientMessageId),
       { clientMessageId, text, failed: false },
@@ -198,6 +265,78 @@ function boot(): void {
       pending = pending.map((p) => (p.clientMessageId === clientMessageId ? { ...p, failed: true } : p));
       draw();
     }
+  }
+
+  /** A refused form's problems by field (`values.email` → `email`), in the visitor's language where known. */
+  function problemsOf(err: unknown): Pick<FormState, "errors" | "failure"> {
+    const texts = TEXTS[language];
+    if (!(err instanceof ApiError) || err.problems.length === 0) return { errors: {}, failure: texts.formFailed };
+    const errors: FieldErrors = {};
+    for (const problem of err.problems) {
+      errors[problem.field.replace(/^values\./, "")] = problem.message.includes("required")
+        ? texts.formRequired
+        : problem.message.includes("email")
+          ? texts.formEmailInvalid
+          : problem.message;
+    }
+    return { errors, failure: undefined };
+  }
+
+  async function answerPreChat(values: Record<string, string>): Promise<void> {
+    preChatForm = { errors: {}, failure: undefined, busy: true };
+    draw();
+    try {
+      await client.preChat(values);
+      preChatNeeded = false;
+      visitorEmail = values.email?.trim().toLowerCase() || visitorEmail;
+      preChatForm = { ...preChatForm, busy: false };
+    } catch (err) {
+      preChatForm = { ...problemsOf(err), busy: false };
+    }
+    draw();
+  }
+
+  async function leaveMessage(values: Record<string, string>): Promise<void> {
+    offlineForm = { ...offlineForm, errors: {}, failure: undefined, busy: true };
+    draw();
+    try {
+      const sent = await client.offline({
+        name: values.name ?? "",
+        email: values.email ?? "",
+        message: values.message ?? "",
+      });
+      offlineForm = { ...offlineForm, busy: false, sent: true, replyBy: sent.replyBy };
+    } catch (err) {
+      offlineForm = { ...offlineForm, ...problemsOf(err), busy: false };
+    }
+    draw();
+  }
+
+  async function sendTranscript(email: string | undefined): Promise<void> {
+    const texts = TEXTS[language];
+    transcriptBusy = true;
+    draw();
+    try {
+      const sent = await client.transcript(email);
+      visitorEmail = sent.email;
+      notice = texts.transcriptSent.replace("{email}", sent.email);
+    } catch {
+      notice = texts.transcriptFailed;
+    }
+    transcriptBusy = false;
+    draw();
+  }
+
+  /** The questions of the channel's pre-chat form, labelled in the visitor's language. */
+  function preChatFields(): FormField[] {
+    const texts = TEXTS[language];
+    const builtIn = { name: texts.formName, email: texts.formEmail, phone: texts.formPhone, custom: "" };
+    return (config?.preChatForm?.fields ?? []).map((f) => ({
+      id: f.id,
+      kind: f.kind,
+      required: f.required,
+      label: f.label[language] || builtIn[f.kind] || Object.values(f.label)[0] || f.id,
+    }));
   }
 
   function setOpen(open: boolean): void {
@@ -217,6 +356,12 @@ function boot(): void {
   function draw(): void {
     if (!config) return;
     const texts = TEXTS[language];
+    const isOffline = config.offlineForm && !config.available && messages.length === 0 && pending.length === 0;
+    const offlineFields: FormField[] = [
+      { id: "name", kind: "name", label: texts.formName, required: true },
+      { id: "email", kind: "email", label: texts.formEmail, required: true },
+      { id: "message", kind: "message", label: texts.offlineMessage, required: true },
+    ];
     render(
       <Chat
         config={config}
@@ -239,7 +384,17 @@ function boot(): void {
         }}
         onOpen={setOpen}
         onSend={(text, id) => void send(text, id)}
+        onAttach={(file) => void sendFile(file)}
+        fileUrl={fileUrl}
         onTyping={typing}
+        preChat={!isOffline && preChatNeeded ? { ...preChatForm, fields: preChatFields() } : undefined}
+        onPreChat={(values) => void answerPreChat(values)}
+        offline={isOffline || offlineForm.sent ? { ...offlineForm, fields: offlineFields } : undefined}
+        onOffline={(values) => void leaveMessage(values)}
+        transcript={
+          config.transcript && messages.length > 0 ? { email: visitorEmail, busy: transcriptBusy } : undefined
+        }
+        onTranscript={(email) => void sendTranscript(email)}
       />,
       mount,
     );

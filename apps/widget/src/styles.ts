@@ -21,6 +21,20 @@ export const STYLES = `
 .form { display: flex; gap: 8px; padding: 10px; border-top: 1px solid #e9ecef; }
 .form textarea { flex: 1; resize: none; border: 1px solid #ced4da; border-radius: 8px; padding: 8px; font-size: 14px; height: 40px; }
 .form button { border: 0; border-radius: 8px; padding: 0 14px; font-weight: 600; cursor: pointer; background: var(--primary); color: var(--text); }
+.attach { background: transparent !important; color: #495057 !important; padding: 0 6px !important; font-size: 18px; }
+.file { display: block; color: inherit; }
+.image { display: block; max-width: 100%; max-height: 220px; border-radius: 8px; margin-bottom: 4px; }
+.fields { margin: 0; padding: 10px 12px; border-top: 1px solid #e9ecef; display: flex; flex-direction: column; gap: 8px; overflow-y: auto; max-height: 60%; }
+.fields p { margin: 0; }
+.field { display: flex; flex-direction: column; gap: 2px; }
+.field label { font-weight: 600; font-size: 13px; }
+.field input, .field textarea, .transcript input { border: 1px solid #ced4da; border-radius: 8px; padding: 6px 8px; font-size: 14px; }
+.field textarea { resize: none; height: 72px; }
+.field [aria-invalid] { border-color: #c92a2a; }
+.fields button, .transcript button { border: 0; border-radius: 8px; padding: 8px 12px; font-weight: 600; cursor: pointer; background: var(--primary); color: var(--text); }
+.link { background: transparent; border: 0; color: #1c5fa8; cursor: pointer; font-size: 12px; text-decoration: underline; padding: 2px 12px; align-self: flex-start; }
+.transcript { display: flex; gap: 6px; padding: 4px 12px; }
+.transcript input { flex: 1; }
 .csat { margin: 0; padding: 10px 12px; border-top: 1px solid #e9ecef; display: flex; flex-direction: column; gap: 6px; }
 .csat fieldset { border: 0; margin: 0; padding: 0; }
 .csat legend { font-weight: 600; padding: 0; margin-bottom: 4px; }

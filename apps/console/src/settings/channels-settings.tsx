@@ -30,6 +30,7 @@ import {
   testChannel,
 } from "./settings-api.ts";
 import { CopyField, EmptyState, FormError, QueryState, Section, SettingsForm, SubmitRow } from "./settings-parts.tsx";
+import { WebchatFormsSettings } from "./webchat-forms-settings.tsx";
 
 type FieldKind = "text" | "password" | "number" | "boolean" | "tags" | "colour" | "select";
 type FieldSpec = { key: string; kind: FieldKind; required?: boolean; options?: string[] };
@@ -432,6 +433,11 @@ function ChannelCard({ channel }: { channel: Channel }) {
             testId="embed-snippet"
           />
         </Stack>
+      )}
+      {channel.type === "webchat" && editing && (
+        <Paper withBorder p="sm" mt="sm">
+          <WebchatFormsSettings channel={channel} />
+        </Paper>
       )}
       {channel.type === "api" && (
         <Stack gap={2} mt="xs">

@@ -29,8 +29,14 @@ export { findConversation, findMessage, lockCases, type MessageRow } from "./rep
 /** The case API routes. */
 export { registerConversationsRoutes } from "./routes.ts";
 export { plainText } from "./text.ts";
-/** An attachment's record and body, for a channel that delivers it; a fetched file attached to a stored message. */
-export { attachToMessage, openAttachment } from "./use-cases/attachments.ts";
+/** An attachment's record and body, for a channel that delivers it; a fetched file attached to a stored message; type and content checks of an upload. */
+export {
+  type AttachmentLimits,
+  assertAllowedType,
+  assertContentMatches,
+  attachToMessage,
+  openAttachment,
+} from "./use-cases/attachments.ts";
 /** Erasure: a person's cases, conversations and messages as ids (for higher erasers), their erasure, file deletion. */
 export {
   type ContactTraces,

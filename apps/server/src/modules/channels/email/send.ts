@@ -31,7 +31,8 @@ export function smtpOptionsOf(account: EmailAccount): SMTPTransport.Options {
   };
 }
 
-const escapeHtml = (s: string) =>
+/** Escapes text for HTML (element content and attribute values). */
+export const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c);
 
 const paragraphsHtml = (text: string) =>

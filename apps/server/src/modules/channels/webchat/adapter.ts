@@ -5,19 +5,23 @@
 import type { ChannelAdapter } from "../contract.ts";
 import { forgetWebchatChannel } from "./channel.ts";
 import { configureWebchat, WEBCHAT_SECRET_FIELDS } from "./config.ts";
+import { forgetMailboxes } from "./mailbox.ts";
 import { presentVisitorMessage } from "./present.ts";
 import { emitToVisitor } from "./realtime.ts";
 import { registerWebchatRoutes } from "./routes.ts";
 
 export const webchatChannel: ChannelAdapter = {
   type: "webchat",
-  capabilities: { contentTypes: ["text"], ratePerSecond: 200, ratePerRecipientPerSecond: 10 },
+  capabilities: { contentTypes: ["text", "image", "file"], ratePerSecond: 200, ratePerRecipientPerSecond: 10 },
   secretFields: WEBCHAT_SECRET_FIELDS,
   async configure(_ctx, input, current) {
     return configureWebchat(input, current);
   },
   registerRoutes: registerWebchatRoutes,
-  onUpdated: forgetWebchatChannel,
+  onUpdated: (channelId) => {
+    forgetWebchatChannel(channelId);
+    forgetMailboxes();
+  },
   /**
    * Emits the reply into the visitor's room. The message is stored either way: a visitor who is offline
    * now sees it on their next catch-up (`GET …/conversation`), so delivery is never retried.

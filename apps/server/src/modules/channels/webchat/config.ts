@@ -63,6 +63,94 @@ const Trigger = z.strictObject({
 });
 export type WidgetTrigger = z.infer<typeof Trigger>;
 
+/** Files visitors may attach by default: images, PDF and common office documents. */
+export const DEFAULT_UPLOAD_TYPES = [
+  "image/jpeg",
+  "image/png",
+  "image/gif",
+  "image/webp",
+  "application/pdf",
+  "text/plain",
+  "text/csv",
+  "application/msword",
+  "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+  "application/vnd.ms-excel",
+  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+] as const;
+const ContentType = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9][a-z0-9.+-]*\/[a-z0-9][a-z0-9.+-]*$/, "must be a content type like image/png");
+
+/** What visitors may attach from the widget (stored like agents' case attachments). */
+const Uploads = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Per file, in bytes: 1 KB to 25 MB (the server's ATTACHMENT_MAX_BYTES still caps it). */
+  maxBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(25 * 1024 * 1024)
+    .default(10 * 1024 * 1024),
+  types: z
+    .array(ContentType)
+    .min(1)
+    .max(40)
+    .default([...DEFAULT_UPLOAD_TYPES]),
+});
+
+const Label = z.partialRecord(z.enum(WIDGET_LANGUAGES), z.string().trim().min(1).max(80));
+/** One question of the pre-chat form: a built-in kind (name, email, phone) or a custom text answer. */
+const PreChatField = z.strictObject({
+  kind: z.enum(["name", "email", "phone", "custom"]),
+  /** A custom field's key (its answer's name on the contact's timeline and the case note): 1–40 letters, digits, _. */
+  key: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9_]{0,39}$/, "must be 1–40 letters, digits or _, starting with a letter")
+    .optional(),
+  /** The label per language; the built-in kinds have built-in labels. */
+  label: Label.default({}),
+  required: z.boolean().default(false),
+});
+export type PreChatField = z.infer<typeof PreChatField>;
+
+/** The form a visitor fills in before their first message. */
+const PreChatForm = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    fields: z
+      .array(PreChatField)
+      .max(10)
+      .default([
+        { kind: "name", label: {}, required: true },
+        { kind: "email", label: {}, required: true },
+      ]),
+  })
+  .superRefine((form, c) => {
+    const seen = new Set<string>();
+    for (const [i, f] of form.fields.entries()) {
+      if (f.kind === "custom" && !f.key) {
+        c.addIssue({ code: "custom", path: ["fields", i, "key"], message: "a custom field needs a key" });
+        continue;
+      }
+      if (f.kind === "custom" && Object.keys(f.label).length === 0) {
+        c.addIssue({ code: "custom", path: ["fields", i, "label"], message: "a custom field needs a label" });
+      }
+      const id = f.kind === "custom" ? `custom:${f.key}` : f.kind;
+      if (seen.has(id)) c.addIssue({ code: "custom", path: ["fields", i], message: "is a duplicate field" });
+      seen.add(id);
+    }
+  });
+
+/** What happens when nobody can answer: the widget shows a form (name, email, message) that opens a case. */
+const OfflineForm = z.strictObject({
+  /** Off by default: a team that does not set its presence would otherwise never be "available". */
+  enabled: z.boolean().default(false),
+  /** The email channel that carries the case and the agent's replies; default: the workspace's oldest one with SMTP. */
+  emailChannelId: z.uuid().optional(),
+});
+
 /** The public part of a web chat channel's config, stored in `channels.config`, shown, and given to the widget. */
 export const WebchatConfig = z.strictObject({
   /** Sites allowed to embed the widget (the server's own origin is always allowed). */
@@ -86,6 +174,17 @@ export const WebchatConfig = z.strictObject({
     .max(20)
     .refine((t) => new Set(t.map((x) => x.id)).size === t.length, "trigger ids must be unique")
     .default([]),
+  uploads: Uploads.default({ enabled: true, maxBytes: 10 * 1024 * 1024, types: [...DEFAULT_UPLOAD_TYPES] }),
+  preChatForm: PreChatForm.default({
+    enabled: false,
+    fields: [
+      { kind: "name", label: {}, required: true },
+      { kind: "email", label: {}, required: true },
+    ],
+  }),
+  offlineForm: OfflineForm.default({ enabled: false }),
+  /** Whether the widget offers "email me the transcript" (sent through the workspace's email channel). */
+  transcript: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
 });
 export type WebchatConfig = z.infer<typeof WebchatConfig>;
 

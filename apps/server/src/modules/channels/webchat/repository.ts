@@ -16,6 +16,8 @@ export type WebchatTables = {
     name: string | null;
     language: string | null;
     pending_page_views: Generated<unknown>;
+    /** Pre-chat answers beyond name and email (`{ phone?, custom: {key: value}, submittedAt }`), or null. */
+    prechat: Generated<unknown>;
     created_at: Generated<Date>;
     last_seen_at: Generated<Date>;
   };

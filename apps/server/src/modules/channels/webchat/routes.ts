@@ -5,6 +5,7 @@
  * are involved); the channel's origin allow-list is enforced here. Rate-limited per visitor and per IP.
  */
 
+import { Readable } from "node:stream";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { AppContext } from "../../../platform/context.ts";
@@ -16,9 +17,14 @@ import { loadWebchatChannel, type WebchatChannel } from "./channel.ts";
 import { isOriginAllowed, WIDGET_LANGUAGES } from "./config.ts";
 import { answerCsat, CsatBody, csatPrompt, registerCsatRoutes } from "./csat.ts";
 import { registerWidgetAssets } from "./demo.ts";
+import { webchatMailbox } from "./mailbox.ts";
+import { OfflineBody, submitOfflineForm } from "./offline.ts";
+import { assertPreChatDone, needsPreChat, PreChatBody, submitPreChat } from "./prechat.ts";
 import { presentVisitorMessage } from "./present.ts";
 import { emitToVisitor } from "./realtime.ts";
 import { verifyVisitorToken } from "./token.ts";
+import { emailTranscript, TranscriptBody } from "./transcript.ts";
+import { openVisitorFile, receiveVisitorFile } from "./uploads.ts";
 import {
   IdentifyBody,
   identifyVisitor,
@@ -39,6 +45,10 @@ export const WIDGET_LIMITS = {
   visitorPageViews: [1, 10],
   visitorIdentify: [0.2, 5],
   visitorCsat: [0.2, 5],
+  visitorUploads: [0.2, 5],
+  visitorForms: [0.2, 3],
+  visitorTranscripts: [1 / 60, 3],
+  transcriptsPerRecipient: [1 / 300, 3],
 } as const satisfies Record<string, readonly [number, number]>;
 
 const buckets = new BucketMap();
@@ -116,6 +126,25 @@ export function registerWebchatRoutes(app: HttpApp, ctx: AppContext): void {
         launcherText: config.launcherText,
         languages: config.languages,
         language: config.language,
+        uploads: {
+          enabled: config.uploads.enabled,
+          maxBytes: Math.min(config.uploads.maxBytes, ctx.config.ATTACHMENT_MAX_BYTES),
+          types: config.uploads.types,
+        },
+        preChatForm: config.preChatForm.enabled
+          ? {
+              fields: config.preChatForm.fields.map((f) => ({
+                id: f.kind === "custom" ? f.key : f.kind,
+                kind: f.kind,
+                label: f.label,
+                required: f.required,
+              })),
+            }
+          : null,
+        offlineForm: config.offlineForm.enabled,
+        transcript:
+          config.transcript.enabled &&
+          (await webchatMailbox(ctx, channel.workspace_id, config.offlineForm.emailChannelId)) !== null,
       };
     });
 
@@ -143,7 +172,12 @@ export function registerWebchatRoutes(app: HttpApp, ctx: AppContext): void {
         const loaded = await channelFor(ctx, request, request.params.channelId);
         const visitor = await visitorFor(ctx, request, loaded);
         const messages = await visitorMessages(ctx, visitor, request.query.after);
-        return { data: messages.map(presentVisitorMessage), identified: visitor.user_id !== null };
+        return {
+          data: messages.map(presentVisitorMessage),
+          identified: visitor.user_id !== null,
+          preChat: needsPreChat(loaded, visitor) ? "needed" : "done",
+          email: visitor.email,
+        };
       },
     );
 
@@ -154,11 +188,73 @@ export function registerWebchatRoutes(app: HttpApp, ctx: AppContext): void {
         const loaded = await channelFor(ctx, request, request.params.channelId);
         const visitor = await visitorFor(ctx, request, loaded);
         limit(`messages:${visitor.id}`, WIDGET_LIMITS.visitorMessages);
+        assertPreChatDone(loaded, visitor);
         const { message, duplicate } = await receiveVisitorMessage(ctx, loaded.channel, visitor, request.body);
         const presented = presentVisitorMessage(message);
         // The visitor's other tabs show it at once.
         if (!duplicate) emitToVisitor(loaded.channel.id, visitor.id, "message", presented);
         return reply.code(duplicate ? 200 : 201).send({ message: presented, duplicate });
+      },
+    );
+
+    // Uploads read their body as a raw stream (any content type), after the token is checked.
+    void scope.register(async (raw) => {
+      raw.removeAllContentTypeParsers();
+      raw.addContentTypeParser("*", (_request, payload, done) => done(null, payload));
+      raw.withTypeProvider<ZodTypeProvider>().post(
+        "/widget/v1/channels/:channelId/attachments",
+        {
+          schema: {
+            ...tags,
+            description:
+              "Send the file as the raw request body with its Content-Type (not multipart). Answers 201 with the message carrying the file.",
+            params: Params,
+            querystring: z.strictObject({
+              clientMessageId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, "must be 8–64 letters, digits, - or _"),
+              fileName: z.string().trim().min(1).max(255).optional(),
+              caption: z.string().trim().min(1).max(1000).optional(),
+            }),
+          },
+        },
+        async (request, reply) => {
+          const loaded = await channelFor(ctx, request, request.params.channelId);
+          const visitor = await visitorFor(ctx, request, loaded);
+          limit(`uploads:${visitor.id}`, WIDGET_LIMITS.visitorUploads);
+          assertPreChatDone(loaded, visitor);
+          const body = request.body;
+          if (!(body instanceof Readable)) {
+            throw new AppError("invalid", "attachment_missing", "Send the file as the raw request body.");
+          }
+          const { message, duplicate } = await receiveVisitorFile(ctx, loaded, visitor, {
+            body,
+            contentType: (request.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "",
+            declaredLength: Number(request.headers["content-length"] ?? 0),
+            fileName: request.query.fileName,
+            caption: request.query.caption,
+            clientMessageId: request.query.clientMessageId,
+          });
+          const presented = presentVisitorMessage(message);
+          if (!duplicate) emitToVisitor(loaded.channel.id, visitor.id, "message", presented);
+          return reply.code(duplicate ? 200 : 201).send({ message: presented, duplicate });
+        },
+      );
+    });
+
+    scope.get(
+      "/widget/v1/channels/:channelId/attachments/:attachmentId",
+      { schema: { ...tags, params: z.strictObject({ channelId: z.uuid(), attachmentId: z.uuid() }) } },
+      async (request, reply) => {
+        const loaded = await channelFor(ctx, request, request.params.channelId);
+        const visitor = await visitorFor(ctx, request, loaded);
+        const { attachment, body, inline } = await openVisitorFile(ctx, visitor, request.params.attachmentId);
+        const name = encodeURIComponent(attachment.file_name ?? attachment.id);
+        return reply
+          .header("content-type", inline ? attachment.content_type : "application/octet-stream")
+          .header("content-length", String(attachment.size))
+          .header("content-disposition", `${inline ? "inline" : "attachment"}; filename*=UTF-8''${name}`)
+          .header("x-content-type-options", "nosniff")
+          .header("content-security-policy", "default-src 'none'; sandbox")
+          .send(body);
       },
     );
 
@@ -171,6 +267,44 @@ export function registerWebchatRoutes(app: HttpApp, ctx: AppContext): void {
         limit(`identify:${visitor.id}`, WIDGET_LIMITS.visitorIdentify);
         await identifyVisitor(ctx, visitor, loaded.secret, request.body);
         return { identified: true };
+      },
+    );
+
+    scope.post(
+      "/widget/v1/channels/:channelId/pre-chat",
+      { schema: { ...tags, params: Params, body: PreChatBody } },
+      async (request) => {
+        const loaded = await channelFor(ctx, request, request.params.channelId);
+        const visitor = await visitorFor(ctx, request, loaded);
+        limit(`forms:${visitor.id}`, WIDGET_LIMITS.visitorForms);
+        await submitPreChat(ctx, loaded, visitor, request.body);
+        return { preChat: "done" };
+      },
+    );
+
+    scope.post(
+      "/widget/v1/channels/:channelId/offline-messages",
+      { schema: { ...tags, params: Params, body: OfflineBody } },
+      async (request, reply) => {
+        const loaded = await channelFor(ctx, request, request.params.channelId);
+        const visitor = await visitorFor(ctx, request, loaded);
+        limit(`forms:${visitor.id}`, WIDGET_LIMITS.visitorForms);
+        return reply.code(201).send(await submitOfflineForm(ctx, loaded, visitor, request.body));
+      },
+    );
+
+    scope.post(
+      "/widget/v1/channels/:channelId/transcript",
+      { schema: { ...tags, params: Params, body: TranscriptBody } },
+      async (request, reply) => {
+        const loaded = await channelFor(ctx, request, request.params.channelId);
+        const visitor = await visitorFor(ctx, request, loaded);
+        limit(`transcript:${visitor.id}`, WIDGET_LIMITS.visitorTranscripts);
+        const to = (request.body.email ?? visitor.email ?? "").toLowerCase();
+        // Per recipient too, whichever visitor asks: the form must not become a way to flood someone's inbox.
+        if (to) limit(`transcript-to:${loaded.channel.workspace_id}:${to}`, WIDGET_LIMITS.transcriptsPerRecipient);
+        const sent = await emailTranscript(ctx, loaded, visitor, request.body);
+        return reply.code(202).send(sent);
       },
     );
 

@@ -15,6 +15,7 @@ import {
 } from "../../conversations/index.ts";
 import { type IdentityInput, ingestEvents, resolveContact } from "../../profiles/index.ts";
 import type { ChannelRow } from "../repository.ts";
+import { preChatPhone, recordPreChat } from "./prechat.ts";
 import { findVisitor, type VisitorRow, wc } from "./repository.ts";
 import { isIdentityHashValid, signVisitorToken, type VisitorClaims } from "./token.ts";
 
@@ -39,6 +40,14 @@ export const PageViewBody = z.strictObject({
     .optional(),
 });
 export type PageView = z.infer<typeof PageViewBody>;
+
+/** A visitor's message: text, or another type (an uploaded file) with its content. */
+export type VisitorMessageInput = {
+  clientMessageId: string;
+  text?: string | undefined;
+  type?: string | undefined;
+  content?: Record<string, unknown> | undefined;
+};
 
 /** Starts a visitor: a row and its token. */
 export async function startVisitor(
@@ -73,10 +82,11 @@ export async function requireVisitor(ctx: AppContext, claims: VisitorClaims): Pr
   return visitor;
 }
 
+/** Whom a visitor's messages belong to: the identified user, else the email they gave in a form, else the visitor. */
 function identityOf(visitor: VisitorRow): IdentityInput {
-  return visitor.user_id
-    ? { kind: "crm_id", externalId: visitor.user_id }
-    : { kind: "crm_id", externalId: `webchat:${visitor.id}` };
+  if (visitor.user_id) return { kind: "crm_id", externalId: visitor.user_id };
+  if (visitor.email) return { kind: "email", externalId: visitor.email };
+  return { kind: "crm_id", externalId: `webchat:${visitor.id}` };
 }
 
 /** The dedupe key of a visitor's message: their client id, scoped to them. */
@@ -91,7 +101,7 @@ export async function receiveVisitorMessage(
   ctx: AppContext,
   channel: ChannelRow,
   visitor: VisitorRow,
-  input: z.infer<typeof SendMessageBody>,
+  input: VisitorMessageInput,
 ): Promise<{ message: MessageRow; duplicate: boolean }> {
   const ws = channel.workspace_id;
   const run = () =>
@@ -99,6 +109,7 @@ export async function receiveVisitorMessage(
       const { contactId } = await resolveContact(tx, { workspaceId: ws }, identityOf(visitor), {
         displayName: visitor.name ?? undefined,
         email: visitor.email ?? undefined,
+        phone: preChatPhone(visitor),
         language: visitor.language ?? undefined,
         source: `channel:${channel.id}`,
       });
@@ -108,9 +119,9 @@ export async function receiveVisitorMessage(
         contactId,
         externalThreadId: visitor.id,
         platformMessageId: platformIdOf(visitor.id, input.clientMessageId),
-        type: "text",
+        type: input.type ?? "text",
         text: input.text,
-        content: { text: input.text },
+        content: input.content ?? { text: input.text },
       });
       await wc(tx)
         .updateTable("webchat_visitors")
@@ -132,7 +143,12 @@ export async function receiveVisitorMessage(
     if (!(err instanceof DuplicateRace)) throw err;
     result = await run();
   }
-  if (!visitor.contact_id) await flushPendingPageViews(ctx, ws, visitor.id, result.contactId);
+  if (!visitor.contact_id) {
+    await flushPendingPageViews(ctx, ws, visitor.id, result.contactId);
+    if (visitor.prechat !== null && !result.received.duplicate) {
+      await recordPreChat(ctx, visitor, result.contactId, result.received.caseId);
+    }
+  }
   const message = await findMessage(ctx.database.db, ws, result.received.messageId);
   if (!message) throw new AppError("internal", "message_missing", "The stored message cannot be read back.");
   return { message, duplicate: result.received.duplicate };

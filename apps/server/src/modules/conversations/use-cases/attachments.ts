@@ -33,6 +33,24 @@ export function assertAllowedType(contentType: string, limits: AttachmentLimits)
 }
 
 /**
+ * Refuses (415) an empty file, or one whose first bytes are not those of its declared type (for the types
+ * whose content can be recognised: JPEG, PNG, GIF, WebP, PDF).
+ */
+export function assertContentMatches(contentType: string, head: Buffer, size: number, limits: AttachmentLimits): void {
+  const signature = SIGNATURES[contentType];
+  if (size === 0 || (signature && !signature(head))) {
+    throw new AppError(
+      "unsupported",
+      "attachment_content_mismatch",
+      size === 0
+        ? "The file is empty."
+        : `The file's content is not ${contentType}; send it with its real Content-Type.`,
+      { allowed: limits.types },
+    );
+  }
+}
+
+/**
  * Stores an uploaded file for a case (streamed to the storage driver, refused over the size limit with
  * nothing kept) and records it; the returned id goes in a reply's content (`attachmentId`).
  */
@@ -75,17 +93,11 @@ export async function uploadAttachment(
     }
     throw err;
   }
-  const signature = SIGNATURES[file.contentType];
-  if (stored.size === 0 || (signature && !signature(head))) {
+  try {
+    assertContentMatches(file.contentType, head, stored.size, limits);
+  } catch (err) {
     await storage.delete(key);
-    throw new AppError(
-      "unsupported",
-      "attachment_content_mismatch",
-      stored.size === 0
-        ? "The file is empty."
-        : `The file's content is not ${file.contentType}; send it with its real Content-Type.`,
-      { allowed: limits.types },
-    );
+    throw err;
   }
   return q(db)
     .insertInto("attachments")
