@@ -6,7 +6,6 @@
 import { type Generated, type Selectable, sql } from "kysely";
 import { uuidv7 } from "uuidv7";
 import type { Executor } from "../../../platform/db.ts";
-import { tsvectorLiteral } from "../../../platform/search-text.ts";
 import { TtlCache } from "../../../platform/ttl-cache.ts";
 import { findMessage, lockCases, updateCase } from "../../conversations/index.ts";
 import { type Analysis, analyzeText, baseModels, type Models, modelsWithCorrections } from "./analyze.ts";

@@ -1,9 +1,3 @@
-/**
- * Reply suggestions for a case's last customer message: published knowledge-base articles and agents' past
- * replies to similar customer messages, both by full-text retrieval (any of the message's words or Chinese
- * bigrams, frequent words dropped) ranked with `ts_rank`; the replies to the hits are fetched in one query.
- */
-import { sql } from "kysely";
 import type { Executor } from "../../../platform/db.ts";
 import { highlight, queryTerms, tsqueryLiteral } from "../../../platform/search-text.ts";
 import {

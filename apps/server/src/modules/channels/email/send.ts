@@ -7,6 +7,7 @@
 import nodemailer from "nodemailer";
 import type SMTPTransport from "nodemailer/lib/smtp-transport/index.js";
 import type { AppContext } from "../../../platform/context.ts";
+import { escapeHtml } from "../../../platform/search-text.ts";
 import type { MessageRow } from "../../conversations/index.ts";
 import { findMemberName } from "../../tenancy/index.ts";
 import { ChannelSendError, type SendResult } from "../contract.ts";
@@ -30,10 +31,6 @@ export function smtpOptionsOf(account: EmailAccount): SMTPTransport.Options {
     socketTimeout: 60_000,
   };
 }
-
-/** Escapes text for HTML (element content and attribute values). */
-export const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c);
 
 const paragraphsHtml = (text: string) =>
   text

@@ -7,9 +7,9 @@
 import { z } from "zod";
 import type { AppContext } from "../../../platform/context.ts";
 import { AppError } from "../../../platform/errors.ts";
+import { escapeHtml } from "../../../platform/search-text.ts";
 import { ChannelSendError } from "../contract.ts";
 import { EmailPublicConfig } from "../email/config.ts";
-import { escapeHtml } from "../email/send.ts";
 import type { WebchatChannel } from "./channel.ts";
 import { sendFromMailbox, webchatMailbox } from "./mailbox.ts";
 import { presentVisitorMessage, type VisitorMessage } from "./present.ts";
