@@ -189,7 +189,7 @@ async function runServer(): Promise<void> {
     const sentAt = Date.now();
     for (const id of ids) raw.to(`room:${id}`).emit("message", { ...presented, sentAt });
   });
-  raw.close();
+  await raw.close();
 
   const ratio = rapport.rate / baseline.rate;
   console.log(
