@@ -65,6 +65,19 @@ export type EventHandler = (event: OutboxEvent, delivery: { attempt: number }) =
  */
 export type BatchEventHandler = (events: OutboxEvent[]) => Promise<void>;
 
+/** What a batch handler picks from its events (undefined: skip the event), grouped by workspace, deduplicated. */
+export function byWorkspace<T>(events: OutboxEvent[], pick: (event: OutboxEvent) => T | undefined): Map<string, T[]> {
+  const out = new Map<string, Set<T>>();
+  for (const event of events) {
+    const value = pick(event);
+    if (value === undefined) continue;
+    const set = out.get(event.workspaceId) ?? new Set<T>();
+    set.add(value);
+    out.set(event.workspaceId, set);
+  }
+  return new Map([...out].map(([ws, set]) => [ws, [...set]]));
+}
+
 /** The subset of a pino logger the dispatcher uses. */
 export type OutboxLogger = {
   warn(obj: object, msg: string): void;

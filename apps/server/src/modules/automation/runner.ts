@@ -2,8 +2,7 @@ import { uuidv7 } from "uuidv7";
 import type { AppContext } from "../../platform/context.ts";
 import type { Executor } from "../../platform/db.ts";
 import { AppError } from "../../platform/errors.ts";
-import type { OutboxEvent } from "../../platform/outbox.ts";
-import { emitEvent, runTransaction } from "../../platform/outbox.ts";
+import { byWorkspace, emitEvent, type OutboxEvent, runTransaction } from "../../platform/outbox.ts";
 import { isTemplateKnown } from "../channels/index.ts";
 import {
   automationFacts,
@@ -205,11 +204,13 @@ export async function gatherFacts(
  * never reacts to an event its own actions caused, and a chain of rule-caused events stops (logged) past
  * MAX_DEPTH.
  */
-export async function runRules(ctx: AppContext, event: OutboxEvent): Promise<void> {
+export async function runRules(ctx: AppContext, event: OutboxEvent, workspaceRules?: RuleRow[]): Promise<void> {
   const d = dispatchOf(event);
   if (!d) return;
   const ws = event.workspaceId;
-  const rules = await listRules(ctx.database.db, ws, d.triggers);
+  const rules = workspaceRules
+    ? workspaceRules.filter((r) => r.enabled && (d.triggers as readonly string[]).includes(r.trigger))
+    : await listRules(ctx.database.db, ws, d.triggers);
   if (rules.length === 0) return;
   const caseId = d.caseId ?? (d.contactId ? await latestCaseOfContact(ctx.database.db, ws, d.contactId) : undefined);
   const gathered = await gatherFacts(ctx, ws, rules, { ...d, caseId });
@@ -227,6 +228,25 @@ export async function runRules(ctx: AppContext, event: OutboxEvent): Promise<voi
     cause: d.cause,
     byCustomer: event.type === "message.created",
   });
+}
+
+/**
+ * runRules for the events of an outbox batch, in order, reading each workspace's rules once (`after` runs
+ * after each event's rules, e.g. the bot). Redelivered events stay no-ops (the log's key), so a batch that
+ * fails part-way is safely retried event by event.
+ */
+export async function runRulesBatch(
+  ctx: AppContext,
+  events: OutboxEvent[],
+  after?: (event: OutboxEvent) => Promise<void>,
+): Promise<void> {
+  for (const [ws, list] of byWorkspace(events, (event) => event)) {
+    const rules = await listRules(ctx.database.db, ws);
+    for (const event of list) {
+      await runRules(ctx, event, rules);
+      await after?.(event);
+    }
+  }
 }
 
 export type Execution = {

@@ -1,10 +1,10 @@
 import type { AppContext } from "../../platform/context.ts";
-import type { Dispatcher } from "../../platform/outbox.ts";
+import { byWorkspace, type Dispatcher } from "../../platform/outbox.ts";
 import { defineAlertDeliveryJobs } from "./ai/alert-delivery.ts";
 import { checkSpikes, SPIKE_JOB, SpikeJobData, scheduleSpikeCheck, watchesKeywords } from "./ai/spikes.ts";
-import { ensureMessageAnalysis } from "./ai/store.ts";
+import { ensureMessageAnalyses } from "./ai/store.ts";
 import { runBot } from "./bot/runtime.ts";
-import { runRules } from "./runner.ts";
+import { runRulesBatch } from "./runner.ts";
 import { planScheduledRuns, runScheduled, SCHEDULE_JOB, ScheduleJobData } from "./scheduled.ts";
 import { defineActionJobs } from "./webhooks.ts";
 
@@ -40,24 +40,29 @@ const RULE_EVENTS = [
 /** Runs the rules on the events they listen to; plans scheduled runs; analyses every customer message (AI triage); runs the bot. */
 export function subscribeAutomationHandlers(ctx: AppContext, dispatcher: Dispatcher): void {
   const { db } = ctx.database;
-  // The bot answers after the rules, so a rule's handover or flow for this message takes precedence.
-  dispatcher.on("message.created", "automation.rules-on-message", async (event) => {
-    await runRules(ctx, event);
-    await runBot(ctx, event);
-  });
-  dispatcher.on("case.created", "automation.rules-on-case", (event) => runRules(ctx, event));
+  // A batch's events read each workspace's rules once. The bot answers after the rules, so a rule's handover
+  // or flow for this message takes precedence.
+  dispatcher.onBatch("message.created", "automation.rules-on-message", (events) =>
+    runRulesBatch(ctx, events, (event) => runBot(ctx, event)),
+  );
+  dispatcher.onBatch("case.created", "automation.rules-on-case", (events) => runRulesBatch(ctx, events));
   for (const type of RULE_EVENTS.slice(2))
-    dispatcher.on(type, `automation.rules-on-${type}`, (event) => runRules(ctx, event));
+    dispatcher.onBatch(type, `automation.rules-on-${type}`, (events) => runRulesBatch(ctx, events));
   dispatcher.on("case.updated", "automation.schedules-on-case", (event) => planScheduledRuns(ctx, event));
   dispatcher.on("message.created", "automation.schedules-on-message", (event) => planScheduledRuns(ctx, event));
-  // Analysis first, then the spike check: a queue that is down fails the delivery after the analysis is
-  // stored, and the retry finds it (one select) before scheduling again.
-  dispatcher.on("message.created", "automation.ai-on-message", async (event) => {
-    const p = event.payload as { messageId?: string; direction?: string };
-    if (p.direction !== "inbound" || !p.messageId) return;
-    const analysis = await ensureMessageAnalysis(db, event.workspaceId, p.messageId);
-    if (!analysis) return;
-    const counts = analysis.sentiment === "negative" || analysis.category === "complaint";
-    if (counts || (await watchesKeywords(db, event.workspaceId))) await scheduleSpikeCheck(ctx, event.workspaceId);
+  // Analysis first (a batch's customer messages together), then one spike check per workspace: a queue that is
+  // down fails the delivery after the analyses are stored, and the retry finds them (one select) before
+  // scheduling again.
+  dispatcher.onBatch("message.created", "automation.ai-on-message", async (events) => {
+    const inbound = byWorkspace(events, (event) => {
+      const p = event.payload as { messageId?: string; direction?: string };
+      return p.direction === "inbound" ? p.messageId : undefined;
+    });
+    for (const [ws, messageIds] of inbound) {
+      const analyses = [...(await ensureMessageAnalyses(db, ws, messageIds)).values()];
+      if (analyses.length === 0) continue;
+      const counts = analyses.some((a) => a.sentiment === "negative" || a.category === "complaint");
+      if (counts || (await watchesKeywords(db, ws))) await scheduleSpikeCheck(ctx, ws);
+    }
   });
 }

@@ -25,7 +25,7 @@ export {
   wallboardCaseStats,
 } from "./queries.ts";
 /** Reads one message (the channel send job loads what it delivers). */
-export { findConversation, findMessage, lockCases, type MessageRow } from "./repository.ts";
+export { findConversation, findMessage, findMessages, lockCases, type MessageRow } from "./repository.ts";
 /** The case API routes. */
 export { registerConversationsRoutes } from "./routes.ts";
 export { plainText } from "./text.ts";

@@ -1,5 +1,5 @@
 import type { AppContext } from "../../platform/context.ts";
-import type { Dispatcher, OutboxEvent } from "../../platform/outbox.ts";
+import { byWorkspace, type Dispatcher, type OutboxEvent } from "../../platform/outbox.ts";
 import { getSettings } from "./repository.ts";
 import { evaluateCaseSla, getSlaPolicy, SLA_JOB, SlaJobData } from "./use-cases/case-sla.ts";
 import { routeCase } from "./use-cases/route-case.ts";
@@ -25,14 +25,10 @@ export function subscribeRoutingHandlers(ctx: AppContext, dispatcher: Dispatcher
   // SLA clocks move with the case's status, priority and messages; their own state change is skipped. A batch of
   // events reads each workspace's policy once and evaluates each case once, however many of its events it holds.
   const evaluate = async (events: OutboxEvent[]) => {
-    const casesByWorkspace = new Map<string, Set<string>>();
-    for (const event of events) {
+    const casesByWorkspace = byWorkspace(events, (event) => {
       const { caseId, changed } = event.payload as { caseId: string; changed?: string[] };
-      if (changed?.length === 1 && changed[0] === "sla") continue;
-      const cases = casesByWorkspace.get(event.workspaceId) ?? new Set<string>();
-      cases.add(caseId);
-      casesByWorkspace.set(event.workspaceId, cases);
-    }
+      return changed?.length === 1 && changed[0] === "sla" ? undefined : caseId;
+    });
     for (const [ws, cases] of casesByWorkspace) {
       const policy = (await getSlaPolicy(ctx.database.db, ws)) ?? null;
       if (!policy) continue;

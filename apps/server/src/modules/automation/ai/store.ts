@@ -7,7 +7,7 @@ import { type Generated, type Selectable, sql } from "kysely";
 import { uuidv7 } from "uuidv7";
 import type { Executor } from "../../../platform/db.ts";
 import { TtlCache } from "../../../platform/ttl-cache.ts";
-import { findMessage, lockCases, updateCase } from "../../conversations/index.ts";
+import { findMessages, lockCases, updateCase } from "../../conversations/index.ts";
 import { type Analysis, analyzeText, baseModels, type Models, modelsWithCorrections } from "./analyze.ts";
 import { MODERATION_TAG, type Moderation, type ModerationReason, moderate } from "./moderation.ts";
 import type { Category, Sentiment } from "./training-data.ts";
@@ -152,49 +152,107 @@ export async function ensureMessageAnalysis(
   ws: string,
   messageId: string,
 ): Promise<MessageAnalysisRow | undefined> {
-  const existing = await ai(db)
-    .selectFrom("message_analyses")
-    .select(COLUMNS)
-    .where("workspace_id", "=", ws)
-    .where("message_id", "=", messageId)
-    .executeTakeFirst();
-  if (existing) return existing;
-  const message = await findMessage(db, ws, messageId);
-  if (message?.direction !== "inbound" || message.private) return undefined;
-  const a = await analyzeForWorkspace(db, ws, message.text);
-  const moderation = moderate(message.text, a);
+  return (await ensureMessageAnalyses(db, ws, [messageId])).get(messageId);
+}
+
+/**
+ * ensureMessageAnalysis for many messages of a workspace at once (the outbox's batches): a fixed number of
+ * statements whatever their number — the stored analyses, the messages, the new analyses, one upsert of the
+ * cases' aggregates — plus one per newly flagged case. Keyed by message id; outbound, private and unknown
+ * messages are absent.
+ */
+export async function ensureMessageAnalyses(
+  db: Executor,
+  ws: string,
+  messageIds: readonly string[],
+): Promise<Map<string, MessageAnalysisRow>> {
+  const out = new Map<string, MessageAnalysisRow>();
+  const stored = (ids: readonly string[]) =>
+    ids.length === 0
+      ? Promise.resolve([])
+      : ai(db)
+          .selectFrom("message_analyses")
+          .select(COLUMNS)
+          .where("workspace_id", "=", ws)
+          .where("message_id", "in", ids)
+          .execute();
+  for (const row of await stored(messageIds)) out.set(row.message_id, row);
+  const missing = messageIds.filter((id) => !out.has(id));
+  const messages = (await findMessages(db, ws, missing)).filter((m) => m.direction === "inbound" && !m.private);
+  if (messages.length === 0) return out;
+  const models = await workspaceModels(db, ws);
+  const analysed = messages.map((message) => {
+    const a = analyzeText(message.text, models);
+    return { message, a, moderation: moderate(message.text, a) };
+  });
   const inserted = await ai(db)
     .insertInto("message_analyses")
-    .values({
-      workspace_id: ws,
-      message_id: messageId,
-      case_id: message.case_id,
-      language: a.language,
-      sentiment: a.sentiment.label,
-      sentiment_score: a.sentiment.score,
-      category: a.category,
-      confidence: a.confidence,
-      intents: a.intents,
-      moderation_reasons: moderation.reasons,
-    })
+    .values(
+      analysed.map(({ message, a, moderation }) => ({
+        workspace_id: ws,
+        message_id: message.id,
+        case_id: message.case_id,
+        language: a.language,
+        sentiment: a.sentiment.label,
+        sentiment_score: a.sentiment.score,
+        category: a.category,
+        confidence: a.confidence,
+        intents: a.intents,
+        moderation_reasons: moderation.reasons,
+      })),
+    )
     .onConflict((oc) => oc.columns(["workspace_id", "message_id"]).doNothing())
     .returning(COLUMNS)
-    .executeTakeFirst();
-  if (!inserted) return ensureMessageAnalysis(db, ws, messageId);
-  if (moderation.flagged) await tagFlaggedCase(db, ws, message.case_id);
-  // One statement folds the message into its case's aggregate, so concurrent messages never lose one another.
+    .execute();
+  for (const row of inserted) out.set(row.message_id, row);
+  // Another delivery stored some first: theirs stand, and they folded them into the cases already.
+  for (const row of await stored(analysed.filter((x) => !out.has(x.message.id)).map((x) => x.message.id))) {
+    out.set(row.message_id, row);
+  }
+  const mine = new Set(inserted.map((r) => r.message_id));
+  const fresh = analysed.filter((x) => mine.has(x.message.id));
+  for (const caseId of new Set(fresh.filter((x) => x.moderation.flagged).map((x) => x.message.case_id))) {
+    await tagFlaggedCase(db, ws, caseId);
+  }
+  await foldIntoCases(db, ws, fresh);
+  return out;
+}
+
+/**
+ * Folds new analyses into their cases' aggregates in one statement (one row per case: the batch's worst
+ * sentiment, its latest message, its count), so concurrent batches never lose one another's messages.
+ */
+async function foldIntoCases(
+  db: Executor,
+  ws: string,
+  fresh: { message: { id: string; case_id: string }; a: Analysis }[],
+) {
+  const byCase = new Map<string, { worst: (typeof fresh)[number]; last: (typeof fresh)[number]; n: number }>();
+  for (const x of fresh) {
+    const c = byCase.get(x.message.case_id);
+    if (!c) byCase.set(x.message.case_id, { worst: x, last: x, n: 1 });
+    else {
+      if (x.a.sentiment.score < c.worst.a.sentiment.score) c.worst = x;
+      if (x.message.id > c.last.message.id) c.last = x;
+      c.n++;
+    }
+  }
+  if (byCase.size === 0) return;
   await ai(db)
     .insertInto("case_analyses")
-    .values({
-      workspace_id: ws,
-      case_id: message.case_id,
-      worst_sentiment: a.sentiment.label,
-      worst_score: a.sentiment.score,
-      last_sentiment: a.sentiment.label,
-      last_category: a.category,
-      last_language: a.language,
-      last_message_id: messageId,
-    })
+    .values(
+      [...byCase].map(([caseId, { worst, last, n }]) => ({
+        workspace_id: ws,
+        case_id: caseId,
+        worst_sentiment: worst.a.sentiment.label,
+        worst_score: worst.a.sentiment.score,
+        last_sentiment: last.a.sentiment.label,
+        last_category: last.a.category,
+        last_language: last.a.language,
+        last_message_id: last.message.id,
+        messages_analyzed: n,
+      })),
+    )
     .onConflict((oc) =>
       oc.columns(["workspace_id", "case_id"]).doUpdateSet({
         worst_sentiment: sql`case when excluded.worst_score < case_analyses.worst_score
@@ -207,12 +265,11 @@ export async function ensureMessageAnalysis(
         last_language: sql`case when excluded.last_message_id > case_analyses.last_message_id
           then excluded.last_language else case_analyses.last_language end`,
         last_message_id: sql`greatest(excluded.last_message_id, case_analyses.last_message_id)`,
-        messages_analyzed: sql`case_analyses.messages_analyzed + 1`,
+        messages_analyzed: sql`case_analyses.messages_analyzed + excluded.messages_analyzed`,
         updated_at: new Date(),
       }),
     )
     .execute();
-  return inserted;
 }
 
 /**
