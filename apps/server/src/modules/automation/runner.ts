@@ -8,7 +8,6 @@ import { isTemplateKnown } from "../channels/index.ts";
 import {
   automationFacts,
   type CaseActor,
-  capabilitiesOf,
   createFollowUpCase,
   latestCaseOfContact,
   sendReply,
@@ -16,11 +15,12 @@ import {
 } from "../conversations/index.ts";
 import { contactFactsOf } from "../profiles/index.ts";
 import { chooseAgent, getSlaPolicy, isOpen, routableAgents } from "../routing/index.ts";
-import { findMemberName, findMembership, findTeam } from "../tenancy/index.ts";
+import { findMembership, findTeam } from "../tenancy/index.ts";
 import { caseAggregate, ensureMessageAnalysis } from "./ai/store.ts";
 import { higherPriority, triage } from "./ai/triage.ts";
 import { handOverFromRule, startFlow } from "./bot/runtime.ts";
-import { contentFor } from "./replies.ts";
+import { replyToCustomer } from "./customer-reply.ts";
+import { findMenu, openMenu } from "./keyword-menus.ts";
 import { disableRule, listRules, q, type RuleRow, runsSince } from "./repository.ts";
 import {
   type Action,
@@ -205,9 +205,16 @@ export async function gatherFacts(
  * never reacts to an event its own actions caused, and a chain of rule-caused events stops (logged) past
  * MAX_DEPTH.
  */
-export async function runRules(ctx: AppContext, event: OutboxEvent): Promise<void> {
-  const d = dispatchOf(event);
-  if (!d) return;
+export async function runRules(
+  ctx: AppContext,
+  event: OutboxEvent,
+  options: { skipTriggers?: readonly Trigger[] } = {},
+): Promise<void> {
+  const dispatched = dispatchOf(event);
+  if (!dispatched) return;
+  const skip = options.skipTriggers ?? [];
+  const d = { ...dispatched, triggers: dispatched.triggers.filter((t) => !skip.includes(t)) };
+  if (d.triggers.length === 0) return;
   const ws = event.workspaceId;
   const rules = await listRules(ctx.database.db, ws, d.triggers);
   if (rules.length === 0) return;
@@ -226,6 +233,7 @@ export async function runRules(ctx: AppContext, event: OutboxEvent): Promise<voi
     createdByRule: gathered.createdByRule,
     cause: d.cause,
     byCustomer: event.type === "message.created",
+    messageId: d.messageId,
   });
 }
 
@@ -239,6 +247,8 @@ export type Execution = {
   cause?: Cause;
   /** A customer message caused the event (the per-case repeat guard does not apply). */
   byCustomer?: boolean | undefined;
+  /** That customer message. */
+  messageId?: string | undefined;
 };
 
 /** Runs the actions of matched rules, each in its own transaction with its log row (loop guard first). */
@@ -318,11 +328,13 @@ export async function missingReferences(db: Executor, ws: string, rule: Pick<Rul
   for (const [i, a] of rule.actions.entries()) {
     if (a.type === "send_template" && !(await isTemplateKnown(db, ws, a.templateId)))
       problems.push(`actions[${i}].templateId: no WeChat channel of this workspace has template ${a.templateId}`);
+    if (a.type === "open_menu" && !(await findMenu(db, ws, a.menuId)))
+      problems.push(`actions[${i}].menuId: keyword menu ${a.menuId} does not exist in this workspace`);
   }
   return problems;
 }
 
-export type ActionResult = { action: string; ok: boolean; skipped?: boolean; error?: string };
+export type ActionResult = { action: string; ok: boolean; skipped?: boolean; error?: string; detail?: string };
 
 class Skip extends Error {}
 
@@ -340,10 +352,20 @@ async function applyActions(
   const results: ActionResult[] = [];
   const why = [`rule "${rule.name}"`];
   let tags = facts.case.tags;
-  for (const action of rule.actions) {
+  for (const [i, action] of rule.actions.entries()) {
+    let detail: string | undefined;
     try {
-      await applyAction(ctx, tx, actor, action, { rule, facts, run, why, tags, setTags: (t) => (tags = t) });
-      results.push({ action: action.type, ok: true });
+      await applyAction(ctx, tx, actor, action, {
+        dedupeKey: `rule:${rule.id}:${run.eventId}:${i}`,
+        detail: (text) => (detail = text),
+        rule,
+        facts,
+        run,
+        why,
+        tags,
+        setTags: (t) => (tags = t),
+      });
+      results.push({ action: action.type, ok: true, ...(detail ? { detail } : {}) });
     } catch (err) {
       if (err instanceof Skip) {
         ctx.logger.info({ ruleId: rule.id, action: action.type, reason: err.message }, "automation action skipped");
@@ -359,6 +381,10 @@ async function applyActions(
 }
 
 type ActionScope = {
+  /** Sends of this action are made once per rule, event and action (a contact message's dedupe key). */
+  dedupeKey: string;
+  /** Adds a detail to the action's log entry. */
+  detail(text: string): void;
   rule: RuleRow;
   facts: Facts;
   run: Execution;
@@ -376,16 +402,27 @@ async function applyAction(ctx: AppContext, tx: Executor, actor: CaseActor, acti
   };
   switch (action.type) {
     case "reply": {
-      const caseId = needCase();
-      if (action.text !== undefined || !action.content) {
-        await sendReply(tx, actor, caseId, { text: action.text ?? "" });
-        return;
-      }
-      const agentName =
-        action.content.kind === "agent_card" ? await findMemberName(tx, ws, action.content.agentId) : undefined;
-      const fit = contentFor(action.content, capabilitiesOf(facts.channelType).contentTypes, agentName);
-      if (!fit.ok) throw new Skip(`content_not_supported: ${fit.reason}`);
-      await sendReply(tx, actor, caseId, { content: fit.content });
+      // Without a case (a new follower's welcome), the reply goes to the contact's channel identity.
+      const target = { caseId: run.caseId, contactId: run.contactId, channelType: facts.channelType };
+      if (!target.caseId && !target.contactId) needCase();
+      const reply =
+        action.text !== undefined || !action.content ? { text: action.text ?? "" } : { content: action.content };
+      const out = await replyToCustomer(ctx, tx, actor, target, reply, s.dedupeKey);
+      if ("skipped" in out) throw new Skip(out.skipped);
+      if (out.sent === "contact")
+        s.detail(`sent without a case to the contact's ${facts.channelType} identity (message ${out.messageId})`);
+      return;
+    }
+    case "open_menu": {
+      if (!run.contactId) needCase();
+      const target = { caseId: run.caseId, contactId: run.contactId ?? "", channelType: facts.channelType };
+      const out = await openMenu(ctx, tx, actor, action.menuId, target, {
+        dedupeKey: s.dedupeKey,
+        messageId: run.messageId,
+      });
+      if ("skipped" in out) throw new Skip(out.skipped);
+      if (out.sent === "contact")
+        s.detail(`menu sent without a case to the contact's ${facts.channelType} identity (message ${out.messageId})`);
       return;
     }
     case "note":

@@ -4,6 +4,7 @@ import { defineAlertDeliveryJobs } from "./ai/alert-delivery.ts";
 import { checkSpikes, SPIKE_JOB, SpikeJobData, scheduleSpikeCheck, watchesKeywords } from "./ai/spikes.ts";
 import { ensureMessageAnalysis } from "./ai/store.ts";
 import { runBot } from "./bot/runtime.ts";
+import { menuOpenedBy, runKeywordMenu } from "./keyword-menus.ts";
 import { runRules } from "./runner.ts";
 import { planScheduledRuns, runScheduled, SCHEDULE_JOB, ScheduleJobData } from "./scheduled.ts";
 import { defineActionJobs } from "./webhooks.ts";
@@ -41,8 +42,19 @@ const RULE_EVENTS = [
 export function subscribeAutomationHandlers(ctx: AppContext, dispatcher: Dispatcher): void {
   const { db } = ctx.database;
   // The bot answers after the rules, so a rule's handover or flow for this message takes precedence.
+  // A contact standing in a keyword menu answers it first: keyword rules and the bot then leave the message alone.
   dispatcher.on("message.created", "automation.rules-on-message", async (event) => {
-    await runRules(ctx, event);
+    const answeredMenu = await runKeywordMenu(ctx, event);
+    await runRules(ctx, event, answeredMenu ? { skipTriggers: ["keyword"] } : {});
+    if (answeredMenu) return;
+    const p = event.payload as { caseId?: string; messageId?: string; direction?: string };
+    if (
+      p.direction === "inbound" &&
+      p.caseId &&
+      p.messageId &&
+      (await menuOpenedBy(db, event.workspaceId, p.caseId, p.messageId))
+    )
+      return;
     await runBot(ctx, event);
   });
   dispatcher.on("case.created", "automation.rules-on-case", (event) => runRules(ctx, event));

@@ -22,7 +22,7 @@ import {
   listFlows,
   listIntents,
 } from "./repository.ts";
-import { forgetBotSettings } from "./runtime.ts";
+import { saveBotSettings } from "./runtime.ts";
 import { FlowBody, type FlowInput, IntentBody, type IntentInput, SettingsBody } from "./schemas.ts";
 import { ORDER_STATUS_TEMPLATE } from "./templates.ts";
 
@@ -98,22 +98,7 @@ export function registerBotRoutes(app: HttpApp, ctx: AppContext) {
       throw new AppError("invalid", "team_not_found", "handoverTeamId names no team of this workspace.", {
         field: "handoverTeamId",
       });
-    const values = {
-      enabled: b.enabled,
-      threshold: b.threshold,
-      fallback_text: JSON.stringify(b.fallbackText ?? {}),
-      handover_text: JSON.stringify(b.handoverText ?? {}),
-      max_fallbacks: b.maxFallbacks,
-      timeout_minutes: b.timeoutMinutes,
-      handover_team_id: b.handoverTeamId ?? null,
-      updated_at: new Date(),
-    };
-    await bots(db)
-      .insertInto("bot_settings")
-      .values({ workspace_id: actor.workspaceId, ...values })
-      .onConflict((oc) => oc.column("workspace_id").doUpdateSet(values))
-      .execute();
-    forgetBotSettings(actor.workspaceId);
+    await saveBotSettings(db, actor.workspaceId, b);
     return getBotSettings(db, actor.workspaceId);
   });
 
