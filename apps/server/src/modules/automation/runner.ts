@@ -14,7 +14,7 @@ import {
   updateCase,
 } from "../conversations/index.ts";
 import { contactFactsOf } from "../profiles/index.ts";
-import { chooseAgent, getSlaPolicy, isOpen, routableAgents } from "../routing/index.ts";
+import { chooseAgent, getBusinessHours, isOpen, routableAgents } from "../routing/index.ts";
 import { findMembership, findTeam } from "../tenancy/index.ts";
 import { caseAggregate, ensureMessageAnalysis } from "./ai/store.ts";
 import { higherPriority, triage } from "./ai/triage.ts";
@@ -179,12 +179,13 @@ export async function gatherFacts(
   }
   facts.eventKey = d.eventKey;
   facts.eventKeys = d.eventKeys;
-  const [contacts, policy] = await Promise.all([
+  // The workspace's business hours, whether or not an SLA policy exists (the policy reads the same calendar).
+  const [contacts, calendar] = await Promise.all([
     need.contact && contactId ? contactFactsOf(db, ws, [contactId]) : undefined,
-    need.businessHours ? getSlaPolicy(db, ws) : undefined,
+    need.businessHours ? getBusinessHours(db, ws) : undefined,
   ]);
   if (contacts && contactId) facts.contact = contacts.get(contactId);
-  if (policy?.calendar) facts.businessHours = isOpen(policy.calendar, new Date());
+  if (calendar) facts.businessHours = isOpen(calendar, new Date());
   if (d.caseId && d.messageId) {
     // The triage is stored once per message, whichever handler gets there first.
     const analysis = await ensureMessageAnalysis(db, ws, d.messageId);
