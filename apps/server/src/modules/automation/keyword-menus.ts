@@ -16,7 +16,7 @@ import { runTransaction } from "../../platform/outbox.ts";
 import { automationFacts, type CaseActor, caseControl } from "../conversations/index.ts";
 import { handOver } from "./bot/handover.ts";
 import { type ReplyTarget, replyToCustomer } from "./customer-reply.ts";
-import { foldKeyword, ReplyContentSchema } from "./rules.ts";
+import { foldKeyword, type ReplyContent, ReplyContentSchema } from "./rules.ts";
 
 /** How deep a menu may go (1 → 1.2 → 1.2.3 → …). */
 export const MAX_MENU_DEPTH = 5;
@@ -387,8 +387,18 @@ export async function runKeywordMenu(ctx: AppContext, event: OutboxEvent): Promi
       timeoutMinutes: menu.timeoutMinutes,
       ended,
     });
+  // A refused reply (a closed window, a kind the channel cannot carry) is logged; the menu and the rules go on.
+  const say = async (tx: Executor, reply: { text: string } | { content: ReplyContent }, suffix: string) => {
+    try {
+      const out = await replyToCustomer(ctx, tx, actor, target, reply, key(suffix));
+      if ("skipped" in out) ctx.logger.info({ menuId: menu.id, reason: out.skipped }, "keyword menu reply skipped");
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      ctx.logger.warn({ menuId: menu.id, reason: err.reason, message: err.message }, "keyword menu reply refused");
+    }
+  };
   const handover = async (tx: Executor, h: MenuHandover) => {
-    if (h.text) await replyToCustomer(ctx, tx, actor, target, { text: h.text }, key("handover"));
+    if (h.text) await say(tx, { text: h.text }, "handover");
     await handOver(tx, actor, caseId, { to: "agent", reason: h.reason ?? "keyword_menu", teamId: h.teamId });
     await save(tx, path, true);
   };
@@ -403,33 +413,32 @@ export async function runKeywordMenu(ctx: AppContext, event: OutboxEvent): Promi
     if (!level) {
       // The tree changed under the contact: back to the top.
       await save(tx, []);
-      await replyToCustomer(ctx, tx, actor, target, { text: renderLevel(menu.tree, []) }, key("top"));
+      await say(tx, { text: renderLevel(menu.tree, []) }, "top");
       return;
     }
     if (!chosen && path.length > 0 && foldKeyword(text) === "0") {
       const up = path.slice(0, -1);
       await save(tx, up);
-      await replyToCustomer(ctx, tx, actor, target, { text: renderLevel(menu.tree, up) }, key("back"));
+      await say(tx, { text: renderLevel(menu.tree, up) }, "back");
       return;
     }
     if (!chosen) {
       if (path.length === 0 && menu.tree.freeText) return handover(tx, menu.tree.freeText);
       await save(tx, path);
       const again = `${menu.tree.invalidText ?? "Sorry, that is not one of the options."}\n${renderLevel(menu.tree, path)}`;
-      await replyToCustomer(ctx, tx, actor, target, { text: again }, key("invalid"));
+      await say(tx, { text: again }, "invalid");
       return;
     }
     if (chosen.options) {
       const down = [...path, foldKeyword(chosen.key)];
       await save(tx, down);
-      await replyToCustomer(ctx, tx, actor, target, { text: renderLevel(menu.tree, down) }, key("down"));
+      await say(tx, { text: renderLevel(menu.tree, down) }, "down");
       return;
     }
     if (chosen.handover) return handover(tx, chosen.handover);
     if (chosen.reply) {
       await save(tx, path);
-      const out = await replyToCustomer(ctx, tx, actor, target, { content: chosen.reply }, key("reply"));
-      if ("skipped" in out) ctx.logger.info({ menuId: menu.id, reason: out.skipped }, "keyword menu reply skipped");
+      await say(tx, { content: chosen.reply }, "reply");
     }
   });
   return true;
