@@ -25,10 +25,6 @@ export const journeys: Journey[] = [
       const keywords = page.getByTestId("scenario-field-entry-keywords");
       await keywords.fill(keyword);
       await keywords.press("Enter");
-      await page
-        .first()
-        .click()
-        .catch(() => undefined);
 
       // A tree with a duplicate key is refused with the path of the problem, shown on the tree field.
       const tree = page.getByTestId("scenario-field-tree");
