@@ -47,10 +47,10 @@ export const journeys: Journey[] = [
         }),
       );
       await page.getByTestId("scenario-install").click();
-      await page
-        .getByText(/tree\.options\[2\]\.key: duplicate key "２"/)
-        .first()
-        .waitFor();
+      const error = page.getByTestId("scenario-error");
+      await error.waitFor();
+      const shown = await error.innerText();
+      if (!/tree\.options\[2\]\.key: duplicate key "２"/.test(shown)) throw new Error(`unexpected error: ${shown}`);
       await screenshot("scenario-invalid-tree");
 
       await tree.fill(JSON.stringify(good));

@@ -363,6 +363,9 @@ describe.each(TEST_DATABASES)("WeChat service scenarios on %s", (kind) => {
   it("7. bot first: the bot answers, and hands over when the customer asks for a human", async () => {
     await install("bot-first", { maxFallbacks: 2 });
     try {
+      // The shipped "order status" flow comes with it.
+      const intents = (await call("GET", "/api/v1/bot/intents", a.auth("agent"))).json().data as { name: string }[];
+      expect(intents.map((i) => i.name)).toContain("order.status");
       await say("o-bot", "qwertyuiop asdfgh");
       const fallback = await nextSend("o-bot", 1);
       expect(textOf(fallback)).toMatch(/didn't understand|n'ai pas compris|no he entendido|没有理解/);

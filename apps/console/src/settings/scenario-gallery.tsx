@@ -24,6 +24,7 @@ import { useTranslation } from "react-i18next";
 import { ApiError } from "../api.ts";
 import { useMembers, useTeams } from "../directory.ts";
 import { describeError } from "../error-message.ts";
+import { linkHandler } from "../router.ts";
 import type { Rule } from "./rules-api.ts";
 import {
   fetchScenarios,
@@ -38,6 +39,13 @@ import { settingsKeys } from "./settings-api.ts";
 import { QueryState, Section } from "./settings-parts.tsx";
 
 type Values = Record<string, unknown>;
+
+/** The WeChat menu key a scenario's parameters name (its menu button is published from the WeChat page). */
+function menuKeyOf(params: Record<string, unknown>): string | undefined {
+  const entry = params.entry as { menuKey?: unknown } | undefined;
+  const key = params.menuKey ?? entry?.menuKey;
+  return typeof key === "string" && key ? key : undefined;
+}
 
 /** The form's starting values: the scenario's example (JSON fields as text, edited as JSON). */
 function initialValues(s: Scenario): Values {
@@ -177,7 +185,6 @@ function FieldInput({
           autosize
           minRows={4}
           maxRows={16}
-          formatOnBlur
           value={String(value ?? "")}
           onChange={onChange}
         />
@@ -218,6 +225,14 @@ function InstallForm({
     return (
       <Stack data-testid="scenario-installed">
         <Alert color="green">{t("scenarios.installed", { count: install.data.rules.length })}</Alert>
+        {menuKeyOf(install.data.install.params) && (
+          <Text size="sm" data-testid="scenario-menu-hint">
+            {t("scenarios.menuHint", { key: menuKeyOf(install.data.install.params) })}{" "}
+            <Anchor href="/settings/wechat" onClick={linkHandler("/settings/wechat")}>
+              {t("scenarios.menuLink")}
+            </Anchor>
+          </Text>
+        )}
         <List>
           {install.data.rules.map((r: Rule) => (
             <List.Item key={r.id}>

@@ -10,7 +10,10 @@ import type { AppContext } from "../../platform/context.ts";
 import type { Executor } from "../../platform/db.ts";
 import { AppError } from "../../platform/errors.ts";
 import { type Actor, findMembership, findTeam, recordAudit } from "../tenancy/index.ts";
+import { invalidateBot } from "./bot/models.ts";
+import { findIntentByName } from "./bot/repository.ts";
 import { saveBotSettings } from "./bot/runtime.ts";
+import { insertBotTemplate, ORDER_STATUS_TEMPLATE } from "./bot/templates.ts";
 import { checkMenuTree, deleteMenu, type MenuInput, MenuTreeSchema, menuTeams, saveMenu } from "./keyword-menus.ts";
 import { insertRule, listRules, q, type RuleRow } from "./repository.ts";
 import { checkRule, foldKeyword, ReplyContentSchema, type RuleInput } from "./rules.ts";
@@ -95,6 +98,8 @@ const PARAMS = {
     teamId: z.uuid().optional(),
     menuKey: Key.optional(),
     intro: Text.default('Ask me anything. Type "human" at any time to talk to an agent.'),
+    /** Also installs the shipped "order status" flow (ask the number → look it up → answer), unless present. */
+    orderStatusFlow: z.boolean().default(true),
   }),
   "payment-follow-up": z.strictObject({
     statuses: z.array(z.string().trim().min(1).max(50)).min(1).max(10).default(["paid"]),
@@ -211,6 +216,7 @@ export const SCENARIOS: Record<ScenarioId, { trigger: string; fields: ScenarioFi
       f("teamId", "team"),
       f("menuKey", "key"),
       f("intro", "textarea"),
+      f("orderStatusFlow", "boolean"),
     ],
     example: { threshold: 0.7, maxFallbacks: 2 },
   },
@@ -271,7 +277,7 @@ type Plan = {
   menu?: MenuInput | undefined;
   /** Rules that open the menu get its id once it exists. */
   menuRules?: Omit<RuleInput, "actions">[] | undefined;
-  bot?: { threshold: number; maxFallbacks: number; teamId?: string | undefined } | undefined;
+  bot?: { threshold: number; maxFallbacks: number; teamId?: string | undefined; orderStatusFlow: boolean } | undefined;
   /** Records the install must find in the workspace, with their paths. */
   refs: { kind: "team" | "agent"; id: string; path: string }[];
   /** Keywords and menu keys the install claims, with their paths (another rule using them would also fire). */
@@ -500,7 +506,12 @@ function planOf(id: ScenarioId, raw: unknown): Plan {
               },
             ]
           : [],
-        bot: { threshold: p.threshold, maxFallbacks: p.maxFallbacks, teamId: p.teamId },
+        bot: {
+          threshold: p.threshold,
+          maxFallbacks: p.maxFallbacks,
+          teamId: p.teamId,
+          orderStatusFlow: p.orderStatusFlow,
+        },
         refs: team(p.teamId),
         claims: p.menuKey ? [{ kind: "menuKey", value: p.menuKey, path: "menuKey" }] : [],
       };
@@ -668,7 +679,7 @@ export async function installScenario(ctx: AppContext, actor: Actor, id: Scenari
         }),
       );
     }
-    if (plan.bot)
+    if (plan.bot) {
       await saveBotSettings(tx, ws, {
         enabled: true,
         threshold: plan.bot.threshold,
@@ -676,6 +687,9 @@ export async function installScenario(ctx: AppContext, actor: Actor, id: Scenari
         timeoutMinutes: 30,
         handoverTeamId: plan.bot.teamId ?? null,
       });
+      if (plan.bot.orderStatusFlow && !(await findIntentByName(tx, ws, ORDER_STATUS_TEMPLATE.intent.name)))
+        await insertBotTemplate(tx, ws, ORDER_STATUS_TEMPLATE);
+    }
     const row = await sq(tx)
       .insertInto("automation_scenario_installs")
       .values({
@@ -698,6 +712,7 @@ export async function installScenario(ctx: AppContext, actor: Actor, id: Scenari
     return { install: row, rules: created };
   });
   for (const rule of result.rules) await scheduleCron(ctx, rule);
+  if (plan.bot?.orderStatusFlow) invalidateBot(db, ws);
   return result;
 }
 

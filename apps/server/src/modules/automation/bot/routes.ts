@@ -24,7 +24,7 @@ import {
 } from "./repository.ts";
 import { saveBotSettings } from "./runtime.ts";
 import { FlowBody, type FlowInput, IntentBody, type IntentInput, SettingsBody } from "./schemas.ts";
-import { ORDER_STATUS_TEMPLATE } from "./templates.ts";
+import { insertBotTemplate, ORDER_STATUS_TEMPLATE } from "./templates.ts";
 
 const tags = { tags: ["bot"] };
 const IdParams = z.strictObject({ id: z.uuid() });
@@ -255,30 +255,7 @@ export function registerBotRoutes(app: HttpApp, ctx: AppContext) {
       const template = TEMPLATES[request.params.key];
       if (await findIntentByName(db, ws, template.intent.name)) throw nameTaken();
       const result = await db.transaction().execute(async (tx) => {
-        const flow = (await bots(tx)
-          .insertInto("bot_flows")
-          .values({
-            workspace_id: ws,
-            id: uuidv7(),
-            name: template.flow.name,
-            start: template.flow.start,
-            steps: JSON.stringify(template.flow.steps),
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow()) as FlowRow;
-        const intent = (await bots(tx)
-          .insertInto("bot_intents")
-          .values({
-            workspace_id: ws,
-            id: uuidv7(),
-            name: template.intent.name,
-            utterances: JSON.stringify(template.intent.utterances),
-            answer: null,
-            flow_id: flow.id,
-            handover: false,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow()) as IntentRow;
+        const { flow, intent } = await insertBotTemplate(tx, ws, template);
         await recordAudit(tx, actor, { action: "bot.template.installed", objectType: "bot_flow", objectId: flow.id });
         return { flow: presentFlow(flow), intent: presentIntent(intent) };
       });
