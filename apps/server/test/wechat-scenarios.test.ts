@@ -443,6 +443,21 @@ describe.each(TEST_DATABASES)("WeChat service scenarios on %s", (kind) => {
     );
   });
 
+  it("records a message without a case that WeChat refuses as failed, with WeChat's reason", async () => {
+    await install("welcome", { text: "Welcome!" });
+    fake.state.script.push(45015);
+    await follow("o-refused");
+    const contactId = await contactOf("o-refused");
+    const messages = async () =>
+      (await call("GET", `/api/v1/contacts/${contactId}/channel-messages`, a.auth("agent"))).json().data as {
+        status: string;
+        error: string | null;
+      }[];
+    await waitFor(async () => (await messages())[0]?.status === "failed", 15_000);
+    expect((await messages())[0]?.error).toMatch(/^reply_window_closed: WeChat refused the message \(45015/);
+    expect(sendsTo("o-refused")).toHaveLength(0);
+  });
+
   it("keeps each workspace's scenarios, menus and messages to itself", async () => {
     const mine = await install("welcome", { text: "Welcome to A" });
     const theirs = await install("welcome", { text: "Welcome to B" }, b);

@@ -311,7 +311,7 @@ function ScenarioCard({
             {title}
           </Text>
           {scenario.installs.length > 0 && (
-            <Badge color="green" variant="light">
+            <Badge color="green" variant="light" style={{ flexShrink: 0 }}>
               {t("scenarios.installCount", { count: scenario.installs.length })}
             </Badge>
           )}
