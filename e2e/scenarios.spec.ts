@@ -49,7 +49,7 @@ export const journeys: Journey[] = [
       await page.getByTestId("scenario-install").click();
       const error = page.getByTestId("scenario-error");
       await error.waitFor();
-      const shown = await error.innerText();
+      const shown = (await error.textContent()) ?? "";
       if (!/tree\.options\[2\]\.key: duplicate key "２"/.test(shown)) throw new Error(`unexpected error: ${shown}`);
       await screenshot("scenario-invalid-tree");
 
