@@ -20,6 +20,7 @@ import {
   rulesKeys,
   saveRule,
 } from "./rules-api.ts";
+import { ScenarioGallery } from "./scenario-gallery.tsx";
 import { fetchRules, settingsKeys } from "./settings-api.ts";
 import { EmptyState, QueryState, Section } from "./settings-parts.tsx";
 
@@ -252,84 +253,91 @@ export function AutomationSettings() {
     setEditing(rule);
   };
   const current = editing === "new" ? undefined : (editing ?? undefined);
+  const openById = (id: string) => {
+    const rule = query.data?.data.find((r) => r.id === id);
+    if (rule) open(rule);
+  };
   return (
-    <Section title={t("settings.automation.title")} description={t("settings.automation.description")}>
-      <Group mb="sm">
-        <Button leftSection={<IconPlus size={16} />} onClick={() => open("new")} data-testid="new-rule">
-          {t("ruleEditor.newRule")}
-        </Button>
-      </Group>
-      <QueryState isPending={query.isPending} error={query.error} onRetry={() => void query.refetch()}>
-        {query.data?.data.length === 0 ? (
-          <EmptyState>{t("settings.automation.empty")}</EmptyState>
-        ) : (
-          <Table striped>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>#</Table.Th>
-                <Table.Th>{t("settings.automation.name")}</Table.Th>
-                <Table.Th>{t("settings.automation.trigger")}</Table.Th>
-                <Table.Th>{t("settings.automation.updated")}</Table.Th>
-                <Table.Th>{t("settings.automation.state")}</Table.Th>
-                <Table.Th />
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {query.data?.data.map((rule) => (
-                <RuleRow key={rule.id} rule={rule} onEdit={() => open(rule)} onLog={() => setLogOf(rule)} />
-              ))}
-            </Table.Tbody>
-          </Table>
-        )}
-      </QueryState>
-      <Modal
-        opened={editing !== null}
-        onClose={() => setEditing(null)}
-        title={current ? t("ruleEditor.editTitle", { name: current.name }) : t("ruleEditor.newRule")}
-        size="xl"
-      >
-        {editing !== null && (
-          <Stack>
-            <RuleEditor
-              key={current?.id ?? "new"}
-              rule={current}
-              saving={save.isPending}
-              saveError={save.error}
-              onCancel={() => setEditing(null)}
-              onSave={(body) => save.mutate({ body, id: current?.id })}
-            />
-            {current && (
-              <Group justify="flex-start">
-                <Button
-                  color="red"
-                  variant="subtle"
-                  size="xs"
-                  loading={remove.isPending}
-                  onClick={() => {
-                    if (window.confirm(t("ruleEditor.confirmDelete", { name: current.name })))
-                      remove.mutate(current.id);
-                  }}
-                >
-                  {t("ruleEditor.delete")}
-                </Button>
-                {remove.error && (
-                  <Alert color="red" role="alert">
-                    {describeError(remove.error, t)}
-                  </Alert>
-                )}
-              </Group>
-            )}
-          </Stack>
-        )}
-      </Modal>
-      <Modal
-        opened={logOf !== null}
-        onClose={() => setLogOf(null)}
-        title={logOf ? t("ruleEditor.logTitle", { name: logOf.name }) : ""}
-        size="xl"
-      >
-        {logOf && <RuleLog rule={logOf} />}
-      </Modal>
-    </Section>
+    <Stack gap="xl">
+      <ScenarioGallery rules={query.data?.data ?? []} onOpenRule={openById} />
+      <Section title={t("settings.automation.title")} description={t("settings.automation.description")}>
+        <Group mb="sm">
+          <Button leftSection={<IconPlus size={16} />} onClick={() => open("new")} data-testid="new-rule">
+            {t("ruleEditor.newRule")}
+          </Button>
+        </Group>
+        <QueryState isPending={query.isPending} error={query.error} onRetry={() => void query.refetch()}>
+          {query.data?.data.length === 0 ? (
+            <EmptyState>{t("settings.automation.empty")}</EmptyState>
+          ) : (
+            <Table striped>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>#</Table.Th>
+                  <Table.Th>{t("settings.automation.name")}</Table.Th>
+                  <Table.Th>{t("settings.automation.trigger")}</Table.Th>
+                  <Table.Th>{t("settings.automation.updated")}</Table.Th>
+                  <Table.Th>{t("settings.automation.state")}</Table.Th>
+                  <Table.Th />
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {query.data?.data.map((rule) => (
+                  <RuleRow key={rule.id} rule={rule} onEdit={() => open(rule)} onLog={() => setLogOf(rule)} />
+                ))}
+              </Table.Tbody>
+            </Table>
+          )}
+        </QueryState>
+        <Modal
+          opened={editing !== null}
+          onClose={() => setEditing(null)}
+          title={current ? t("ruleEditor.editTitle", { name: current.name }) : t("ruleEditor.newRule")}
+          size="xl"
+        >
+          {editing !== null && (
+            <Stack>
+              <RuleEditor
+                key={current?.id ?? "new"}
+                rule={current}
+                saving={save.isPending}
+                saveError={save.error}
+                onCancel={() => setEditing(null)}
+                onSave={(body) => save.mutate({ body, id: current?.id })}
+              />
+              {current && (
+                <Group justify="flex-start">
+                  <Button
+                    color="red"
+                    variant="subtle"
+                    size="xs"
+                    loading={remove.isPending}
+                    onClick={() => {
+                      if (window.confirm(t("ruleEditor.confirmDelete", { name: current.name })))
+                        remove.mutate(current.id);
+                    }}
+                  >
+                    {t("ruleEditor.delete")}
+                  </Button>
+                  {remove.error && (
+                    <Alert color="red" role="alert">
+                      {describeError(remove.error, t)}
+                    </Alert>
+                  )}
+                </Group>
+              )}
+            </Stack>
+          )}
+        </Modal>
+        <Modal
+          opened={logOf !== null}
+          onClose={() => setLogOf(null)}
+          title={logOf ? t("ruleEditor.logTitle", { name: logOf.name }) : ""}
+          size="xl"
+        >
+          {logOf && <RuleLog rule={logOf} />}
+        </Modal>
+      </Section>
+    </Stack>
   );
 }

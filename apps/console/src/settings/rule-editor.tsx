@@ -483,6 +483,8 @@ const blank = (v: unknown) => v === undefined || v === null || v === "" || (Arra
 /** The action as the API takes it, or the name of the first field that is wrong. */
 function actionOf(d: DraftAction): { ok: true; action: RuleAction } | { ok: false; field: string } {
   const type = String(d.values.type);
+  // An action the builder has no form for (a scenario's `open_menu`, a bot's `start_flow`) is kept as it is.
+  if (!ACTION_FIELDS[type] && type !== "reply") return { ok: true, action: { ...d.values, type } };
   const out: RuleAction = { type };
   for (const spec of ACTION_FIELDS[type] ?? []) {
     const v = d.values[spec.name];

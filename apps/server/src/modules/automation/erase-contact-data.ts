@@ -7,7 +7,7 @@ import type { ErasureResult, ErasureSubject } from "../profiles/index.ts";
  * Erases a person from automation, set-based (a fixed number of statements, run before conversations' eraser since it
  * reads the person's messages there): the AI analyses of their messages (with the words indexed for
  * similar-message search) and of their cases, the training corrections copied from their messages, the bot's
- * state and turns on their cases, and their messages' ids in spike alerts' samples (the alert and its counts stay).
+ * state and turns on their cases, their position in keyword menus, and their messages' ids in spike alerts' samples (the alert and its counts stay).
  */
 export async function eraseAutomationData(tx: Executor, ws: string, subject: ErasureSubject): Promise<ErasureResult> {
   const traces = await findContactTraces(tx, ws, subject.contactIds);
@@ -28,6 +28,10 @@ export async function eraseAutomationData(tx: Executor, ws: string, subject: Era
     delete from bot_sessions where workspace_id = ${ws} and case_id = any(${caseIds}::uuid[])`.execute(tx);
   const botTurns = await sql`
     delete from bot_turns where workspace_id = ${ws} and case_id = any(${caseIds}::uuid[])`.execute(tx);
+  // Where they stood in a keyword menu.
+  const menuSessions = await sql`
+    delete from automation_menu_sessions
+    where workspace_id = ${ws} and contact_id = any(${subject.contactIds}::uuid[])`.execute(tx);
   const alerts = await sql`
     update ai_alerts
     set message_ids = array(select unnest(message_ids) except select unnest(${messageIds}::uuid[]))
@@ -40,6 +44,7 @@ export async function eraseAutomationData(tx: Executor, ws: string, subject: Era
       aiAlertsScrubbed: n(alerts),
       botSessions: n(botSessions),
       botTurns: n(botTurns),
+      menuSessions: n(menuSessions),
     },
   };
 }

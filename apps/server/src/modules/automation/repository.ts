@@ -1,6 +1,7 @@
 import { type Generated, type Selectable, sql } from "kysely";
+import { uuidv7 } from "uuidv7";
 import type { Executor } from "../../platform/db.ts";
-import type { Action, Condition, Trigger } from "./rules.ts";
+import type { Action, Condition, RuleInput, Trigger } from "./rules.ts";
 
 /** The tables this module owns. */
 export type AutomationTables = {
@@ -108,4 +109,25 @@ export async function runsSince(
     .where("created_at", ">", since)
     .executeTakeFirst();
   return row?.n ?? 0;
+}
+
+/** Stores a checked rule at the end of the workspace's order. */
+export async function insertRule(tx: Executor, ws: string, b: RuleInput, config: TriggerConfig): Promise<RuleRow> {
+  return (await q(tx)
+    .insertInto("automation_rules")
+    .values({
+      workspace_id: ws,
+      id: uuidv7(),
+      name: b.name,
+      position: await nextPosition(tx, ws),
+      enabled: b.enabled,
+      trigger: b.trigger,
+      keywords: b.keywords ?? [],
+      conditions: b.conditions ? JSON.stringify(b.conditions) : null,
+      actions: JSON.stringify(b.actions),
+      trigger_config: JSON.stringify(config),
+      disabled_reason: null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow()) as RuleRow;
 }

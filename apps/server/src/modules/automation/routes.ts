@@ -1,4 +1,3 @@
-import { uuidv7 } from "uuidv7";
 import { z } from "zod";
 import type { AppContext } from "../../platform/context.ts";
 import { encryptSecret } from "../../platform/crypto.ts";
@@ -11,9 +10,10 @@ import { type Actor, actorOf, guard, recordAudit } from "../tenancy/index.ts";
 import { registerAiRoutes } from "./ai/routes.ts";
 import { analyzeForWorkspace } from "./ai/store.ts";
 import { registerBotRoutes } from "./bot/routes.ts";
-import { findRule, listRules, nextPosition, q, type RuleRow, type TriggerConfig } from "./repository.ts";
+import { findRule, insertRule, listRules, q, type RuleRow, type TriggerConfig } from "./repository.ts";
 import { type Action, checkRule, compileRule, type Facts, factsNeeded, RuleBody, type RuleInput } from "./rules.ts";
 import { missingReferences } from "./runner.ts";
+import { registerScenarioRoutes } from "./scenarios.routes.ts";
 import { scheduleCron } from "./scheduled.ts";
 
 const tags = { tags: ["automation"] };
@@ -26,7 +26,8 @@ function presentAction(a: Action) {
   return { ...rest, hasSecret: Boolean(secretSealed) };
 }
 
-function presentRule(r: RuleRow) {
+/** A rule as the API shows it. */
+export function presentRule(r: RuleRow) {
   return {
     id: r.id,
     name: r.name,
@@ -86,6 +87,7 @@ export function registerAutomationRoutes(app: HttpApp, ctx: AppContext) {
   const { db } = ctx.database;
   registerAiRoutes(app, ctx);
   registerBotRoutes(app, ctx);
+  registerScenarioRoutes(app, ctx);
 
   app.get("/api/v1/automation/rules", { schema: tags, onRequest: guard(ctx, "automation.read") }, async (request) => ({
     data: (await listRules(db, actorOf(request).workspaceId)).map(presentRule),
@@ -99,23 +101,7 @@ export function registerAutomationRoutes(app: HttpApp, ctx: AppContext) {
       const actor = actorOf(request);
       const { rule: b, config } = await prepareRule(ctx, db, actor, request.body);
       const row = await db.transaction().execute(async (tx) => {
-        const created = (await q(tx)
-          .insertInto("automation_rules")
-          .values({
-            workspace_id: actor.workspaceId,
-            id: uuidv7(),
-            name: b.name,
-            position: await nextPosition(tx, actor.workspaceId),
-            enabled: b.enabled,
-            trigger: b.trigger,
-            keywords: b.keywords ?? [],
-            conditions: b.conditions ? JSON.stringify(b.conditions) : null,
-            actions: JSON.stringify(b.actions),
-            trigger_config: JSON.stringify(config),
-            disabled_reason: null,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow()) as RuleRow;
+        const created = await insertRule(tx, actor.workspaceId, b, config);
         await recordAudit(tx, actor, { action: "automation.rule.created", objectType: "rule", objectId: created.id });
         return created;
       });

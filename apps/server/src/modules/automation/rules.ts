@@ -226,6 +226,8 @@ export const ACTION_SCHEMAS = [
   }),
   /** Puts the case under bot control and starts a bot flow (bot/runtime.ts). */
   z.strictObject({ type: z.literal("start_flow"), flowId: z.uuid() }),
+  /** Shows a keyword menu (a text IVR, keyword-menus.ts) and remembers the customer's place in it. */
+  z.strictObject({ type: z.literal("open_menu"), menuId: z.uuid() }),
   /** Hands the case over to agents (optionally to a team), recorded by the handover protocol (bot/handover.ts). */
   z.strictObject({
     type: z.literal("handover"),
@@ -497,6 +499,8 @@ export function factsNeeded(conditions: Condition | null | undefined): { contact
 }
 
 const fold = (s: string) => s.normalize("NFKC").toLocaleLowerCase();
+/** A keyword as rules and keyword menus compare it: trimmed, NFKC (full-width `１` is `1`), lower case. */
+export const foldKeyword = (s: string) => fold(s.trim());
 // The message text is folded once per message, not once per condition (a one-entry cache).
 let lastText = "";
 let lastFolded = "";

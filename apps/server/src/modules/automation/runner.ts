@@ -7,19 +7,19 @@ import { isTemplateKnown } from "../channels/index.ts";
 import {
   automationFacts,
   type CaseActor,
-  capabilitiesOf,
   createFollowUpCase,
   latestCaseOfContact,
   sendReply,
   updateCase,
 } from "../conversations/index.ts";
 import { contactFactsOf } from "../profiles/index.ts";
-import { chooseAgent, getSlaPolicy, isOpen, routableAgents } from "../routing/index.ts";
-import { findMemberName, findMembership, findTeam } from "../tenancy/index.ts";
+import { chooseAgent, getBusinessHours, isOpen, routableAgents } from "../routing/index.ts";
+import { findMembership, findTeam } from "../tenancy/index.ts";
 import { caseAggregate, ensureMessageAnalysis } from "./ai/store.ts";
 import { higherPriority, triage } from "./ai/triage.ts";
 import { handOverFromRule, startFlow } from "./bot/runtime.ts";
-import { contentFor } from "./replies.ts";
+import { replyToCustomer } from "./customer-reply.ts";
+import { findMenu, openMenu } from "./keyword-menus.ts";
 import { disableRule, listRules, q, type RuleRow, runsSince } from "./repository.ts";
 import {
   type Action,
@@ -178,12 +178,13 @@ export async function gatherFacts(
   }
   facts.eventKey = d.eventKey;
   facts.eventKeys = d.eventKeys;
-  const [contacts, policy] = await Promise.all([
+  // The workspace's business hours, whether or not an SLA policy exists (the policy reads the same calendar).
+  const [contacts, calendar] = await Promise.all([
     need.contact && contactId ? contactFactsOf(db, ws, [contactId]) : undefined,
-    need.businessHours ? getSlaPolicy(db, ws) : undefined,
+    need.businessHours ? getBusinessHours(db, ws) : undefined,
   ]);
   if (contacts && contactId) facts.contact = contacts.get(contactId);
-  if (policy?.calendar) facts.businessHours = isOpen(policy.calendar, new Date());
+  if (calendar) facts.businessHours = isOpen(calendar, new Date());
   if (d.caseId && d.messageId) {
     // The triage is stored once per message, whichever handler gets there first.
     const analysis = await ensureMessageAnalysis(db, ws, d.messageId);
@@ -204,12 +205,20 @@ export async function gatherFacts(
  * never reacts to an event its own actions caused, and a chain of rule-caused events stops (logged) past
  * MAX_DEPTH.
  */
-export async function runRules(ctx: AppContext, event: OutboxEvent, workspaceRules?: RuleRow[]): Promise<void> {
-  const d = dispatchOf(event);
-  if (!d) return;
+export async function runRules(
+  ctx: AppContext,
+  event: OutboxEvent,
+  options: { skipTriggers?: readonly Trigger[]; rules?: RuleRow[] } = {},
+): Promise<void> {
+  const dispatched = dispatchOf(event);
+  if (!dispatched) return;
+  const skip = options.skipTriggers ?? [];
+  const d = { ...dispatched, triggers: dispatched.triggers.filter((t) => !skip.includes(t)) };
+  if (d.triggers.length === 0) return;
   const ws = event.workspaceId;
-  const rules = workspaceRules
-    ? workspaceRules.filter((r) => r.enabled && (d.triggers as readonly string[]).includes(r.trigger))
+  // The workspace's rules when the caller read them already (a batch), else the enabled ones of these triggers.
+  const rules = options.rules
+    ? options.rules.filter((r) => r.enabled && (d.triggers as readonly string[]).includes(r.trigger))
     : await listRules(ctx.database.db, ws, d.triggers);
   if (rules.length === 0) return;
   const caseId = d.caseId ?? (d.contactId ? await latestCaseOfContact(ctx.database.db, ws, d.contactId) : undefined);
@@ -227,25 +236,23 @@ export async function runRules(ctx: AppContext, event: OutboxEvent, workspaceRul
     createdByRule: gathered.createdByRule,
     cause: d.cause,
     byCustomer: event.type === "message.created",
+    messageId: d.messageId,
   });
 }
 
 /**
- * runRules for the events of an outbox batch, in order, reading each workspace's rules once (`after` runs
- * after each event's rules, e.g. the bot). Redelivered events stay no-ops (the log's key), so a batch that
+ * runRules for the events of an outbox batch, in order, reading each workspace's rules once (`perEvent`, when
+ * given, runs them itself with those rules, e.g. keyword menus first and the bot after). Redelivered events stay no-ops (the log's key), so a batch that
  * fails part-way is safely retried event by event.
  */
 export async function runRulesBatch(
   ctx: AppContext,
   events: OutboxEvent[],
-  after?: (event: OutboxEvent) => Promise<void>,
+  perEvent: (event: OutboxEvent, rules: RuleRow[]) => Promise<void> = (event, rules) => runRules(ctx, event, { rules }),
 ): Promise<void> {
   for (const [ws, list] of byWorkspace(events, (event) => event)) {
     const rules = await listRules(ctx.database.db, ws);
-    for (const event of list) {
-      await runRules(ctx, event, rules);
-      await after?.(event);
-    }
+    for (const event of list) await perEvent(event, rules);
   }
 }
 
@@ -259,6 +266,8 @@ export type Execution = {
   cause?: Cause;
   /** A customer message caused the event (the per-case repeat guard does not apply). */
   byCustomer?: boolean | undefined;
+  /** That customer message. */
+  messageId?: string | undefined;
 };
 
 /** Runs the actions of matched rules, each in its own transaction with its log row (loop guard first). */
@@ -338,11 +347,13 @@ export async function missingReferences(db: Executor, ws: string, rule: Pick<Rul
   for (const [i, a] of rule.actions.entries()) {
     if (a.type === "send_template" && !(await isTemplateKnown(db, ws, a.templateId)))
       problems.push(`actions[${i}].templateId: no WeChat channel of this workspace has template ${a.templateId}`);
+    if (a.type === "open_menu" && !(await findMenu(db, ws, a.menuId)))
+      problems.push(`actions[${i}].menuId: keyword menu ${a.menuId} does not exist in this workspace`);
   }
   return problems;
 }
 
-export type ActionResult = { action: string; ok: boolean; skipped?: boolean; error?: string };
+export type ActionResult = { action: string; ok: boolean; skipped?: boolean; error?: string; detail?: string };
 
 class Skip extends Error {}
 
@@ -360,10 +371,20 @@ async function applyActions(
   const results: ActionResult[] = [];
   const why = [`rule "${rule.name}"`];
   let tags = facts.case.tags;
-  for (const action of rule.actions) {
+  for (const [i, action] of rule.actions.entries()) {
+    let detail: string | undefined;
     try {
-      await applyAction(ctx, tx, actor, action, { rule, facts, run, why, tags, setTags: (t) => (tags = t) });
-      results.push({ action: action.type, ok: true });
+      await applyAction(ctx, tx, actor, action, {
+        dedupeKey: `rule:${rule.id}:${run.eventId}:${i}`,
+        detail: (text) => (detail = text),
+        rule,
+        facts,
+        run,
+        why,
+        tags,
+        setTags: (t) => (tags = t),
+      });
+      results.push({ action: action.type, ok: true, ...(detail ? { detail } : {}) });
     } catch (err) {
       if (err instanceof Skip) {
         ctx.logger.info({ ruleId: rule.id, action: action.type, reason: err.message }, "automation action skipped");
@@ -379,6 +400,10 @@ async function applyActions(
 }
 
 type ActionScope = {
+  /** Sends of this action are made once per rule, event and action (a contact message's dedupe key). */
+  dedupeKey: string;
+  /** Adds a detail to the action's log entry. */
+  detail(text: string): void;
   rule: RuleRow;
   facts: Facts;
   run: Execution;
@@ -396,16 +421,27 @@ async function applyAction(ctx: AppContext, tx: Executor, actor: CaseActor, acti
   };
   switch (action.type) {
     case "reply": {
-      const caseId = needCase();
-      if (action.text !== undefined || !action.content) {
-        await sendReply(tx, actor, caseId, { text: action.text ?? "" });
-        return;
-      }
-      const agentName =
-        action.content.kind === "agent_card" ? await findMemberName(tx, ws, action.content.agentId) : undefined;
-      const fit = contentFor(action.content, capabilitiesOf(facts.channelType).contentTypes, agentName);
-      if (!fit.ok) throw new Skip(`content_not_supported: ${fit.reason}`);
-      await sendReply(tx, actor, caseId, { content: fit.content });
+      // Without a case (a new follower's welcome), the reply goes to the contact's channel identity.
+      const target = { caseId: run.caseId, contactId: run.contactId, channelType: facts.channelType };
+      if (!target.caseId && !target.contactId) needCase();
+      const reply =
+        action.text !== undefined || !action.content ? { text: action.text ?? "" } : { content: action.content };
+      const out = await replyToCustomer(ctx, tx, actor, target, reply, s.dedupeKey);
+      if ("skipped" in out) throw new Skip(out.skipped);
+      if (out.sent === "contact")
+        s.detail(`sent without a case to the contact's ${facts.channelType} identity (message ${out.messageId})`);
+      return;
+    }
+    case "open_menu": {
+      if (!run.contactId) needCase();
+      const target = { caseId: run.caseId, contactId: run.contactId ?? "", channelType: facts.channelType };
+      const out = await openMenu(ctx, tx, actor, action.menuId, target, {
+        dedupeKey: s.dedupeKey,
+        messageId: run.messageId,
+      });
+      if ("skipped" in out) throw new Skip(out.skipped);
+      if (out.sent === "contact")
+        s.detail(`menu sent without a case to the contact's ${facts.channelType} identity (message ${out.messageId})`);
       return;
     }
     case "note":

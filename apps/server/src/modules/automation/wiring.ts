@@ -4,7 +4,8 @@ import { defineAlertDeliveryJobs } from "./ai/alert-delivery.ts";
 import { checkSpikes, SPIKE_JOB, SpikeJobData, scheduleSpikeCheck, watchesKeywords } from "./ai/spikes.ts";
 import { ensureMessageAnalyses } from "./ai/store.ts";
 import { runBot } from "./bot/runtime.ts";
-import { runRulesBatch } from "./runner.ts";
+import { hasMenus, menuOpenedBy, runKeywordMenu } from "./keyword-menus.ts";
+import { runRules, runRulesBatch } from "./runner.ts";
 import { planScheduledRuns, runScheduled, SCHEDULE_JOB, ScheduleJobData } from "./scheduled.ts";
 import { defineActionJobs } from "./webhooks.ts";
 
@@ -40,11 +41,24 @@ const RULE_EVENTS = [
 /** Runs the rules on the events they listen to; plans scheduled runs; analyses every customer message (AI triage); runs the bot. */
 export function subscribeAutomationHandlers(ctx: AppContext, dispatcher: Dispatcher): void {
   const { db } = ctx.database;
-  // A batch's events read each workspace's rules once. The bot answers after the rules, so a rule's handover
-  // or flow for this message takes precedence.
-  dispatcher.onBatch("message.created", "automation.rules-on-message", (events) =>
-    runRulesBatch(ctx, events, (event) => runBot(ctx, event)),
-  );
+  // A batch's events read each workspace's rules (and whether it has keyword menus) once. A contact standing in
+  // a keyword menu answers it first: keyword rules and the bot then leave the message alone. The bot answers
+  // after the rules, so a rule's handover or flow for this message takes precedence.
+  dispatcher.onBatch("message.created", "automation.rules-on-message", (events) => {
+    const menus = new Map<string, Promise<boolean>>();
+    const withMenus = (ws: string) => menus.get(ws) ?? menus.set(ws, hasMenus(db, ws)).get(ws) ?? false;
+    return runRulesBatch(ctx, events, async (event, rules) => {
+      const ws = event.workspaceId;
+      const answeredMenu = (await withMenus(ws)) && (await runKeywordMenu(ctx, event));
+      await runRules(ctx, event, { rules, ...(answeredMenu ? { skipTriggers: ["keyword"] } : {}) });
+      if (answeredMenu) return;
+      const p = event.payload as { caseId?: string; messageId?: string; direction?: string };
+      if (p.direction === "inbound" && p.caseId && p.messageId && (await withMenus(ws))) {
+        if (await menuOpenedBy(db, ws, p.caseId, p.messageId)) return;
+      }
+      await runBot(ctx, event);
+    });
+  });
   dispatcher.onBatch("case.created", "automation.rules-on-case", (events) => runRulesBatch(ctx, events));
   for (const type of RULE_EVENTS.slice(2))
     dispatcher.onBatch(type, `automation.rules-on-${type}`, (events) => runRulesBatch(ctx, events));

@@ -17,6 +17,12 @@ export class ChannelSendError extends Error {
   }
 }
 
+/** One identity of a contact (profiles' contact_identities), as a channel reads it to find its address. */
+export type ContactIdentityRef = { kind: string; namespace: string; external_id: string };
+
+/** A message written to a contact without a case (table contact_messages). */
+export type ContactOutbound = Pick<MessageRow, "type" | "text" | "content" | "author_id">;
+
 /** A channel's validated configuration: the public part (shown), the sealed part (write-only) and values shown once. */
 export type ConfiguredChannel = {
   config: Record<string, unknown>;
@@ -53,6 +59,21 @@ export type ChannelAdapter = {
     /** Sends per second to one recipient, where the platform limits it. */
     ratePerRecipientPerSecond?: number | undefined;
   };
+  /**
+   * Writing to a contact without a case (a welcome to a new follower, a menu click before any conversation):
+   * the contact's address on this channel, from one of their identities (undefined: not this channel's).
+   * Channel types without it cannot be written to outside a case.
+   */
+  contactAddress?: ((channel: ChannelRow, identity: ContactIdentityRef) => string | undefined) | undefined;
+  /** Delivers a message written without a case to the address `contactAddress` gave (same errors as `send`). */
+  sendToContact?:
+    | ((
+        ctx: AppContext,
+        channel: ChannelRow,
+        message: ContactOutbound,
+        recipient: { externalId: string },
+      ) => Promise<SendResult>)
+    | undefined;
   /** Delivers an outbound message to the recipient (the conversation's external thread id). */
   send(
     ctx: AppContext,

@@ -14,6 +14,13 @@ export { createChannel } from "./use-cases/create-channel.ts";
 export { eraseChannelsData } from "./use-cases/erase-contact-data.ts";
 /** Ingests api-channel messages (demo data, tests, bulk loads). */
 export { ingestApiMessages } from "./use-cases/ingest.ts";
+/** Writes to a contact who has no case to reply in (a welcome to a new follower), through a capable channel; lists those messages. */
+export {
+  type ContactMessageInput,
+  type ContactMessageRow,
+  listContactMessages,
+  sendToContact,
+} from "./use-cases/send-to-contact.ts";
 /** Web chat: the composition root installs "can someone answer now" (business hours, online agents). */
 export { type AvailabilityCheck, setWebchatAvailability } from "./webchat/availability.ts";
 /** Web chat: the visitors' socket server beside the workspace hub (main.ts registers it where the hub is made). */

@@ -3,6 +3,7 @@ import { jobIdFor } from "../../platform/jobs.ts";
 import type { Dispatcher } from "../../platform/outbox.ts";
 import { declareChannelTypes } from "./adapters.ts";
 import { deliverMessage, SEND_JOB, SEND_RETRY_LIMIT, SendJobData } from "./use-cases/deliver.ts";
+import { CONTACT_SEND_JOB, ContactSendJobData, deliverContactMessage } from "./use-cases/send-to-contact.ts";
 import { defineWechatJobs } from "./wechat/jobs.ts";
 import { queueTagPush } from "./wechat/tag-push.ts";
 
@@ -18,6 +19,14 @@ export function defineChannelJobs(ctx: AppContext): void {
     expireInSeconds: 120,
     concurrency: 4,
     handler: (data, job) => deliverMessage(ctx, data, job),
+  });
+  ctx.jobs.define({
+    name: CONTACT_SEND_JOB,
+    schema: ContactSendJobData,
+    retryLimit: SEND_RETRY_LIMIT,
+    retryDelaySeconds: ctx.config.OUTBOUND_RETRY_DELAY_SECONDS,
+    expireInSeconds: 120,
+    handler: (data, job) => deliverContactMessage(ctx, data, { attempt: job.attempt, retryLimit: SEND_RETRY_LIMIT }),
   });
 }
 

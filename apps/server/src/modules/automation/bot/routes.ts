@@ -22,9 +22,9 @@ import {
   listFlows,
   listIntents,
 } from "./repository.ts";
-import { forgetBotSettings } from "./runtime.ts";
+import { saveBotSettings } from "./runtime.ts";
 import { FlowBody, type FlowInput, IntentBody, type IntentInput, SettingsBody } from "./schemas.ts";
-import { ORDER_STATUS_TEMPLATE } from "./templates.ts";
+import { insertBotTemplate, ORDER_STATUS_TEMPLATE } from "./templates.ts";
 
 const tags = { tags: ["bot"] };
 const IdParams = z.strictObject({ id: z.uuid() });
@@ -98,22 +98,7 @@ export function registerBotRoutes(app: HttpApp, ctx: AppContext) {
       throw new AppError("invalid", "team_not_found", "handoverTeamId names no team of this workspace.", {
         field: "handoverTeamId",
       });
-    const values = {
-      enabled: b.enabled,
-      threshold: b.threshold,
-      fallback_text: JSON.stringify(b.fallbackText ?? {}),
-      handover_text: JSON.stringify(b.handoverText ?? {}),
-      max_fallbacks: b.maxFallbacks,
-      timeout_minutes: b.timeoutMinutes,
-      handover_team_id: b.handoverTeamId ?? null,
-      updated_at: new Date(),
-    };
-    await bots(db)
-      .insertInto("bot_settings")
-      .values({ workspace_id: actor.workspaceId, ...values })
-      .onConflict((oc) => oc.column("workspace_id").doUpdateSet(values))
-      .execute();
-    forgetBotSettings(actor.workspaceId);
+    await saveBotSettings(db, actor.workspaceId, b);
     return getBotSettings(db, actor.workspaceId);
   });
 
@@ -270,30 +255,7 @@ export function registerBotRoutes(app: HttpApp, ctx: AppContext) {
       const template = TEMPLATES[request.params.key];
       if (await findIntentByName(db, ws, template.intent.name)) throw nameTaken();
       const result = await db.transaction().execute(async (tx) => {
-        const flow = (await bots(tx)
-          .insertInto("bot_flows")
-          .values({
-            workspace_id: ws,
-            id: uuidv7(),
-            name: template.flow.name,
-            start: template.flow.start,
-            steps: JSON.stringify(template.flow.steps),
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow()) as FlowRow;
-        const intent = (await bots(tx)
-          .insertInto("bot_intents")
-          .values({
-            workspace_id: ws,
-            id: uuidv7(),
-            name: template.intent.name,
-            utterances: JSON.stringify(template.intent.utterances),
-            answer: null,
-            flow_id: flow.id,
-            handover: false,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow()) as IntentRow;
+        const { flow, intent } = await insertBotTemplate(tx, ws, template);
         await recordAudit(tx, actor, { action: "bot.template.installed", objectType: "bot_flow", objectId: flow.id });
         return { flow: presentFlow(flow), intent: presentIntent(intent) };
       });

@@ -28,7 +28,7 @@ import {
   type SessionRow,
   saveSession,
 } from "./repository.ts";
-import { BOT_LANGS, type I18nText, type Step, textIn } from "./schemas.ts";
+import { BOT_LANGS, type I18nText, type SettingsInput, type Step, textIn } from "./schemas.ts";
 
 const settingsCache = new TtlCache<string, BotSettings>(5_000, 1000);
 
@@ -43,6 +43,26 @@ export async function cachedBotSettings(db: Executor, ws: string): Promise<BotSe
 
 /** Forgets a workspace's cached settings (after a save). */
 export const forgetBotSettings = (ws: string) => settingsCache.delete(ws);
+
+/** Saves a workspace's bot settings (the settings API, the "bot first" scenario) and drops the cached copy. */
+export async function saveBotSettings(db: Executor, ws: string, b: SettingsInput): Promise<void> {
+  const values = {
+    enabled: b.enabled,
+    threshold: b.threshold,
+    fallback_text: JSON.stringify(b.fallbackText ?? {}),
+    handover_text: JSON.stringify(b.handoverText ?? {}),
+    max_fallbacks: b.maxFallbacks,
+    timeout_minutes: b.timeoutMinutes,
+    handover_team_id: b.handoverTeamId ?? null,
+    updated_at: new Date(),
+  };
+  await bots(db)
+    .insertInto("bot_settings")
+    .values({ workspace_id: ws, ...values })
+    .onConflict((oc) => oc.column("workspace_id").doUpdateSet(values))
+    .execute();
+  forgetBotSettings(ws);
+}
 
 /** Steps run in one turn at most (flows are checked for cycles without an ask; this is a second fence). */
 const MAX_STEPS = 50;

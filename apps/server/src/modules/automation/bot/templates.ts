@@ -1,6 +1,9 @@
 /** What ships with the bot: the built-in `human` intent and the example "order status" flow with its intent. */
 
+import { uuidv7 } from "uuidv7";
+import type { Executor } from "../../../platform/db.ts";
 import type { TrainingIntent } from "./nlu.ts";
+import { bots, type FlowRow, type IntentRow } from "./repository.ts";
 import type { FlowInput } from "./schemas.ts";
 
 /** Intents every workspace's bot knows. `human` always hands over. */
@@ -92,3 +95,36 @@ export const ORDER_STATUS_TEMPLATE: { intent: TrainingIntent; flow: FlowInput } 
     ],
   },
 };
+
+/** Stores a shipped template: its flow, and its intent starting that flow (the caller checks the name is free). */
+export async function insertBotTemplate(
+  tx: Executor,
+  ws: string,
+  template: { intent: TrainingIntent; flow: FlowInput },
+): Promise<{ flow: FlowRow; intent: IntentRow }> {
+  const flow = (await bots(tx)
+    .insertInto("bot_flows")
+    .values({
+      workspace_id: ws,
+      id: uuidv7(),
+      name: template.flow.name,
+      start: template.flow.start,
+      steps: JSON.stringify(template.flow.steps),
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow()) as FlowRow;
+  const intent = (await bots(tx)
+    .insertInto("bot_intents")
+    .values({
+      workspace_id: ws,
+      id: uuidv7(),
+      name: template.intent.name,
+      utterances: JSON.stringify(template.intent.utterances),
+      answer: null,
+      flow_id: flow.id,
+      handover: false,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow()) as IntentRow;
+  return { flow, intent };
+}

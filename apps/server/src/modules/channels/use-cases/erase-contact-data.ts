@@ -2,6 +2,7 @@ import { type RawBuilder, sql } from "kysely";
 import type { Executor } from "../../../platform/db.ts";
 import { findContactTraces } from "../../conversations/index.ts";
 import type { ErasureResult, ErasureSubject } from "../../profiles/index.ts";
+import { eraseContactMessages } from "./send-to-contact.ts";
 
 /**
  * Whether a JSON value holds one of the person's external ids (given lower-case; compared without case, as a
@@ -23,7 +24,7 @@ function holdsAny(value: RawBuilder<unknown>, ids: string[], needles: string[]) 
  * and WeChat media records of their messages (the files are case attachments, which conversations' eraser
  * deletes), WeChat dedupe records, reply windows and template
  * sends, their emails with attachments and threads, web chat visitor rows, and their CSAT comments (the
- * rating stays, for statistics).
+ * rating stays, for statistics), and the messages written to them without a case.
  */
 export async function eraseChannelsData(tx: Executor, ws: string, subject: ErasureSubject): Promise<ErasureResult> {
   const traces = await findContactTraces(tx, ws, subject.contactIds);
@@ -96,8 +97,10 @@ export async function eraseChannelsData(tx: Executor, ws: string, subject: Erasu
     update csat_responses set comment = null
     where workspace_id = ${ws} and comment is not null
       and (contact_id = any(${subject.contactIds}::uuid[]) or case_id = any(${caseIds}::uuid[]))`.execute(tx);
+  const contactMessages = await eraseContactMessages(tx, ws, subject.contactIds);
   return {
     counts: {
+      contactMessages,
       inboundPayloadsTrimmed: n(payloadsTrimmed),
       inboundPayloads: n(payloadsDeleted),
       webhookDeliveries: n(deliveries),

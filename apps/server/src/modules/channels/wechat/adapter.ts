@@ -3,9 +3,11 @@
  * outbound customer-service messages (`message/custom/send`) through the engine's send job.
  */
 import { z } from "zod";
+import type { AppContext } from "../../../platform/context.ts";
 import { AppError } from "../../../platform/errors.ts";
 import type { MessageRow } from "../../conversations/index.ts";
-import { type ChannelAdapter, ChannelSendError } from "../contract.ts";
+import { type ChannelAdapter, ChannelSendError, type ContactOutbound, type SendResult } from "../contract.ts";
+import type { ChannelRow } from "../repository.ts";
 import { callWechat, ERROR_MEANINGS, isFinalWechatRefusal, testCredentials, WechatApiError } from "./api.ts";
 import { configureWechat, WECHAT_SECRET_FIELDS, wechatAccountOf } from "./config.ts";
 import { kfAccountOfAgent } from "./kf.ts";
@@ -132,6 +134,36 @@ function offerTemplates(err: AppError, templates: { templateId: string; title: s
   return new AppError(err.kind, err.reason, `${err.message}${offer}`, { ...details, templates });
 }
 
+/** Sends one customer-service message (a case's reply, or a message written to a contact without a case). */
+async function sendCustomMessage(
+  ctx: AppContext,
+  channel: ChannelRow,
+  message: ContactOutbound,
+  recipient: { externalId: string },
+): Promise<SendResult> {
+  const account = wechatAccountOf(ctx, channel);
+  const body: Record<string, unknown> = customSendBody(message, recipient.externalId);
+  const content = (message.content ?? {}) as Record<string, unknown>;
+  // The message's own kf account, else the one its agent is mapped to, else the channel's.
+  const kfAccount =
+    (typeof content.kfAccount === "string" ? content.kfAccount : undefined) ??
+    (message.author_id ? await kfAccountOfAgent(ctx.database.db, channel, message.author_id) : undefined) ??
+    account.config.kfAccount;
+  if (kfAccount) body.customservice = { kf_account: kfAccount };
+  try {
+    await callWechat(ctx, account, "/cgi-bin/message/custom/send", { body });
+    return {};
+  } catch (err) {
+    if (!(err instanceof WechatApiError)) throw err;
+    if (err.code === 45015 || err.code === 45047) {
+      const scope = { workspaceId: channel.workspace_id, channelId: channel.id, openId: recipient.externalId };
+      await applyWindowRefusal(ctx.database.db, scope, err.code);
+      throw new ChannelSendError(refusalText(err.code), true);
+    }
+    throw new ChannelSendError(err.message, isFinalWechatRefusal(err));
+  }
+}
+
 export const wechatChannel: ChannelAdapter = {
   type: "wechat",
   capabilities: {
@@ -185,27 +217,10 @@ export const wechatChannel: ChannelAdapter = {
     return { detail: `WeChat accepted the credentials of ${account.config.appId}.` };
   },
 
-  async send(ctx, channel, message, recipient) {
-    const account = wechatAccountOf(ctx, channel);
-    const body: Record<string, unknown> = customSendBody(message, recipient.externalId);
-    const content = (message.content ?? {}) as Record<string, unknown>;
-    // The message's own kf account, else the one its agent is mapped to, else the channel's.
-    const kfAccount =
-      (typeof content.kfAccount === "string" ? content.kfAccount : undefined) ??
-      (message.author_id ? await kfAccountOfAgent(ctx.database.db, channel, message.author_id) : undefined) ??
-      account.config.kfAccount;
-    if (kfAccount) body.customservice = { kf_account: kfAccount };
-    try {
-      await callWechat(ctx, account, "/cgi-bin/message/custom/send", { body });
-      return {};
-    } catch (err) {
-      if (!(err instanceof WechatApiError)) throw err;
-      if (err.code === 45015 || err.code === 45047) {
-        const scope = { workspaceId: channel.workspace_id, channelId: channel.id, openId: recipient.externalId };
-        await applyWindowRefusal(ctx.database.db, scope, err.code);
-        throw new ChannelSendError(refusalText(err.code), true);
-      }
-      throw new ChannelSendError(err.message, isFinalWechatRefusal(err));
-    }
+  contactAddress: (channel, identity) => {
+    const appId = (channel.config as { appId?: unknown }).appId;
+    return identity.kind === "wechat_openid" && identity.namespace === appId ? identity.external_id : undefined;
   },
+  sendToContact: (ctx, channel, message, recipient) => sendCustomMessage(ctx, channel, message, recipient),
+  send: (ctx, channel, message, recipient) => sendCustomMessage(ctx, channel, message, recipient),
 };
