@@ -393,7 +393,7 @@ describe.each(TEST_DATABASES)("erasure everywhere on %s", (kind) => {
       "email_threads",
       "webchat_visitors",
       "csat_responses",
-      "message_analyses",
+      "message_search",
       "ai_corrections",
       "timeline_events",
       "outbox",
