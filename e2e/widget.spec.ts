@@ -114,6 +114,40 @@ async function caseMessages(page: Page, baseUrl: string, text: string) {
 
 export const journeys: Journey[] = [
   {
+    name: "searches the help center from the widget once an article is published",
+    run: async ({ page, baseUrl, email, password, screenshot }) => {
+      await signIn(page, baseUrl, email, password);
+      const unique = Date.now().toString(36);
+      const created = await page.request.post(`${baseUrl}/api/v1/knowledge/articles`, {
+        data: {
+          slug: `descale-${unique}`,
+          status: "published",
+          versions: {
+            en: { title: `Descaling your kettle ${unique}`, body: "Use white vinegar, then rinse twice." },
+          },
+        },
+      });
+      await expectStatus(created, 201, "POST /api/v1/knowledge/articles");
+      const articleId = ((await created.json()) as { id: string }).id;
+      try {
+        await openWidget(page, baseUrl);
+        const help = page.getByTestId("rapport-help");
+        await help.getByRole("searchbox", { name: "Search help articles" }).fill(`vinegar ${unique}`);
+        const hit = help.getByTestId("rapport-help-hit").filter({ hasText: `Descaling your kettle ${unique}` });
+        await hit.waitFor({ state: "visible" });
+        await help.locator("mark", { hasText: "vinegar" }).first().waitFor();
+        const link = hit.getByRole("link");
+        if ((await link.getAttribute("rel")) !== "noopener noreferrer")
+          throw new Error("the article link leaks the page");
+        if (!(await link.getAttribute("href"))?.includes(`/articles/descale-${unique}`))
+          throw new Error("the hit does not link to its article");
+        await screenshot("widget-help-search");
+      } finally {
+        await page.request.delete(`${baseUrl}/api/v1/knowledge/articles/${articleId}`);
+      }
+    },
+  },
+  {
     name: "sends a visitor's image that the agent sees in the case",
     run: async ({ page, baseUrl, email, password, screenshot }) => {
       const unique = Date.now().toString(36);

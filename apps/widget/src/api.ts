@@ -21,7 +21,20 @@ export type WidgetConfig = {
   offlineForm: boolean;
   /** Whether "email me the transcript" is offered (the workspace has a mailbox). */
   transcript: boolean;
+  /** The workspace's help center (it has published articles): the panel offers a search box. */
+  helpCenter: { slug: string } | null;
 };
+
+/** A help-center article found by the widget's search box. */
+export type HelpHit = { title: string; snippet: string; url: string };
+
+/** Searches a help center (public and cross-origin: a plain GET, no credentials, no preflight). */
+export async function searchHelp(base: string, slug: string, q: string, lang: string): Promise<HelpHit[]> {
+  const query = `q=${encodeURIComponent(q)}&lang=${encodeURIComponent(lang)}&limit=5`;
+  const res = await fetch(`${base}/help/${encodeURIComponent(slug)}/search?${query}`);
+  if (!res.ok) throw new ApiError(res.status, "help_search_failed", res.statusText);
+  return ((await res.json()) as { data: HelpHit[] }).data.map((h) => ({ ...h, url: new URL(h.url, base).href }));
+}
 
 export type PreChatField = {
   id: string;

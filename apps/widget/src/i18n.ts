@@ -47,6 +47,10 @@ const en = {
   transcript: "Email me this conversation",
   transcriptSend: "Send",
   transcriptSent: "The conversation was sent to {email}.",
+  helpLabel: "Search help articles",
+  helpPlaceholder: "Search our help center…",
+  helpNone: "No article matches.",
+  helpFailed: "The help center cannot be searched right now.",
   transcriptFailed: "The conversation could not be emailed.",
 };
 export type Texts = typeof en;
@@ -96,6 +100,10 @@ const fr: Texts = {
   transcript: "M’envoyer cette conversation par e-mail",
   transcriptSend: "Envoyer",
   transcriptSent: "La conversation a été envoyée à {email}.",
+  helpLabel: "Rechercher dans l'aide",
+  helpPlaceholder: "Rechercher dans notre centre d'aide…",
+  helpNone: "Aucun article ne correspond.",
+  helpFailed: "La recherche dans l'aide est indisponible pour le moment.",
   transcriptFailed: "La conversation n’a pas pu être envoyée par e-mail.",
 };
 const es: Texts = {
@@ -143,6 +151,10 @@ const es: Texts = {
   transcript: "Enviarme esta conversación por correo",
   transcriptSend: "Enviar",
   transcriptSent: "La conversación se envió a {email}.",
+  helpLabel: "Buscar artículos de ayuda",
+  helpPlaceholder: "Busca en nuestro centro de ayuda…",
+  helpNone: "Ningún artículo coincide.",
+  helpFailed: "No se puede buscar en la ayuda en este momento.",
   transcriptFailed: "No se pudo enviar la conversación por correo.",
 };
 const zh: Texts = {
@@ -190,6 +202,10 @@ const zh: Texts = {
   transcript: "将对话记录发送到我的邮箱",
   transcriptSend: "发送",
   transcriptSent: "对话记录已发送至 {email}。",
+  helpLabel: "搜索帮助文章",
+  helpPlaceholder: "搜索帮助中心…",
+  helpNone: "没有匹配的文章。",
+  helpFailed: "暂时无法搜索帮助中心。",
   transcriptFailed: "对话记录发送失败。",
 };
 

@@ -365,6 +365,7 @@ function boot(): void {
     render(
       <Chat
         config={config}
+        base={base}
         texts={texts}
         greeting={config.greeting[language] || texts.greeting}
         launcherText={config.launcherText[language] || texts.launcher}

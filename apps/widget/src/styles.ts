@@ -11,6 +11,13 @@ export const STYLES = `
 .head { background: var(--primary); color: var(--text); padding: 12px 14px; display: flex; align-items: center; justify-content: space-between; }
 .head h2 { margin: 0; font-size: 16px; }
 .close { background: transparent; border: 0; color: inherit; font-size: 22px; line-height: 1; cursor: pointer; padding: 2px 6px; }
+.help { padding: 8px 12px; border-bottom: 1px solid #dee2e6; max-height: 45%; overflow-y: auto; }
+.help input { width: 100%; padding: 7px 9px; border: 1px solid #ced4da; border-radius: 6px; font-size: 14px; }
+.help ul { list-style: none; margin: 6px 0 0; padding: 0; display: flex; flex-direction: column; gap: 6px; }
+.help a { color: #1c64f2; font-weight: 600; }
+.help small { display: block; color: #495057; }
+.help p { margin: 6px 0 0; color: #495057; font-size: 13px; }
+.help mark { background: #fff3bf; color: inherit; }
 .log { flex: 1; overflow-y: auto; padding: 12px; display: flex; flex-direction: column; gap: 8px; background: #f8f9fa; margin: 0; list-style: none; }
 .msg { max-width: 80%; padding: 8px 11px; border-radius: 12px; white-space: pre-wrap; overflow-wrap: anywhere; }
 .msg .who { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }

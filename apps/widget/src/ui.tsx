@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { Attachment, ChatMessage, WidgetConfig } from "./api.ts";
 import { type FieldErrors, Form, type FormField, TranscriptAction } from "./forms.tsx";
+import { HelpSearch } from "./help-search.tsx";
 import type { Texts } from "./i18n.ts";
 
 export type Pending = { clientMessageId: string; text: string; failed: boolean; file?: File };
@@ -12,6 +13,8 @@ export type Csat = { caseId: string; state: "ask" | "sending" | "done" | "error"
 
 type Props = {
   config: WidgetConfig;
+  /** The server's origin (the help center's search lives there). */
+  base: string;
   texts: Texts;
   greeting: string;
   launcherText: string;
@@ -91,6 +94,9 @@ export function Chat(p: Props) {
               ×
             </button>
           </div>
+          {p.config.helpCenter && (
+            <HelpSearch base={p.base} slug={p.config.helpCenter.slug} lang={p.lang} texts={p.texts} />
+          )}
           <ol class="log" ref={logRef} role="log" aria-live="polite" aria-label={p.texts.conversation}>
             <li class="msg outbound">{p.greeting}</li>
             {p.proactive && (

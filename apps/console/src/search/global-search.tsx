@@ -1,5 +1,6 @@
 import { Badge, Button, Group, Kbd, Loader, Modal, Stack, Text, TextInput, UnstyledButton } from "@mantine/core";
 import { useDebouncedValue, useDisclosure, useHotkeys, useOs } from "@mantine/hooks";
+import { snippetParts } from "@rapport/contracts/snippet";
 import { IconArrowLeft, IconMessage, IconSearch, IconUser } from "@tabler/icons-react";
 import { useQuery } from "@tanstack/react-query";
 import { type KeyboardEvent, useEffect, useMemo, useState } from "react";
@@ -17,7 +18,6 @@ import { describeError } from "../error-message.ts";
 import { StatusBadge } from "../inbox/badges.tsx";
 import { inboxPath } from "../inbox/views.ts";
 import { navigate } from "../router.ts";
-import { snippetParts } from "./snippet.ts";
 
 type Result =
   | { kind: "contact"; contact: ContactSummary }

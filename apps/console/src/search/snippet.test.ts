@@ -1,5 +1,5 @@
+import { snippetParts } from "@rapport/contracts/snippet";
 import { describe, expect, it } from "vitest";
-import { snippetParts } from "./snippet.ts";
 
 describe("search snippets", () => {
   it("splits marked terms from text and unescapes the text", () => {

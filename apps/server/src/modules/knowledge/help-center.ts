@@ -8,6 +8,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { sql } from "kysely";
 import { z } from "zod";
 import type { AppContext } from "../../platform/context.ts";
+import type { Executor } from "../../platform/db.ts";
 import { AppError } from "../../platform/errors.ts";
 import type { HttpApp } from "../../platform/http.ts";
 import { BucketMap } from "../../platform/rate-limit.ts";
@@ -108,6 +109,20 @@ function chooseLang(asked: Lang | undefined, acceptLanguage: string | undefined)
 const searchBuckets = new BucketMap();
 
 const workspaces = new TtlCache<string, { id: string; name: string; slug: string } | null>(30_000, 1000);
+
+/**
+ * The help center of a workspace, for the chat widget's search box: its slug when it has a published article,
+ * else null (one query).
+ */
+export async function helpCenterOf(db: Executor, ws: string): Promise<{ slug: string } | null> {
+  const row = await sql<{ slug: string }>`
+    select w.slug from workspaces w
+    where w.id = ${ws}::uuid
+      and exists (select 1 from knowledge_articles a where a.workspace_id = w.id and a.status = 'published')
+  `.execute(db);
+  const slug = row.rows[0]?.slug;
+  return slug ? { slug } : null;
+}
 
 async function workspaceOf(ctx: AppContext, slug: string) {
   const hit = workspaces.get(slug);

@@ -1,7 +1,7 @@
 /** The FAQ a bot answers from: published articles tagged `faq`, and a fingerprint that changes with them. */
 export { FAQ_TAG, type FaqArticle, faqArticles, faqVersion } from "./faq.ts";
 /** The public help center (`/help/<workspace-slug>`), server-rendered HTML. */
-export { registerHelpCenter } from "./help-center.ts";
+export { helpCenterOf, registerHelpCenter } from "./help-center.ts";
 /** The knowledge-base languages (en, fr, es, zh-CN). */
 export { LANGS, type Lang } from "./repository.ts";
 /** The knowledge-base API routes (categories, articles, search). */

@@ -115,6 +115,41 @@ describe.each(TEST_DATABASES)("web chat visitor API on %s", (kind) => {
     expect(bad.json().error.details.field).toBe("config.allowedOrigins[0]");
   });
 
+  it("offers the help center's search once the workspace publishes an article, and only its own", async () => {
+    const config = async () => (await widget("GET", "/config", { origin: "https://shop.example" })).json();
+    expect((await config()).helpCenter).toBeNull();
+    const draft = await env.app.inject({
+      method: "POST",
+      url: "/api/v1/knowledge/articles",
+      headers: a.auth("supervisor"),
+      payload: { slug: "widget-draft", status: "draft", versions: { en: { title: "Draft", body: "Not yet" } } },
+    });
+    expect(draft.statusCode, draft.body).toBe(201);
+    // Another workspace's published article does not count.
+    const theirs = await env.app.inject({
+      method: "POST",
+      url: "/api/v1/knowledge/articles",
+      headers: b.auth("supervisor"),
+      payload: { slug: "theirs", status: "published", versions: { en: { title: "Theirs", body: "Elsewhere" } } },
+    });
+    expect(theirs.statusCode, theirs.body).toBe(201);
+    expect((await config()).helpCenter).toBeNull();
+    const published = await env.app.inject({
+      method: "POST",
+      url: "/api/v1/knowledge/articles",
+      headers: a.auth("supervisor"),
+      payload: {
+        slug: "returns",
+        status: "published",
+        versions: { en: { title: "Returns", body: "Send the parcel back within 30 days." } },
+      },
+    });
+    expect(published.statusCode, published.body).toBe(201);
+    expect((await config()).helpCenter).toEqual({ slug: a.workspace.slug });
+    const search = await env.app.inject({ url: `/help/${a.workspace.slug}/search?q=parcel&lang=en` });
+    expect(search.json().data.map((h: { slug: string }) => h.slug)).toEqual(["returns"]);
+  });
+
   it("serves the public config to allowed sites and refuses other origins", async () => {
     const ok = await widget("GET", "/config", { origin: "https://shop.example" });
     expect(ok.statusCode).toBe(200);

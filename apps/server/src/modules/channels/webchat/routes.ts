@@ -12,6 +12,7 @@ import type { AppContext } from "../../../platform/context.ts";
 import { AppError } from "../../../platform/errors.ts";
 import type { HttpApp } from "../../../platform/http.ts";
 import { BucketMap } from "../../../platform/rate-limit.ts";
+import { helpCenterOf } from "../../knowledge/index.ts";
 import { isWorkspaceAvailable } from "./availability.ts";
 import { loadWebchatChannel, type WebchatChannel } from "./channel.ts";
 import { isOriginAllowed, WIDGET_LANGUAGES } from "./config.ts";
@@ -142,6 +143,7 @@ export function registerWebchatRoutes(app: HttpApp, ctx: AppContext): void {
             }
           : null,
         offlineForm: config.offlineForm.enabled,
+        helpCenter: await helpCenterOf(ctx.database.db, channel.workspace_id),
         transcript:
           config.transcript.enabled &&
           (await webchatMailbox(ctx, channel.workspace_id, config.offlineForm.emailChannelId)) !== null,

@@ -1,3 +1,8 @@
+/**
+ * Search snippets from the server (escaped text with the matched words in `<mark>`), read into parts for the
+ * console's global search and the widget's help search; shared so that both render them as text only.
+ */
+
 /** A piece of a search snippet: text, marked or not. */
 export type SnippetPart = { text: string; mark: boolean };
 
