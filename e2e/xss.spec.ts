@@ -147,10 +147,12 @@ export const journeys: Journey[] = [
       }
       await screenshot("xss-case");
 
-      // Global search lists contacts by those names; the wallboard lists the waiting cases' subjects.
+      // Global search lists contacts by those names and messages by their words; the wallboard lists the waiting cases' subjects.
       await page.keyboard.press("Control+k");
-      await page.getByRole("combobox", { name: "Search contacts and cases" }).fill("data-xss");
+      await page.getByRole("combobox", { name: "Search contacts, cases and messages" }).fill("data-xss");
       await page.getByTestId("search-contact").first().waitFor();
+      // …and messages holding those words, whose snippets (the payloads themselves) render as text too.
+      await page.getByTestId("search-message").first().waitFor();
       await assertNothingRan("global search");
       await screenshot("xss-search");
       await page.keyboard.press("Escape");
