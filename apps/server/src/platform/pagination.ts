@@ -41,6 +41,13 @@ export function decodeKeysetCursor<T>(
   return parsed;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Decodes a cursor whose key is a row id (a uuid), or fails with a clear 400. */
+export function decodeIdCursor(cursor: string | undefined): string | undefined {
+  return decodeKeysetCursor(cursor, (key) => (UUID.test(key) ? key : undefined));
+}
+
 /** Turns limit+1 fetched rows into a page with the next cursor. */
 export function toPage<R, T>(rows: R[], limit: number, keyOf: (row: R) => string, present: (row: R) => T): Page<T> {
   const hasMore = rows.length > limit;

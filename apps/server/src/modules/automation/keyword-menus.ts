@@ -354,13 +354,13 @@ export async function hasMenus(db: Executor, ws: string): Promise<boolean> {
 /**
  * The keyword menu's handler of a customer message, run before the rules: answers it when the contact stands in
  * a menu and returns true (keyword rules and the bot then leave the message alone). Idempotent per message.
+ * The caller runs it only for a workspace that has menus (hasMenus, read once per outbox batch).
  */
 export async function runKeywordMenu(ctx: AppContext, event: OutboxEvent): Promise<boolean> {
   const p = event.payload as { caseId?: string; messageId?: string; direction?: string };
   if (p.direction !== "inbound" || !p.caseId || !p.messageId) return false;
   const ws = event.workspaceId;
   const { db } = ctx.database;
-  if (!(await hasMenus(db, ws))) return false;
   const control = await caseControl(db, ws, p.caseId);
   if (!control) return false;
   const session = await menuSessionOf(db, ws, control.contactId);
@@ -444,9 +444,8 @@ export async function runKeywordMenu(ctx: AppContext, event: OutboxEvent): Promi
   return true;
 }
 
-/** Whether a menu was opened by this very message (a keyword rule's `open_menu`): the bot leaves it alone. */
+/** Whether a menu was opened by this very message (a keyword rule's `open_menu`): the bot leaves it alone. Like runKeywordMenu, for a workspace with menus. */
 export async function menuOpenedBy(db: Executor, ws: string, caseId: string, messageId: string): Promise<boolean> {
-  if (!(await hasMenus(db, ws))) return false;
   const control = await caseControl(db, ws, caseId);
   if (!control) return false;
   const session = await menuSessionOf(db, ws, control.contactId);

@@ -45,8 +45,11 @@ export function subscribeAutomationHandlers(ctx: AppContext, dispatcher: Dispatc
   // a keyword menu answers it first: keyword rules and the bot then leave the message alone. The bot answers
   // after the rules, so a rule's handover or flow for this message takes precedence.
   dispatcher.onBatch("message.created", "automation.rules-on-message", (events) => {
-    const menus = new Map<string, Promise<boolean>>();
-    const withMenus = (ws: string) => menus.get(ws) ?? menus.set(ws, hasMenus(db, ws)).get(ws) ?? false;
+    const menus = new Map<string, boolean>();
+    const withMenus = async (ws: string) => {
+      if (!menus.has(ws)) menus.set(ws, await hasMenus(db, ws));
+      return menus.get(ws) === true;
+    };
     return runRulesBatch(ctx, events, async (event, rules) => {
       const ws = event.workspaceId;
       const answeredMenu = (await withMenus(ws)) && (await runKeywordMenu(ctx, event));

@@ -1,11 +1,9 @@
 import type { AppContext } from "../../platform/context.ts";
 import { AppError } from "../../platform/errors.ts";
 import type { HttpApp } from "../../platform/http.ts";
-import { decodeKeysetCursor, PageQuerySchema, toPage } from "../../platform/pagination.ts";
+import { decodeIdCursor, PageQuerySchema, toPage } from "../../platform/pagination.ts";
 import { actorOf, guard } from "../tenancy/index.ts";
 import { listMentions } from "./use-cases/mentions.ts";
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The signed-in member's @mentions in internal notes. */
 export function registerMentionRoutes(app: HttpApp, ctx: AppContext) {
@@ -31,7 +29,7 @@ export function registerMentionRoutes(app: HttpApp, ctx: AppContext) {
         );
       }
       const { limit, cursor } = request.query;
-      const before = decodeKeysetCursor(cursor, (key) => (UUID.test(key) ? key : undefined));
+      const before = decodeIdCursor(cursor);
       const rows = await listMentions(db, actor.workspaceId, actor.id, before, limit);
       return toPage(
         rows,

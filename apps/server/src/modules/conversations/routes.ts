@@ -2,7 +2,13 @@ import { z } from "zod";
 import type { AppContext } from "../../platform/context.ts";
 import type { HttpApp } from "../../platform/http.ts";
 import { runTransaction } from "../../platform/outbox.ts";
-import { decodeCursor, decodeKeysetCursor, PageQuerySchema, toPage } from "../../platform/pagination.ts";
+import {
+  decodeCursor,
+  decodeIdCursor,
+  decodeKeysetCursor,
+  PageQuerySchema,
+  toPage,
+} from "../../platform/pagination.ts";
 import { contactSummaries } from "../profiles/index.ts";
 import { actorOf, guard } from "../tenancy/index.ts";
 import { registerApprovalRoutes } from "./approvals.routes.ts";
@@ -50,8 +56,6 @@ const CasePatchBody = z
   .refine((b) => Object.keys(b).length > 0, {
     message: "Send at least one of status, priority, assigneeId, teamId, tags, customStatusId, customFields.",
   });
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const MessageSearchQuery = PageQuerySchema.extend({
   q: z
@@ -149,7 +153,7 @@ export function registerConversationsRoutes(app: HttpApp, ctx: AppContext) {
     async (request) => {
       const ws = actorOf(request).workspaceId;
       const { limit, cursor, q, private: isPrivate, ...filters } = request.query;
-      const before = decodeKeysetCursor(cursor, (key) => (UUID.test(key) ? key : undefined));
+      const before = decodeIdCursor(cursor);
       const hits = await searchMessages(
         db,
         ws,

@@ -14,7 +14,7 @@ import type { HttpApp } from "../../platform/http.ts";
 import { BucketMap } from "../../platform/rate-limit.ts";
 import { escapeHtml } from "../../platform/search-text.ts";
 import { TtlCache } from "../../platform/ttl-cache.ts";
-import { findWorkspaceBySlug } from "../tenancy/index.ts";
+import { findWorkspaceById, findWorkspaceBySlug } from "../tenancy/index.ts";
 import {
   type ArticleRow,
   findArticleBySlug,
@@ -112,16 +112,18 @@ const workspaces = new TtlCache<string, { id: string; name: string; slug: string
 
 /**
  * The help center of a workspace, for the chat widget's search box: its slug when it has a published article,
- * else null (one query).
+ * else null (one query without articles, two with).
  */
 export async function helpCenterOf(db: Executor, ws: string): Promise<{ slug: string } | null> {
-  const row = await sql<{ slug: string }>`
-    select w.slug from workspaces w
-    where w.id = ${ws}::uuid
-      and exists (select 1 from knowledge_articles a where a.workspace_id = w.id and a.status = 'published')
-  `.execute(db);
-  const slug = row.rows[0]?.slug;
-  return slug ? { slug } : null;
+  const published = await q(db)
+    .selectFrom("knowledge_articles")
+    .select("id")
+    .where("workspace_id", "=", ws)
+    .where("status", "=", "published")
+    .limit(1)
+    .executeTakeFirst();
+  const workspace = published && (await findWorkspaceById(db, ws));
+  return workspace ? { slug: workspace.slug } : null;
 }
 
 async function workspaceOf(ctx: AppContext, slug: string) {
