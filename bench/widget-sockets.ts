@@ -1,11 +1,12 @@
 // bench/widget-sockets: N concurrent widget visitor sockets on one server process (the visitors' Socket.IO server
 // of web chat, token-authenticated, one room per visitor) and a broadcast of agent messages to all of them: each
 // round stores one real agent reply and emits it, presented for the visitor, into every visitor's room
-// (emitToVisitor, as the send path does). Measured: deliveries/s and the latency from emit to receipt (p50/p99).
+// (emitToVisitor, as the send path does). Measured: deliveries/s of all-at-once bursts, and the latency from emit
+// to receipt (p50/p99) with the same deliveries offered at 20,000/s (see measure()).
 // Baseline in the same run: a raw Socket.IO server with the same rooms, clients and payload size (echo of the same
 // emits). Targets (issue 6): ≥ 20,000 deliveries/s, p99 ≤ 100 ms, ratio to the raw server ≥ 0.5.
 // The clients run in a child process so that the server process only serves.
-// Usage: node --import tsx bench/widget-sockets.ts [--sockets=2000] [--rounds=20]
+// Usage: node --import tsx bench/widget-sockets.ts [--sockets=2000] [--rounds=40] [--warmup=10]
 import { fork } from "node:child_process";
 import { createServer } from "node:http";
 import { fileURLToPath } from "node:url";
@@ -15,7 +16,12 @@ import { io as connect, type Socket } from "socket.io-client";
 const arg = (name: string, fallback: string) =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? fallback;
 const SOCKETS = Number(arg("sockets", "2000"));
-const ROUNDS = Number(arg("rounds", "20"));
+const ROUNDS = Number(arg("rounds", "40"));
+// Rounds that warm the JIT up and are not counted: with one, whichever server ran second looked faster (its
+// Socket.IO code was already optimised by the first run).
+const WARMUP = Number(arg("warmup", "10"));
+/** The delivery rate the issue asks for, offered in the paced phase. */
+const TARGET_RATE = 20_000;
 
 type ToClients =
   | { kind: "connect"; url: string; path: string; tokens: string[] }
@@ -78,41 +84,67 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
-type Result = { rate: number; p50: number; p99: number; failed: number };
+type Result = { rate: number; burstP99: number; p50: number; p99: number; failed: number };
 
-async function measure(
-  label: string,
-  url: string,
-  path: string,
-  tokens: string[],
-  emitRound: (round: number) => void,
-): Promise<Result> {
+/** Emits the broadcast message to the visitors [from, to), each stamped with the time of its emit. */
+type Emit = (from: number, to: number) => void;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+/**
+ * Two phases on the same connected clients:
+ * - burst: every round emits to all visitors at once; deliveries/s is the throughput (and its p99 is the wait of
+ *   the last visitor of a 2,000-emit burst, which on two cores is mostly the one client process's queue);
+ * - paced: the same number of rounds offered at the target rate (chunks of 1/20 of the visitors every
+ *   `visitors / 20 / TARGET_RATE` s), where the p50/p99 latency is measured, as a steady flow of agent messages.
+ */
+async function measure(label: string, url: string, path: string, tokens: string[], emit: Emit): Promise<Result> {
   const child = fork(fileURLToPath(import.meta.url), ["--clients"], { execArgv: ["--import", "tsx"] });
   const next = () => new Promise<FromClients>((resolve) => child.once("message", (m: FromClients) => resolve(m)));
   child.send({ kind: "connect", url, path, tokens } satisfies ToClients);
   const connected = await next();
   const failed = connected.kind === "connected" ? connected.failed : 0;
-  const all: number[] = [];
-  let delivered = 0;
-  let elapsed = 0;
-  for (let round = 0; round < ROUNDS; round += 1) {
-    child.send({ kind: "expect", count: tokens.length - failed } satisfies ToClients);
-    await next();
-    const done = next();
-    const start = performance.now();
-    emitRound(round);
-    const got = await done;
-    elapsed += performance.now() - start;
-    if (got.kind === "received") {
-      delivered += got.latencies.length;
-      if (round > 0) all.push(...got.latencies); // the first round warms up
+  const n = tokens.length;
+  const run = async (round: (start: number) => Promise<void> | void) => {
+    const latencies: number[] = [];
+    let delivered = 0;
+    let elapsed = 0;
+    for (let r = 0; r < ROUNDS; r += 1) {
+      child.send({ kind: "expect", count: n - failed } satisfies ToClients);
+      await next();
+      const done = next();
+      const start = performance.now();
+      await round(start);
+      const got = await done;
+      if (r >= WARMUP && got.kind === "received") {
+        elapsed += performance.now() - start;
+        delivered += got.latencies.length;
+        latencies.push(...got.latencies);
+      }
     }
-  }
+    latencies.sort((x, y) => x - y);
+    return { rate: delivered / (elapsed / 1000), latencies };
+  };
+  const burst = await run(() => emit(0, n));
+  const chunk = Math.ceil(n / 20);
+  const chunkMs = (chunk / TARGET_RATE) * 1000;
+  const paced = await run(async (start) => {
+    for (let from = 0, i = 0; from < n; from += chunk, i += 1) {
+      await sleep(start + i * chunkMs - performance.now());
+      emit(from, Math.min(n, from + chunk));
+    }
+  });
   child.send({ kind: "close" } satisfies ToClients);
-  all.sort((a, b) => a - b);
-  const result = { rate: delivered / (elapsed / 1000), p50: percentile(all, 50), p99: percentile(all, 99), failed };
+  const result = {
+    rate: burst.rate,
+    burstP99: percentile(burst.latencies, 99),
+    p50: percentile(paced.latencies, 50),
+    p99: percentile(paced.latencies, 99),
+    failed,
+  };
   console.log(
-    `${label.padEnd(34)} ${Math.round(result.rate).toString().padStart(8)} deliveries/s  p50 ${result.p50} ms  p99 ${result.p99} ms` +
+    `${label.padEnd(32)} burst ${Math.round(result.rate).toString().padStart(6)} deliveries/s (p99 ${result.burstP99} ms)` +
+      `  paced at ${TARGET_RATE}/s: p50 ${result.p50} ms  p99 ${result.p99} ms` +
       (failed ? `  (${failed} sockets failed to connect)` : ""),
   );
   return result;
@@ -132,7 +164,7 @@ async function runServer(): Promise<void> {
   const { runTransaction } = await import("../apps/server/src/platform/outbox.ts");
   const { sendReply } = await import("../apps/server/src/modules/conversations/index.ts");
 
-  console.log(`widget sockets: ${SOCKETS} visitors, ${ROUNDS} broadcast rounds (first is warm-up)`);
+  console.log(`widget sockets: ${SOCKETS} visitors, ${ROUNDS} broadcast rounds (the first ${WARMUP} warm up)`);
   const env = await openTestEnv("pglite");
   const ws = await buildWorkspace(env);
   const created = await env.app.inject({
@@ -170,9 +202,11 @@ async function runServer(): Promise<void> {
   const presented = presentVisitorMessage(reply);
   const tokens = visitors.map((v) => v.token);
 
-  const rapport = await measure("Rapport visitor sockets", url, webchat.VISITOR_SOCKET_PATH, tokens, () => {
+  const rapport = await measure("Rapport visitor sockets", url, webchat.VISITOR_SOCKET_PATH, tokens, (from, to) => {
     const sentAt = Date.now();
-    for (const v of visitors) webchat.emitToVisitor(channelId, v.visitorId, "message", { ...presented, sentAt });
+    for (const v of visitors.slice(from, to)) {
+      webchat.emitToVisitor(channelId, v.visitorId, "message", { ...presented, sentAt });
+    }
   });
   await hub.close();
   await env.close();
@@ -185,16 +219,16 @@ async function runServer(): Promise<void> {
   const address = http.address();
   const rawUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
   const ids = visitors.map((_, i) => `v${i}`);
-  const baseline = await measure("baseline: raw Socket.IO rooms", rawUrl, "/raw/socket.io", ids, () => {
+  const baseline = await measure("baseline: raw Socket.IO rooms", rawUrl, "/raw/socket.io", ids, (from, to) => {
     const sentAt = Date.now();
-    for (const id of ids) raw.to(`room:${id}`).emit("message", { ...presented, sentAt });
+    for (const id of ids.slice(from, to)) raw.to(`room:${id}`).emit("message", { ...presented, sentAt });
   });
   await raw.close();
 
   const ratio = rapport.rate / baseline.rate;
   console.log(
     `\nRapport: ${Math.round(rapport.rate)} deliveries/s (target ≥ 20,000: ${rapport.rate >= 20_000 ? "ok" : "BELOW TARGET"}), ` +
-      `p99 ${rapport.p99} ms (target ≤ 100: ${rapport.p99 <= 100 ? "ok" : "ABOVE TARGET"}), ` +
+      `p99 at ${TARGET_RATE}/s ${rapport.p99} ms (target ≤ 100: ${rapport.p99 <= 100 ? "ok" : "ABOVE TARGET"}), ` +
       `ratio to raw Socket.IO ${ratio.toFixed(2)} (target ≥ 0.5: ${ratio >= 0.5 ? "ok" : "BELOW TARGET"})`,
   );
   process.exit(0);
