@@ -4,7 +4,7 @@ import type { Executor } from "../../../platform/db.ts";
 import { AppError } from "../../../platform/errors.ts";
 import { emitEvent } from "../../../platform/outbox.ts";
 import { recordAudit } from "../../tenancy/index.ts";
-import { validateAttributes } from "../attributes.ts";
+import { type AttributeValue, attributeFromAnswer, validateAttributes } from "../attributes.ts";
 import { applyContactFields, blankContact, type ContactFieldsInput } from "../contact-fields.ts";
 import {
   type ContactRow,
@@ -144,4 +144,31 @@ export async function loadProfile(db: Executor, workspaceId: string, id: string)
 /** The identities of a contact's whole merged family (a channel looks up the contact's ids on it). */
 export async function contactIdentities(db: Executor, workspaceId: string, contactId: string) {
   return listIdentitiesOf(db, workspaceId, await familyOf(db, workspaceId, contactId));
+}
+
+/**
+ * A form's answers (a web chat pre-chat form…) onto the contact's custom attributes whose keys they name,
+ * each converted to its attribute's type (`attributeFromAnswer`). Answers naming no attribute, or not fitting
+ * its type, are returned as `skipped` (the caller keeps them elsewhere, e.g. on the timeline).
+ */
+export async function storeAnswersAsAttributes(
+  ctx: AppContext,
+  caller: Caller,
+  contactId: string,
+  answers: Readonly<Record<string, string>>,
+): Promise<{ stored: string[]; skipped: string[] }> {
+  const definitions = new Map(
+    (await listAttributeDefinitions(ctx.database.db, caller.workspaceId)).map((d) => [d.key, d]),
+  );
+  const attributes: Record<string, AttributeValue> = {};
+  const skipped: string[] = [];
+  for (const [key, answer] of Object.entries(answers)) {
+    const def = definitions.get(key);
+    const value = def ? attributeFromAnswer({ key, type: def.type, options: def.options }, answer) : undefined;
+    if (value === undefined) skipped.push(key);
+    else attributes[key] = value;
+  }
+  const stored = Object.keys(attributes);
+  if (stored.length > 0) await updateContact(ctx, caller, contactId, { attributes });
+  return { stored, skipped };
 }
