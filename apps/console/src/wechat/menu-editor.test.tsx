@@ -34,7 +34,7 @@ const readBack: PublishedMenu = {
   rules,
 };
 
-/** Answers GET menu with `readBack`, tags with none, and PUT menu with `put` (status and body). */
+/** Answers GET menu with `readBack`, tags with one synced tag, PUT menu with `put` and conditional menus with an id. */
 function stubMenuApi(put: { status: number; body: unknown }) {
   const calls: { method: string; url: string; body: unknown }[] = [];
   vi.stubGlobal(
@@ -45,6 +45,8 @@ function stubMenuApi(put: { status: number; body: unknown }) {
       const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status });
       if (method === "PUT" && url === `${BASE}/menu`) return json(put.status, put.body);
       if (url === `${BASE}/menu`) return json(200, readBack);
+      if (url === `${BASE}/menu/conditional`) return json(201, { menuId: "208379533", tagId: 134 });
+      if (url === `${BASE}/tags`) return json(200, { data: [{ tag: "vip", wechatTagId: 134, syncedAt: null }] });
       return json(200, { data: [] });
     }),
   );
@@ -61,10 +63,12 @@ async function choose(testId: string, label: string) {
 }
 
 /** The option list a select's input controls. */
-async function listOf(testId: string): Promise<HTMLElement> {
+const listOf = (testId: string) => listOfInput(field(testId));
+
+async function listOfInput(input: HTMLElement): Promise<HTMLElement> {
   return waitFor(() => {
-    const list = document.getElementById(field(testId).getAttribute("aria-controls") ?? "");
-    if (!list) throw new Error(`no option list for ${testId}`);
+    const list = document.getElementById(input.getAttribute("aria-controls") ?? "");
+    if (!list) throw new Error("no option list");
     return list;
   });
 }
@@ -161,5 +165,22 @@ describe("the WeChat menu editor", { timeout: 30_000 }, () => {
     type("button[0].key", "HELP");
     expect(field("button[0].key").getAttribute("aria-invalid")).toBe("false");
     expect(field("button[0].name").getAttribute("aria-invalid")).toBe("true");
+  });
+
+  it("publishes the edited menu as a conditional menu for a synced tag", async () => {
+    const calls = stubMenuApi({ status: 200, body: readBack });
+    renderUi(<MenuEditor channelId={CHANNEL} />);
+    await screen.findByTestId("button[0].key", {}, { timeout: 10_000 });
+    await choose("button[0].type", "Send a location");
+    const audience = screen.getByRole("textbox", { name: "Audience" });
+    fireEvent.click(audience);
+    fireEvent.click(await within(await listOfInput(audience)).findByRole("option", { name: "vip", hidden: true }));
+    fireEvent.click(await screen.findByRole("button", { name: "Publish for this tag" }));
+    await waitFor(() => expect(calls.some((c) => c.url === `${BASE}/menu/conditional`)).toBe(true));
+    expect(calls.find((c) => c.url === `${BASE}/menu/conditional`)?.body).toEqual({
+      button: [{ type: "location_select", name: "Help", key: "HELP" }],
+      matchrule: { tag: "vip" },
+    });
+    expect(calls.some((c) => c.method === "PUT")).toBe(false);
   });
 });
