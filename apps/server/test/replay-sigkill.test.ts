@@ -150,6 +150,6 @@ describe.skipIf(!ADMIN_URL)("inbound replay with SIGKILLs on postgres", () => {
         await db.end();
       }
     },
-    Math.max(600_000, EVENTS * 20),
+    Math.max(600_000, EVENTS * 60),
   );
 });
