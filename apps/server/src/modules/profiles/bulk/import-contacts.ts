@@ -3,6 +3,7 @@ import { uuidv7 } from "uuidv7";
 import type { AppContext } from "../../../platform/context.ts";
 import type { Executor } from "../../../platform/db.ts";
 import { AppError } from "../../../platform/errors.ts";
+import { emitEvents } from "../../../platform/outbox.ts";
 import { recordAudit } from "../../tenancy/index.ts";
 import { type AttributeDefinition, validateAttributes } from "../attributes.ts";
 import { applyContactFields, blankContact, type ContactFieldsInput } from "../contact-fields.ts";
@@ -49,6 +50,8 @@ import {
 
 /** Rows per transaction: a batch is imported whole or not at all. */
 export const IMPORT_BATCH_SIZE = 5000;
+/** Contact ids per `contacts.tags-changed` event (a batch whose rows changed more tags emits several). */
+export const TAGS_EVENT_MAX_CONTACTS = 1000;
 
 export type ImportFormat = "csv" | "jsonl";
 export type ImportCounts = {
@@ -145,6 +148,7 @@ export async function runImport(
     const counts = await db.transaction().execute(async (tx) => {
       const result = await applyBatch(tx, workspaceId, ready, region);
       await insertImportErrors(tx, workspaceId, importId, result.errors);
+      await emitTagsChanged(tx, workspaceId, result.tagsChanged);
       return recordBatch(tx, workspaceId, importId, {
         rowsRead: items.length,
         imported: result.imported,
@@ -228,6 +232,23 @@ export async function runImport(
   return finished;
 }
 
+/**
+ * Channels that mirror tags (WeChat user tags) follow an import through `contacts.tags-changed` {contactIds}:
+ * one event per TAGS_EVENT_MAX_CONTACTS contacts whose tags a committed batch set or changed, in its transaction
+ * (not one `contact.tags-changed` per row). An import only adds tags, so the contacts' current tags are pushed.
+ */
+async function emitTagsChanged(tx: Executor, workspaceId: string, contactIds: string[]) {
+  const events = [];
+  for (let i = 0; i < contactIds.length; i += TAGS_EVENT_MAX_CONTACTS) {
+    events.push({
+      workspaceId,
+      type: "contacts.tags-changed",
+      payload: { contactIds: contactIds.slice(i, i + TAGS_EVENT_MAX_CONTACTS) },
+    });
+  }
+  await emitEvents(tx, events);
+}
+
 function csvProblemError(reason: "csv_quote_invalid" | "csv_quote_unclosed"): RowError {
   return {
     field: null,
@@ -296,6 +317,8 @@ type Target = {
   dirty: boolean;
   /** Identity keys already stored for this contact (or added by this batch). */
   held: Set<string>;
+  /** The tags the contact had before this batch (none for a new one). */
+  tagsBefore: readonly string[];
   newIdentities: (IdentityKey & { verified: boolean })[];
 };
 
@@ -335,6 +358,9 @@ function stableJson(value: unknown): string {
   }
   return JSON.stringify(value ?? null);
 }
+
+const sameTags = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((tag) => b.includes(tag));
 
 /** The fields of a row applied onto an existing contact: given values replace, lists are united. */
 function updateInput(draft: ContactDraft, current: ContactRow): ContactFieldsInput {
@@ -440,7 +466,15 @@ export async function applyBatch(tx: Executor, ws: string, batch: PreparedBatch,
   const targets = new Map<string, Target>();
   for (const row of await findContactsBulk(tx, ws, [...existingIds])) {
     if (row.merged_into || row.erased_at) continue;
-    targets.set(row.id, { row, isNew: false, key: comparable(row), dirty: false, held: new Set(), newIdentities: [] });
+    targets.set(row.id, {
+      row,
+      isNew: false,
+      key: comparable(row),
+      dirty: false,
+      held: new Set(),
+      tagsBefore: row.tags,
+      newIdentities: [],
+    });
   }
   for (const [k, id] of identityOwners) targets.get(id)?.held.add(k);
 
@@ -491,7 +525,15 @@ export async function applyBatch(tx: Executor, ws: string, batch: PreparedBatch,
     }
     let target = [...found][0];
     if (!target) {
-      target = { row: p.probe, isNew: true, key: "", dirty: false, held: new Set(), newIdentities: [] };
+      target = {
+        row: p.probe,
+        isNew: true,
+        key: "",
+        dirty: false,
+        held: new Set(),
+        tagsBefore: [],
+        newIdentities: [],
+      };
       imported++;
     } else {
       if (target.isNew && !target.key) target.key = comparable(target.row);
@@ -542,7 +584,8 @@ export async function applyBatch(tx: Executor, ws: string, batch: PreparedBatch,
     ),
   );
   errors.sort((a, b) => a.line - b.line);
-  return { imported, updated, unchanged, errors, owners };
+  const tagsChanged = [...created, ...changed].filter((t) => !sameTags(t.tagsBefore, t.row.tags)).map((t) => t.row.id);
+  return { imported, updated, unchanged, errors, owners, tagsChanged };
 }
 
 /** Streams the stored chunks of an uploaded file, one at a time (constant memory). */
