@@ -101,6 +101,11 @@ try {
       `  ${label.padEnd(12)} where the time went: read+parse+check ${ms(t.readMs)}, validate+normalise ${ms(t.prepareMs)} (JS); database ${ms(t.commitMs)} in ${fmt(t.batches)} batches (${fmt(run.statements / Math.max(1, t.batches), 1)} statements each + BEGIN/COMMIT), reading waited ${ms(t.waitMs)} for it`,
     );
   }
+  if (kind === "pglite") {
+    console.log(
+      "  (PGlite runs its queries on this thread: the database work of a batch runs while the next one is read, so it shows in read+parse+check too)",
+    );
+  }
   console.log(
     `  database ceiling: INSERT … SELECT of the same prepared rows with every index: ${fmt(ceiling.seconds, 2)} s  ${fmt(rows / ceiling.seconds)} rows/s (${fmt(rows / ceiling.seconds / copyRate, 3)} × COPY); contacts ${fmt(ceiling.contacts, 2)} s, keys ${fmt(ceiling.keys, 2)} s, identities ${fmt(ceiling.identities, 2)} s; contacts with its primary key only ${fmt(ceiling.bare, 2)} s`,
   );
