@@ -1,5 +1,6 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { isDeepStrictEqual } from "node:util";
 import { expectStatus } from "./api.ts";
 import { signIn } from "./session.ts";
 import type { Journey } from "./types.ts";
@@ -10,9 +11,10 @@ const QR_PNG = Buffer.from(
   "base64",
 );
 
-/** A tiny stand-in for WeChat's API: a token, no menu yet, no tags, and qrcode/create. */
+/** A tiny stand-in for WeChat's API: a token, menu/create and menu/get, no tags, and qrcode/create. */
 async function startFakeWechat() {
   let tickets = 0;
+  const published: { menu: Record<string, unknown> | null } = { menu: null };
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? "/", "http://fake").pathname;
     const chunks: Buffer[] = [];
@@ -23,11 +25,14 @@ async function startFakeWechat() {
         return;
       }
       const body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>) : {};
+      if (path === "/cgi-bin/menu/create") published.menu = body;
       const answer: Record<string, unknown> =
         path === "/cgi-bin/stable_token"
           ? { access_token: `E2E_TOKEN_${"x".repeat(100)}`, expires_in: 7200 }
           : path === "/cgi-bin/menu/get"
-            ? { errcode: 46003, errmsg: "menu no exist" }
+            ? published.menu
+              ? { menu: published.menu }
+              : { errcode: 46003, errmsg: "menu no exist" }
             : path === "/cgi-bin/tags/get"
               ? { tags: [] }
               : path === "/cgi-bin/qrcode/create"
@@ -41,12 +46,16 @@ async function startFakeWechat() {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    published,
+    close: () => server.close(),
+  };
 }
 
 export const journeys: Journey[] = [
   {
-    name: "admin edits a WeChat menu (API validation shown at its path) and creates a parametric QR code",
+    name: "admin builds a WeChat menu (API validation shown at its path) with a Mini Program and a scan button, publishes it, and creates a parametric QR code",
     timeoutMs: 90_000,
     run: async ({ page, baseUrl, email, password, screenshot }) => {
       const fake = await startFakeWechat();
@@ -83,6 +92,53 @@ export const journeys: Journey[] = [
         await editor.getByRole("button", { name: "Check" }).click();
         await editor.getByText("The menu is valid.").waitFor();
         await screenshot("wechat-menu-valid");
+
+        // A Mini Program button and a sub-menu with a scan button, each showing only its type's fields.
+        const choose = async (testId: string, option: string) => {
+          await editor.getByTestId(testId).click();
+          await page.getByRole("option", { name: option, exact: true }).click();
+        };
+        await editor.getByRole("button", { name: "Add a button" }).click();
+        await editor.getByTestId("button[1].name").fill("小程序");
+        await choose("button[1].type", "Open a Mini Program");
+        await editor.getByTestId("button[1].appid").fill("wx286b93c14bbf93aa");
+        await editor.getByTestId("button[1].pagepath").fill("pages/index/index");
+        await editor.getByTestId("button[1].url").fill("https://m.example.com/");
+        await editor.getByRole("button", { name: "Add a button" }).click();
+        await editor.getByTestId("button[2].name").fill("服务");
+        await editor.getByTestId("button[2].submenu").check({ force: true });
+        await editor.getByTestId("button[2].sub_button[0].name").fill("扫码核销");
+        await choose("button[2].sub_button[0].type", "Scan a code and wait for the reply");
+        // The Mini Program's page path is missing: the API's path marks the field, nothing reaches WeChat.
+        await editor.getByTestId("button[1].pagepath").fill("");
+        await editor.getByTestId("button[2].sub_button[0].key").fill("SCAN_CHECKIN");
+        await editor.getByRole("button", { name: "Publish" }).click();
+        await editor.getByText("is required for a miniprogram button").first().waitFor();
+        if (fake.published.menu) throw new Error("an invalid menu reached WeChat");
+        await editor.getByTestId("button[1].pagepath").fill("pages/index/index");
+        await editor.getByTestId("menu-preview").getByText("扫码核销").waitFor();
+        await editor.getByRole("button", { name: "Publish" }).click();
+        await editor.getByText("Published.", { exact: false }).waitFor();
+        const expected = {
+          button: [
+            { type: "click", name: "会员中心", key: "MEMBER" },
+            {
+              type: "miniprogram",
+              name: "小程序",
+              appid: "wx286b93c14bbf93aa",
+              pagepath: "pages/index/index",
+              url: "https://m.example.com/",
+            },
+            { name: "服务", sub_button: [{ type: "scancode_waitmsg", name: "扫码核销", key: "SCAN_CHECKIN" }] },
+          ],
+        };
+        if (!isDeepStrictEqual(fake.published.menu, expected)) {
+          throw new Error(`WeChat received ${JSON.stringify(fake.published.menu)}`);
+        }
+        // Read back from WeChat, the menu edits as it was built.
+        await page.reload();
+        await page.getByRole("form", { name: "Menu editor" }).getByTestId("button[1].appid").waitFor();
+        await screenshot("wechat-menu-published");
 
         await page.getByRole("tab", { name: "QR codes" }).click();
         const form = page.getByRole("form", { name: "Create QR code" });

@@ -125,6 +125,12 @@ describe.each(TEST_DATABASES)("erasure everywhere on %s", (kind) => {
       type: "note",
       properties: { text: `timeline ${marker}` },
     });
+    // An event that rules react to: announced in the outbox (contact.event-recorded) with its properties.
+    await call(w, "POST", "/api/v1/events", {
+      contactId: contact.id,
+      type: "order.placed",
+      properties: { shippingNote: `leave with ${marker}` },
+    });
 
     // A contacts import that failed (its file stays: a failed import never resumes) on a file naming them.
     const upload = await env.app.inject({

@@ -55,6 +55,7 @@ const configFields: Record<ChannelType, FieldSpec[]> = {
     { key: "smtpUser", kind: "text" },
     { key: "smtpPassword", kind: "password" },
     { key: "smtpTls", kind: "boolean" },
+    { key: "sendsPerMinute", kind: "number" },
     { key: "imapHost", kind: "text" },
     { key: "imapPort", kind: "number" },
     { key: "imapUser", kind: "text" },

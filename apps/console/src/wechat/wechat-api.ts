@@ -3,20 +3,37 @@ import { requestJson } from "../api.ts";
 /** Calls of the WeChat account pages (channel `wechat`): menus, kf accounts, templates, QR codes. */
 const base = (channelId: string) => `/api/v1/channels/${encodeURIComponent(channelId)}/wechat`;
 
-export const menuButtonTypes = ["click", "view", "miniprogram"] as const;
-export type MenuButtonType = (typeof menuButtonTypes)[number];
+export type MenuButtonField = "key" | "url" | "appid" | "pagepath" | "media_id" | "article_id";
 export type MenuButton = {
   name: string;
-  type?: MenuButtonType | string;
+  type?: string;
   key?: string;
   url?: string;
   appid?: string;
   pagepath?: string;
+  media_id?: string;
+  article_id?: string;
   sub_button?: MenuButton[];
+};
+/** What the server checks a menu against: each button type with the fields it needs, and WeChat's limits. */
+export type MenuRules = {
+  buttonTypes: { type: string; fields: MenuButtonField[] }[];
+  limits: {
+    topButtons: number;
+    subButtons: number;
+    topNameBytes: number;
+    subNameBytes: number;
+    keyBytes: number;
+    urlBytes: number;
+  };
 };
 export type MenuIssue = { path: string; message: string };
 export type ConditionalMenu = { menuId: string; button: MenuButton[]; matchrule: Record<string, unknown> };
-export type PublishedMenu = { menu: { button: MenuButton[] } | null; conditionalMenus: ConditionalMenu[] };
+export type PublishedMenu = {
+  menu: { button: MenuButton[] } | null;
+  conditionalMenus: ConditionalMenu[];
+  rules: MenuRules;
+};
 export type SyncedTag = { tag: string; wechatTagId: number | null; syncedAt: string | null };
 export type KfAccount = {
   kfAccount: string;
@@ -96,6 +113,20 @@ export const fetchQrCodes = (channelId: string) =>
   requestJson<{ data: QrCode[] }>("GET", `${base(channelId)}/qr-codes`);
 export const createQrCode = (channelId: string, input: NewQrCode) =>
   requestJson<QrCode>("POST", `${base(channelId)}/qr-codes`, input);
+
+/** A menu read back from WeChat, ready to edit: menu/get gives every leaf button an empty `sub_button`. */
+export function editableButtons(buttons: readonly MenuButton[]): MenuButton[] {
+  return buttons.map(({ sub_button, ...button }) =>
+    sub_button?.length ? { ...button, sub_button: editableButtons(sub_button) } : button,
+  );
+}
+
+/** A button given another type: its name, and the values of the fields both types use. */
+export function retypeButton(button: MenuButton, type: string, rules: MenuRules): MenuButton {
+  const next: MenuButton = { name: button.name, type };
+  for (const field of rules.buttonTypes.find((t) => t.type === type)?.fields ?? []) next[field] = button[field] ?? "";
+  return next;
+}
 
 /** `button[1].sub_button[0].name` → the issues of one input, by its path. */
 export function issuesByPath(issues: readonly MenuIssue[]): Record<string, string> {

@@ -1,12 +1,10 @@
 import {
-  ActionIcon,
   Alert,
   Badge,
   Button,
   Group,
   Image,
   NumberInput,
-  Paper,
   Select,
   Stack,
   Switch,
@@ -15,340 +13,24 @@ import {
   Text,
   TextInput,
 } from "@mantine/core";
-import { IconPlus, IconTrash } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { type FormEvent, useState } from "react";
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError, fetchMembers } from "../api.ts";
 import { describeError } from "../error-message.ts";
 import { fetchChannels, settingsKeys } from "../settings/settings-api.ts";
 import { EmptyState, QueryState, Section } from "../settings/settings-parts.tsx";
+import { MenuEditor } from "./menu-editor.tsx";
 import {
-  addConditionalMenu,
   createQrCode,
-  deleteConditionalMenu,
   fetchKfAccounts,
-  fetchMenu,
   fetchQrCodes,
-  fetchSyncedTags,
   fetchTemplates,
-  issuesByPath,
-  type MenuButton,
-  type MenuIssue,
   mapKfAccount,
-  menuButtonTypes,
-  publishMenu,
   sendTemplateTest,
   syncTemplates,
-  validateMenu,
   wechatKeys,
 } from "./wechat-api.ts";
-
-/** The menu issues of an API refusal (`menu_invalid` carries them in details.issues). */
-function issuesOf(error: unknown): MenuIssue[] {
-  if (!(error instanceof ApiError)) return [];
-  const details = error.body?.details as { issues?: MenuIssue[] } | undefined;
-  return Array.isArray(details?.issues) ? details.issues : [];
-}
-
-/** One button's inputs: name, type and the field its type needs; `path` is WeChat's path of the button. */
-function ButtonFields({
-  button,
-  path,
-  issues,
-  onChange,
-}: {
-  button: MenuButton;
-  path: string;
-  issues: Record<string, string>;
-  onChange: (next: MenuButton) => void;
-}) {
-  const { t } = useTranslation();
-  const type = button.type ?? "click";
-  return (
-    <Group align="flex-start" grow>
-      <TextInput
-        label={t("wechat.menu.name")}
-        value={button.name}
-        error={issues[`${path}.name`]}
-        onChange={(e) => onChange({ ...button, name: e.currentTarget.value })}
-        data-testid={`${path}.name`}
-      />
-      <Select
-        label={t("wechat.menu.type")}
-        data={menuButtonTypes.map((value) => ({ value, label: t(`wechat.menu.types.${value}`) }))}
-        value={type}
-        allowDeselect={false}
-        error={issues[`${path}.type`]}
-        onChange={(value) => onChange({ name: button.name, type: value ?? "click" })}
-        data-testid={`${path}.type`}
-      />
-      {type === "click" && (
-        <TextInput
-          label={t("wechat.menu.key")}
-          value={button.key ?? ""}
-          error={issues[`${path}.key`]}
-          onChange={(e) => onChange({ ...button, key: e.currentTarget.value })}
-          data-testid={`${path}.key`}
-        />
-      )}
-      {(type === "view" || type === "miniprogram") && (
-        <TextInput
-          label={type === "view" ? t("wechat.menu.url") : t("wechat.menu.fallbackUrl")}
-          value={button.url ?? ""}
-          error={issues[`${path}.url`]}
-          onChange={(e) => onChange({ ...button, url: e.currentTarget.value })}
-          data-testid={`${path}.url`}
-        />
-      )}
-      {type === "miniprogram" && (
-        <>
-          <TextInput
-            label={t("wechat.menu.appid")}
-            value={button.appid ?? ""}
-            error={issues[`${path}.appid`]}
-            onChange={(e) => onChange({ ...button, appid: e.currentTarget.value })}
-          />
-          <TextInput
-            label={t("wechat.menu.pagepath")}
-            value={button.pagepath ?? ""}
-            error={issues[`${path}.pagepath`]}
-            onChange={(e) => onChange({ ...button, pagepath: e.currentTarget.value })}
-          />
-        </>
-      )}
-    </Group>
-  );
-}
-
-function MenuEditor({ channelId }: { channelId: string }) {
-  const { t } = useTranslation();
-  const client = useQueryClient();
-  const menu = useQuery({ queryKey: wechatKeys.menu(channelId), queryFn: () => fetchMenu(channelId) });
-  const tags = useQuery({ queryKey: wechatKeys.tags(channelId), queryFn: () => fetchSyncedTags(channelId) });
-  const [draft, setDraft] = useState<MenuButton[] | null>(null);
-  const [issues, setIssues] = useState<MenuIssue[]>([]);
-  const [tag, setTag] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const buttons = draft ?? menu.data?.menu?.button ?? [];
-  const byPath = issuesByPath(issues);
-  const set = (next: MenuButton[]) => {
-    setDraft(next);
-    setNotice(null);
-  };
-  const onError = (error: unknown) => setIssues(issuesOf(error));
-  const validate = useMutation({
-    mutationFn: () => validateMenu(channelId, buttons),
-    onSuccess: (result) => {
-      setIssues(result.issues);
-      setNotice(result.valid ? t("wechat.menu.valid") : null);
-    },
-    onError,
-  });
-  const publish = useMutation({
-    mutationFn: async (): Promise<unknown> =>
-      tag ? addConditionalMenu(channelId, buttons, tag) : publishMenu(channelId, buttons),
-    onSuccess: () => {
-      setIssues([]);
-      setNotice(t("wechat.menu.published"));
-      void client.invalidateQueries({ queryKey: wechatKeys.menu(channelId) });
-    },
-    onError,
-  });
-  const remove = useMutation({
-    mutationFn: (menuId: string) => deleteConditionalMenu(channelId, menuId),
-    onSuccess: () => client.invalidateQueries({ queryKey: wechatKeys.menu(channelId) }),
-  });
-  const failure: Error | undefined = [validate.error, publish.error].find(
-    (e): e is Error => e !== null && issuesOf(e).length === 0,
-  );
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    publish.mutate();
-  };
-
-  return (
-    <QueryState isPending={menu.isPending} error={menu.error} onRetry={() => void menu.refetch()}>
-      <form onSubmit={submit} noValidate aria-label={t("wechat.menu.title")}>
-        <Stack gap="sm">
-          {buttons.length === 0 && <EmptyState>{t("wechat.menu.empty")}</EmptyState>}
-          {issues.length > 0 && (
-            <Alert color="red" role="alert" title={t("wechat.menu.invalid")} data-testid="menu-issues">
-              <Stack gap={2}>
-                {issues.map((issue) => (
-                  <Text key={`${issue.path}:${issue.message}`} size="sm">
-                    <code>{issue.path}</code> — {issue.message}
-                  </Text>
-                ))}
-              </Stack>
-            </Alert>
-          )}
-          {buttons.map((button, i) => {
-            const path = `button[${i}]`;
-            const subs = button.sub_button;
-            const update = (next: MenuButton) => set(buttons.map((b, k) => (k === i ? next : b)));
-            return (
-              // biome-ignore lint/suspicious/noArrayIndexKey: buttons are positional, as in WeChat's menu
-              <Paper key={i} withBorder p="sm" data-testid={`menu-button-${i}`}>
-                <Stack gap="xs">
-                  <Group justify="space-between">
-                    <Text fw={600} size="sm">
-                      {t("wechat.menu.button", { n: i + 1 })}
-                    </Text>
-                    <Group gap="xs">
-                      <Switch
-                        label={t("wechat.menu.submenu")}
-                        checked={subs !== undefined}
-                        onChange={(e) =>
-                          update(
-                            e.currentTarget.checked
-                              ? { name: button.name, sub_button: [{ name: "", type: "click", key: "" }] }
-                              : { name: button.name, type: "click", key: "" },
-                          )
-                        }
-                      />
-                      <ActionIcon
-                        variant="subtle"
-                        color="red"
-                        aria-label={t("wechat.menu.remove")}
-                        onClick={() => set(buttons.filter((_, k) => k !== i))}
-                      >
-                        <IconTrash size={16} />
-                      </ActionIcon>
-                    </Group>
-                  </Group>
-                  {subs === undefined ? (
-                    <ButtonFields button={button} path={path} issues={byPath} onChange={update} />
-                  ) : (
-                    <Stack gap="xs" pl="md">
-                      <TextInput
-                        label={t("wechat.menu.name")}
-                        value={button.name}
-                        error={byPath[`${path}.name`]}
-                        onChange={(e) => update({ ...button, name: e.currentTarget.value })}
-                        data-testid={`${path}.name`}
-                      />
-                      {byPath[`${path}.sub_button`] && (
-                        <Text c="red" size="sm">
-                          {byPath[`${path}.sub_button`]}
-                        </Text>
-                      )}
-                      {subs.map((sub, j) => (
-                        // biome-ignore lint/suspicious/noArrayIndexKey: sub-buttons are positional
-                        <Group key={j} align="flex-end" wrap="nowrap">
-                          <div style={{ flex: 1 }}>
-                            <ButtonFields
-                              button={sub}
-                              path={`${path}.sub_button[${j}]`}
-                              issues={byPath}
-                              onChange={(next) =>
-                                update({ ...button, sub_button: subs.map((s, k) => (k === j ? next : s)) })
-                              }
-                            />
-                          </div>
-                          <ActionIcon
-                            variant="subtle"
-                            color="red"
-                            mb={4}
-                            aria-label={t("wechat.menu.remove")}
-                            onClick={() => update({ ...button, sub_button: subs.filter((_, k) => k !== j) })}
-                          >
-                            <IconTrash size={16} />
-                          </ActionIcon>
-                        </Group>
-                      ))}
-                      <Button
-                        variant="subtle"
-                        size="xs"
-                        leftSection={<IconPlus size={14} />}
-                        disabled={subs.length >= 5}
-                        onClick={() =>
-                          update({ ...button, sub_button: [...subs, { name: "", type: "click", key: "" }] })
-                        }
-                        w="fit-content"
-                      >
-                        {t("wechat.menu.addSub")}
-                      </Button>
-                    </Stack>
-                  )}
-                </Stack>
-              </Paper>
-            );
-          })}
-          <Group>
-            <Button
-              variant="default"
-              leftSection={<IconPlus size={14} />}
-              disabled={buttons.length >= 3}
-              onClick={() => set([...buttons, { name: "", type: "click", key: "" }])}
-            >
-              {t("wechat.menu.add")}
-            </Button>
-          </Group>
-          <Select
-            label={t("wechat.menu.audience")}
-            description={t("wechat.menu.audienceHelp")}
-            placeholder={t("wechat.menu.everyone")}
-            clearable
-            data={(tags.data?.data ?? []).filter((x) => x.wechatTagId !== null).map((x) => x.tag)}
-            value={tag}
-            onChange={setTag}
-            maw={320}
-          />
-          {failure && (
-            <Alert color="red" role="alert">
-              {describeError(failure, t)}
-            </Alert>
-          )}
-          {notice && (
-            <Alert color="green" role="status">
-              {notice}
-            </Alert>
-          )}
-          <Group>
-            <Button variant="default" onClick={() => validate.mutate()} loading={validate.isPending}>
-              {t("wechat.menu.validate")}
-            </Button>
-            <Button type="submit" loading={publish.isPending} disabled={buttons.length === 0}>
-              {tag ? t("wechat.menu.publishConditional") : t("wechat.menu.publish")}
-            </Button>
-          </Group>
-          {(menu.data?.conditionalMenus.length ?? 0) > 0 && (
-            <Table>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>{t("wechat.menu.conditional")}</Table.Th>
-                  <Table.Th>{t("wechat.menu.rule")}</Table.Th>
-                  <Table.Th />
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {menu.data?.conditionalMenus.map((c) => (
-                  <Table.Tr key={c.menuId}>
-                    <Table.Td>{c.button.map((b) => b.name).join(" · ")}</Table.Td>
-                    <Table.Td>
-                      <code>{JSON.stringify(c.matchrule)}</code>
-                    </Table.Td>
-                    <Table.Td>
-                      <ActionIcon
-                        variant="subtle"
-                        color="red"
-                        aria-label={t("wechat.menu.remove")}
-                        onClick={() => remove.mutate(c.menuId)}
-                      >
-                        <IconTrash size={16} />
-                      </ActionIcon>
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          )}
-        </Stack>
-      </form>
-    </QueryState>
-  );
-}
 
 function KfAccounts({ channelId }: { channelId: string }) {
   const { t } = useTranslation();

@@ -49,12 +49,14 @@ export type ChannelAdapter = {
   webhookPath?: ((channelId: string) => string) | undefined;
   /** Registers the type's own routes: the platform's webhooks (signature-authenticated) and its admin API. */
   registerRoutes?: ((app: HttpApp, ctx: AppContext) => void) | undefined;
+  /** A channel account's own sending rate per second (an email mailbox's limit), when it sets one. */
+  rateOf?: ((channel: ChannelRow) => number | undefined) | undefined;
   /** Called after a channel's config changed (drop cached keys). */
   onUpdated?: ((channelId: string) => void) | undefined;
   /** Checks the credentials against the platform; throws AppError with the platform's reason. */
   testConnection?: ((ctx: AppContext, channel: ChannelRow) => Promise<{ detail: string }>) | undefined;
   capabilities: ChannelCapabilities & {
-    /** Sends per second per channel account (token bucket in each worker). */
+    /** Sends per second per channel account (token bucket in each worker), unless `rateOf` says otherwise. */
     ratePerSecond: number;
     /** Sends per second to one recipient, where the platform limits it. */
     ratePerRecipientPerSecond?: number | undefined;

@@ -28,7 +28,8 @@ export {
 export { findConversation, findMessage, findMessages, lockCases, type MessageRow } from "./repository.ts";
 /** The case API routes. */
 export { registerConversationsRoutes } from "./routes.ts";
-export { plainText } from "./text.ts";
+/** Message content as text; the file a message carries and its caption. */
+export { attachmentOf, captionOf, type MessageAttachment, plainText } from "./text.ts";
 /** An attachment's record and body, for a channel that delivers it; a fetched file attached to a stored message; type and content checks of an upload. */
 export {
   type AttachmentLimits,

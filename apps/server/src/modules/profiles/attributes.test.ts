@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AppError } from "../../platform/errors.ts";
-import { type AttributeDefinition, validateAttributes } from "./attributes.ts";
+import { type AttributeDefinition, attributeFromAnswer, validateAttributes } from "./attributes.ts";
 
 const defs: AttributeDefinition[] = [
   { key: "vip_level", type: "number", options: [] },
@@ -51,5 +51,30 @@ describe("custom attributes", () => {
         details: { field: `attributes.${key}` },
       });
     }
+  });
+});
+
+describe("form answers as attributes", () => {
+  const def = (type: AttributeDefinition["type"], options: string[] = []): AttributeDefinition => ({
+    key: "k",
+    type,
+    options,
+  });
+  it("converts a text answer to the attribute's type", () => {
+    expect(attributeFromAnswer(def("text"), "  A-1042 ")).toBe("A-1042");
+    expect(attributeFromAnswer(def("number"), "1 234,5")).toBe(1234.5);
+    expect(attributeFromAnswer(def("boolean"), "Oui")).toBe(true);
+    expect(attributeFromAnswer(def("boolean"), "否")).toBe(false);
+    expect(attributeFromAnswer(def("date"), "2026-02-28")).toBe("2026-02-28");
+    expect(attributeFromAnswer(def("select", ["Basic", "Pro"]), "pro")).toBe("Pro");
+    expect(attributeFromAnswer(def("multiselect", ["Tea", "Cups"]), "cups, tea, Tea")).toEqual(["Cups", "Tea"]);
+  });
+  it("gives nothing for an answer that does not fit", () => {
+    expect(attributeFromAnswer(def("text"), "   ")).toBeUndefined();
+    expect(attributeFromAnswer(def("number"), "twelve")).toBeUndefined();
+    expect(attributeFromAnswer(def("boolean"), "maybe")).toBeUndefined();
+    expect(attributeFromAnswer(def("date"), "2026-02-30")).toBeUndefined();
+    expect(attributeFromAnswer(def("select", ["Basic"]), "Gold")).toBeUndefined();
+    expect(attributeFromAnswer(def("multiselect", ["Tea"]), "Tea, Gold")).toBeUndefined();
   });
 });

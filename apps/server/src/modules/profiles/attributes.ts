@@ -68,3 +68,38 @@ export function validateAttributes(
   }
   return out;
 }
+
+const YES = new Set(["true", "yes", "y", "1", "oui", "sí", "si", "是", "对"]);
+const NO = new Set(["false", "no", "n", "0", "non", "否", "不"]);
+
+/**
+ * A form's text answer as a value of an attribute's type, or undefined when it does not fit (a number that is
+ * not one, an option not offered…): a number (`,` accepted as the decimal mark), yes/no words of the four
+ * console languages for a boolean, YYYY-MM-DD for a date, an option (case-insensitive) for a select, options
+ * separated by commas for a multiselect.
+ */
+export function attributeFromAnswer(def: AttributeDefinition, answer: string): AttributeValue | undefined {
+  const text = answer.trim();
+  if (!text) return undefined;
+  const option = (value: string) => def.options.find((o) => o.toLowerCase() === value.trim().toLowerCase());
+  switch (def.type) {
+    case "text":
+      return text.slice(0, 10_000);
+    case "number": {
+      const n = Number(text.replace(/\s/g, "").replace(",", "."));
+      return Number.isFinite(n) ? n : undefined;
+    }
+    case "boolean": {
+      const word = text.toLowerCase();
+      return YES.has(word) ? true : NO.has(word) ? false : undefined;
+    }
+    case "date":
+      return isDate(text) ? text : undefined;
+    case "select":
+      return option(text);
+    case "multiselect": {
+      const chosen = text.split(",").map(option);
+      return chosen.every((o) => o !== undefined) ? [...new Set(chosen as string[])] : undefined;
+    }
+  }
+}

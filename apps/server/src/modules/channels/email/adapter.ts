@@ -7,7 +7,7 @@
 import nodemailer from "nodemailer";
 import { AppError } from "../../../platform/errors.ts";
 import type { ChannelAdapter } from "../contract.ts";
-import { configureEmail, EMAIL_SECRET_FIELDS, emailAccountOf } from "./config.ts";
+import { configureEmail, EMAIL_SECRET_FIELDS, EmailPublicConfig, emailAccountOf } from "./config.ts";
 import { imapClientOf } from "./imap.ts";
 import { registerEmailRoutes } from "./routes.ts";
 import { sendEmail, smtpOptionsOf } from "./send.ts";
@@ -15,7 +15,12 @@ import { sendEmail, smtpOptionsOf } from "./send.ts";
 export const emailChannel: ChannelAdapter = {
   type: "email",
   // Email has no reply window: a brand may answer whenever it wants.
-  capabilities: { contentTypes: ["text"], ratePerSecond: 5, ratePerRecipientPerSecond: 1 },
+  // A file reply (image or file) is an email with the file attached and its caption as the body.
+  capabilities: { contentTypes: ["text", "image", "file"], ratePerSecond: 5, ratePerRecipientPerSecond: 1 },
+  rateOf: (channel) => {
+    const perMinute = EmailPublicConfig.safeParse(channel.config).data?.sendsPerMinute;
+    return perMinute ? perMinute / 60 : undefined;
+  },
   secretFields: EMAIL_SECRET_FIELDS,
   configure: (_ctx, input, current) => configureEmail(input, current),
   webhookPath: (channelId) => `/webhooks/email/${channelId}`,

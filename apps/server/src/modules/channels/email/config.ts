@@ -40,6 +40,11 @@ export const EmailPublicConfig = z.strictObject({
   smtpUser: z.string().max(320).optional(),
   /** Implicit TLS (port 465); when false, STARTTLS is used if the server offers it. */
   smtpTls: z.boolean().optional(),
+  /**
+   * Replies sent per minute from this mailbox at most (each worker process keeps to it): providers cap
+   * sending (Gmail, Microsoft 365 and most relays per minute or per day). Default 300 (5 a second).
+   */
+  sendsPerMinute: z.number().int().min(1).max(6000).optional(),
   /** Accept self-signed server certificates (a private relay): an admin decision. */
   tlsAllowSelfSigned: z.boolean().optional(),
   /** Lets the IMAP/SMTP hosts be private or loopback addresses: an admin decision. */

@@ -11,6 +11,9 @@ import { openTestEnv, TEST_DATABASES, type TestEnv } from "../../../../test/harn
 import { createDispatcher, type Dispatcher, runTransaction } from "../../../platform/outbox.ts";
 import { subscribeHandlers } from "../../../wiring.ts";
 import { sendReply } from "../../conversations/index.ts";
+import { findChannel } from "../repository.ts";
+import { emailChannel } from "./adapter.ts";
+import { ingestEmails } from "./ingest.ts";
 import { eq } from "./repository.ts";
 import { sendRawWithSmtplib, sendWithSmtplib, startSmtpPeer } from "./test-servers.ts";
 
@@ -480,6 +483,117 @@ describe.each(TEST_DATABASES)("the email channel through real SMTP servers on %s
     const caseId = await caseOfEmail("<malformed-1@customer.test>");
     const [message] = await messagesOf(caseId);
     expect(message.text).toContain("caf");
+  });
+
+  it("sends an agent's file reply with the file attached and its caption as the text; a mailbox may set its own sending rate", async () => {
+    const first = await sendWithSmtplib(relay.port, {
+      from: "iris@customer.test",
+      to: "support@acme.test",
+      subject: "Invoice please",
+      text: "Could you send me the invoice?",
+    });
+    const caseId = await caseOfEmail(first);
+    const pdf = Buffer.from("%PDF-1.4\n% invoice 2026-117\n%%EOF\n");
+    const upload = await env.app.inject({
+      method: "POST",
+      url: `/api/v1/cases/${caseId}/attachments?fileName=invoice-117.pdf`,
+      headers: { ...a.auth("agent"), "content-type": "application/pdf" },
+      payload: pdf,
+    });
+    expect(upload.statusCode, upload.body).toBe(201);
+    const before = outbound.received.length;
+    const res = await env.app.inject({
+      method: "POST",
+      url: `/api/v1/cases/${caseId}/messages`,
+      headers: a.auth("agent"),
+      payload: {
+        content: { type: "file", attachmentId: upload.json().id, name: "invoice-117.pdf", caption: "Here it is." },
+      },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const sent = await waitFor(() => outbound.received.slice(before).find((m) => m.to.includes("iris@customer.test")));
+    const mail = await simpleParser(sent.raw);
+    expect(mail.text).toContain("Here it is.");
+    expect(mail.text).not.toContain("[file]");
+    expect(mail.attachments).toHaveLength(1);
+    expect(mail.attachments[0]).toMatchObject({ filename: "invoice-117.pdf", contentType: "application/pdf" });
+    expect(mail.attachments[0]?.content.equals(pdf)).toBe(true);
+
+    // sendsPerMinute: validated with its field named, then used as the mailbox's rate.
+    const patch = (config: Record<string, unknown>) =>
+      env.app.inject({
+        method: "PATCH",
+        url: `/api/v1/channels/${channelId}`,
+        headers: a.auth("admin"),
+        payload: { config },
+      });
+    const wrong = await patch({ sendsPerMinute: 0 });
+    expect(wrong.statusCode).toBe(400);
+    expect(wrong.json().error.details.field).toBe("config.sendsPerMinute");
+    expect((await patch({ sendsPerMinute: 120 })).statusCode).toBe(200);
+    const channel = await findChannel(env.database.db, a.workspace.id, channelId);
+    if (!channel) throw new Error("channel missing");
+    expect(emailChannel.rateOf?.(channel)).toBe(2);
+    expect((await patch({ sendsPerMinute: 300 })).statusCode).toBe(200);
+  });
+
+  it("stores a fetch batch in one go: a reply to an email earlier in the batch joins its thread, a repeat is stored once", async () => {
+    const channel = await findChannel(env.database.db, a.workspace.id, channelId);
+    if (!channel) throw new Error("channel missing");
+    const mail = (id: string, headers: string[], body: string) =>
+      Buffer.from(
+        [
+          "From: Gus <gus@customer.test>",
+          "To: support@acme.test",
+          `Message-ID: <${id}@customer.test>`,
+          ...headers,
+          'Content-Type: multipart/mixed; boundary="b"',
+          "",
+          "--b",
+          "Content-Type: text/plain; charset=utf-8",
+          "",
+          body,
+          "--b",
+          'Content-Type: text/plain; name="note.txt"',
+          'Content-Disposition: attachment; filename="note.txt"',
+          "",
+          `note of ${id}`,
+          "--b--",
+          "",
+        ].join("\r\n"),
+      );
+    const first = mail("batch-1", ["Subject: Order 77 is late"], "Where is order 77?");
+    const results = await ingestEmails(env, channel, [
+      first,
+      mail("batch-2", ["Subject: Re: Order 77 is late", "In-Reply-To: <batch-1@customer.test>"], "Any news?"),
+      first,
+      mail("batch-3", ["Subject: A new question"], "Do you ship to Lyon?"),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["stored", "stored", "duplicate", "stored"]);
+    const [one, two, , three] = results;
+    expect(two?.threadId).toBe(one?.threadId);
+    expect(two?.caseId).toBe(one?.caseId);
+    expect(three?.caseId).not.toBe(one?.caseId);
+    const stored = await env.database.query<{ n: number }>(
+      "select count(*)::int as n from messages where workspace_id = $1 and case_id = $2",
+      [a.workspace.id, one?.caseId],
+    );
+    expect(stored.rows[0]?.n).toBe(2);
+    const files = await eq(env.database.db)
+      .selectFrom("email_attachments")
+      .select(["message_id", "filename"])
+      .where("workspace_id", "=", a.workspace.id)
+      .where("message_id", "like", "<batch-%")
+      .orderBy("message_id")
+      .execute();
+    expect(files.map((f) => f.message_id)).toEqual([
+      "<batch-1@customer.test>",
+      "<batch-2@customer.test>",
+      "<batch-3@customer.test>",
+    ]);
+    // The same batch again (a restart before the UID was recorded) stores nothing new.
+    const again = await ingestEmails(env, channel, [first]);
+    expect(again[0]?.status).toBe("duplicate");
   });
 
   it("refuses a wrong secret, and answers 404 for another workspace's or an unknown channel", async () => {

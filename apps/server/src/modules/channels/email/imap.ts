@@ -12,7 +12,7 @@ import type { AppContext } from "../../../platform/context.ts";
 import type { Executor } from "../../../platform/db.ts";
 import { type ChannelRow, q } from "../repository.ts";
 import { type EmailAccount, emailAccountOf } from "./config.ts";
-import { ingestEmail } from "./ingest.ts";
+import { ingestEmail, ingestEmails } from "./ingest.ts";
 import { eq } from "./repository.ts";
 
 /** The running IMAP loops of a process. */
@@ -81,28 +81,47 @@ export async function syncFolder(
       if (msg.source) sources.push({ uid: msg.uid, source: msg.source });
     }
     sources.sort((a, b) => a.uid - b.uid);
+    const keyOf = (uid: number) => `${channel.id}:${uidValidity}:${uid}`;
+    // The UID is recorded in the transaction that stores the email: a crash neither skips nor repeats it.
+    const record = (uid: number) => async (tx: Executor) => {
+      await eq(tx)
+        .insertInto("email_imap_state")
+        .values({
+          workspace_id: channel.workspace_id,
+          channel_id: channel.id,
+          folder,
+          uid_validity: uidValidity,
+          last_uid: uid,
+        })
+        .onConflict((oc) =>
+          oc
+            .columns(["workspace_id", "channel_id", "folder"])
+            .doUpdateSet({ uid_validity: uidValidity, last_uid: uid, updated_at: new Date() }),
+        )
+        .execute();
+    };
+    const last = sources.at(-1);
+    if (!last) continue;
+    // The whole fetch batch in one transaction; should it fail, one by one, so that one bad email neither holds
+    // the others back nor is retried forever.
+    const stored = await ingestEmails(
+      ctx,
+      channel,
+      sources.map((m) => m.source),
+      record(last.uid),
+    ).then(
+      () => true,
+      () => false,
+    );
+    if (stored) {
+      for (const { uid } of sources) failures.delete(keyOf(uid));
+      ingested += sources.length;
+      continue;
+    }
     for (const { uid, source } of sources) {
-      const key = `${channel.id}:${uidValidity}:${uid}`;
-      // The UID is recorded in the transaction that stores the email: a crash neither skips nor repeats it.
-      const record = async (tx: Executor) => {
-        await eq(tx)
-          .insertInto("email_imap_state")
-          .values({
-            workspace_id: channel.workspace_id,
-            channel_id: channel.id,
-            folder,
-            uid_validity: uidValidity,
-            last_uid: uid,
-          })
-          .onConflict((oc) =>
-            oc
-              .columns(["workspace_id", "channel_id", "folder"])
-              .doUpdateSet({ uid_validity: uidValidity, last_uid: uid, updated_at: new Date() }),
-          )
-          .execute();
-      };
+      const key = keyOf(uid);
       try {
-        await ingestEmail(ctx, channel, source, record);
+        await ingestEmail(ctx, channel, source, record(uid));
         failures.delete(key);
         ingested++;
       } catch (err) {
@@ -114,7 +133,7 @@ export async function syncFolder(
           { err, channelId: channel.id, folder, uid },
           "email: skipping a message that failed to ingest repeatedly (it stays on the IMAP server)",
         );
-        await ctx.database.db.transaction().execute(record);
+        await ctx.database.db.transaction().execute(record(uid));
       }
     }
   }

@@ -9,14 +9,19 @@ import { uuidv7 } from "uuidv7";
 import type { AppContext } from "../../../platform/context.ts";
 import type { Executor } from "../../../platform/db.ts";
 import { runTransaction } from "../../../platform/outbox.ts";
-import { receiveMessage, retryOnDuplicateRace, setMessageStatus } from "../../conversations/index.ts";
-import { resolveContact } from "../../profiles/index.ts";
+import {
+  type InboundMessage,
+  receiveMessages,
+  retryOnDuplicateRace,
+  setMessageStatus,
+} from "../../conversations/index.ts";
+import { resolveContacts } from "../../profiles/index.ts";
 import type { ChannelRow } from "../repository.ts";
 import { EmailPublicConfig } from "./config.ts";
 import { type ParsedEmail, parseEmail } from "./parse.ts";
-import { eq, findEmailMessage } from "./repository.ts";
+import { eq, findEmailMessages } from "./repository.ts";
 import { sanitizeEmailHtml } from "./sanitize.ts";
-import { threadOf } from "./threading.ts";
+import { type EmailThread, threadOf } from "./threading.ts";
 
 export type EmailIngestStatus = "stored" | "duplicate" | "own" | "bounce";
 
@@ -49,33 +54,45 @@ export async function ingestEmail(
   raw: Buffer,
   inTransaction?: (tx: Executor) => Promise<void>,
 ): Promise<EmailIngestResult> {
-  const parsed = await parseEmail(raw);
-  const run = () =>
-    runTransaction(ctx.database, async (tx) => {
-      const result = await store(tx, channel, parsed, raw);
-      await inTransaction?.(tx);
-      return result;
-    });
-  return retryOnDuplicateRace(run);
+  const [result] = await ingestEmails(ctx, channel, [raw], inTransaction);
+  if (!result) throw new Error("email: the ingest of one message returned no result");
+  return result;
 }
 
-async function store(tx: Executor, channel: ChannelRow, p: ParsedEmail, raw: Buffer): Promise<EmailIngestResult> {
-  const s = { workspaceId: channel.workspace_id, channelId: channel.id };
-  const config = EmailPublicConfig.parse(channel.config);
-  const result = (status: EmailIngestStatus, extra: Partial<EmailIngestResult> = {}): EmailIngestResult => ({
-    messageId: p.messageId,
-    status,
-    threadId: null,
-    rapportMessageId: null,
-    caseId: null,
-    automated: p.automated,
-    ...extra,
-  });
-  const seen = await findEmailMessage(tx, s, p.messageId);
-  if (seen) {
-    return result("duplicate", { threadId: seen.thread_id, rapportMessageId: seen.rapport_message_id });
-  }
-  const row = (threadId: string, flags: string[], rapportMessageId: string | null) => ({
+/**
+ * Ingests raw messages in their order in one transaction (the IMAP loop's fetch batches: one commit for the
+ * batch instead of one per email). All are parsed first, outside the transaction; `inTransaction` runs after
+ * the last is stored. A message repeated within the batch is stored once (the second finds the first).
+ */
+export async function ingestEmails(
+  ctx: AppContext,
+  channel: ChannelRow,
+  raws: Buffer[],
+  inTransaction?: (tx: Executor) => Promise<void>,
+): Promise<EmailIngestResult[]> {
+  const parsed: { email: ParsedEmail; raw: Buffer }[] = [];
+  for (const raw of raws) parsed.push({ email: await parseEmail(raw), raw });
+  return retryOnDuplicateRace(() =>
+    runTransaction(ctx.database, async (tx) => {
+      const results = await storeAll(tx, channel, parsed);
+      await inTransaction?.(tx);
+      return results;
+    }),
+  );
+}
+
+type Scope = { workspaceId: string; channelId: string };
+
+/** The email_messages row of an inbound email. */
+function emailRow(
+  s: Scope,
+  p: ParsedEmail,
+  raw: Buffer,
+  threadId: string,
+  flags: string[],
+  rapportMessageId: string | null,
+) {
+  return {
     workspace_id: s.workspaceId,
     channel_id: s.channelId,
     message_id: p.messageId,
@@ -89,38 +106,157 @@ async function store(tx: Executor, channel: ChannelRow, p: ParsedEmail, raw: Buf
     flags,
     parse_error: p.parseError,
     raw,
+  };
+}
+
+/** A customer's email placed in its thread, waiting for its contact and message. */
+type Pending = {
+  index: number;
+  email: ParsedEmail;
+  raw: Buffer;
+  thread: EmailThread;
+  attachments: (ParsedEmail["attachments"][number] & { id: string })[];
+  flags: string[];
+  input: Omit<InboundMessage, "contactId">;
+};
+
+/**
+ * Stores a batch of parsed emails in order: duplicates (already stored, or earlier in the batch), bounces and
+ * our own copies one by one (they are rare), then the customers' emails together: their contacts in one
+ * `resolveContacts`, their messages in one `receiveMessages`, their email rows and attachments in one insert
+ * each. Results follow the input order.
+ */
+async function storeAll(
+  tx: Executor,
+  channel: ChannelRow,
+  emails: readonly { email: ParsedEmail; raw: Buffer }[],
+): Promise<EmailIngestResult[]> {
+  const s = { workspaceId: channel.workspace_id, channelId: channel.id };
+  const config = EmailPublicConfig.parse(channel.config);
+  const results: EmailIngestResult[] = [];
+  const result = (p: ParsedEmail, status: EmailIngestStatus, extra: Partial<EmailIngestResult> = {}) => ({
+    messageId: p.messageId,
+    status,
+    threadId: null,
+    rapportMessageId: null,
+    caseId: null,
+    automated: p.automated,
+    ...extra,
   });
-
-  if (p.bounce) {
-    const original = p.bounce.originalMessageId ? await findEmailMessage(tx, s, p.bounce.originalMessageId) : undefined;
-    const failed = original?.direction === "outbound" ? original.rapport_message_id : null;
-    if (failed) await setMessageStatus(tx, s.workspaceId, failed, { status: "failed", error: p.bounce.reason });
-    await eq(tx)
-      .insertInto("email_messages")
-      .values(row(original?.thread_id ?? p.messageId, [failed ? "bounce" : "bounce-unmatched"], null))
-      .execute();
-    return result("bounce", { threadId: original?.thread_id ?? null, rapportMessageId: failed });
+  const seen = new Map(
+    (await findEmailMessages(tx, s, [...new Set(emails.map((e) => e.email.messageId))])).map((m) => [m.message_id, m]),
+  );
+  const threads = new Map<string, EmailThread>();
+  const done = new Set<string>();
+  const pending: Pending[] = [];
+  for (const [index, { email: p, raw }] of emails.entries()) {
+    const stored = seen.get(p.messageId);
+    if (stored) {
+      results[index] = result(p, "duplicate", {
+        threadId: stored.thread_id,
+        rapportMessageId: stored.rapport_message_id,
+      });
+      continue;
+    }
+    if (done.has(p.messageId)) {
+      results[index] = result(p, "duplicate", { threadId: threads.get(p.messageId)?.threadId ?? null });
+      continue;
+    }
+    done.add(p.messageId);
+    if (p.bounce) {
+      // A bounce marks our failed message instead of opening a case.
+      const original = p.bounce.originalMessageId
+        ? (await findEmailMessages(tx, s, [p.bounce.originalMessageId]))[0]
+        : undefined;
+      const failed = original?.direction === "outbound" ? original.rapport_message_id : null;
+      if (failed) await setMessageStatus(tx, s.workspaceId, failed, { status: "failed", error: p.bounce.reason });
+      await eq(tx)
+        .insertInto("email_messages")
+        .values(emailRow(s, p, raw, original?.thread_id ?? p.messageId, [failed ? "bounce" : "bounce-unmatched"], null))
+        .execute();
+      results[index] = result(p, "bounce", { threadId: original?.thread_id ?? null, rapportMessageId: failed });
+      continue;
+    }
+    const thread = await threadOf(tx, s, p, threads);
+    threads.set(p.messageId, thread);
+    if (OWN_MESSAGE_ID.test(p.messageId) || p.from?.address === config.fromAddress.toLowerCase()) {
+      // A copy of our own reply (Bcc, a Sent folder, a loop): kept, never a customer message.
+      await eq(tx)
+        .insertInto("email_messages")
+        .values(emailRow(s, p, raw, thread.threadId, ["own"], null))
+        .execute();
+      results[index] = result(p, "own", { threadId: thread.threadId });
+      continue;
+    }
+    pending.push(customerEmail(channel, index, p, raw, thread));
   }
+  if (pending.length === 0) return results;
 
-  const isOwn = OWN_MESSAGE_ID.test(p.messageId) || p.from?.address === config.fromAddress.toLowerCase();
-  const thread = await threadOf(tx, s, p);
-  if (isOwn) {
-    // A copy of our own reply (Bcc, a Sent folder, a loop): kept, never a customer message.
-    await eq(tx)
-      .insertInto("email_messages")
-      .values(row(thread.threadId, ["own"], null))
-      .execute();
-    return result("own", { threadId: thread.threadId });
-  }
-
-  const sender = p.from?.address ?? "unknown-sender@rapport.invalid";
-  const { contactId } = await resolveContact(
+  const contacts = await resolveContacts(
     tx,
     { workspaceId: s.workspaceId },
-    { kind: "email", externalId: sender },
-    { displayName: p.from?.name || undefined, email: p.from ? sender : undefined, source: `channel:${channel.id}` },
+    pending.map(({ email: p }) => {
+      const sender = p.from?.address ?? UNKNOWN_SENDER;
+      return {
+        identity: { kind: "email" as const, externalId: sender },
+        hints: {
+          displayName: p.from?.name || undefined,
+          email: p.from ? sender : undefined,
+          source: `channel:${channel.id}`,
+        },
+      };
+    }),
   );
+  const received = await receiveMessages(
+    tx,
+    pending.map((m, i) => ({ ...m.input, contactId: contactOf(contacts[i]) })),
+  );
+  const rows: ReturnType<typeof emailRow>[] = [];
+  const files: (Pending["attachments"][number] & { messageId: string })[] = [];
+  for (const [i, m] of pending.entries()) {
+    const r = received[i];
+    if (!r) throw new Error("email: a message of the batch was not received");
+    const extra = { threadId: m.thread.threadId, rapportMessageId: r.messageId, caseId: r.caseId };
+    if (r.duplicate) {
+      results[m.index] = result(m.email, "duplicate", extra);
+      continue;
+    }
+    rows.push(emailRow(s, m.email, m.raw, m.thread.threadId, m.flags, r.messageId));
+    files.push(...m.attachments.map((a) => ({ ...a, messageId: m.email.messageId })));
+    results[m.index] = result(m.email, "stored", extra);
+  }
+  if (rows.length > 0) await eq(tx).insertInto("email_messages").values(rows).execute();
+  if (files.length > 0) {
+    await eq(tx)
+      .insertInto("email_attachments")
+      .values(
+        files.map((a) => ({
+          workspace_id: s.workspaceId,
+          id: a.id,
+          channel_id: s.channelId,
+          message_id: a.messageId,
+          filename: a.filename,
+          content_type: a.contentType,
+          content_id: a.contentId,
+          inline: a.inline,
+          size: a.content.length,
+          content: a.content,
+        })),
+      )
+      .execute();
+  }
+  return results;
+}
 
+const UNKNOWN_SENDER = "unknown-sender@rapport.invalid";
+
+const contactOf = (resolution: { contactId: string } | undefined): string => {
+  if (!resolution) throw new Error("email: a sender of the batch was not resolved");
+  return resolution.contactId;
+};
+
+/** A customer's email as the message it becomes: sanitised HTML (inline images served by id), flags, text. */
+function customerEmail(channel: ChannelRow, index: number, p: ParsedEmail, raw: Buffer, thread: EmailThread): Pending {
   const attachments = p.attachments.map((a) => ({ id: uuidv7(), ...a }));
   const byCid = new Map(attachments.filter((a) => a.contentId).map((a) => [a.contentId as string, a.id]));
   const sanitized = p.html
@@ -137,75 +273,49 @@ async function store(tx: Executor, channel: ChannelRow, p: ParsedEmail, raw: Buf
   const body = p.parseError
     ? `[This email could not be read (${p.parseError}); its raw source is kept and shown below.]\n\n${p.text}`
     : p.text || (attachments.length ? "" : "(empty message)");
-  const received = await receiveMessage(tx, {
-    workspaceId: s.workspaceId,
-    channel: { id: channel.id, type: channel.type },
-    contactId,
-    externalThreadId: thread.threadId,
-    platformMessageId: p.messageId,
-    subject: p.subject,
-    type: "text",
-    text: body || `[${attachments.length} attachment${attachments.length === 1 ? "" : "s"}]`,
-    content: {
-      text: body,
-      email: {
-        messageId: p.messageId,
-        subject: p.subject,
-        from: p.from,
-        replyTo: p.replyTo,
-        to: p.to,
-        cc: p.cc,
-        date: p.date?.toISOString() ?? null,
-        html: sanitized?.html ?? null,
-        fullText: p.fullText === p.text ? undefined : p.fullText,
-        attachments: attachments.map((a) => ({
-          id: a.id,
-          filename: a.filename,
-          contentType: a.contentType,
-          size: a.content.length,
-          inline: a.inline,
-        })),
-        /** Set when a machine wrote it: automation must not answer (loop protection). */
-        automated: p.automated,
-        noAutoReply: p.automated !== null,
-        remoteImagesBlocked: sanitized?.remoteImagesBlocked ?? 0,
-        parseError: p.parseError,
-        threadToken: thread.token,
+  return {
+    index,
+    email: p,
+    raw,
+    thread,
+    attachments,
+    flags,
+    input: {
+      workspaceId: channel.workspace_id,
+      channel: { id: channel.id, type: channel.type },
+      externalThreadId: thread.threadId,
+      platformMessageId: p.messageId,
+      subject: p.subject,
+      type: "text",
+      text: body || `[${attachments.length} attachment${attachments.length === 1 ? "" : "s"}]`,
+      content: {
+        text: body,
+        email: {
+          messageId: p.messageId,
+          subject: p.subject,
+          from: p.from,
+          replyTo: p.replyTo,
+          to: p.to,
+          cc: p.cc,
+          date: p.date?.toISOString() ?? null,
+          html: sanitized?.html ?? null,
+          fullText: p.fullText === p.text ? undefined : p.fullText,
+          attachments: attachments.map((a) => ({
+            id: a.id,
+            filename: a.filename,
+            contentType: a.contentType,
+            size: a.content.length,
+            inline: a.inline,
+          })),
+          /** Set when a machine wrote it: automation must not answer (loop protection). */
+          automated: p.automated,
+          noAutoReply: p.automated !== null,
+          remoteImagesBlocked: sanitized?.remoteImagesBlocked ?? 0,
+          parseError: p.parseError,
+          threadToken: thread.token,
+        },
       },
+      sentAt: sentAtOf(p.date),
     },
-    sentAt: sentAtOf(p.date),
-  });
-  if (received.duplicate) {
-    return result("duplicate", {
-      threadId: thread.threadId,
-      rapportMessageId: received.messageId,
-      caseId: received.caseId,
-    });
-  }
-  await eq(tx)
-    .insertInto("email_messages")
-    .values(row(thread.threadId, flags, received.messageId))
-    .execute();
-  for (const a of attachments) {
-    await eq(tx)
-      .insertInto("email_attachments")
-      .values({
-        workspace_id: s.workspaceId,
-        id: a.id,
-        channel_id: s.channelId,
-        message_id: p.messageId,
-        filename: a.filename,
-        content_type: a.contentType,
-        content_id: a.contentId,
-        inline: a.inline,
-        size: a.content.length,
-        content: a.content,
-      })
-      .execute();
-  }
-  return result("stored", {
-    threadId: thread.threadId,
-    rapportMessageId: received.messageId,
-    caseId: received.caseId,
-  });
+  };
 }

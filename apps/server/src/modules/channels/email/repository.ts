@@ -81,14 +81,16 @@ export async function findThread(db: Executor, s: Scope, key: string, by: "threa
     .executeTakeFirst();
 }
 
-export async function findEmailMessage(db: Executor, s: Scope, messageId: string) {
+/** The emails of a channel among these Message-IDs (either direction). */
+export async function findEmailMessages(db: Executor, s: Scope, messageIds: string[]) {
+  if (messageIds.length === 0) return [];
   return eq(db)
     .selectFrom("email_messages")
     .selectAll()
     .where("workspace_id", "=", s.workspaceId)
     .where("channel_id", "=", s.channelId)
-    .where("message_id", "=", messageId)
-    .executeTakeFirst();
+    .where("message_id", "in", messageIds)
+    .execute();
 }
 
 /** The email behind a Rapport message, in a workspace. */

@@ -8,7 +8,7 @@ import nodemailer from "nodemailer";
 import type SMTPTransport from "nodemailer/lib/smtp-transport/index.js";
 import type { AppContext } from "../../../platform/context.ts";
 import { escapeHtml } from "../../../platform/search-text.ts";
-import type { MessageRow } from "../../conversations/index.ts";
+import { attachmentOf, captionOf, type MessageRow, openAttachment } from "../../conversations/index.ts";
 import { findMemberName } from "../../tenancy/index.ts";
 import { ChannelSendError, type SendResult } from "../contract.ts";
 import type { ChannelRow } from "../repository.ts";
@@ -118,7 +118,10 @@ export async function sendEmail(
   const domain = config.fromAddress.split("@")[1] ?? "localhost";
   const messageId = `<rapport.${message.id}@${domain}>`;
   const references = [...last.refs.filter((r) => r !== last.message_id), last.message_id].slice(-20);
-  const bodies = replyBodies(message.text, config.signature);
+  // A file reply carries its file, and its caption as the text.
+  const file = attachmentOf(message);
+  const opened = file ? await openAttachment(db, ctx.config, s.workspaceId, file.id) : undefined;
+  const bodies = replyBodies(file ? captionOf(message) : message.text, config.signature);
   const fromName = fromNameOf(await agentName(ctx, message), config.fromName ?? channel.name);
   const transport = nodemailer.createTransport(smtpOptionsOf(account));
   try {
@@ -131,6 +134,17 @@ export async function sendEmail(
       references,
       text: bodies.text,
       html: bodies.html,
+      ...(opened
+        ? {
+            attachments: [
+              {
+                filename: opened.attachment.file_name ?? file?.name ?? "attachment",
+                contentType: opened.attachment.content_type,
+                content: opened.body,
+              },
+            ],
+          }
+        : {}),
       headers: {
         // Asks Exchange and similar not to answer our replies with out-of-office mail (loop protection).
         "X-Auto-Response-Suppress": "All",

@@ -33,28 +33,41 @@ export function replySubject(subject: string, token: string): string {
 
 type Scope = { workspaceId: string; channelId: string };
 
-/** The thread an inbound email continues, or a new one started by it (with its token). */
+export type EmailThread = { threadId: string; token: string; created: boolean };
+
+/**
+ * The thread an inbound email continues, or a new one started by it (with its token). `earlier` holds the
+ * threads of the emails stored before it in the same batch (Message-ID → thread), not yet in email_messages.
+ */
 export async function threadOf(
   tx: Executor,
   s: Scope,
   email: { messageId: string; inReplyTo: string[]; references: string[]; subject: string },
-): Promise<{ threadId: string; token: string; created: boolean }> {
+  earlier: ReadonlyMap<string, EmailThread> = new Map(),
+): Promise<EmailThread> {
   const named = [...email.inReplyTo, ...[...email.references].reverse()]
     .filter((id) => id !== email.messageId)
     .slice(0, 20);
   // Most specific first: a reply to a forwarded message lands where the reply points.
-  const known = new Map((await findThreadsByMessageIds(tx, s, named)).map((r) => [r.message_id, r]));
+  const known = new Map(
+    (
+      await findThreadsByMessageIds(
+        tx,
+        s,
+        named.filter((id) => !earlier.has(id)),
+      )
+    ).map((r) => [r.message_id, { threadId: r.thread_id, token: r.token }]),
+  );
   for (const id of named) {
-    const thread = known.get(id);
-    if (thread) return { threadId: thread.thread_id, token: thread.token, created: false };
+    const thread = earlier.get(id) ?? known.get(id);
+    if (thread) return { threadId: thread.threadId, token: thread.token, created: false };
   }
   const token = tokenInSubject(email.subject);
   if (token) {
     const thread = await findThread(tx, s, token, "token");
     if (thread) return { threadId: thread.thread_id, token: thread.token, created: false };
   }
-  const existing = await findThread(tx, s, email.messageId);
-  if (existing) return { threadId: existing.thread_id, token: existing.token, created: false };
+  // A thread this email started before (a redelivery) makes the insert a no-op, found just below.
   for (let attempt = 0; ; attempt++) {
     const fresh = newThreadToken();
     const inserted = await eq(tx)

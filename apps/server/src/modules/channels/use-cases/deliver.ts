@@ -39,7 +39,9 @@ export async function deliverMessage(
     return;
   }
   const adapter = adapterOf(channel.type);
-  await buckets.bucket(`channel:${channel.id}`, adapter.capabilities.ratePerSecond).acquire();
+  const rate = adapter.rateOf?.(channel) ?? adapter.capabilities.ratePerSecond;
+  // The rate is part of the key: a changed limit starts a new bucket (a burst of at least one send).
+  await buckets.bucket(`channel:${channel.id}:${rate}`, rate, Math.max(1, rate)).acquire();
   const perRecipient = adapter.capabilities.ratePerRecipientPerSecond;
   if (perRecipient) {
     await buckets.bucket(`recipient:${channel.id}:${conversation.external_thread_id}`, perRecipient, 1).acquire();

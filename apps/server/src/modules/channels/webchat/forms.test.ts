@@ -68,10 +68,19 @@ describe.each(TEST_DATABASES)("web chat forms and transcripts on %s", (kind) => 
             { kind: "email", required: true },
             { kind: "phone" },
             { kind: "custom", key: "order", label: { en: "Order number", fr: "Numéro de commande" } },
+            { kind: "custom", key: "plan", label: { en: "Plan" } },
           ],
         },
       })
     ).channel.id;
+    // "plan" is also a contact attribute of workspace a: its answer goes there, typed.
+    const plan = await t.env.app.inject({
+      method: "POST",
+      url: "/api/v1/contact-attributes",
+      headers: t.a.auth("admin"),
+      payload: { key: "plan", label: "Plan", type: "select", options: ["Basic", "Pro"] },
+    });
+    expect(plan.statusCode, plan.body).toBe(201);
     plainChannelId = (await createChannel(t.a, { offlineForm: { enabled: true } })).channel.id;
     otherChannelId = (await createChannel(t.b, { offlineForm: { enabled: true } })).channel.id;
   });
@@ -88,6 +97,7 @@ describe.each(TEST_DATABASES)("web chat forms and transcripts on %s", (kind) => 
       { id: "email", kind: "email", label: {}, required: true },
       { id: "phone", kind: "phone", label: {}, required: false },
       { id: "order", kind: "custom", label: { en: "Order number", fr: "Numéro de commande" }, required: false },
+      { id: "plan", kind: "custom", label: { en: "Plan" }, required: false },
     ]);
     const { token } = await startSession(channelId);
     expect((await widget(channelId, "GET", "/conversation", { token })).json().preChat).toBe("needed");
@@ -111,7 +121,15 @@ describe.each(TEST_DATABASES)("web chat forms and transcripts on %s", (kind) => 
 
     const ok = await widget(channelId, "POST", "/pre-chat", {
       token,
-      payload: { values: { name: "Mei Chen", email: "Mei@Example.com", phone: "+33 6 12 34 56 78", order: "A-1042" } },
+      payload: {
+        values: {
+          name: "Mei Chen",
+          email: "Mei@Example.com",
+          phone: "+33 6 12 34 56 78",
+          order: "A-1042",
+          plan: "pro",
+        },
+      },
     });
     expect(ok.statusCode, ok.body).toBe(200);
     expect((await widget(channelId, "GET", "/conversation", { token })).json()).toMatchObject({
@@ -125,6 +143,8 @@ describe.each(TEST_DATABASES)("web chat forms and transcripts on %s", (kind) => 
     expect(contact.body).toContain("Mei Chen");
     expect(contact.body).toContain("mei@example.com");
     expect(contact.body).toContain("+33612345678");
+    // The answer naming an attribute is stored in it, as the attribute's option; the other stays on the timeline.
+    expect(contact.json().attributes).toEqual({ plan: "Pro" });
     const timeline = await t.env.app.inject({
       url: `/api/v1/contacts/${found.contactId}/timeline`,
       headers: t.a.auth("agent"),
@@ -133,7 +153,7 @@ describe.each(TEST_DATABASES)("web chat forms and transcripts on %s", (kind) => 
     expect(timeline.body).toContain("A-1042");
     const note = await waitFor(async () => (await messagesOf(t.a, found.id)).find((m) => m.private));
     expect(note.text).toBe(
-      "Pre-chat form\nName: Mei Chen\nEmail: mei@example.com\nPhone: +33 6 12 34 56 78\nOrder number: A-1042",
+      "Pre-chat form\nName: Mei Chen\nEmail: mei@example.com\nPhone: +33 6 12 34 56 78\nPlan: pro\nOrder number: A-1042",
     );
     // The visitor never sees the note.
     expect((await widget(channelId, "GET", "/conversation", { token })).body).not.toContain("Pre-chat form");

@@ -1,15 +1,15 @@
 /**
  * The widget's **pre-chat form** (per channel: name, email, phone and custom questions, each
  * optional or required) is answered before the first message; the answers wait on the visitor row and, with
- * that message, go onto the contact (email identity, name, phone, a `prechat_form` timeline event) and the
- * case (a private note).
+ * that message, go onto the contact (email identity, name, phone, the custom answers into the contact attributes
+ * of the same key, and a `prechat_form` timeline event of them all) and the case (a private note).
  */
 import { z } from "zod";
 import type { AppContext } from "../../../platform/context.ts";
 import { AppError } from "../../../platform/errors.ts";
 import { runTransaction } from "../../../platform/outbox.ts";
 import { sendReply } from "../../conversations/index.ts";
-import { ingestEvents } from "../../profiles/index.ts";
+import { ingestEvents, storeAnswersAsAttributes } from "../../profiles/index.ts";
 import type { WebchatChannel } from "./channel.ts";
 import type { PreChatField } from "./config.ts";
 import { type VisitorRow, wc } from "./repository.ts";
@@ -157,7 +157,10 @@ export async function recordPreChat(
   ];
   if (answers.length === 0) return;
   const ws = visitor.workspace_id;
-  await ingestEvents(ctx, { type: "system", workspaceId: ws }, [
+  const caller = { type: "system" as const, workspaceId: ws };
+  // A custom question whose key is a contact attribute's fills it in (when the answer fits its type).
+  await storeAnswersAsAttributes(ctx, caller, contactId, custom);
+  await ingestEvents(ctx, caller, [
     {
       contactId,
       type: "prechat_form",

@@ -10,13 +10,13 @@ import {
   type AttachmentLimits,
   assertAllowedType,
   assertContentMatches,
+  attachmentOf,
   attachToMessage,
   findMessage,
   type MessageRow,
   openAttachment,
 } from "../../conversations/index.ts";
 import type { WebchatChannel } from "./channel.ts";
-import { attachmentOf } from "./present.ts";
 import type { VisitorRow } from "./repository.ts";
 import { receiveVisitorMessage, visitorMessages } from "./visitors.ts";
 

@@ -1,10 +1,32 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWorkspace } from "../../../../test/factories.ts";
 import { openTestEnv, TEST_DATABASES, type TestEnv } from "../../../../test/harness.ts";
-import { type Menu, menuIssues } from "./menus.ts";
+import { MENU_BUTTON_TYPES, type Menu, type MenuButton, menuIssues } from "./menus.ts";
 import { apiFixture, createFakeChannel, startFakeWechat } from "./test-fake-wechat.ts";
 
 const click = (name: string, key = "k") => ({ type: "click", name, key });
+const APPID = "wx286b93c14bbf93aa";
+
+/** Every button type WeChat documents (CHANNELS.md §2.13), a valid button of it, and the fields it needs. */
+const EVERY_TYPE: [string, MenuButton, string[]][] = [
+  ["click", { key: "V1001_HELP" }, ["key"]],
+  ["view", { url: "https://shop.example.com/" }, ["url"]],
+  [
+    "miniprogram",
+    { appid: APPID, pagepath: "pages/lunar/index", url: "https://mp.example.com" },
+    ["appid", "pagepath", "url"],
+  ],
+  ["scancode_push", { key: "rselfmenu_0_1" }, ["key"]],
+  ["scancode_waitmsg", { key: "rselfmenu_0_0" }, ["key"]],
+  ["pic_sysphoto", { key: "rselfmenu_1_0" }, ["key"]],
+  ["pic_photo_or_album", { key: "rselfmenu_1_1" }, ["key"]],
+  ["pic_weixin", { key: "rselfmenu_1_2" }, ["key"]],
+  ["location_select", { key: "rselfmenu_2_0" }, ["key"]],
+  ["media_id", { media_id: "MEDIA_ID1" }, ["media_id"]],
+  ["article_id", { article_id: "ARTICLE_ID1" }, ["article_id"]],
+  ["article_view_limited", { article_id: "ARTICLE_ID2" }, ["article_id"]],
+  ["view_limited", { media_id: "MEDIA_ID2" }, ["media_id"]],
+];
 
 describe("menu limits", () => {
   it("accepts every button type with its fields", () => {
@@ -14,7 +36,7 @@ describe("menu limits", () => {
           name: "Shop",
           sub_button: [
             { type: "view", name: "Store", url: "https://shop.example.com" },
-            { type: "miniprogram", name: "App", appid: "wx1", pagepath: "pages/i", url: "https://x.example" },
+            { type: "miniprogram", name: "App", appid: APPID, pagepath: "pages/i", url: "https://x.example" },
             { type: "scancode_push", name: "Scan", key: "s1" },
             { type: "scancode_waitmsg", name: "Scan2", key: "s2" },
             { type: "location_select", name: "Where", key: "l" },
@@ -52,7 +74,7 @@ describe("menu limits", () => {
             click("f", "k".repeat(129)),
           ],
         },
-        { type: "miniprogram", name: "App", appid: "wx1", pagepath: "p" },
+        { type: "miniprogram", name: "App", appid: APPID, pagepath: "p" },
         click("fourth"),
       ],
     });
@@ -73,6 +95,44 @@ describe("menu limits", () => {
     expect(menuIssues({ button: [{ name: "x", sub_button: [{ name: "y", sub_button: [click("z")] }] }] })).toEqual([
       { path: "button[0].sub_button[0].sub_button", message: "sub-menu buttons cannot have sub-buttons" },
     ]);
+  });
+
+  it("offers exactly the button types WeChat documents, each with the fields it needs", () => {
+    expect(MENU_BUTTON_TYPES.map((t) => [t.type, [...t.fields].sort()])).toEqual(
+      EVERY_TYPE.map(([type, , fields]) => [type, [...fields].sort()]),
+    );
+  });
+
+  it("takes each limit up to its last byte and refuses one byte more", () => {
+    const at = (top: MenuButton[]) => menuIssues({ button: top }).map((i) => i.path);
+    const sub = (b: MenuButton) => [{ name: "More", sub_button: [b] }];
+    expect(at([click("一二三四五x")])).toEqual([]); // 16 bytes
+    expect(at([click("一二三四五xy")])).toEqual(["button[0].name"]);
+    expect(at(sub(click("中".repeat(20))))).toEqual([]); // 60 bytes
+    expect(at(sub(click(`${"中".repeat(20)}x`)))).toEqual(["button[0].sub_button[0].name"]);
+    expect(at([click("a", "k".repeat(128))])).toEqual([]);
+    expect(at([click("a", "k".repeat(129))])).toEqual(["button[0].key"]);
+    const url = (n: number) => `https://e.example/${"p".repeat(n - 18)}`;
+    expect(at([{ type: "view", name: "a", url: url(1024) }])).toEqual([]);
+    expect(at([{ type: "view", name: "a", url: url(1025) }])).toEqual(["button[0].url"]);
+    expect(at([{ type: "miniprogram", name: "a", appid: APPID, pagepath: "p", url: url(1025) }])).toEqual([
+      "button[0].url",
+    ]);
+    expect(at([click("a"), click("b"), click("c")])).toEqual([]);
+    expect(at([{ name: "More", sub_button: ["a", "b", "c", "d", "e"].map((n) => click(n)) }])).toEqual([]);
+  });
+
+  it("checks a Mini Program's AppID and refuses a sub-menu left empty, but reads back WeChat's empty sub_button", () => {
+    expect(
+      menuIssues({
+        button: [{ type: "miniprogram", name: "App", appid: "wx1", pagepath: "p", url: "https://x.example" }],
+      }),
+    ).toEqual([{ path: "button[0].appid", message: "must be a Mini Program AppID: wx and 16 hexadecimal digits" }]);
+    expect(menuIssues({ button: [{ name: "More", sub_button: [] }] })).toEqual([
+      { path: "button[0].sub_button", message: "is empty; give the button a type or 1–5 sub-buttons" },
+    ]);
+    // menu/get answers every leaf with `sub_button: []`: publishing what was read back works.
+    expect(menuIssues({ button: [{ ...click("Help"), sub_button: [] }] })).toEqual([]);
   });
 });
 
@@ -126,7 +186,18 @@ describe.each(TEST_DATABASES)("WeChat account management on %s", (kind) => {
 
   it("publishes the default menu, reads it back, adds and deletes a conditional menu per tag", async () => {
     const base = `/api/v1/channels/${channelId}/wechat/menu`;
-    expect((await api("GET", base)).json()).toEqual({ menu: null, conditionalMenus: [] });
+    const empty = (await api("GET", base)).json();
+    expect(empty).toMatchObject({ menu: null, conditionalMenus: [] });
+    // The console's editor builds its fields from these rules.
+    expect(empty.rules.limits).toEqual({
+      topButtons: 3,
+      subButtons: 5,
+      topNameBytes: 16,
+      subNameBytes: 60,
+      keyBytes: 128,
+      urlBytes: 1024,
+    });
+    expect(empty.rules.buttonTypes.map((t: { type: string }) => t.type)).toEqual(EVERY_TYPE.map(([type]) => type));
 
     const bad = await api("PUT", base, { button: [click("Help", "k".repeat(129))] });
     expect(bad.statusCode).toBe(400);
@@ -160,6 +231,49 @@ describe.each(TEST_DATABASES)("WeChat account management on %s", (kind) => {
 
     const validated = await api("POST", `${base}/validate`, { button: [] });
     expect(validated.json()).toMatchObject({ valid: false, issues: [{ path: "button" }] });
+  });
+
+  it.each(EVERY_TYPE)(
+    "validates a %s button: valid with its fields, each missing one named at its path",
+    async (type, fields, needs) => {
+      const validate = (b: MenuButton) =>
+        api("POST", `/api/v1/channels/${channelId}/wechat/menu/validate`, {
+          button: [{ name: "Top", sub_button: [b] }],
+        });
+      const ok = await validate({ type, name: "按钮", ...fields });
+      expect(ok.statusCode, ok.body).toBe(200);
+      expect(ok.json()).toEqual({ valid: true, issues: [] });
+      for (const field of needs) {
+        for (const value of [undefined, "  "]) {
+          const res = await validate({ type, name: "按钮", ...fields, [field]: value });
+          expect(res.json(), `${type} without ${field}`).toEqual({
+            valid: false,
+            issues: [{ path: `button[0].sub_button[0].${field}`, message: `is required for a ${type} button` }],
+          });
+        }
+      }
+    },
+  );
+
+  it("publishes a menu with every button type to WeChat as given", async () => {
+    const leaves = EVERY_TYPE.map(([type, fields], i) => ({ type, name: `B${i}`, ...fields }));
+    const menu = {
+      button: [0, 5, 10].map((from, i) => ({ name: `Top ${i}`, sub_button: leaves.slice(from, from + 5) })),
+    };
+    const put = await api("PUT", `/api/v1/channels/${channelId}/wechat/menu`, menu);
+    expect(put.statusCode, put.body).toBe(200);
+    expect(fake.requestsTo("/cgi-bin/menu/create").at(-1)?.body).toEqual(menu);
+    const bad = await api("PUT", `/api/v1/channels/${channelId}/wechat/menu`, {
+      button: [
+        { name: "Top", sub_button: [{ type: "miniprogram", name: "App", appid: APPID, url: "https://x.example" }] },
+      ],
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error).toMatchObject({
+      reason: "menu_invalid",
+      message: "button[0].sub_button[0].pagepath is required for a miniprogram button.",
+      details: { field: "button[0].sub_button[0].pagepath" },
+    });
   });
 
   it("creates, lists, renames, maps to agents, gives an avatar to and deletes kf accounts", async () => {

@@ -21,24 +21,32 @@ export const MENU_LIMITS = {
   urlBytes: 1024,
 } as const;
 
-/** Button types and the fields each needs. */
-const NEEDS: Record<string, readonly ("key" | "url" | "appid" | "pagepath" | "media_id" | "article_id")[]> = {
-  click: ["key"],
-  scancode_push: ["key"],
-  scancode_waitmsg: ["key"],
-  pic_sysphoto: ["key"],
-  pic_photo_or_album: ["key"],
-  pic_weixin: ["key"],
-  location_select: ["key"],
-  view: ["url"],
+export type MenuButtonField = "key" | "url" | "appid" | "pagepath" | "media_id" | "article_id";
+
+/**
+ * Button types in the order the console offers them, with the fields each needs. `view_limited` (an article by
+ * media id) is kept for menus published before WeChat's 2021 switch to `article_view_limited`.
+ */
+export const MENU_BUTTON_TYPES: readonly { type: string; fields: readonly MenuButtonField[] }[] = [
+  { type: "click", fields: ["key"] },
+  { type: "view", fields: ["url"] },
   // The url is the fallback for WeChat clients without mini program support: WeChat requires it.
-  miniprogram: ["appid", "pagepath", "url"],
-  media_id: ["media_id"],
-  view_limited: ["media_id"],
-  article_id: ["article_id"],
-  article_view_limited: ["article_id"],
-};
-export const MENU_BUTTON_TYPES = Object.keys(NEEDS);
+  { type: "miniprogram", fields: ["appid", "pagepath", "url"] },
+  { type: "scancode_push", fields: ["key"] },
+  { type: "scancode_waitmsg", fields: ["key"] },
+  { type: "pic_sysphoto", fields: ["key"] },
+  { type: "pic_photo_or_album", fields: ["key"] },
+  { type: "pic_weixin", fields: ["key"] },
+  { type: "location_select", fields: ["key"] },
+  { type: "media_id", fields: ["media_id"] },
+  { type: "article_id", fields: ["article_id"] },
+  { type: "article_view_limited", fields: ["article_id"] },
+  { type: "view_limited", fields: ["media_id"] },
+];
+const NEEDS = new Map(MENU_BUTTON_TYPES.map((t) => [t.type, t.fields]));
+const TYPE_NAMES = MENU_BUTTON_TYPES.map((t) => t.type).join(", ");
+/** A Mini Program's AppID: `wx` and 16 hexadecimal digits. */
+const APPID = /^wx[0-9a-f]{16}$/i;
 
 /** A button as WeChat takes it (its field names); anything else is refused by the checks below. */
 export type MenuButton = {
@@ -72,6 +80,9 @@ export type MenuIssue = { path: string; message: string };
 
 const bytes = (s: string) => Buffer.byteLength(s, "utf8");
 
+/** What the console's menu editor builds from: the button types with their fields, and WeChat's limits. */
+export const MENU_RULES = { buttonTypes: MENU_BUTTON_TYPES, limits: MENU_LIMITS };
+
 function checkButton(b: MenuButton, path: string, top: boolean, issues: MenuIssue[]): void {
   const nameLimit = top ? MENU_LIMITS.topNameBytes : MENU_LIMITS.subNameBytes;
   if (!b.name?.trim()) issues.push({ path: `${path}.name`, message: "is required" });
@@ -82,6 +93,14 @@ function checkButton(b: MenuButton, path: string, top: boolean, issues: MenuIssu
     });
   }
   const subs = b.sub_button ?? [];
+  // menu/get answers `sub_button: []` on every leaf button: only an empty list on a button without a type is wrong.
+  if (top && b.sub_button !== undefined && subs.length === 0 && b.type === undefined) {
+    issues.push({
+      path: `${path}.sub_button`,
+      message: `is empty; give the button a type or 1–${MENU_LIMITS.subButtons} sub-buttons`,
+    });
+    return;
+  }
   if (subs.length) {
     if (!top) {
       issues.push({ path: `${path}.sub_button`, message: "sub-menu buttons cannot have sub-buttons" });
@@ -102,20 +121,20 @@ function checkButton(b: MenuButton, path: string, top: boolean, issues: MenuIssu
     return;
   }
   if (!b.type) {
-    issues.push({ path: `${path}.type`, message: `is required: one of ${MENU_BUTTON_TYPES.join(", ")}` });
+    issues.push({ path: `${path}.type`, message: `is required: one of ${TYPE_NAMES}` });
     return;
   }
-  const needs = NEEDS[b.type];
+  const needs = NEEDS.get(b.type);
   if (!needs) {
-    issues.push({
-      path: `${path}.type`,
-      message: `"${b.type}" is not a menu button type: ${MENU_BUTTON_TYPES.join(", ")}`,
-    });
+    issues.push({ path: `${path}.type`, message: `"${b.type}" is not a menu button type: ${TYPE_NAMES}` });
     return;
   }
   for (const field of needs) {
     const value = b[field];
     if (!value?.trim()) issues.push({ path: `${path}.${field}`, message: `is required for a ${b.type} button` });
+  }
+  if (needs.includes("appid") && b.appid?.trim() && !APPID.test(b.appid.trim())) {
+    issues.push({ path: `${path}.appid`, message: "must be a Mini Program AppID: wx and 16 hexadecimal digits" });
   }
   if (b.key !== undefined && bytes(b.key) > MENU_LIMITS.keyBytes) {
     issues.push({ path: `${path}.key`, message: `is ${bytes(b.key)} bytes; at most ${MENU_LIMITS.keyBytes}` });
@@ -255,6 +274,11 @@ export async function deleteConditionalMenu(ctx: AppContext, actor: Actor, accou
   });
 }
 
+/** The menus read back, with the rules the console's editor builds its fields from. */
+async function menusWithRules(ctx: AppContext, account: WechatAccount) {
+  return { ...(await readMenus(ctx, account)), rules: MENU_RULES };
+}
+
 /** The menu routes: read, validate, publish the default menu; add and delete conditional menus. */
 export function registerMenuRoutes(app: HttpApp, ctx: AppContext): void {
   const params = z.strictObject({ id: z.uuid() });
@@ -263,7 +287,8 @@ export function registerMenuRoutes(app: HttpApp, ctx: AppContext): void {
   app.get(
     "/api/v1/channels/:id/wechat/menu",
     { schema: { ...tags, params }, onRequest: guard(ctx, "channels.read") },
-    async (request) => readMenus(ctx, await findWechatAccount(ctx, actorOf(request).workspaceId, request.params.id)),
+    async (request) =>
+      menusWithRules(ctx, await findWechatAccount(ctx, actorOf(request).workspaceId, request.params.id)),
   );
   app.post(
     "/api/v1/channels/:id/wechat/menu/validate",
@@ -281,7 +306,7 @@ export function registerMenuRoutes(app: HttpApp, ctx: AppContext): void {
       const actor = actorOf(request);
       const account = await findWechatAccount(ctx, actor.workspaceId, request.params.id);
       await publishMenu(ctx, actor, account, request.body);
-      return readMenus(ctx, account);
+      return menusWithRules(ctx, account);
     },
   );
   app.post(

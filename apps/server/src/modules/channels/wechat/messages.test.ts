@@ -155,6 +155,80 @@ describe("WeChat XML fixtures (wechat-oa-messages.json)", () => {
     expect(ev("<Event><![CDATA[brand_new_event]]></Event>").timelineType).toBe("wechat.event");
   });
 
+  it("reads every menu button's event: scan results, pictures sent, location chosen, links and mini programs opened", () => {
+    // The element layout of WeChat's documented pushes for menu events (CHANNELS.md §2.5; not in the fixtures).
+    const ev = (event: string, inner: string) =>
+      parseInbound(
+        `<xml>\n<ToUserName><![CDATA[gh_e136c6e50636]]></ToUserName>\n<FromUserName><![CDATA[oMgHVjngRipVsoxg6TuX3vz6glDg]]></FromUserName>\n<CreateTime>1408090502</CreateTime>\n<MsgType><![CDATA[event]]></MsgType>\n<Event><![CDATA[${event}]]></Event>\n${inner}</xml>`,
+      ) as WechatEvent;
+    const scanInfo = (result: string) =>
+      `<EventKey><![CDATA[rselfmenu_0_1]]></EventKey>\n<ScanCodeInfo><ScanType><![CDATA[qrcode]]></ScanType>\n<ScanResult><![CDATA[${result}]]></ScanResult>\n</ScanCodeInfo>\n`;
+    const pics = (md5s: string[]) =>
+      `<EventKey><![CDATA[rselfmenu_1_0]]></EventKey>\n<SendPicsInfo><Count>${md5s.length}</Count>\n<PicList>${md5s.map((m) => `<item><PicMd5Sum><![CDATA[${m}]]></PicMd5Sum>\n</item>\n`).join("")}</PicList>\n</SendPicsInfo>\n`;
+    const cases: [WechatEvent, string, Record<string, unknown>, ReturnType<typeof windowOpenedBy>][] = [
+      [
+        ev("scancode_push", scanInfo("https://example.com/ticket/42")),
+        "wechat.menu-scanned",
+        { eventKey: "rselfmenu_0_1", scanCode: { type: "qrcode", result: "https://example.com/ticket/42" } },
+        "interaction",
+      ],
+      [
+        ev("scancode_waitmsg", scanInfo("6901234567892").replace("qrcode", "barcode")),
+        "wechat.menu-scanned",
+        { scanCode: { type: "barcode", result: "6901234567892" } },
+        "interaction",
+      ],
+      [
+        ev("pic_sysphoto", pics(["1b5f7c23b5bf75682a53e7b6d163e185"])),
+        "wechat.menu-photo-sent",
+        { eventKey: "rselfmenu_1_0", pictures: { count: 1, md5: ["1b5f7c23b5bf75682a53e7b6d163e185"] } },
+        null,
+      ],
+      [
+        ev("pic_photo_or_album", pics(["5a75aaca956d97be686719218f275c6b", "9c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f"])),
+        "wechat.menu-photo-sent",
+        { pictures: { count: 2, md5: ["5a75aaca956d97be686719218f275c6b", "9c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f"] } },
+        null,
+      ],
+      [
+        ev("pic_weixin", pics(["5a75aaca956d97be686719218f275c6b"])),
+        "wechat.menu-photo-sent",
+        { pictures: { count: 1 } },
+        null,
+      ],
+      [
+        ev(
+          "location_select",
+          "<EventKey><![CDATA[rselfmenu_2_0]]></EventKey>\n<SendLocationInfo><Location_X><![CDATA[23]]></Location_X>\n<Location_Y><![CDATA[113]]></Location_Y>\n<Scale><![CDATA[15]]></Scale>\n<Label><![CDATA[广州市海珠区客村艺苑路 106号]]></Label>\n<Poiname><![CDATA[]]></Poiname>\n</SendLocationInfo>\n",
+        ),
+        "wechat.menu-location-sent",
+        { location: { latitude: 23, longitude: 113, scale: 15, label: "广州市海珠区客村艺苑路 106号" } },
+        null,
+      ],
+      [
+        ev("VIEW", "<EventKey><![CDATA[https://shop.example.com/]]></EventKey>\n<MenuId>208379533</MenuId>\n"),
+        "wechat.menu-link-opened",
+        { eventKey: "https://shop.example.com/", menuId: "208379533" },
+        null,
+      ],
+      [
+        ev("view_miniprogram", "<EventKey><![CDATA[pages/lunar/index]]></EventKey>\n<MenuId>1</MenuId>\n"),
+        "wechat.menu-miniprogram-opened",
+        { eventKey: "pages/lunar/index" },
+        null,
+      ],
+    ];
+    for (const [e, timelineType, properties, window] of cases) {
+      expect(e.kind, e.event).toBe("event");
+      expect(e.timelineType, e.event).toBe(timelineType);
+      expect(e.properties, e.event).toMatchObject(properties);
+      expect(windowOpenedBy(e), e.event).toBe(window);
+      expect(e.dedupeKey).toBe(`event:oMgHVjngRipVsoxg6TuX3vz6glDg:1408090502:${e.event}:${e.eventKey}`);
+    }
+    // An empty Poiname is left out rather than stored as "".
+    expect(cases[5]?.[0].properties.location).not.toHaveProperty("poiName");
+  });
+
   it("tolerates unknown elements and keeps unknown message types as unsupported", () => {
     const legacy = parseInbound(
       byId("msg-text").replace("<xml>", "<xml><URL><![CDATA[http://wechat.laravel.so/server]]></URL>"),

@@ -302,6 +302,67 @@ describe.each(TEST_DATABASES)("WeChat webhook on %s", (kind) => {
     expect(await messagesOf("o-events")).toHaveLength(0);
   });
 
+  it("turns each menu button's event into its timeline event with what the customer scanned, sent or chose", async () => {
+    const ts = Math.floor(Date.now() / 1000);
+    const pushes: [string, string][] = [
+      [
+        "scancode_push",
+        "<EventKey><![CDATA[scan]]></EventKey><ScanCodeInfo><ScanType><![CDATA[qrcode]]></ScanType><ScanResult><![CDATA[https://example.com/t/1]]></ScanResult></ScanCodeInfo>",
+      ],
+      [
+        "scancode_waitmsg",
+        "<EventKey><![CDATA[wait]]></EventKey><ScanCodeInfo><ScanType><![CDATA[barcode]]></ScanType><ScanResult><![CDATA[6901234567892]]></ScanResult></ScanCodeInfo>",
+      ],
+      [
+        "pic_sysphoto",
+        "<EventKey><![CDATA[camera]]></EventKey><SendPicsInfo><Count>1</Count><PicList><item><PicMd5Sum><![CDATA[1b5f7c23b5bf75682a53e7b6d163e185]]></PicMd5Sum></item></PicList></SendPicsInfo>",
+      ],
+      [
+        "pic_photo_or_album",
+        "<EventKey><![CDATA[album]]></EventKey><SendPicsInfo><Count>0</Count><PicList></PicList></SendPicsInfo>",
+      ],
+      [
+        "pic_weixin",
+        "<EventKey><![CDATA[wx]]></EventKey><SendPicsInfo><Count>0</Count><PicList></PicList></SendPicsInfo>",
+      ],
+      [
+        "location_select",
+        "<EventKey><![CDATA[where]]></EventKey><SendLocationInfo><Location_X><![CDATA[23]]></Location_X><Location_Y><![CDATA[113]]></Location_Y><Scale><![CDATA[15]]></Scale><Label><![CDATA[Guangzhou]]></Label><Poiname><![CDATA[]]></Poiname></SendLocationInfo>",
+      ],
+      ["view_miniprogram", "<EventKey><![CDATA[pages/index]]></EventKey><MenuId>7</MenuId>"],
+    ];
+    for (const [i, [event, extra]] of pushes.entries()) {
+      const xml = eventXml("o-menu", event, extra, ts + i);
+      // WeChat retries: the second delivery is a duplicate.
+      for (let n = 0; n < 2; n++) expect((await plainPush(ids.plain, xml)).body).toBe("success");
+    }
+    const events = await sql<{ type: string; properties: Record<string, unknown> }>`
+      select type, properties from timeline_events where workspace_id = ${a.workspace.id}
+        and client_event_id like ${`wechat:${ids.plain}:event:o-menu:%`} order by occurred_at, id`.execute(
+      env.database.db,
+    );
+    expect(events.rows.map((e) => [e.type, e.properties.event])).toEqual([
+      ["wechat.menu-scanned", "scancode_push"],
+      ["wechat.menu-scanned", "scancode_waitmsg"],
+      ["wechat.menu-photo-sent", "pic_sysphoto"],
+      ["wechat.menu-photo-sent", "pic_photo_or_album"],
+      ["wechat.menu-photo-sent", "pic_weixin"],
+      ["wechat.menu-location-sent", "location_select"],
+      ["wechat.menu-miniprogram-opened", "view_miniprogram"],
+    ]);
+    expect(events.rows[0]?.properties).toMatchObject({
+      eventKey: "scan",
+      scanCode: { type: "qrcode", result: "https://example.com/t/1" },
+    });
+    expect(events.rows[2]?.properties).toMatchObject({
+      pictures: { count: 1, md5: ["1b5f7c23b5bf75682a53e7b6d163e185"] },
+    });
+    expect(events.rows[5]?.properties).toMatchObject({
+      location: { latitude: 23, longitude: 113, scale: 15, label: "Guangzhou" },
+    });
+    expect(await messagesOf("o-menu")).toHaveLength(0);
+  });
+
   it("stores an unreadable but verified payload raw and still acks success", async () => {
     const before = await count("inbound_payloads");
     const broken = await plainPush(ids.plain, "<xml><FromUserName>o-x</FromUserName><Oops></xml>");

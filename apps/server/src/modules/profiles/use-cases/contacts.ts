@@ -4,7 +4,7 @@ import type { Executor } from "../../../platform/db.ts";
 import { AppError } from "../../../platform/errors.ts";
 import { emitEvent } from "../../../platform/outbox.ts";
 import { recordAudit } from "../../tenancy/index.ts";
-import { validateAttributes } from "../attributes.ts";
+import { type AttributeValue, attributeFromAnswer, validateAttributes } from "../attributes.ts";
 import { applyContactFields, blankContact, type ContactFieldsInput } from "../contact-fields.ts";
 import {
   type ContactRow,
@@ -152,4 +152,31 @@ export async function contactsTagsAndIdentities(db: Executor, workspaceId: strin
   const rows = survivorOf.size ? await listIdentitiesOf(db, workspaceId, [...survivorOf.keys()]) : [];
   for (const i of rows) identities.get(survivorOf.get(i.contact_id) ?? "")?.push(i);
   return live.map((c) => ({ contactId: c.id, tags: c.tags, identities: identities.get(c.id) ?? [] }));
+}
+
+/**
+ * A form's answers (a web chat pre-chat form…) onto the contact's custom attributes whose keys they name,
+ * each converted to its attribute's type (`attributeFromAnswer`). Answers naming no attribute, or not fitting
+ * its type, are returned as `skipped` (the caller keeps them elsewhere, e.g. on the timeline).
+ */
+export async function storeAnswersAsAttributes(
+  ctx: AppContext,
+  caller: Caller,
+  contactId: string,
+  answers: Readonly<Record<string, string>>,
+): Promise<{ stored: string[]; skipped: string[] }> {
+  const definitions = new Map(
+    (await listAttributeDefinitions(ctx.database.db, caller.workspaceId)).map((d) => [d.key, d]),
+  );
+  const attributes: Record<string, AttributeValue> = {};
+  const skipped: string[] = [];
+  for (const [key, answer] of Object.entries(answers)) {
+    const def = definitions.get(key);
+    const value = def ? attributeFromAnswer({ key, type: def.type, options: def.options }, answer) : undefined;
+    if (value === undefined) skipped.push(key);
+    else attributes[key] = value;
+  }
+  const stored = Object.keys(attributes);
+  if (stored.length > 0) await updateContact(ctx, caller, contactId, { attributes });
+  return { stored, skipped };
 }

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { AppContext } from "../../../platform/context.ts";
 import type { Executor } from "../../../platform/db.ts";
 import { AppError } from "../../../platform/errors.ts";
+import { redactEventPayloads } from "../../../platform/outbox.ts";
 import { recordAudit } from "../../tenancy/index.ts";
 import { deleteFailedImportFilesHolding } from "../bulk/bulk-repository.ts";
 import { contactErasers, type ErasureIdentity, type ErasureSubject, fileDeleterOf } from "../erasers.ts";
@@ -93,6 +94,9 @@ export async function eraseContact(ctx: AppContext, caller: Caller, contactId: s
       if (result.files?.length) pendingFiles.push({ eraser: name, files: result.files });
     }
     Object.assign(counts, await eraseContactData(tx, ws, family));
+    // The properties of their timeline events announced to rules (contact.event-recorded) hold their data too.
+    const announced = await redactEventPayloads(tx, ws, { field: "contactId", values: family }, ["properties"]);
+    if (announced) counts.eventsRedacted = announced;
     const importChunks = await deleteFailedImportFilesHolding(
       tx,
       ws,
