@@ -98,7 +98,7 @@ try {
     const t = run.timings;
     const ms = (v: number) => `${fmt(v / 1000, 2)} s`;
     console.log(
-      `  ${label.padEnd(12)} where the time went: read+parse+check ${ms(t.readMs)}, validate+normalise ${ms(t.prepareMs)} (JS); database ${ms(t.commitMs)} in ${fmt(t.batches)} batches (${fmt(run.statements / Math.max(1, t.batches), 1)} statements each + BEGIN/COMMIT), reading waited ${ms(t.waitMs)} for it`,
+      `  ${label.padEnd(12)} where the time went: read+parse+check ${ms(t.readMs)}, validate+normalise ${ms(t.prepareMs)} (JS); transactions ${ms(t.commitMs)} (of which matching in JS ${ms(t.matchMs)}) in ${fmt(t.batches)} batches (${fmt(run.statements / Math.max(1, t.batches), 1)} statements each + BEGIN/COMMIT), reading waited ${ms(t.waitMs)} for it`,
     );
   }
   if (kind === "pglite") {

@@ -89,7 +89,7 @@ export class StatementCounter implements KyselyPlugin {
  */
 export async function importFile(env: TestEnv, workspaceId: string, path: string) {
   const counter = new StatementCounter();
-  const timings: ImportTimings = { readMs: 0, prepareMs: 0, commitMs: 0, waitMs: 0, batches: 0 };
+  const timings: ImportTimings = { readMs: 0, prepareMs: 0, commitMs: 0, matchMs: 0, waitMs: 0, batches: 0 };
   const counted = { ...env, database: { ...env.database, db: env.database.db.withPlugin(counter) } };
   const imp = await createImport(
     env.database.db,
