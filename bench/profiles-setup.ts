@@ -4,7 +4,19 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { createImport, runImport } from "../apps/server/src/modules/profiles/bulk/import-contacts.ts";
+import type {
+  KyselyPlugin,
+  PluginTransformQueryArgs,
+  PluginTransformResultArgs,
+  QueryResult,
+  RootOperationNode,
+  UnknownRow,
+} from "kysely";
+import {
+  createImport,
+  type ImportTimings,
+  runImport,
+} from "../apps/server/src/modules/profiles/bulk/import-contacts.ts";
 import { buildWorkspace } from "../apps/server/test/factories.ts";
 import { openTestEnv, type TestEnv } from "../apps/server/test/harness.ts";
 
@@ -59,8 +71,26 @@ export async function writeContactsCsv(n: number): Promise<string> {
   return path;
 }
 
-/** Imports a CSV file into the workspace the way `rapport import contacts` does; returns seconds and the import row. */
+/** Counts the SQL statements run through a Kysely (BEGIN/COMMIT excepted). */
+export class StatementCounter implements KyselyPlugin {
+  statements = 0;
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    this.statements++;
+    return args.node;
+  }
+  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return args.result;
+  }
+}
+
+/**
+ * Imports a CSV file into the workspace the way `rapport import contacts` does; returns seconds, the import row,
+ * where the time went and how many statements its batches ran.
+ */
 export async function importFile(env: TestEnv, workspaceId: string, path: string) {
+  const counter = new StatementCounter();
+  const timings: ImportTimings = { readMs: 0, prepareMs: 0, commitMs: 0, matchMs: 0, waitMs: 0, batches: 0 };
+  const counted = { ...env, database: { ...env.database, db: env.database.db.withPlugin(counter) } };
   const imp = await createImport(
     env.database.db,
     { type: "system", workspaceId },
@@ -73,9 +103,11 @@ export async function importFile(env: TestEnv, workspaceId: string, path: string
     },
   );
   const start = process.hrtime.bigint();
-  const done = await runImport(env, workspaceId, imp.id, createReadStream(path, { highWaterMark: 256 * 1024 }));
+  const done = await runImport(counted, workspaceId, imp.id, createReadStream(path, { highWaterMark: 256 * 1024 }), {
+    timings,
+  });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  return { seconds, done };
+  return { seconds, done, timings, statements: counter.statements };
 }
 
 /** p-th percentile (0–100) of a list of milliseconds. */

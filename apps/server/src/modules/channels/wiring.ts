@@ -5,7 +5,7 @@ import { declareChannelTypes } from "./adapters.ts";
 import { deliverMessage, SEND_JOB, SEND_RETRY_LIMIT, SendJobData } from "./use-cases/deliver.ts";
 import { CONTACT_SEND_JOB, ContactSendJobData, deliverContactMessage } from "./use-cases/send-to-contact.ts";
 import { defineWechatJobs } from "./wechat/jobs.ts";
-import { queueTagPush } from "./wechat/tag-push.ts";
+import { queueContactsTagPush, queueTagPush } from "./wechat/tag-push.ts";
 
 /** Declares the channel types and defines the send job; every process calls it before the queue starts. */
 export function defineChannelJobs(ctx: AppContext): void {
@@ -42,4 +42,8 @@ export function subscribeChannelHandlers(ctx: AppContext, dispatcher: Dispatcher
   });
   // A contact's Rapport tags changed: push the WeChat tag membership of their OpenIDs (a job, retried).
   dispatcher.on("contact.tags-changed", "channels.wechat-tag-push", (event) => queueTagPush(ctx, event));
+  // An import's batch set or changed the tags of many contacts: one job pushes them all (50 OpenIDs a call).
+  dispatcher.on("contacts.tags-changed", "channels.wechat-contacts-tag-push", (event) =>
+    queueContactsTagPush(ctx, event),
+  );
 }

@@ -36,8 +36,13 @@ export { channelOfKind, IDENTITY_KINDS, type IdentityKind } from "./normalize.ts
 export { registerProfilesRoutes } from "./routes.ts";
 /** Names to show for contacts in lists, in one query. */
 export { type ContactSummary, contactSummaries } from "./summaries.ts";
-/** Creates a contact with its identities (and lists its likely duplicates); puts form answers on its attributes. */
-export { contactIdentities, createContact, storeAnswersAsAttributes } from "./use-cases/contacts.ts";
+/** Creates a contact with its identities (and lists its likely duplicates); puts form answers on its attributes; contacts' identities and tags. */
+export {
+  contactIdentities,
+  contactsTagsAndIdentities,
+  createContact,
+  storeAnswersAsAttributes,
+} from "./use-cases/contacts.ts";
 /** Merges two contacts (consent or an agent's reason) and undoes a merge exactly. */
 export { mergeContacts, unmergeContacts } from "./use-cases/merge-contacts.ts";
 /** Appends a consent record to a contact's ledger. */

@@ -366,6 +366,26 @@ export async function familyOf(db: Executor, workspaceId: string, survivorId: st
   return [survivorId, ...rows.map((r) => r.id)];
 }
 
+/** The live contacts (not merged, not erased) among the ids, with their tags, and each one's merged family. */
+export async function liveContactsWithFamilies(db: Executor, workspaceId: string, ids: string[]) {
+  if (ids.length === 0) return [];
+  const rows = await q(db)
+    .selectFrom("contacts")
+    .select(["id", "tags", "merged_into"])
+    .where("workspace_id", "=", workspaceId)
+    .where((eb) =>
+      eb.or([
+        eb.and([eb("id", "in", ids), eb("merged_into", "is", null), eb("erased_at", "is", null)]),
+        eb("merged_into", "in", ids),
+      ]),
+    )
+    .execute();
+  const live = new Map<string, { id: string; tags: string[]; family: string[] }>();
+  for (const r of rows) if (!r.merged_into) live.set(r.id, { id: r.id, tags: r.tags, family: [r.id] });
+  for (const r of rows) if (r.merged_into) live.get(r.merged_into)?.family.push(r.id);
+  return [...live.values()];
+}
+
 export function listMergedInto(db: Executor, workspaceId: string, survivorId: string) {
   return q(db)
     .selectFrom("contacts")

@@ -1,9 +1,16 @@
 import type { AppContext } from "../../../platform/context.ts";
 import { FOLLOWERS_SYNC_JOB, FollowersSyncJobData, runFollowersSyncJob } from "./followers.ts";
 import { fetchMediaJob, MEDIA_FETCH_JOB, MediaFetchJobData } from "./media.ts";
-import { runTagPushJob, TAG_PUSH_JOB, TagPushJobData } from "./tag-push.ts";
+import {
+  CONTACTS_TAG_PUSH_JOB,
+  ContactsTagPushJobData,
+  runContactsTagPushJob,
+  runTagPushJob,
+  TAG_PUSH_JOB,
+  TagPushJobData,
+} from "./tag-push.ts";
 
-/** Defines the WeChat background jobs: follower sync, inbound media download, tag push. */
+/** Defines the WeChat background jobs: follower sync, inbound media download, tag push (one contact, or many). */
 export function defineWechatJobs(ctx: AppContext): void {
   ctx.jobs.define({
     name: FOLLOWERS_SYNC_JOB,
@@ -34,6 +41,18 @@ export function defineWechatJobs(ctx: AppContext): void {
     concurrency: 1,
     handler: async (data) => {
       await runTagPushJob(ctx, data);
+    },
+  });
+  ctx.jobs.define({
+    name: CONTACTS_TAG_PUSH_JOB,
+    schema: ContactsTagPushJobData,
+    // Retried like the one-contact push (tagging is idempotent); up to 1,000 contacts per job.
+    retryLimit: 5,
+    retryDelaySeconds: 10,
+    expireInSeconds: 600,
+    concurrency: 1,
+    handler: async (data) => {
+      await runContactsTagPushJob(ctx, data);
     },
   });
 }

@@ -4,9 +4,9 @@ import { openTestEnv, TEST_DATABASES, type TestEnv } from "../../../../test/harn
 import { FinalJobError } from "../../../platform/jobs.ts";
 import { createDispatcher, type Dispatcher } from "../../../platform/outbox.ts";
 import { subscribeHandlers } from "../../../wiring.ts";
-import { resolveContact } from "../../profiles/index.ts";
+import { mergeContacts, resolveContact, unmergeContacts } from "../../profiles/index.ts";
 import { OAUTH_COOKIE } from "./oauth-routes.ts";
-import { runTagPushJob } from "./tag-push.ts";
+import { runContactsTagPushJob, runTagPushJob } from "./tag-push.ts";
 import { apiFixture, createFakeChannel, FAKE_APP_ID, startFakeWechat } from "./test-fake-wechat.ts";
 
 async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 20_000) {
@@ -150,6 +150,95 @@ describe.each(TEST_DATABASES)("WeChat tag push and web authorization routes on %
     const report = await runTagPushJob(env, { workspaceId: b.workspace.id, contactId, added: ["vip"], removed: [] });
     expect(report).toEqual([]);
     expect(fake.requestsTo("/cgi-bin/tags/members/batchtagging")).toHaveLength(calls);
+  });
+
+  /** The WeChat tag id linked to "vip" on channel A (chosen for sync by the first test, chosen again here). */
+  async function vipTagId(): Promise<number> {
+    const chosen = await env.app.inject({
+      method: "PUT",
+      url: `/api/v1/channels/${channelId}/wechat/tags`,
+      headers: a.auth("admin"),
+      payload: { tags: ["vip"] },
+    });
+    expect(chosen.statusCode, chosen.body).toBe(200);
+    const { rows } = await env.database.query<{ wechat_tag_id: number }>(
+      "select wechat_tag_id from wechat_synced_tags where channel_id = $1 and rapport_tag = 'vip'",
+      [channelId],
+    );
+    return rows[0]?.wechat_tag_id as number;
+  }
+  const follower = async (workspaceId: string, openId: string) =>
+    (
+      await resolveContact(
+        env.database.db,
+        { workspaceId },
+        { kind: "wechat_openid", externalId: openId, namespace: FAKE_APP_ID, verified: true },
+      )
+    ).contactId;
+  const setTags = (contactId: string, tags: string[]) =>
+    env.app.inject({
+      method: "PATCH",
+      url: `/api/v1/contacts/${contactId}`,
+      headers: a.auth("admin"),
+      payload: { tags },
+    });
+
+  it("pushes the survivor's tags to both contacts' OpenIDs on a merge, and each side's own back on unmerge", async () => {
+    const vip = await vipTagId();
+    const isVip = (openId: string) => tagged.get(vip)?.has(openId) === true;
+    const target = await follower(a.workspace.id, "o-merge-t");
+    const source = await follower(a.workspace.id, "o-merge-s");
+    expect((await setTags(source, ["vip"])).statusCode).toBe(200);
+    await waitFor(() => isVip("o-merge-s"));
+    expect(isVip("o-merge-t")).toBe(false);
+    const system = { type: "system" as const, workspaceId: a.workspace.id };
+    const { decision } = await mergeContacts(env, system, {
+      targetId: target,
+      sourceId: source,
+      reason: "same person",
+    });
+    await waitFor(() => isVip("o-merge-t"));
+    await unmergeContacts(env, system, { decisionId: decision.id });
+    await waitFor(() => !isVip("o-merge-t"));
+    expect(isVip("o-merge-s")).toBe(true);
+  });
+
+  it("pushes an import's tags per batch, 50 OpenIDs a call, and never another workspace's contacts", async () => {
+    const vip = await vipTagId();
+    const openIds = Array.from({ length: 60 }, (_, i) => `o-imp-${i}`);
+    const csv = [
+      `identity.wechat_openid.${FAKE_APP_ID},tags`,
+      ...openIds.map((o, i) => `${o},${i < 55 ? "vip" : "other"}`),
+    ];
+    const calls = fake.requestsTo("/cgi-bin/tags/members/batchtagging").length;
+    const res = await env.app.inject({
+      method: "POST",
+      url: "/api/v1/contacts/imports",
+      headers: { ...a.auth("admin"), "content-type": "text/csv" },
+      payload: csv.join("\n"),
+    });
+    expect(res.statusCode, res.body).toBe(202);
+    const vipOnes = openIds.slice(0, 55);
+    await waitFor(() => vipOnes.every((o) => tagged.get(vip)?.has(o)), 40_000);
+    expect(openIds.slice(55).some((o) => tagged.get(vip)?.has(o))).toBe(false);
+    const lists = fake
+      .requestsTo("/cgi-bin/tags/members/batchtagging")
+      .slice(calls)
+      .map((r) => (r.body.openid_list as string[]).length);
+    expect(lists).toEqual([50, 5]);
+    // Workspace B's contacts (same app id, tag "vip"): a job naming them under A finds none, and B has no synced tag.
+    const bContact = await follower(b.workspace.id, "o-imp-b");
+    await env.app.inject({
+      method: "PATCH",
+      url: `/api/v1/contacts/${bContact}`,
+      headers: b.auth("admin"),
+      payload: { tags: ["vip"] },
+    });
+    const before = fake.requestsTo("/cgi-bin/tags/members/batchtagging").length;
+    expect(await runContactsTagPushJob(env, { workspaceId: a.workspace.id, contactIds: [bContact] })).toEqual([]);
+    expect(await runContactsTagPushJob(env, { workspaceId: b.workspace.id, contactIds: [bContact] })).toEqual([]);
+    expect(fake.requestsTo("/cgi-bin/tags/members/batchtagging")).toHaveLength(before);
+    expect(tagged.get(vip)?.has("o-imp-b")).toBe(false);
   });
 
   async function authorize(query: string) {

@@ -3,6 +3,7 @@ import { uuidv7 } from "uuidv7";
 import type { AppContext } from "../../../platform/context.ts";
 import type { Executor } from "../../../platform/db.ts";
 import { AppError } from "../../../platform/errors.ts";
+import { emitEvents } from "../../../platform/outbox.ts";
 import { recordAudit } from "../../tenancy/index.ts";
 import { type AttributeDefinition, validateAttributes } from "../attributes.ts";
 import { applyContactFields, blankContact, type ContactFieldsInput } from "../contact-fields.ts";
@@ -49,6 +50,8 @@ import {
 
 /** Rows per transaction: a batch is imported whole or not at all. */
 export const IMPORT_BATCH_SIZE = 5000;
+/** Contact ids per `contacts.tags-changed` event (a batch whose rows changed more tags emits several). */
+export const TAGS_EVENT_MAX_CONTACTS = 1000;
 
 export type ImportFormat = "csv" | "jsonl";
 export type ImportCounts = {
@@ -58,6 +61,21 @@ export type ImportCounts = {
   unchanged: number;
   failed: number;
   lastLine: number;
+};
+
+/**
+ * Where an import's time went, in milliseconds summed over its batches (the benchmark prints it): reading,
+ * parsing and checking rows; validating and normalising them; the transactions of the batches (which run
+ * while the next batch is read), of which the matching done in JavaScript; and how long reading waited.
+ */
+export type ImportTimings = {
+  readMs: number;
+  prepareMs: number;
+  commitMs: number;
+  /** Part of commitMs: matching the rows to the contacts found and merging them, in JavaScript. */
+  matchMs: number;
+  waitMs: number;
+  batches: number;
 };
 
 /** One record of a batch: its line(s), and either its validated draft or why it was refused. */
@@ -115,7 +133,7 @@ export async function runImport(
   workspaceId: string,
   importId: string,
   source: AsyncIterable<Uint8Array>,
-  hooks: { onBatch?: (counts: ImportCounts) => void; batchSize?: number } = {},
+  hooks: { onBatch?: (counts: ImportCounts) => void; batchSize?: number; timings?: ImportTimings } = {},
 ): Promise<ImportRow> {
   const { db } = ctx.database;
   const current = await findImport(db, workspaceId, importId);
@@ -139,12 +157,21 @@ export async function runImport(
 
   // Validation and normalisation need no database: they run before the transaction (while the previous batch
   // is still committing), so a transaction only holds the lookups and the set-based writes.
-  const prepare = (items: Item[]) => prepareBatch(workspaceId, items, region, definitions, attributeTypes);
+  const timings = hooks.timings;
+  const loopStart = performance.now();
+  const prepare = (items: Item[]) => {
+    const start = performance.now();
+    const ready = prepareBatch(workspaceId, items, region, definitions, attributeTypes);
+    if (timings) timings.prepareMs += performance.now() - start;
+    return ready;
+  };
   const commit = async (ready: PreparedBatch) => {
     const items = ready.items;
+    const start = performance.now();
     const counts = await db.transaction().execute(async (tx) => {
-      const result = await applyBatch(tx, workspaceId, ready, region);
+      const result = await applyBatch(tx, workspaceId, ready, region, timings);
       await insertImportErrors(tx, workspaceId, importId, result.errors);
+      await emitTagsChanged(tx, workspaceId, result.tagsChanged);
       return recordBatch(tx, workspaceId, importId, {
         rowsRead: items.length,
         imported: result.imported,
@@ -154,6 +181,10 @@ export async function runImport(
         lastLine: items.at(-1)?.endLine ?? 0,
       });
     });
+    if (timings) {
+      timings.commitMs += performance.now() - start;
+      timings.batches++;
+    }
     hooks.onBatch?.(counts);
   };
 
@@ -185,12 +216,16 @@ export async function runImport(
       if (batch.length >= batchSize) {
         // One batch commits while the next one is read and validated (the database and this process overlap).
         const ready = prepare(batch);
+        const waitStart = performance.now();
         await inflight;
+        if (timings) timings.waitMs += performance.now() - waitStart;
         inflight = commit(ready);
         inflight.catch(() => undefined);
         batch = [];
       }
     }
+    // The tail (the batch in flight, then the last one) is waited for as a whole, its preparation excepted.
+    const waiting = performance.now() + (timings?.prepareMs ?? 0);
     await inflight;
     const open = csv ? parser.end(lastLine) : null;
     if (open) {
@@ -198,7 +233,12 @@ export async function runImport(
     }
     if (csv && !plan)
       throw new ImportFileError("file_empty", "Line 1: the file is empty; a CSV import starts with a header line.");
-    if (batch.length) await commit(prepare(batch));
+    const last = batch.length ? prepare(batch) : undefined;
+    if (last) await commit(last);
+    if (timings) {
+      timings.waitMs += performance.now() + timings.prepareMs - waiting;
+      timings.readMs += performance.now() - loopStart - timings.prepareMs - timings.waitMs;
+    }
   } catch (err) {
     await inflight?.catch(() => undefined);
     if (err instanceof ImportFileError || err instanceof EncodingError) {
@@ -226,6 +266,23 @@ export async function runImport(
     await analyzeContactTables(db).catch(() => undefined);
   }
   return finished;
+}
+
+/**
+ * Channels that mirror tags (WeChat user tags) follow an import through `contacts.tags-changed` {contactIds}:
+ * one event per TAGS_EVENT_MAX_CONTACTS contacts whose tags a committed batch set or changed, in its transaction
+ * (not one `contact.tags-changed` per row). An import only adds tags, so the contacts' current tags are pushed.
+ */
+async function emitTagsChanged(tx: Executor, workspaceId: string, contactIds: string[]) {
+  const events = [];
+  for (let i = 0; i < contactIds.length; i += TAGS_EVENT_MAX_CONTACTS) {
+    events.push({
+      workspaceId,
+      type: "contacts.tags-changed",
+      payload: { contactIds: contactIds.slice(i, i + TAGS_EVENT_MAX_CONTACTS) },
+    });
+  }
+  await emitEvents(tx, events);
 }
 
 function csvProblemError(reason: "csv_quote_invalid" | "csv_quote_unclosed"): RowError {
@@ -296,6 +353,8 @@ type Target = {
   dirty: boolean;
   /** Identity keys already stored for this contact (or added by this batch). */
   held: Set<string>;
+  /** The tags the contact had before this batch (none for a new one). */
+  tagsBefore: readonly string[];
   newIdentities: (IdentityKey & { verified: boolean })[];
 };
 
@@ -335,6 +394,9 @@ function stableJson(value: unknown): string {
   }
   return JSON.stringify(value ?? null);
 }
+
+const sameTags = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((tag) => b.includes(tag));
 
 /** The fields of a row applied onto an existing contact: given values replace, lists are united. */
 function updateInput(draft: ContactDraft, current: ContactRow): ContactFieldsInput {
@@ -417,7 +479,13 @@ export function prepareBatch(
  * (and one UPDATE for the contacts that changed). Returns the counts, the row errors and the contact of each
  * imported row (by line).
  */
-export async function applyBatch(tx: Executor, ws: string, batch: PreparedBatch, region: string | null) {
+export async function applyBatch(
+  tx: Executor,
+  ws: string,
+  batch: PreparedBatch,
+  region: string | null,
+  timings?: ImportTimings,
+) {
   const { prepared, now } = batch;
   const errors = [...batch.errors];
   const identityOwners = new Map<string, string>();
@@ -440,10 +508,19 @@ export async function applyBatch(tx: Executor, ws: string, batch: PreparedBatch,
   const targets = new Map<string, Target>();
   for (const row of await findContactsBulk(tx, ws, [...existingIds])) {
     if (row.merged_into || row.erased_at) continue;
-    targets.set(row.id, { row, isNew: false, key: comparable(row), dirty: false, held: new Set(), newIdentities: [] });
+    targets.set(row.id, {
+      row,
+      isNew: false,
+      key: comparable(row),
+      dirty: false,
+      held: new Set(),
+      tagsBefore: row.tags,
+      newIdentities: [],
+    });
   }
   for (const [k, id] of identityOwners) targets.get(id)?.held.add(k);
 
+  const matchStart = performance.now();
   // Keys claimed by rows of this batch (so a later row of the same person updates the earlier one).
   const batchOwners = new Map<string, Target>();
   const touched = new Set<Target>();
@@ -491,7 +568,15 @@ export async function applyBatch(tx: Executor, ws: string, batch: PreparedBatch,
     }
     let target = [...found][0];
     if (!target) {
-      target = { row: p.probe, isNew: true, key: "", dirty: false, held: new Set(), newIdentities: [] };
+      target = {
+        row: p.probe,
+        isNew: true,
+        key: "",
+        dirty: false,
+        held: new Set(),
+        tagsBefore: [],
+        newIdentities: [],
+      };
       imported++;
     } else {
       if (target.isNew && !target.key) target.key = comparable(target.row);
@@ -517,6 +602,7 @@ export async function applyBatch(tx: Executor, ws: string, batch: PreparedBatch,
     for (const k of contactKeysOf(target.row, p.identities)) batchOwners.set(k, target);
   }
 
+  if (timings) timings.matchMs += performance.now() - matchStart;
   const all = [...touched];
   const created = all.filter((t) => t.isNew);
   const changed = all.filter((t) => !t.isNew && (t.newIdentities.length || t.dirty));
@@ -542,7 +628,8 @@ export async function applyBatch(tx: Executor, ws: string, batch: PreparedBatch,
     ),
   );
   errors.sort((a, b) => a.line - b.line);
-  return { imported, updated, unchanged, errors, owners };
+  const tagsChanged = [...created, ...changed].filter((t) => !sameTags(t.tagsBefore, t.row.tags)).map((t) => t.row.id);
+  return { imported, updated, unchanged, errors, owners, tagsChanged };
 }
 
 /** Streams the stored chunks of an uploaded file, one at a time (constant memory). */

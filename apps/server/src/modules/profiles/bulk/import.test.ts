@@ -303,6 +303,90 @@ describe.each(TEST_DATABASES)("contact import and export on %s", (kind) => {
     expect(rows[0]?.n).toBe(25);
   });
 
+  /** Runs an import of a CSV text straight through runImport (the CLI's way), with a small batch size. */
+  async function runCsv(workspaceId: string, text: string, batchSize: number) {
+    const imp = await createImport(
+      env.database.db,
+      { type: "system", workspaceId },
+      { origin: "cli", format: "csv", fileName: "t.csv", options: {}, state: "queued" },
+    );
+    async function* whole() {
+      yield Buffer.from(text);
+    }
+    return runImport(env, workspaceId, imp.id, whole(), { batchSize });
+  }
+  const tagEvents = async (workspaceId: string) =>
+    (
+      await env.database.query<{ payload: { contactIds: string[] } }>(
+        "select payload from outbox where workspace_id = $1 and type = 'contacts.tags-changed' order by id",
+        [workspaceId],
+      )
+    ).rows.map((r) => r.payload.contactIds);
+
+  it("emits one contacts.tags-changed per committed batch with the contacts whose tags it set or changed", async () => {
+    const w = await buildWorkspace(env);
+    const rows = Array.from({ length: 7 }, (_, i) => `P${i},p${i}@example.com,${i % 2 ? "vip" : ""}`);
+    const first = await runCsv(w.workspace.id, ["given_name,email,tags", ...rows].join("\n"), 3);
+    expect(first).toMatchObject({ state: "completed", imported: 7 });
+    // Batches of 3 rows: P1 | P3, P5 (P0, P2, P4, P6 have no tags; a batch without tag changes emits nothing).
+    const events = await tagEvents(w.workspace.id);
+    expect(events.map((ids) => ids.length)).toEqual([1, 2]);
+    const { rows: tagged } = await env.database.query<{ id: string }>(
+      "select id from contacts where workspace_id = $1 and tags <> '{}' order by id",
+      [w.workspace.id],
+    );
+    expect(events.flat().sort()).toEqual(tagged.map((r) => r.id));
+    // A re-run changes no tags: no event. A row adding a tag to an existing contact: that contact only.
+    await runCsv(w.workspace.id, ["given_name,email,tags", ...rows].join("\n"), 3);
+    expect(await tagEvents(w.workspace.id)).toHaveLength(2);
+    await runCsv(w.workspace.id, "email,tags\np0@example.com,new\np1@example.com,vip\n", 10);
+    const after = await tagEvents(w.workspace.id);
+    expect(after).toHaveLength(3);
+    const { rows: p0 } = await env.database.query<{ id: string }>(
+      "select id from contacts where workspace_id = $1 and tags = '{new}'",
+      [w.workspace.id],
+    );
+    expect(after.at(-1)).toEqual([p0[0]?.id]);
+    // Another workspace's events name none of these contacts.
+    expect((await tagEvents(b.workspace.id)).flat()).not.toContain(p0[0]?.id);
+  });
+
+  it("splits a batch's tag changes into events of at most 1,000 contacts", async () => {
+    const w = await buildWorkspace(env);
+    const rows = Array.from({ length: 1201 }, (_, i) => `t${i}@example.com,seg`);
+    const done = await runCsv(w.workspace.id, ["email,tags", ...rows].join("\n"), 5000);
+    expect(done).toMatchObject({ state: "completed", imported: 1201 });
+    expect((await tagEvents(w.workspace.id)).map((ids) => ids.length)).toEqual([1000, 201]);
+  });
+
+  it("merges the rows of one person inside a batch and across batches, tags and identities united", async () => {
+    const w = await buildWorkspace(env);
+    const file = [
+      "given_name,email,phone,crm_id,tags",
+      "Ann,ann@example.com,,A-1,a",
+      "Bo,bo@example.com,,B-1,",
+      "Ann,ANN@example.com,+33 6 11 22 33 44,,b", // same person, same batch (by email)
+      "Cy,cy@example.com,,C-1,",
+      "Ann,,+33611223344,A-2,c", // same person, next batch (by phone), a second crm id
+    ].join("\n");
+    const done = await runCsv(w.workspace.id, file, 3);
+    expect(done).toMatchObject({ state: "completed", imported: 3, updated: 2, failed: 0 });
+    const { rows } = await env.database.query<{ tags: string[]; n: number }>(
+      `select c.tags, (select count(*)::int from contact_identities i where i.workspace_id = c.workspace_id
+         and i.contact_id = c.id) as n
+       from contacts c where c.workspace_id = $1 and c.given_name = 'Ann'`,
+      [w.workspace.id],
+    );
+    expect(rows).toEqual([{ tags: ["a", "b", "c"], n: 2 }]);
+    const again = await runCsv(w.workspace.id, file, 3);
+    expect(again).toMatchObject({ imported: 0, failed: 0 });
+    const { rows: count } = await env.database.query<{ n: number }>(
+      "select count(*)::int as n from contacts where workspace_id = $1",
+      [w.workspace.id],
+    );
+    expect(count[0]?.n).toBe(3);
+  });
+
   it("keeps imports and exports within their workspace and to admins", async () => {
     const mine = await importFile(a, "given_name\nSolo\n");
     for (const url of [`/api/v1/contacts/imports/${mine.id}`, `/api/v1/contacts/imports/${mine.id}/errors`]) {

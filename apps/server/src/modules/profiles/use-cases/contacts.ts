@@ -11,16 +11,19 @@ import {
   familyOf,
   findContact,
   findDefaultRegion,
+  type IdentityRow,
   insertContact,
   insertIdentity,
   listAttributeDefinitions,
   listConsentOf,
   listIdentitiesOf,
+  liveContactsWithFamilies,
   replaceContact,
   syncContactKeys,
 } from "../repository.ts";
 import { findDuplicates } from "./find-duplicates.ts";
 import { type IdentityInput, identityKeyOf } from "./resolve-contact.ts";
+import { emitContactTagsChanged } from "./tag-events.ts";
 import type { Caller } from "./types.ts";
 
 export type CreateContactInput = ContactFieldsInput & {
@@ -111,15 +114,7 @@ export async function updateContact(ctx: AppContext, caller: Caller, id: string,
         payload: { contactId: row.id, attributes: changed },
       });
     // Channels that mirror tags (WeChat user tags) follow a contact's tag changes through this event.
-    const added = row.tags.filter((tag) => !current.tags.includes(tag));
-    const removed = current.tags.filter((tag) => !row.tags.includes(tag));
-    if (added.length || removed.length) {
-      await emitEvent(tx, {
-        workspaceId: ws,
-        type: "contact.tags-changed",
-        payload: { contactId: row.id, added, removed },
-      });
-    }
+    await emitContactTagsChanged(tx, ws, row.id, current.tags, row.tags);
     await recordAudit(tx, caller, {
       action: "contact.updated",
       objectType: "contact",
@@ -144,6 +139,19 @@ export async function loadProfile(db: Executor, workspaceId: string, id: string)
 /** The identities of a contact's whole merged family (a channel looks up the contact's ids on it). */
 export async function contactIdentities(db: Executor, workspaceId: string, contactId: string) {
   return listIdentitiesOf(db, workspaceId, await familyOf(db, workspaceId, contactId));
+}
+
+/**
+ * The live contacts among the ids (merged and erased ones are skipped) with their current tags and the
+ * identities of their whole merged family, in two queries (a channel mirroring tags pushes them in bulk).
+ */
+export async function contactsTagsAndIdentities(db: Executor, workspaceId: string, contactIds: string[]) {
+  const live = await liveContactsWithFamilies(db, workspaceId, [...new Set(contactIds)]);
+  const survivorOf = new Map(live.flatMap((c) => c.family.map((id) => [id, c.id] as const)));
+  const identities = new Map(live.map((c) => [c.id, [] as IdentityRow[]]));
+  const rows = survivorOf.size ? await listIdentitiesOf(db, workspaceId, [...survivorOf.keys()]) : [];
+  for (const i of rows) identities.get(survivorOf.get(i.contact_id) ?? "")?.push(i);
+  return live.map((c) => ({ contactId: c.id, tags: c.tags, identities: identities.get(c.id) ?? [] }));
 }
 
 /**

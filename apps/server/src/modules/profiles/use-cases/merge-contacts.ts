@@ -21,6 +21,7 @@ import {
   syncContactKeys,
   toSnapshot,
 } from "../repository.ts";
+import { emitContactTagsChanged } from "./tag-events.ts";
 import type { Caller } from "./types.ts";
 
 export type MergeInput = {
@@ -106,6 +107,9 @@ export async function mergeWithin(
   );
   await syncContactKeys(tx, ws, source.id);
   await syncContactKeys(tx, ws, target.id);
+  // The identities of both now carry the survivor's tags: those the two did not already share are pushed.
+  const shared = target.tags.filter((tag) => source.tags.includes(tag));
+  await emitContactTagsChanged(tx, ws, target.id, shared, survivor.tags);
   const decision = await insertDecision(tx, {
     workspace_id: ws,
     kind: "merge",
@@ -186,8 +190,10 @@ export function unmergeContacts(
         { decisionIds: later.map((d) => d.id) },
       );
     }
+    const merged = new Map<string, ContactRow>();
     for (const id of [...ids].sort()) {
       const row = await findContact(tx, ws, id, { lock: true });
+      if (row) merged.set(id, row);
       if (!row || row.erased_at) {
         throw new AppError(
           "conflict",
@@ -201,6 +207,10 @@ export function unmergeContacts(
     await setMergedInto(tx, ws, snapshot.repointed, source.id);
     await syncContactKeys(tx, ws, target.id);
     await syncContactKeys(tx, ws, source.id);
+    // Until now the identities of both carried the survivor's tags; each side gets its own back.
+    const carried = merged.get(target.id)?.tags ?? [];
+    await emitContactTagsChanged(tx, ws, target.id, carried, target.tags);
+    await emitContactTagsChanged(tx, ws, source.id, carried, source.tags);
     const record = await insertDecision(tx, {
       workspace_id: ws,
       kind: "unmerge",
