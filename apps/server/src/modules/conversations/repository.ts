@@ -357,6 +357,38 @@ export function findConversationsByThreads(
     .execute();
 }
 
+/**
+ * The conversations of several (channel id, thread id) pairs with what inbound messages need of their case, in
+ * one statement (`case_merged_into` set: the caller follows the merge; no case columns: the case is gone).
+ */
+export function findThreadsWithCases(
+  db: Executor,
+  workspaceId: string,
+  threads: readonly { channelId: string; threadId: string }[],
+) {
+  return q(db)
+    .selectFrom("conversations as v")
+    .leftJoin("cases as c", (j) => j.onRef("c.workspace_id", "=", "v.workspace_id").onRef("c.id", "=", "v.case_id"))
+    .select([
+      "v.id",
+      "v.channel_id",
+      "v.external_thread_id",
+      "v.case_id",
+      "c.id as case_found",
+      "c.status as case_status",
+      "c.solved_at as case_solved_at",
+      "c.last_message_at as case_last_message_at",
+      "c.reply_window_closes_at as case_reply_window_closes_at",
+      "c.channel_ids as case_channel_ids",
+      "c.merged_into as case_merged_into",
+    ])
+    .where("v.workspace_id", "=", workspaceId)
+    .where(
+      sql<boolean>`(v.channel_id, v.external_thread_id) in (select * from unnest(${threads.map((t) => t.channelId)}::uuid[], ${threads.map((t) => t.threadId)}::text[]))`,
+    )
+    .execute();
+}
+
 /** The stored messages among several (channel id, platform message id) pairs, in one statement. */
 export function findMessagesByPlatformIds(
   db: Executor,
@@ -412,10 +444,14 @@ export function insertCaseEvent(db: Executor, row: NewCaseEvent) {
 /** Appends case-history records in one statement. */
 export async function insertCaseEvents(db: Executor, rows: readonly NewCaseEvent[]) {
   if (rows.length === 0) return;
-  await q(db)
+  await caseEventsInsert(db, rows).execute();
+}
+
+/** The statement `insertCaseEvents` runs (rows must not be empty), for a combined write (platform/writes.ts). */
+export function caseEventsInsert(db: Executor, rows: readonly NewCaseEvent[]) {
+  return q(db)
     .insertInto("case_events")
-    .values(rows.map((row) => ({ ...row, details: JSON.stringify(row.details ?? {}) })))
-    .execute();
+    .values(rows.map((row) => ({ ...row, details: JSON.stringify(row.details ?? {}) })));
 }
 
 /** The workspace-owned settings tables whose rows are read by id and listed by id. */

@@ -3,6 +3,7 @@ import { Batcher } from "../../../platform/batcher.ts";
 import type { AppContext } from "../../../platform/context.ts";
 import type { Executor } from "../../../platform/db.ts";
 import { runTransaction } from "../../../platform/outbox.ts";
+import type { Write } from "../../../platform/writes.ts";
 import { receiveMessages, retryOnDuplicateRace } from "../../conversations/index.ts";
 import { resolveContacts } from "../../profiles/index.ts";
 import type { ApiInboundMessage } from "../api-channel.ts";
@@ -45,17 +46,6 @@ export function ingestApiMessages(
 async function ingestBatch(ctx: AppContext, submissions: Submission[]): Promise<IngestResult[][]> {
   const run = () =>
     runTransaction(ctx.database, async (tx) => {
-      await q(tx)
-        .insertInto("inbound_payloads")
-        .values(
-          submissions.map((s) => ({
-            workspace_id: s.channel.workspace_id,
-            id: uuidv7(),
-            channel_id: s.channel.id,
-            payload: JSON.stringify(s.messages),
-          })),
-        )
-        .execute();
       const results = new Map<Submission, IngestResult[]>();
       const byWorkspace = new Map<string, Submission[]>();
       for (const s of submissions) {
@@ -65,7 +55,18 @@ async function ingestBatch(ctx: AppContext, submissions: Submission[]): Promise<
       }
       for (const [workspaceId, group] of byWorkspace) {
         const items = group.flatMap((s) => s.messages.map((m) => ({ channel: s.channel, m })));
-        const stored = await ingestWorkspace(tx, workspaceId, items);
+        // The raw payloads are written in the same statement as the messages.
+        const payloads = q(tx)
+          .insertInto("inbound_payloads")
+          .values(
+            group.map((s) => ({
+              workspace_id: s.channel.workspace_id,
+              id: uuidv7(),
+              channel_id: s.channel.id,
+              payload: JSON.stringify(s.messages),
+            })),
+          );
+        const stored = await ingestWorkspace(tx, workspaceId, items, [{ statement: payloads }]);
         let at = 0;
         for (const s of group) {
           results.set(s, stored.slice(at, at + s.messages.length));
@@ -81,6 +82,7 @@ async function ingestWorkspace(
   tx: Executor,
   workspaceId: string,
   items: { channel: ChannelRow; m: ApiInboundMessage }[],
+  alongside: Write[],
 ): Promise<IngestResult[]> {
   const contacts = await resolveContacts(
     tx,
@@ -106,6 +108,7 @@ async function ingestWorkspace(
         sentAt: m.sentAt ? new Date(m.sentAt) : undefined,
       };
     }),
+    alongside,
   );
   return received.map((r, i) => ({
     externalMessageId: items[i]?.m.externalMessageId ?? "",
