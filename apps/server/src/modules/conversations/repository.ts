@@ -357,54 +357,54 @@ export function findConversationsByThreads(
     .execute();
 }
 
-/**
- * The conversations of several (channel id, thread id) pairs with what inbound messages need of their case, in
- * one statement (`case_merged_into` set: the caller follows the merge; no case columns: the case is gone).
- */
-export function findThreadsWithCases(
-  db: Executor,
-  workspaceId: string,
-  threads: readonly { channelId: string; threadId: string }[],
-) {
-  return q(db)
-    .selectFrom("conversations as v")
-    .leftJoin("cases as c", (j) => j.onRef("c.workspace_id", "=", "v.workspace_id").onRef("c.id", "=", "v.case_id"))
-    .select([
-      "v.id",
-      "v.channel_id",
-      "v.external_thread_id",
-      "v.case_id",
-      "c.id as case_found",
-      "c.status as case_status",
-      "c.solved_at as case_solved_at",
-      "c.last_message_at as case_last_message_at",
-      "c.reply_window_closes_at as case_reply_window_closes_at",
-      "c.channel_ids as case_channel_ids",
-      "c.merged_into as case_merged_into",
-    ])
-    .where("v.workspace_id", "=", workspaceId)
-    .where(
-      sql<boolean>`(v.channel_id, v.external_thread_id) in (select * from unnest(${threads.map((t) => t.channelId)}::uuid[], ${threads.map((t) => t.threadId)}::text[]))`,
-    )
-    .execute();
-}
+/** A row of `findInboundState`: a stored message (`kind` message, `key` its platform id) or a thread with its case. */
+export type InboundStateRow = {
+  kind: "message" | "thread";
+  channel_id: string;
+  /** The platform message id (message) or the external thread id (thread). */
+  key: string;
+  /** The message's or the conversation's id. */
+  id: string;
+  case_id: string;
+  /** The case's columns (threads only; null when the case is gone). */
+  case_found: string | null;
+  case_status: CaseStatus | null;
+  case_solved_at: Date | null;
+  case_last_message_at: Date | null;
+  case_reply_window_closes_at: Date | null;
+  case_channel_ids: string[] | null;
+  /** Set: the case was merged away, the caller follows the merge. */
+  case_merged_into: string | null;
+};
 
-/** The stored messages among several (channel id, platform message id) pairs, in one statement. */
-export function findMessagesByPlatformIds(
+/**
+ * What inbound messages need to know, in one statement: which of them are stored already (by channel and
+ * platform message id), and the conversations of their threads with their cases.
+ */
+export async function findInboundState(
   db: Executor,
   workspaceId: string,
-  keys: readonly { channelId: string; platformId: string }[],
-) {
-  return q(db)
-    .selectFrom("messages")
-    .select(["id", "case_id", "channel_id", "platform_message_id"])
-    .where("workspace_id", "=", workspaceId)
-    .where((eb) =>
-      eb.or(
-        keys.map((k) => eb.and([eb("channel_id", "=", k.channelId), eb("platform_message_id", "=", k.platformId)])),
-      ),
-    )
-    .execute();
+  items: readonly { channelId: string; platformId: string; threadId: string }[],
+): Promise<InboundStateRow[]> {
+  const messageKeys = items.map(
+    (i) => sql`(m.channel_id = ${i.channelId} and m.platform_message_id = ${i.platformId})`,
+  );
+  const { rows } = await sql<InboundStateRow>`
+    select 'message' as kind, m.channel_id, m.platform_message_id as key, m.id, m.case_id,
+      null::uuid as case_found, null::text as case_status, null::timestamptz as case_solved_at,
+      null::timestamptz as case_last_message_at, null::timestamptz as case_reply_window_closes_at,
+      null::uuid[] as case_channel_ids, null::uuid as case_merged_into
+    from messages m
+    where m.workspace_id = ${workspaceId} and (${sql.join(messageKeys, sql` or `)})
+    union all
+    select 'thread', v.channel_id, v.external_thread_id, v.id, v.case_id,
+      c.id, c.status, c.solved_at, c.last_message_at, c.reply_window_closes_at, c.channel_ids, c.merged_into
+    from conversations v
+    left join cases c on c.workspace_id = v.workspace_id and c.id = v.case_id
+    where v.workspace_id = ${workspaceId} and (v.channel_id, v.external_thread_id) in (
+      select * from unnest(${items.map((i) => i.channelId)}::uuid[], ${items.map((i) => i.threadId)}::text[]))
+  `.execute(db);
+  return rows;
 }
 
 /** Cases by id, in one statement. */

@@ -12,8 +12,7 @@ import {
   type ConversationsTables,
   caseEventsInsert,
   findCases,
-  findMessagesByPlatformIds,
-  findThreadsWithCases,
+  findInboundState,
   type NewCaseEvent,
   nextCaseNumbers,
   q,
@@ -71,8 +70,8 @@ type ThreadState = { conversationId: string | undefined; caseState: CaseState | 
 
 /**
  * `receiveMessage` for many messages of one workspace at once (a group commit): the same outcome as storing
- * them one after the other, whatever their number in three statements (dedupe, threads with their cases, then
- * every write as one statement, see platform/writes.ts), a fourth for new cases' numbers. `alongside`: the
+ * them one after the other, whatever their number in two statements (stored messages and threads with their
+ * cases, then every write as one statement, see platform/writes.ts), a third for new cases' numbers. `alongside`: the
  * caller's own writes (its raw payloads, …), sent in that same statement. Results follow the input order.
  */
 export async function receiveMessages(
@@ -87,58 +86,55 @@ export async function receiveMessages(
   }
   const keyOf = (channelId: string, id: string) => `${channelId}\u0000${id}`;
 
-  const stored = await findMessagesByPlatformIds(
+  // Stored messages and the threads' conversations with their cases, in one statement (the threads of
+  // duplicates too: cheaper than a second round trip).
+  const state = await findInboundState(
     tx,
     ws,
-    inputs.map((i) => ({ channelId: i.channel.id, platformId: i.platformMessageId })),
+    inputs.map((i) => ({ channelId: i.channel.id, platformId: i.platformMessageId, threadId: i.externalThreadId })),
   );
   const seen = new Map<string, { messageId: string; caseId: string }>(
-    stored.map((m) => [keyOf(m.channel_id ?? "", m.platform_message_id ?? ""), { messageId: m.id, caseId: m.case_id }]),
+    state
+      .filter((r) => r.kind === "message")
+      .map((m) => [keyOf(m.channel_id, m.key), { messageId: m.id, caseId: m.case_id }]),
   );
-  const fresh = inputs.filter((i) => !seen.has(keyOf(i.channel.id, i.platformMessageId)));
+  const rows = state.filter((r) => r.kind === "thread");
   const threads = new Map<string, ThreadState>();
-  if (fresh.length > 0) {
-    const rows = await findThreadsWithCases(
-      tx,
-      ws,
-      fresh.map((i) => ({ channelId: i.channel.id, threadId: i.externalThreadId })),
-    );
-    // A merged case stands for the case it was merged into (rare: read in as many hops as needed).
-    const merged = rows.filter((r) => r.case_merged_into !== null).map((r) => r.case_id);
-    const followed = merged.length > 0 ? await currentCases(tx, ws, merged) : new Map<string, CaseRow>();
-    for (const r of rows) {
-      const row = followed.get(r.case_id);
-      const state: Omit<CaseState, "created" | "reopened" | "touched"> | undefined = row
+  // A merged case stands for the case it was merged into (rare: read in as many hops as needed).
+  const merged = rows.filter((r) => r.case_merged_into !== null).map((r) => r.case_id);
+  const followed = merged.length > 0 ? await currentCases(tx, ws, merged) : new Map<string, CaseRow>();
+  for (const r of rows) {
+    const row = followed.get(r.case_id);
+    const known: Omit<CaseState, "created" | "reopened" | "touched"> | undefined = row
+      ? {
+          id: row.id,
+          status: row.status,
+          solvedAt: row.solved_at,
+          lastAt: row.last_message_at,
+          closesAt: row.reply_window_closes_at,
+          channelIds: row.channel_ids,
+        }
+      : r.case_found !== null && r.case_merged_into === null && r.case_status !== null
         ? {
-            id: row.id,
-            status: row.status,
-            solvedAt: row.solved_at,
-            lastAt: row.last_message_at,
-            closesAt: row.reply_window_closes_at,
-            channelIds: row.channel_ids,
+            id: r.case_id,
+            status: r.case_status,
+            solvedAt: r.case_solved_at,
+            lastAt: r.case_last_message_at ?? new Date(0),
+            closesAt: r.case_reply_window_closes_at,
+            channelIds: r.case_channel_ids ?? [],
           }
-        : r.case_found !== null && r.case_merged_into === null && r.case_status !== null
-          ? {
-              id: r.case_id,
-              status: r.case_status,
-              solvedAt: r.case_solved_at,
-              lastAt: r.case_last_message_at ?? new Date(0),
-              closesAt: r.case_reply_window_closes_at,
-              channelIds: r.case_channel_ids ?? [],
-            }
-          : undefined;
-      threads.set(keyOf(r.channel_id, r.external_thread_id), {
-        conversationId: r.id,
-        stored: true,
-        caseState: state && {
-          ...state,
-          channelIds: [...state.channelIds],
-          created: false,
-          reopened: false,
-          touched: false,
-        },
-      });
-    }
+        : undefined;
+    threads.set(keyOf(r.channel_id, r.key), {
+      conversationId: r.id,
+      stored: true,
+      caseState: known && {
+        ...known,
+        channelIds: [...known.channelIds],
+        created: false,
+        reopened: false,
+        touched: false,
+      },
+    });
   }
 
   const now = new Date();
