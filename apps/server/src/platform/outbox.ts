@@ -205,6 +205,11 @@ export async function redactEventPayloads(
   return Number(result.numAffectedRows ?? 0);
 }
 
+/** Wakes this process's dispatchers of a database (after events were committed without `runTransaction`). */
+export function wakeDispatchers(database: DatabaseHandle): void {
+  for (const wake of wakers.get(database) ?? []) wake();
+}
+
 /** Runs fn in a transaction and, if it emitted events on the given tx and committed, wakes this process's dispatchers. */
 export async function runTransaction<T>(database: DatabaseHandle, fn: (tx: Tx) => Promise<T>): Promise<T> {
   let used: Tx | undefined;
@@ -212,9 +217,7 @@ export async function runTransaction<T>(database: DatabaseHandle, fn: (tx: Tx) =
     used = tx;
     return fn(tx);
   });
-  if (used && emittedIn.has(used)) {
-    for (const wake of wakers.get(database) ?? []) wake();
-  }
+  if (used && emittedIn.has(used)) wakeDispatchers(database);
   return result;
 }
 

@@ -303,8 +303,12 @@ async function ensureSequence(db: Executor, name: string): Promise<void> {
   if (rows[0]?.exists) knownSequences.add(name);
   else {
     // Concurrent first cases of a workspace: the second waits for the first to commit, then finds the sequence.
-    await sql`select pg_advisory_xact_lock(hashtext(${name}))`.execute(db);
-    await sql`create sequence if not exists ${sql.id(name)}`.execute(db);
+    // (A caller without a transaction, like the api channel's ingest, gets one for this.)
+    const create = async (tx: Executor) => {
+      await sql`select pg_advisory_xact_lock(hashtext(${name}))`.execute(tx);
+      await sql`create sequence if not exists ${sql.id(name)}`.execute(tx);
+    };
+    await (db.isTransaction ? create(db) : db.transaction().execute(create));
   }
 }
 

@@ -280,19 +280,9 @@ export async function receiveMessages(
       );
     writes.push({ statement });
   }
-  // A concurrent transaction that started one of these threads first, or stored one of these messages: the
-  // counts come short, the transaction rolls back and the retry finds their rows.
-  const conversationsWrite =
-    newConversations.length > 0
-      ? writes.push({
-          statement: q(tx)
-            .insertInto("conversations")
-            .values(newConversations)
-            .onConflict((oc) => oc.columns(["workspace_id", "channel_id", "external_thread_id"]).doNothing())
-            .returning("id"),
-          counted: true,
-        }) - 1
-      : undefined;
+  if (newConversations.length > 0) {
+    writes.push({ statement: q(tx).insertInto("conversations").values(newConversations) });
+  }
   if (movedConversations.size > 0) {
     const rows = [...movedConversations].map(([id, caseId]) => sql`(${id}::uuid, ${caseId}::uuid)`);
     writes.push({
@@ -302,20 +292,7 @@ export async function receiveMessages(
         where c.workspace_id = ${ws} and c.id = v.id`,
     });
   }
-  const messagesWrite =
-    writes.push({
-      statement: q(tx)
-        .insertInto("messages")
-        .values(messages)
-        .onConflict((oc) =>
-          oc
-            .columns(["workspace_id", "channel_id", "platform_message_id"])
-            .where("platform_message_id", "is not", null)
-            .doNothing(),
-        )
-        .returning("id"),
-      counted: true,
-    }) - 1;
+  writes.push({ statement: q(tx).insertInto("messages").values(messages) });
   const search = messageSearchInsert(
     tx,
     ws,
@@ -350,11 +327,14 @@ export async function receiveMessages(
   if (events.length > 0) writes.push({ statement: caseEventsInsert(tx, events) });
   writes.push(eventsWrite(tx, outbox).write);
 
-  const counts = await writeTogether(tx, writes);
-  if (conversationsWrite !== undefined && counts[conversationsWrite] !== newConversations.length) {
-    throw new DuplicateRace();
+  try {
+    await writeTogether(tx, writes);
+  } catch (err) {
+    // A concurrent batch started one of these threads or stored one of these messages first: the statement
+    // failed as a whole (nothing of it is stored), and the retry finds their rows.
+    if (isUniqueViolation(err, ["messages", "conversations"])) throw new DuplicateRace();
+    throw err;
   }
-  if (counts[messagesWrite] !== messages.length) throw new DuplicateRace();
   return results;
 }
 
@@ -374,6 +354,12 @@ function caseEvent(
     action,
     ...(details ? { details } : {}),
   };
+}
+
+/** A unique violation on one of these tables (PostgreSQL and PGlite report the table with the error). */
+function isUniqueViolation(err: unknown, tables: readonly string[]): boolean {
+  const e = err as { code?: unknown; table?: unknown } | null;
+  return e?.code === "23505" && (typeof e.table !== "string" || tables.includes(e.table));
 }
 
 /**
