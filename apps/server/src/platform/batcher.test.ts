@@ -4,7 +4,7 @@ import { Batcher } from "./batcher.ts";
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
 describe("Batcher", () => {
-  it("runs an idle lane at once and groups what arrives while a batch runs", async () => {
+  it("runs an idle lane after the current turn with what arrived in it, and groups what arrives while a batch runs", async () => {
     const batches: number[][] = [];
     const batcher = new Batcher<number, number>({
       run: async (items) => {
@@ -16,9 +16,14 @@ describe("Batcher", () => {
       lanes: 1,
       maxSize: 100,
     });
-    const outputs = await Promise.all([1, 2, 3, 4].map((i) => batcher.submit(i)));
+    const first = [1, 2].map((i) => batcher.submit(i));
+    await new Promise((r) => setImmediate(r));
+    const outputs = await Promise.all([...first, ...[3, 4].map((i) => batcher.submit(i))]);
     expect(outputs).toEqual([2, 4, 6, 8]);
-    expect(batches).toEqual([[1], [2, 3, 4]]);
+    expect(batches).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
   });
 
   it("caps a batch by size and keeps one key in one lane", async () => {

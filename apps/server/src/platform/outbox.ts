@@ -2,7 +2,8 @@
  * Domain events: a transactional outbox and the dispatcher that delivers it.
  *
  * Writing. `emitEvent(tx, event)` inserts one `outbox` row in the caller's transaction and, in the same
- * statement, `pg_notify('rapport_outbox', workspace_id)`; PostgreSQL delivers a NOTIFY only when its
+ * statement, `pg_notify('rapport_outbox', workspace_id)` (`eventsWrite` does it as part of a caller's
+ * combined statement, see platform/writes.ts); PostgreSQL delivers a NOTIFY only when its
  * transaction commits, so a rolled-back transaction neither leaves a row nor wakes anyone.
  *
  * Waking. A dispatcher runs a batch when (1) `wake()` is called — `runTransaction(database, fn)` calls it
@@ -43,6 +44,7 @@ import pg from "pg";
 import { uuidv7 } from "uuidv7";
 import type { DatabaseHandle, Executor, Tx } from "./db.ts";
 import { AppError } from "./errors.ts";
+import { type Write, writeTogether } from "./writes.ts";
 
 /** The NOTIFY channel on which committed events are announced (payload: the workspace id). */
 export const OUTBOX_CHANNEL = "rapport_outbox";
@@ -153,6 +155,16 @@ export async function emitEvent(tx: Executor, event: NewEvent): Promise<{ id: st
 /** Records several domain events in one statement (ids in the given order, so dispatched in that order). */
 export async function emitEvents(tx: Executor, events: readonly NewEvent[]): Promise<string[]> {
   if (events.length === 0) return [];
+  const { write, ids } = eventsWrite(tx, events);
+  await writeTogether(tx, [write]);
+  return ids;
+}
+
+/**
+ * `emitEvents` as a statement to run with others (platform/writes.ts) in the transaction `tx`: inserts the rows
+ * and announces each workspace with `pg_notify` (PostgreSQL sends one notification per distinct payload).
+ */
+export function eventsWrite(tx: Executor, events: readonly NewEvent[]): { write: Write; ids: string[] } {
   for (const event of events) {
     if (!EVENT_TYPE.test(event.type)) {
       throw new AppError(
@@ -166,16 +178,13 @@ export async function emitEvents(tx: Executor, events: readonly NewEvent[]): Pro
   const rows = events.map(
     (e, i) => sql`(${e.workspaceId}::uuid, ${ids[i]}::uuid, ${e.type}, ${JSON.stringify(e.payload ?? null)}::jsonb)`,
   );
-  await sql`
-    with inserted as (
-      insert into outbox (workspace_id, id, type, payload)
-      values ${sql.join(rows)}
-      returning workspace_id
-    )
-    select pg_notify(${OUTBOX_CHANNEL}, workspace_id::text) from (select distinct workspace_id from inserted) w
-  `.execute(tx);
   emittedIn.add(tx);
-  return ids;
+  const statement = sql`
+    insert into outbox (workspace_id, id, type, payload)
+    values ${sql.join(rows)}
+    returning pg_notify(${OUTBOX_CHANNEL}, workspace_id::text)`;
+  // Counted: a statement's RETURNING is computed only for rows something reads.
+  return { write: { statement, counted: true }, ids };
 }
 
 /**
@@ -196,6 +205,11 @@ export async function redactEventPayloads(
   return Number(result.numAffectedRows ?? 0);
 }
 
+/** Wakes this process's dispatchers of a database (after events were committed without `runTransaction`). */
+export function wakeDispatchers(database: DatabaseHandle): void {
+  for (const wake of wakers.get(database) ?? []) wake();
+}
+
 /** Runs fn in a transaction and, if it emitted events on the given tx and committed, wakes this process's dispatchers. */
 export async function runTransaction<T>(database: DatabaseHandle, fn: (tx: Tx) => Promise<T>): Promise<T> {
   let used: Tx | undefined;
@@ -203,9 +217,7 @@ export async function runTransaction<T>(database: DatabaseHandle, fn: (tx: Tx) =
     used = tx;
     return fn(tx);
   });
-  if (used && emittedIn.has(used)) {
-    for (const wake of wakers.get(database) ?? []) wake();
-  }
+  if (used && emittedIn.has(used)) wakeDispatchers(database);
   return result;
 }
 

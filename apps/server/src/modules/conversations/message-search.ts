@@ -13,13 +13,22 @@ import { messageSearchVector } from "./text.ts";
 export async function indexMessages(
   tx: Executor,
   ws: string,
-  messages: { id: string; type: string; text: string }[],
+  messages: readonly { id: string; type: string; text: string }[],
 ): Promise<void> {
+  await messageSearchInsert(tx, ws, messages)?.execute();
+}
+
+/** The statement `indexMessages` runs (undefined when no message has words), for a combined write. */
+export function messageSearchInsert(
+  tx: Executor,
+  ws: string,
+  messages: readonly { id: string; type: string; text: string }[],
+) {
   const rows = messages.flatMap((m) => {
     const vector = messageSearchVector(m.type, m.text);
     return vector === null ? [] : [{ workspace_id: ws, message_id: m.id, search: vector }];
   });
-  if (rows.length > 0) await q(tx).insertInto("message_search").values(rows).execute();
+  return rows.length > 0 ? q(tx).insertInto("message_search").values(rows) : undefined;
 }
 
 export type MessageSearchFilters = {

@@ -303,8 +303,12 @@ async function ensureSequence(db: Executor, name: string): Promise<void> {
   if (rows[0]?.exists) knownSequences.add(name);
   else {
     // Concurrent first cases of a workspace: the second waits for the first to commit, then finds the sequence.
-    await sql`select pg_advisory_xact_lock(hashtext(${name}))`.execute(db);
-    await sql`create sequence if not exists ${sql.id(name)}`.execute(db);
+    // (A caller without a transaction, like the api channel's ingest, gets one for this.)
+    const create = async (tx: Executor) => {
+      await sql`select pg_advisory_xact_lock(hashtext(${name}))`.execute(tx);
+      await sql`create sequence if not exists ${sql.id(name)}`.execute(tx);
+    };
+    await (db.isTransaction ? create(db) : db.transaction().execute(create));
   }
 }
 
@@ -357,22 +361,54 @@ export function findConversationsByThreads(
     .execute();
 }
 
-/** The stored messages among several (channel id, platform message id) pairs, in one statement. */
-export function findMessagesByPlatformIds(
+/** A row of `findInboundState`: a stored message (`kind` message, `key` its platform id) or a thread with its case. */
+export type InboundStateRow = {
+  kind: "message" | "thread";
+  channel_id: string;
+  /** The platform message id (message) or the external thread id (thread). */
+  key: string;
+  /** The message's or the conversation's id. */
+  id: string;
+  case_id: string;
+  /** The case's columns (threads only; null when the case is gone). */
+  case_found: string | null;
+  case_status: CaseStatus | null;
+  case_solved_at: Date | null;
+  case_last_message_at: Date | null;
+  case_reply_window_closes_at: Date | null;
+  case_channel_ids: string[] | null;
+  /** Set: the case was merged away, the caller follows the merge. */
+  case_merged_into: string | null;
+};
+
+/**
+ * What inbound messages need to know, in one statement: which of them are stored already (by channel and
+ * platform message id), and the conversations of their threads with their cases.
+ */
+export async function findInboundState(
   db: Executor,
   workspaceId: string,
-  keys: readonly { channelId: string; platformId: string }[],
-) {
-  return q(db)
-    .selectFrom("messages")
-    .select(["id", "case_id", "channel_id", "platform_message_id"])
-    .where("workspace_id", "=", workspaceId)
-    .where((eb) =>
-      eb.or(
-        keys.map((k) => eb.and([eb("channel_id", "=", k.channelId), eb("platform_message_id", "=", k.platformId)])),
-      ),
-    )
-    .execute();
+  items: readonly { channelId: string; platformId: string; threadId: string }[],
+): Promise<InboundStateRow[]> {
+  const messageKeys = items.map(
+    (i) => sql`(m.channel_id = ${i.channelId} and m.platform_message_id = ${i.platformId})`,
+  );
+  const { rows } = await sql<InboundStateRow>`
+    select 'message' as kind, m.channel_id, m.platform_message_id as key, m.id, m.case_id,
+      null::uuid as case_found, null::text as case_status, null::timestamptz as case_solved_at,
+      null::timestamptz as case_last_message_at, null::timestamptz as case_reply_window_closes_at,
+      null::uuid[] as case_channel_ids, null::uuid as case_merged_into
+    from messages m
+    where m.workspace_id = ${workspaceId} and (${sql.join(messageKeys, sql` or `)})
+    union all
+    select 'thread', v.channel_id, v.external_thread_id, v.id, v.case_id,
+      c.id, c.status, c.solved_at, c.last_message_at, c.reply_window_closes_at, c.channel_ids, c.merged_into
+    from conversations v
+    left join cases c on c.workspace_id = v.workspace_id and c.id = v.case_id
+    where v.workspace_id = ${workspaceId} and (v.channel_id, v.external_thread_id) in (
+      select * from unnest(${items.map((i) => i.channelId)}::uuid[], ${items.map((i) => i.threadId)}::text[]))
+  `.execute(db);
+  return rows;
 }
 
 /** Cases by id, in one statement. */
@@ -412,10 +448,14 @@ export function insertCaseEvent(db: Executor, row: NewCaseEvent) {
 /** Appends case-history records in one statement. */
 export async function insertCaseEvents(db: Executor, rows: readonly NewCaseEvent[]) {
   if (rows.length === 0) return;
-  await q(db)
+  await caseEventsInsert(db, rows).execute();
+}
+
+/** The statement `insertCaseEvents` runs (rows must not be empty), for a combined write (platform/writes.ts). */
+export function caseEventsInsert(db: Executor, rows: readonly NewCaseEvent[]) {
+  return q(db)
     .insertInto("case_events")
-    .values(rows.map((row) => ({ ...row, details: JSON.stringify(row.details ?? {}) })))
-    .execute();
+    .values(rows.map((row) => ({ ...row, details: JSON.stringify(row.details ?? {}) })));
 }
 
 /** The workspace-owned settings tables whose rows are read by id and listed by id. */

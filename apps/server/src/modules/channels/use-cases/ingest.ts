@@ -2,7 +2,8 @@ import { uuidv7 } from "uuidv7";
 import { Batcher } from "../../../platform/batcher.ts";
 import type { AppContext } from "../../../platform/context.ts";
 import type { Executor } from "../../../platform/db.ts";
-import { runTransaction } from "../../../platform/outbox.ts";
+import { wakeDispatchers } from "../../../platform/outbox.ts";
+import type { Write } from "../../../platform/writes.ts";
 import { receiveMessages, retryOnDuplicateRace } from "../../conversations/index.ts";
 import { resolveContacts } from "../../profiles/index.ts";
 import type { ApiInboundMessage } from "../api-channel.ts";
@@ -16,9 +17,9 @@ const batchers = new WeakMap<object, Batcher<Submission, IngestResult[]>>();
 
 /**
  * The inbound pipeline of the api channel: keep the raw payload, resolve each sender's contact, store each
- * message (deduped on its external id) with its conversation, case and outbox events, in one transaction.
- * Concurrent requests are group-committed (platform/batcher.ts): they share a transaction and its
- * statements, a request's messages all or none. Returns once committed: routing, automation and realtime run
+ * message (deduped on its external id) with its conversation, case and outbox events, all written in one
+ * statement. Concurrent requests are group-committed (platform/batcher.ts): they share the statements, a
+ * request's messages all or none. Returns once committed: routing, automation and realtime run
  * from the outbox.
  */
 export function ingestApiMessages(
@@ -43,37 +44,41 @@ export function ingestApiMessages(
 }
 
 async function ingestBatch(ctx: AppContext, submissions: Submission[]): Promise<IngestResult[][]> {
-  const run = () =>
-    runTransaction(ctx.database, async (tx) => {
-      await q(tx)
+  // No transaction: the reads need none (a concurrent store of the same message or thread makes the write fail
+  // as a whole, and the retry sees it), and every write of a workspace's messages is one statement, atomic on
+  // its own: begin and commit would cost two more round trips per batch.
+  const tx = ctx.database.db;
+  const run = async () => {
+    const results = new Map<Submission, IngestResult[]>();
+    const byWorkspace = new Map<string, Submission[]>();
+    for (const s of submissions) {
+      const group = byWorkspace.get(s.channel.workspace_id);
+      if (group) group.push(s);
+      else byWorkspace.set(s.channel.workspace_id, [s]);
+    }
+    for (const [workspaceId, group] of byWorkspace) {
+      const items = group.flatMap((s) => s.messages.map((m) => ({ channel: s.channel, m })));
+      // The raw payloads are written in the same statement as the messages.
+      const payloads = q(tx)
         .insertInto("inbound_payloads")
         .values(
-          submissions.map((s) => ({
+          group.map((s) => ({
             workspace_id: s.channel.workspace_id,
             id: uuidv7(),
             channel_id: s.channel.id,
             payload: JSON.stringify(s.messages),
           })),
-        )
-        .execute();
-      const results = new Map<Submission, IngestResult[]>();
-      const byWorkspace = new Map<string, Submission[]>();
-      for (const s of submissions) {
-        const group = byWorkspace.get(s.channel.workspace_id);
-        if (group) group.push(s);
-        else byWorkspace.set(s.channel.workspace_id, [s]);
+        );
+      const stored = await ingestWorkspace(tx, workspaceId, items, [{ statement: payloads }]);
+      let at = 0;
+      for (const s of group) {
+        results.set(s, stored.slice(at, at + s.messages.length));
+        at += s.messages.length;
       }
-      for (const [workspaceId, group] of byWorkspace) {
-        const items = group.flatMap((s) => s.messages.map((m) => ({ channel: s.channel, m })));
-        const stored = await ingestWorkspace(tx, workspaceId, items);
-        let at = 0;
-        for (const s of group) {
-          results.set(s, stored.slice(at, at + s.messages.length));
-          at += s.messages.length;
-        }
-      }
-      return submissions.map((s) => results.get(s) ?? []);
-    });
+    }
+    wakeDispatchers(ctx.database);
+    return submissions.map((s) => results.get(s) ?? []);
+  };
   return retryOnDuplicateRace(run);
 }
 
@@ -81,6 +86,7 @@ async function ingestWorkspace(
   tx: Executor,
   workspaceId: string,
   items: { channel: ChannelRow; m: ApiInboundMessage }[],
+  alongside: Write[],
 ): Promise<IngestResult[]> {
   const contacts = await resolveContacts(
     tx,
@@ -106,6 +112,7 @@ async function ingestWorkspace(
         sentAt: m.sentAt ? new Date(m.sentAt) : undefined,
       };
     }),
+    alongside,
   );
   return received.map((r, i) => ({
     externalMessageId: items[i]?.m.externalMessageId ?? "",

@@ -1,13 +1,14 @@
 /**
  * Customer messages pushed by WeChat, stored with a group commit (platform/batcher.ts): pushes that arrive while
- * a transaction runs share the next one — dedupe claims, raw payloads, reply windows, contacts, messages, cases
- * and outbox events each in one statement for the batch. One customer's messages go through one lane, in order.
+ * a transaction runs share the next one — the dedupe claims in one statement, known contacts in one, then the
+ * raw payloads, reply windows, messages, cases and outbox events together in conversations' combined write. One customer's messages go through one lane, in order.
  */
 import { uuidv7 } from "uuidv7";
 import { Batcher } from "../../../platform/batcher.ts";
 import type { AppContext } from "../../../platform/context.ts";
 import type { Executor } from "../../../platform/db.ts";
 import { runTransaction } from "../../../platform/outbox.ts";
+import type { Write } from "../../../platform/writes.ts";
 import { receiveMessages, retryOnDuplicateRace } from "../../conversations/index.ts";
 import { resolveContacts } from "../../profiles/index.ts";
 import { q } from "../repository.ts";
@@ -15,7 +16,7 @@ import type { WechatAccount } from "./config.ts";
 import { queueMediaFetch } from "./media.ts";
 import type { WechatMessage } from "./messages.ts";
 import { wq } from "./repository.ts";
-import { openWindows } from "./window.ts";
+import { windowsUpsert } from "./window.ts";
 
 export type StoredMessage = { duplicate: true } | { duplicate: false; contactId: string; caseId: string };
 
@@ -73,27 +74,6 @@ async function storeInTransaction(ctx: AppContext, tx: Executor, items: PushedMe
   const claimed = [...first.values()].filter((m) => claimedKeys.has(keyOf(m)));
   const stored = new Map<PushedMessage, StoredMessage>();
   if (claimed.length > 0) {
-    await q(tx)
-      .insertInto("inbound_payloads")
-      .values(
-        claimed.map((m) => ({
-          workspace_id: m.account.channel.workspace_id,
-          id: uuidv7(),
-          channel_id: m.account.channel.id,
-          payload: JSON.stringify({ format: "wechat-xml", body: m.plaintext.slice(0, 65_536), encrypted: m.encrypted }),
-        })),
-      )
-      .execute();
-    await openWindows(
-      tx,
-      claimed.map((m) => ({
-        workspaceId: m.account.channel.workspace_id,
-        channelId: m.account.channel.id,
-        openId: m.inbound.openId,
-        kind: "message" as const,
-        at: sentAt(m),
-      })),
-    );
     const byWorkspace = new Map<string, PushedMessage[]>();
     for (const m of claimed) {
       const group = byWorkspace.get(m.account.channel.workspace_id) ?? [];
@@ -109,6 +89,32 @@ async function storeInTransaction(ctx: AppContext, tx: Executor, items: PushedMe
           hints: { source: `channel:${m.account.channel.id}` },
         })),
       );
+      // The raw payloads and the reply windows are written in the same statement as the messages.
+      const payloads = q(tx)
+        .insertInto("inbound_payloads")
+        .values(
+          group.map((m) => ({
+            workspace_id: workspaceId,
+            id: uuidv7(),
+            channel_id: m.account.channel.id,
+            payload: JSON.stringify({
+              format: "wechat-xml",
+              body: m.plaintext.slice(0, 65_536),
+              encrypted: m.encrypted,
+            }),
+          })),
+        );
+      const windows = windowsUpsert(
+        tx,
+        group.map((m) => ({
+          workspaceId,
+          channelId: m.account.channel.id,
+          openId: m.inbound.openId,
+          kind: "message" as const,
+          at: sentAt(m),
+        })),
+      );
+      const alongside: Write[] = [{ statement: payloads }, ...(windows ? [{ statement: windows }] : [])];
       const received = await receiveMessages(
         tx,
         group.map((m, i) => ({
@@ -122,6 +128,7 @@ async function storeInTransaction(ctx: AppContext, tx: Executor, items: PushedMe
           content: m.inbound.content,
           sentAt: sentAt(m),
         })),
+        alongside,
       );
       for (const [i, m] of group.entries()) {
         const r = received[i];

@@ -36,6 +36,11 @@ export async function openWindows(
   tx: Executor,
   actions: readonly (Scope & { kind: WindowKind; at: Date })[],
 ): Promise<void> {
+  await windowsUpsert(tx, actions)?.execute();
+}
+
+/** The statement `openWindows` runs (undefined for no action), for a combined write (platform/writes.ts). */
+export function windowsUpsert(tx: Executor, actions: readonly (Scope & { kind: WindowKind; at: Date })[]) {
   // One row per window: an upsert may not touch a row twice in one statement.
   const latest = new Map<string, Scope & { kind: WindowKind; at: Date }>();
   for (const a of actions) {
@@ -43,8 +48,8 @@ export async function openWindows(
     const seen = latest.get(key);
     if (!seen || seen.at < a.at) latest.set(key, a);
   }
-  if (latest.size === 0) return;
-  await wq(tx)
+  if (latest.size === 0) return undefined;
+  return wq(tx)
     .insertInto("wechat_reply_windows")
     .values(
       [...latest.values()].map((a) => ({
@@ -69,8 +74,7 @@ export async function openWindows(
         }))
         // WeChat times have whole seconds: a second message in the same second renews the window too.
         .where("wechat_reply_windows.opened_at", "<=", sql<Date>`excluded.opened_at`),
-    )
-    .execute();
+    );
 }
 
 /**

@@ -2,17 +2,17 @@ import { type Insertable, sql } from "kysely";
 import { uuidv7 } from "uuidv7";
 import type { Executor } from "../../../platform/db.ts";
 import { AppError } from "../../../platform/errors.ts";
-import { emitEvents, type NewEvent } from "../../../platform/outbox.ts";
+import { eventsWrite, type NewEvent } from "../../../platform/outbox.ts";
+import { type Write, writeTogether } from "../../../platform/writes.ts";
 import { type ChannelType, capabilitiesOf } from "../capabilities.ts";
-import { indexMessages } from "../message-search.ts";
+import { messageSearchInsert } from "../message-search.ts";
 import {
   type CaseRow,
   type CaseStatus,
   type ConversationsTables,
+  caseEventsInsert,
   findCases,
-  findConversationsByThreads,
-  findMessagesByPlatformIds,
-  insertCaseEvents,
+  findInboundState,
   type NewCaseEvent,
   nextCaseNumbers,
   q,
@@ -70,9 +70,15 @@ type ThreadState = { conversationId: string | undefined; caseState: CaseState | 
 
 /**
  * `receiveMessage` for many messages of one workspace at once (a group commit): the same outcome as storing
- * them one after the other, in about ten statements whatever their number. Results follow the input order.
+ * them one after the other, whatever their number in two statements (stored messages and threads with their
+ * cases, then every write as one statement, see platform/writes.ts), a third for new cases' numbers. `alongside`: the
+ * caller's own writes (its raw payloads, …), sent in that same statement. Results follow the input order.
  */
-export async function receiveMessages(tx: Executor, inputs: readonly InboundMessage[]): Promise<Received[]> {
+export async function receiveMessages(
+  tx: Executor,
+  inputs: readonly InboundMessage[],
+  alongside: readonly Write[] = [],
+): Promise<Received[]> {
   const ws = inputs[0]?.workspaceId;
   if (ws === undefined) return [];
   if (inputs.some((i) => i.workspaceId !== ws)) {
@@ -80,45 +86,55 @@ export async function receiveMessages(tx: Executor, inputs: readonly InboundMess
   }
   const keyOf = (channelId: string, id: string) => `${channelId}\u0000${id}`;
 
-  const stored = await findMessagesByPlatformIds(
+  // Stored messages and the threads' conversations with their cases, in one statement (the threads of
+  // duplicates too: cheaper than a second round trip).
+  const state = await findInboundState(
     tx,
     ws,
-    inputs.map((i) => ({ channelId: i.channel.id, platformId: i.platformMessageId })),
+    inputs.map((i) => ({ channelId: i.channel.id, platformId: i.platformMessageId, threadId: i.externalThreadId })),
   );
   const seen = new Map<string, { messageId: string; caseId: string }>(
-    stored.map((m) => [keyOf(m.channel_id ?? "", m.platform_message_id ?? ""), { messageId: m.id, caseId: m.case_id }]),
+    state
+      .filter((r) => r.kind === "message")
+      .map((m) => [keyOf(m.channel_id, m.key), { messageId: m.id, caseId: m.case_id }]),
   );
-  const fresh = inputs.filter((i) => !seen.has(keyOf(i.channel.id, i.platformMessageId)));
+  const rows = state.filter((r) => r.kind === "thread");
   const threads = new Map<string, ThreadState>();
-  if (fresh.length > 0) {
-    const conversations = await findConversationsByThreads(
-      tx,
-      ws,
-      fresh.map((i) => ({ channelId: i.channel.id, threadId: i.externalThreadId })),
-    );
-    const cases = await currentCases(
-      tx,
-      ws,
-      conversations.map((c) => c.case_id),
-    );
-    for (const c of conversations) {
-      const row = cases.get(c.case_id);
-      threads.set(keyOf(c.channel_id, c.external_thread_id), {
-        conversationId: c.id,
-        stored: true,
-        caseState: row && {
+  // A merged case stands for the case it was merged into (rare: read in as many hops as needed).
+  const merged = rows.filter((r) => r.case_merged_into !== null).map((r) => r.case_id);
+  const followed = merged.length > 0 ? await currentCases(tx, ws, merged) : new Map<string, CaseRow>();
+  for (const r of rows) {
+    const row = followed.get(r.case_id);
+    const known: Omit<CaseState, "created" | "reopened" | "touched"> | undefined = row
+      ? {
           id: row.id,
           status: row.status,
           solvedAt: row.solved_at,
-          created: false,
-          reopened: false,
-          touched: false,
           lastAt: row.last_message_at,
           closesAt: row.reply_window_closes_at,
-          channelIds: [...row.channel_ids],
-        },
-      });
-    }
+          channelIds: row.channel_ids,
+        }
+      : r.case_found !== null && r.case_merged_into === null && r.case_status !== null
+        ? {
+            id: r.case_id,
+            status: r.case_status,
+            solvedAt: r.case_solved_at,
+            lastAt: r.case_last_message_at ?? new Date(0),
+            closesAt: r.case_reply_window_closes_at,
+            channelIds: r.case_channel_ids ?? [],
+          }
+        : undefined;
+    threads.set(keyOf(r.channel_id, r.key), {
+      conversationId: r.id,
+      stored: true,
+      caseState: known && {
+        ...known,
+        channelIds: [...known.channelIds],
+        created: false,
+        reopened: false,
+        touched: false,
+      },
+    });
   }
 
   const now = new Date();
@@ -230,11 +246,15 @@ export async function receiveMessages(tx: Executor, inputs: readonly InboundMess
     );
     results.push({ duplicate: false, messageId, caseId: caseState.id, conversationId, caseCreated });
   }
-  if (messages.length === 0) return results;
+  if (messages.length === 0) {
+    await writeTogether(tx, alongside);
+    return results;
+  }
 
+  const writes: Write[] = [...alongside];
   if (newCases.length > 0) {
     const numbers = await nextCaseNumbers(tx, ws, newCases.length);
-    await q(tx)
+    const statement = q(tx)
       .insertInto("cases")
       .values(
         newCases.map(({ state, contactId, subject, firstText, firstAt }, i) => ({
@@ -257,41 +277,28 @@ export async function receiveMessages(tx: Executor, inputs: readonly InboundMess
           created_at: firstAt,
           last_message_at: state.lastAt,
         })),
-      )
-      .execute();
+      );
+    writes.push({ statement });
   }
   if (newConversations.length > 0) {
-    const made = await q(tx)
-      .insertInto("conversations")
-      .values(newConversations)
-      .onConflict((oc) => oc.columns(["workspace_id", "channel_id", "external_thread_id"]).doNothing())
-      .returning("id")
-      .execute();
-    // A concurrent transaction started one of these threads first: retrying finds it.
-    if (made.length < newConversations.length) throw new DuplicateRace();
+    writes.push({ statement: q(tx).insertInto("conversations").values(newConversations) });
   }
   if (movedConversations.size > 0) {
     const rows = [...movedConversations].map(([id, caseId]) => sql`(${id}::uuid, ${caseId}::uuid)`);
-    await sql`
-      update conversations c set case_id = v.case_id, last_inbound_at = ${now}, window_messages_sent = 0
-      from (values ${sql.join(rows)}) as v(id, case_id)
-      where c.workspace_id = ${ws} and c.id = v.id
-    `.execute(tx);
+    writes.push({
+      statement: sql`
+        update conversations c set case_id = v.case_id, last_inbound_at = ${now}, window_messages_sent = 0
+        from (values ${sql.join(rows)}) as v(id, case_id)
+        where c.workspace_id = ${ws} and c.id = v.id`,
+    });
   }
-
-  const inserted = await q(tx)
-    .insertInto("messages")
-    .values(messages)
-    .onConflict((oc) =>
-      oc
-        .columns(["workspace_id", "channel_id", "platform_message_id"])
-        .where("platform_message_id", "is not", null)
-        .doNothing(),
-    )
-    .returning("id")
-    .execute();
-  if (inserted.length < messages.length) throw new DuplicateRace();
-  await indexMessages(tx, ws, messages);
+  writes.push({ statement: q(tx).insertInto("messages").values(messages) });
+  const search = messageSearchInsert(
+    tx,
+    ws,
+    messages.map((m) => ({ id: m.id as string, type: m.type, text: m.text })),
+  );
+  if (search) writes.push({ statement: search });
 
   const updated = [...new Set([...threads.values()].map((t) => t.caseState))].filter(
     (c): c is CaseState => c?.touched === true && !c.created,
@@ -301,23 +308,33 @@ export async function receiveMessages(tx: Executor, inputs: readonly InboundMess
       (c) =>
         sql`(${c.id}::uuid, ${c.lastAt}::timestamptz, ${c.closesAt}::timestamptz, array[${sql.join(c.channelIds.map((id) => sql`${id}::uuid`))}], ${c.reopened}::boolean)`,
     );
-    await sql`
-      update cases c set
-        last_message_at = greatest(c.last_message_at, v.at),
-        last_inbound_at = ${now},
-        reply_window_closes_at = v.closes_at,
-        updated_at = ${now},
-        channel_ids = c.channel_ids || array(select x from unnest(v.channel_ids) x where x <> all(c.channel_ids)),
-        status = case when v.reopened then 'open' else c.status end,
-        reopened_at = case when v.reopened then ${now}::timestamptz else c.reopened_at end,
-        solved_at = case when v.reopened then null else c.solved_at end,
-        custom_status_id = case when v.reopened then null else c.custom_status_id end
-      from (values ${sql.join(rows)}) as v(id, at, closes_at, channel_ids, reopened)
-      where c.workspace_id = ${ws} and c.id = v.id
-    `.execute(tx);
+    writes.push({
+      statement: sql`
+        update cases c set
+          last_message_at = greatest(c.last_message_at, v.at),
+          last_inbound_at = ${now},
+          reply_window_closes_at = v.closes_at,
+          updated_at = ${now},
+          channel_ids = c.channel_ids || array(select x from unnest(v.channel_ids) x where x <> all(c.channel_ids)),
+          status = case when v.reopened then 'open' else c.status end,
+          reopened_at = case when v.reopened then ${now}::timestamptz else c.reopened_at end,
+          solved_at = case when v.reopened then null else c.solved_at end,
+          custom_status_id = case when v.reopened then null else c.custom_status_id end
+        from (values ${sql.join(rows)}) as v(id, at, closes_at, channel_ids, reopened)
+        where c.workspace_id = ${ws} and c.id = v.id`,
+    });
   }
-  await insertCaseEvents(tx, events);
-  await emitEvents(tx, outbox);
+  if (events.length > 0) writes.push({ statement: caseEventsInsert(tx, events) });
+  writes.push(eventsWrite(tx, outbox).write);
+
+  try {
+    await writeTogether(tx, writes);
+  } catch (err) {
+    // A concurrent batch started one of these threads or stored one of these messages first: the statement
+    // failed as a whole (nothing of it is stored), and the retry finds their rows.
+    if (isUniqueViolation(err, ["messages", "conversations"])) throw new DuplicateRace();
+    throw err;
+  }
   return results;
 }
 
@@ -337,6 +354,12 @@ function caseEvent(
     action,
     ...(details ? { details } : {}),
   };
+}
+
+/** A unique violation on one of these tables (PostgreSQL and PGlite report the table with the error). */
+function isUniqueViolation(err: unknown, tables: readonly string[]): boolean {
+  const e = err as { code?: unknown; table?: unknown } | null;
+  return e?.code === "23505" && (typeof e.table !== "string" || tables.includes(e.table));
 }
 
 /**
