@@ -10,6 +10,7 @@
  */
 import { z } from "zod";
 import type { AppContext } from "../../../platform/context.ts";
+import type { Executor } from "../../../platform/db.ts";
 import { FinalJobError, jobIdFor } from "../../../platform/jobs.ts";
 import type { OutboxEvent } from "../../../platform/outbox.ts";
 import { contactIdentities, contactsTagsAndIdentities } from "../../profiles/index.ts";
@@ -57,17 +58,34 @@ export async function queueContactsTagPush(ctx: AppContext, event: OutboxEvent):
   );
 }
 
+/** The WeChat channels of a workspace. */
+function wechatChannelsOf(db: Executor, workspaceId: string) {
+  return q(db)
+    .selectFrom("channels")
+    .selectAll()
+    .where("workspace_id", "=", workspaceId)
+    .where("type", "=", "wechat")
+    .execute();
+}
+
+/** The Rapport tags synced to WeChat on a channel (those with a WeChat tag id). */
+async function syncedTagsOf(db: Executor, workspaceId: string, channelId: string): Promise<string[]> {
+  const rows = await wq(db)
+    .selectFrom("wechat_synced_tags")
+    .select("rapport_tag")
+    .where("workspace_id", "=", workspaceId)
+    .where("channel_id", "=", channelId)
+    .where("wechat_tag_id", "is not", null)
+    .execute();
+  return rows.map((r) => r.rapport_tag);
+}
+
 export type TagPushReport = { channelId: string; tag: string; tagged: number; untagged: number }[];
 
 /** The job: for each WeChat channel, the contact's OpenIDs of its app are tagged/untagged with the synced tags. */
 export async function runTagPushJob(ctx: AppContext, data: TagPushJobData): Promise<TagPushReport> {
   const db = ctx.database.db;
-  const channels = await q(db)
-    .selectFrom("channels")
-    .selectAll()
-    .where("workspace_id", "=", data.workspaceId)
-    .where("type", "=", "wechat")
-    .execute();
+  const channels = await wechatChannelsOf(db, data.workspaceId);
   if (channels.length === 0) return [];
   const identities = (await contactIdentities(db, data.workspaceId, data.contactId)).filter(
     (i) => i.kind === "wechat_openid",
@@ -78,15 +96,8 @@ export async function runTagPushJob(ctx: AppContext, data: TagPushJobData): Prom
     const openIds = identities.filter((i) => i.namespace === account.config.appId).map((i) => i.external_id);
     if (openIds.length === 0) continue;
     const changed = [...data.added, ...data.removed];
-    const linked = await wq(db)
-      .selectFrom("wechat_synced_tags")
-      .select("rapport_tag")
-      .where("workspace_id", "=", data.workspaceId)
-      .where("channel_id", "=", channel.id)
-      .where("wechat_tag_id", "is not", null)
-      .where("rapport_tag", "in", changed.length ? changed : [""])
-      .execute();
-    for (const { rapport_tag: tag } of linked) {
+    const linked = (await syncedTagsOf(db, data.workspaceId, channel.id)).filter((tag) => changed.includes(tag));
+    for (const tag of linked) {
       const add = data.added.includes(tag);
       report.push(await pushTag(ctx, account, tag, { add: add ? openIds : [], remove: add ? [] : openIds }));
     }
@@ -116,27 +127,16 @@ async function pushTag(
  */
 export async function runContactsTagPushJob(ctx: AppContext, data: ContactsTagPushJobData): Promise<TagPushReport> {
   const db = ctx.database.db;
-  const channels = await q(db)
-    .selectFrom("channels")
-    .selectAll()
-    .where("workspace_id", "=", data.workspaceId)
-    .where("type", "=", "wechat")
-    .execute();
+  const channels = await wechatChannelsOf(db, data.workspaceId);
   if (channels.length === 0) return [];
   const report: TagPushReport = [];
   let contacts: Awaited<ReturnType<typeof contactsTagsAndIdentities>> | undefined;
   for (const channel of channels) {
-    const synced = await wq(db)
-      .selectFrom("wechat_synced_tags")
-      .select("rapport_tag")
-      .where("workspace_id", "=", data.workspaceId)
-      .where("channel_id", "=", channel.id)
-      .where("wechat_tag_id", "is not", null)
-      .execute();
+    const synced = await syncedTagsOf(db, data.workspaceId, channel.id);
     if (synced.length === 0) continue;
     const account = wechatAccountOf(ctx, channel);
     contacts ??= await contactsTagsAndIdentities(db, data.workspaceId, data.contactIds);
-    const byTag = new Map<string, string[]>(synced.map((r) => [r.rapport_tag, []]));
+    const byTag = new Map<string, string[]>(synced.map((tag) => [tag, []]));
     for (const contact of contacts) {
       const openIds = contact.identities
         .filter((i) => i.kind === "wechat_openid" && i.namespace === account.config.appId)
