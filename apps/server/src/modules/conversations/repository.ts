@@ -343,24 +343,6 @@ export async function findWorkableCase(db: Executor, workspaceId: string, id: st
   return found;
 }
 
-/** The conversations of several threads (channel id + the customer's id on it), in one statement. */
-export function findConversationsByThreads(
-  db: Executor,
-  workspaceId: string,
-  threads: readonly { channelId: string; threadId: string }[],
-) {
-  return q(db)
-    .selectFrom("conversations")
-    .selectAll()
-    .where("workspace_id", "=", workspaceId)
-    .where((eb) =>
-      eb.or(
-        threads.map((t) => eb.and([eb("channel_id", "=", t.channelId), eb("external_thread_id", "=", t.threadId)])),
-      ),
-    )
-    .execute();
-}
-
 /** A row of `findInboundState`: a stored message (`kind` message, `key` its platform id) or a thread with its case. */
 export type InboundStateRow = {
   kind: "message" | "thread";

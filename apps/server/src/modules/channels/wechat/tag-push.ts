@@ -17,8 +17,7 @@ import { contactIdentities, contactsTagsAndIdentities } from "../../profiles/ind
 import { q } from "../repository.ts";
 import { isFinalWechatRefusal } from "./api.ts";
 import { type WechatAccount, wechatAccountOf } from "./config.ts";
-import { wq } from "./repository.ts";
-import { tagFollowers } from "./tags.ts";
+import { linkedTagNames, tagFollowers } from "./tags.ts";
 
 export const TAG_PUSH_JOB = "wechat.tag-push";
 export const TagPushJobData = z.object({
@@ -68,18 +67,6 @@ function wechatChannelsOf(db: Executor, workspaceId: string) {
     .execute();
 }
 
-/** The Rapport tags synced to WeChat on a channel (those with a WeChat tag id). */
-async function syncedTagsOf(db: Executor, workspaceId: string, channelId: string): Promise<string[]> {
-  const rows = await wq(db)
-    .selectFrom("wechat_synced_tags")
-    .select("rapport_tag")
-    .where("workspace_id", "=", workspaceId)
-    .where("channel_id", "=", channelId)
-    .where("wechat_tag_id", "is not", null)
-    .execute();
-  return rows.map((r) => r.rapport_tag);
-}
-
 export type TagPushReport = { channelId: string; tag: string; tagged: number; untagged: number }[];
 
 /** The job: for each WeChat channel, the contact's OpenIDs of its app are tagged/untagged with the synced tags. */
@@ -96,7 +83,7 @@ export async function runTagPushJob(ctx: AppContext, data: TagPushJobData): Prom
     const openIds = identities.filter((i) => i.namespace === account.config.appId).map((i) => i.external_id);
     if (openIds.length === 0) continue;
     const changed = [...data.added, ...data.removed];
-    const linked = (await syncedTagsOf(db, data.workspaceId, channel.id)).filter((tag) => changed.includes(tag));
+    const linked = [...(await linkedTagNames(db, channel)).values()].filter((tag) => changed.includes(tag));
     for (const tag of linked) {
       const add = data.added.includes(tag);
       report.push(await pushTag(ctx, account, tag, { add: add ? openIds : [], remove: add ? [] : openIds }));
@@ -132,7 +119,7 @@ export async function runContactsTagPushJob(ctx: AppContext, data: ContactsTagPu
   const report: TagPushReport = [];
   let contacts: Awaited<ReturnType<typeof contactsTagsAndIdentities>> | undefined;
   for (const channel of channels) {
-    const synced = await syncedTagsOf(db, data.workspaceId, channel.id);
+    const synced = [...(await linkedTagNames(db, channel)).values()];
     if (synced.length === 0) continue;
     const account = wechatAccountOf(ctx, channel);
     contacts ??= await contactsTagsAndIdentities(db, data.workspaceId, data.contactIds);

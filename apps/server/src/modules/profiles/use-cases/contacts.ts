@@ -172,7 +172,7 @@ export async function storeAnswersAsAttributes(
   const skipped: string[] = [];
   for (const [key, answer] of Object.entries(answers)) {
     const def = definitions.get(key);
-    const value = def ? attributeFromAnswer({ key, type: def.type, options: def.options }, answer) : undefined;
+    const value = def ? attributeFromAnswer(def, answer) : undefined;
     if (value === undefined) skipped.push(key);
     else attributes[key] = value;
   }
