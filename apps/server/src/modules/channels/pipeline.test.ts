@@ -169,6 +169,21 @@ describe.each(TEST_DATABASES)("inbound and outbound through the api channel on %
     await ingestApiMessages(ctx, channel, batch("ten", 10));
     expect(statements.length).toBe(forOne);
     expect(forOne).toBeLessThanOrEqual(10);
+    // New customers too: ten new contacts cost the statements of one.
+    const fresh = (tag: string, n: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        externalMessageId: `count-${tag}-${i}`,
+        from: { externalId: `count-${tag}-cust-${i}`, email: `count-${tag}-${i}@example.com` },
+        text: `New ${i}`,
+      }));
+    await ingestApiMessages(ctx, channel, fresh("new-warm", 1)); // the workspace's case numbers are known
+    statements.length = 0;
+    await ingestApiMessages(ctx, channel, fresh("new-one", 1));
+    const forOneNew = statements.length;
+    statements.length = 0;
+    const stored = await ingestApiMessages(ctx, channel, fresh("new-ten", 10));
+    expect(statements.length).toBe(forOneNew);
+    expect(new Set(stored.map((r) => r.caseId)).size).toBe(10);
   });
 
   it("group-commits concurrent requests: every message once, one case per customer, a bad request alone refused", async () => {

@@ -372,23 +372,29 @@ export async function findInboundState(
   workspaceId: string,
   items: readonly { channelId: string; platformId: string; threadId: string }[],
 ): Promise<InboundStateRow[]> {
-  const messageKeys = items.map(
-    (i) => sql`(m.channel_id = ${i.channelId} and m.platform_message_id = ${i.platformId})`,
-  );
+  // The keys drive per-key index probes (lateral, `offset 0`): an OR of (channel, platform id) pairs lets the
+  // planner scan every message of a channel, and a semi-join on fresh statistics every conversation.
+  const channels = items.map((i) => i.channelId);
   const { rows } = await sql<InboundStateRow>`
     select 'message' as kind, m.channel_id, m.platform_message_id as key, m.id, m.case_id,
       null::uuid as case_found, null::text as case_status, null::timestamptz as case_solved_at,
       null::timestamptz as case_last_message_at, null::timestamptz as case_reply_window_closes_at,
       null::uuid[] as case_channel_ids, null::uuid as case_merged_into
-    from messages m
-    where m.workspace_id = ${workspaceId} and (${sql.join(messageKeys, sql` or `)})
+    from (select distinct * from unnest(${channels}::uuid[], ${items.map((i) => i.platformId)}::text[]))
+      as k(channel_id, platform_id)
+    cross join lateral (
+      select m.channel_id, m.platform_message_id, m.id, m.case_id from messages m
+      where m.workspace_id = ${workspaceId} and m.channel_id = k.channel_id and m.platform_message_id = k.platform_id
+      offset 0) m
     union all
     select 'thread', v.channel_id, v.external_thread_id, v.id, v.case_id,
       c.id, c.status, c.solved_at, c.last_message_at, c.reply_window_closes_at, c.channel_ids, c.merged_into
-    from conversations v
-    left join cases c on c.workspace_id = v.workspace_id and c.id = v.case_id
-    where v.workspace_id = ${workspaceId} and (v.channel_id, v.external_thread_id) in (
-      select * from unnest(${items.map((i) => i.channelId)}::uuid[], ${items.map((i) => i.threadId)}::text[]))
+    from (select distinct * from unnest(${channels}::uuid[], ${items.map((i) => i.threadId)}::text[])) as t(channel_id, thread_id)
+    cross join lateral (
+      select v.channel_id, v.external_thread_id, v.id, v.case_id from conversations v
+      where v.workspace_id = ${workspaceId} and v.channel_id = t.channel_id and v.external_thread_id = t.thread_id
+      offset 0) v
+    left join cases c on c.workspace_id = ${workspaceId} and c.id = v.case_id
   `.execute(db);
   return rows;
 }

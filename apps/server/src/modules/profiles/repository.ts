@@ -578,21 +578,23 @@ export function listKeysOf(db: Executor, workspaceId: string, contactId: string)
 }
 
 /** Live contacts sharing a normalised email or phone with the given keys. */
-export function findContactsByKeys(
+export async function findContactsByKeys(
   db: Executor,
   workspaceId: string,
   keys: { kind: "email" | "phone"; key: string }[],
   excludeId: string,
 ) {
-  if (keys.length === 0) return Promise.resolve([]);
-  return q(db)
-    .selectFrom("contact_keys")
-    .select(["contact_id", "kind", "key"])
-    .where("workspace_id", "=", workspaceId)
-    .where((eb) => eb.or(keys.map((k) => eb.and([eb("kind", "=", k.kind), eb("key", "=", k.key)]))))
-    .where("contact_id", "!=", excludeId)
-    .limit(200)
-    .execute();
+  if (keys.length === 0) return [];
+  // One index probe per key (as findIdentitiesByKeys): an OR of (kind, key) pairs can scan every email.
+  const { rows } = await sql<{ contact_id: string; kind: "email" | "phone"; key: string }>`
+    select k.contact_id, k.kind, k.key
+    from unnest(${keys.map((k) => k.kind)}::text[], ${keys.map((k) => k.key)}::text[]) as w(kind, key)
+    cross join lateral (
+      select * from contact_keys k
+      where k.workspace_id = ${workspaceId} and k.kind = w.kind and k.key = w.key and k.contact_id <> ${excludeId}
+      limit 200) k
+    limit 200`.execute(db);
+  return rows;
 }
 
 /** What scoring a fuzzy candidate needs (the full row is read only for the suggestions kept). */
@@ -641,37 +643,32 @@ export function findContactsByIds(db: Executor, workspaceId: string, ids: string
 
 export type IdentityKey = { kind: IdentityKind; namespace: string; externalId: string };
 
-/** Identities by key with their contact's survivor id (the contact itself unless it was merged). */
-export function findIdentitiesByKeys(db: Executor, workspaceId: string, keys: IdentityKey[]) {
-  return q(db)
-    .selectFrom("contact_identities as i")
-    .innerJoin("contacts as c", (j) =>
-      j.onRef("c.workspace_id", "=", "i.workspace_id").onRef("c.id", "=", "i.contact_id"),
-    )
-    .select([
-      "i.id",
-      "i.kind",
-      "i.namespace",
-      "i.external_id",
-      "i.contact_id",
-      "i.last_seen_at",
-      "i.verified",
-      sql<string>`coalesce(c.merged_into, c.id)`.as("survivor_id"),
-      "c.erased_at",
-    ])
-    .where("i.workspace_id", "=", workspaceId)
-    .where((eb) =>
-      eb.or(
-        keys.map((k) =>
-          eb.and([
-            eb("i.kind", "=", k.kind),
-            eb("i.namespace", "=", k.namespace),
-            eb("i.external_id", "=", k.externalId),
-          ]),
-        ),
-      ),
-    )
-    .execute();
+/** An identity found by key, with its contact's survivor id (the contact itself unless it was merged). */
+export type IdentityHit = Pick<
+  Selectable<ProfilesTables["contact_identities"]>,
+  "id" | "kind" | "namespace" | "external_id" | "contact_id" | "last_seen_at" | "verified"
+> & { survivor_id: string; erased_at: Date | null };
+
+/**
+ * Identities by key with their contact's survivor id. One index probe per key whatever the table's size or
+ * statistics: the keys drive a lateral lookup (`offset 0` keeps it a per-key probe), where an OR of
+ * (kind, namespace, external id) triples lets the planner scan every identity of a kind.
+ */
+export async function findIdentitiesByKeys(db: Executor, workspaceId: string, keys: IdentityKey[]) {
+  const unique = [...new Map(keys.map((k) => [`${k.kind}\u0000${k.namespace}\u0000${k.externalId}`, k])).values()];
+  if (unique.length === 0) return [];
+  const { rows } = await sql<IdentityHit>`
+    select i.id, i.kind, i.namespace, i.external_id, i.contact_id, i.last_seen_at, i.verified,
+      coalesce(c.merged_into, c.id) as survivor_id, c.erased_at
+    from unnest(${unique.map((k) => k.kind)}::text[], ${unique.map((k) => k.namespace)}::text[],
+      ${unique.map((k) => k.externalId)}::text[]) as k(kind, namespace, external_id)
+    cross join lateral (
+      select * from contact_identities i
+      where i.workspace_id = ${workspaceId} and i.kind = k.kind and i.namespace = k.namespace
+        and i.external_id = k.external_id
+      offset 0) i
+    join contacts c on c.workspace_id = i.workspace_id and c.id = i.contact_id`.execute(db);
+  return rows;
 }
 
 /** Inserts an identity unless one with the same key exists; returns the row when it was inserted. */
@@ -692,6 +689,67 @@ export function insertIdentity(
     .onConflict((oc) => oc.columns(["workspace_id", "kind", "namespace", "external_id"]).doNothing())
     .returningAll()
     .executeTakeFirst();
+}
+
+/**
+ * Inserts new contacts, each with its one identity, in a few statements whatever their number: the contacts,
+ * their identities (ON CONFLICT DO NOTHING) and their email/phone keys. A contact whose identity another
+ * request inserted meanwhile is deleted again; its id is in the returned set (resolve it afresh).
+ */
+export async function insertContactsWithIdentities(
+  db: Executor,
+  items: readonly { row: ContactRow; key: IdentityKey; verified: boolean }[],
+): Promise<Set<string>> {
+  if (items.length === 0) return new Set();
+  await q(db)
+    .insertInto("contacts")
+    .values(items.map((i) => contactValues(i.row)))
+    .execute();
+  const inserted = await q(db)
+    .insertInto("contact_identities")
+    .values(
+      items.map(({ row, key, verified }) => ({
+        id: uuidv7(),
+        workspace_id: row.workspace_id,
+        contact_id: row.id,
+        kind: key.kind,
+        namespace: key.namespace,
+        external_id: key.externalId,
+        verified,
+      })),
+    )
+    .onConflict((oc) => oc.columns(["workspace_id", "kind", "namespace", "external_id"]).doNothing())
+    .returning("contact_id")
+    .execute();
+  const kept = new Set(inserted.map((r) => r.contact_id));
+  const lost = items.filter((i) => !kept.has(i.row.id));
+  if (lost.length) {
+    await q(db)
+      .deleteFrom("contacts")
+      .where("workspace_id", "=", lost[0]?.row.workspace_id ?? "")
+      .where(
+        "id",
+        "in",
+        lost.map((i) => i.row.id),
+      )
+      .execute();
+  }
+  const keys = items
+    .filter((i) => kept.has(i.row.id))
+    .flatMap(({ row, key }) =>
+      contactKeysOf(row, [key]).map((k) => ({
+        workspace_id: row.workspace_id,
+        ...splitContactKey(k),
+        contact_id: row.id,
+      })),
+    );
+  if (keys.length)
+    await q(db)
+      .insertInto("contact_keys")
+      .values(keys)
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  return new Set(lost.map((i) => i.row.id));
 }
 
 export function touchIdentities(db: Executor, workspaceId: string, ids: string[], verified: boolean) {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWorkspace } from "../../../test/factories.ts";
 import { openTestEnv, TEST_DATABASES, type TestEnv } from "../../../test/harness.ts";
 import type { Role } from "../tenancy/index.ts";
-import { resolveContact } from "./index.ts";
+import { resolveContact, resolveContacts } from "./index.ts";
 
 type Ws = Awaited<ReturnType<typeof buildWorkspace>>;
 type Json = Record<string, unknown> & { id: string };
@@ -260,6 +260,42 @@ describe.each(TEST_DATABASES)("profiles on %s", (kind) => {
       );
       expect(new Set(results.map((r) => r.contactId)).size).toBe(1);
       expect(results.filter((r) => r.created)).toHaveLength(1);
+    });
+
+    it("resolves a batch: known identities, new ones created together once each, races lost to another batch", async () => {
+      const known = await resolveContact(env.database.db, scope(), { kind: "line_id", externalId: "batch-known" });
+      const batch = [
+        { identity: { kind: "line_id" as const, externalId: "batch-known" } },
+        {
+          identity: { kind: "line_id" as const, externalId: "batch-new-1" },
+          hints: { email: "Batch.One@Example.com" },
+        },
+        { identity: { kind: "line_id" as const, externalId: "batch-new-2" }, hints: { displayName: "Batch Two" } },
+        { identity: { kind: "line_id" as const, externalId: "batch-new-1" } },
+        { identity: { kind: "phone" as const, externalId: "06 12 34 56 78" } },
+      ];
+      // Two batches at once race for the same new identities: one contact each all the same.
+      const [r, s] = await Promise.all([
+        resolveContacts(env.database.db, scope(), batch),
+        resolveContacts(env.database.db, scope(), batch.slice(1, 3)),
+      ]);
+      expect(r[0]).toEqual({ contactId: known.contactId, created: false });
+      expect(r[3]).toEqual({ contactId: r[1]?.contactId, created: false });
+      expect(s.map((x) => x.contactId)).toEqual([r[1]?.contactId, r[2]?.contactId]);
+      expect([...r.slice(1, 3), ...s].filter((x) => x.created)).toHaveLength(2);
+      const one = await get(a, r[1]?.contactId ?? "");
+      expect(one.emails).toEqual([expect.objectContaining({ normalized: "batch.one@example.com" })]);
+      expect((await get(a, r[2]?.contactId ?? "")).displayName).toBe("Batch Two");
+      // The new contact's email is a key: a contact created with the same email is a certain duplicate.
+      const twin = await create(a, { displayName: "Twin", emails: ["batch.one@example.com"] });
+      const dup = await call(a, "GET", `/api/v1/contacts/${twin.id}/duplicates`);
+      expect(dup.json().data.map((x: { contact: Json }) => x.contact.id)).toContain(r[1]?.contactId);
+      // The phone took the full path, with the workspace's region (FR).
+      const phone = await call(a, "GET", `/api/v1/contacts?query=${encodeURIComponent("+33612345678")}`);
+      expect(phone.json().data.map((c: Json) => c.id)).toContain(r[4]?.contactId);
+      // Another workspace resolving the same identities gets its own contacts.
+      const other = await resolveContacts(env.database.db, { workspaceId: b.workspace.id }, batch.slice(1, 2));
+      expect(other[0]?.contactId).not.toBe(r[1]?.contactId);
     });
 
     it("joins the OpenIDs of several WeChat apps into one contact by UnionID", async () => {

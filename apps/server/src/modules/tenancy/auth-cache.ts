@@ -8,7 +8,12 @@ export const AUTH_CACHE_TTL_MS = 5_000;
 
 /** Keyed by the presented secret (so a hit costs no hashing); the hash lets revocation find it. */
 type CachedActor = { actor: Omit<Actor, "ip">; hash: string; touchedAt: number };
-type Caches = { actors: TtlCache<string, CachedActor>; workspaces: TtlCache<string, WorkspaceRow> };
+type Caches = {
+  actors: TtlCache<string, CachedActor>;
+  workspaces: TtlCache<string, WorkspaceRow>;
+  /** Resolutions under way, by secret: concurrent requests with one credential share one lookup (and touch). */
+  resolving: Map<string, Promise<CachedActor>>;
+};
 
 const byDatabase = new WeakMap<object, Caches>();
 
@@ -16,7 +21,11 @@ const byDatabase = new WeakMap<object, Caches>();
 export function cachesOf(ctx: Pick<AppContext, "database">): Caches {
   let caches = byDatabase.get(ctx.database);
   if (!caches) {
-    caches = { actors: new TtlCache(AUTH_CACHE_TTL_MS, 50_000), workspaces: new TtlCache(AUTH_CACHE_TTL_MS, 5_000) };
+    caches = {
+      actors: new TtlCache(AUTH_CACHE_TTL_MS, 50_000),
+      workspaces: new TtlCache(AUTH_CACHE_TTL_MS, 5_000),
+      resolving: new Map(),
+    };
     byDatabase.set(ctx.database, caches);
   }
   return caches;
@@ -24,7 +33,9 @@ export function cachesOf(ctx: Pick<AppContext, "database">): Caches {
 
 /** Forgets cached credentials on this node: one token or session hash, every session of a user, or everything. */
 export function forgetCredentials(ctx: Pick<AppContext, "database">, which: { hash?: string; userId?: string }) {
-  const { actors } = cachesOf(ctx);
+  const { actors, resolving } = cachesOf(ctx);
+  // A resolution under way may have read the credential before it was revoked: let it not be cached.
+  resolving.clear();
   if (which.hash) actors.deleteWhere((c) => c.hash === which.hash);
   if (which.userId) actors.deleteWhere((c) => c.actor.type === "user" && c.actor.id === which.userId);
 }

@@ -77,10 +77,22 @@ async function authenticateSecret(
     }
     return { ...cached.actor, ip };
   }
-  const hash = hashToken(secret);
-  const actor = isToken ? await resolveToken(ctx, hash) : await resolveSession(ctx, hash);
-  actors.set(secret, { actor, hash, touchedAt: now }, now);
-  return { ...actor, ip };
+  const { resolving } = cachesOf(ctx);
+  let resolution = resolving.get(secret);
+  if (!resolution) {
+    const hash = hashToken(secret);
+    const pending = (isToken ? resolveToken(ctx, hash) : resolveSession(ctx, hash)).then((actor) => {
+      const entry = { actor, hash, touchedAt: now };
+      // Not cached when the credentials were forgotten (revoked) while it was resolved.
+      if (resolving.get(secret) === pending) actors.set(secret, entry, now);
+      return entry;
+    });
+    resolution = pending.finally(() => {
+      if (resolving.get(secret) === pending) resolving.delete(secret);
+    });
+    resolving.set(secret, pending);
+  }
+  return { ...(await resolution).actor, ip };
 }
 
 async function resolveToken(ctx: Pick<AppContext, "database">, hash: string): Promise<Actor> {

@@ -1,6 +1,8 @@
+import type { FastifyRequest } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWorkspace, TEST_PASSWORD } from "../../../test/factories.ts";
 import { openTestEnv, TEST_DATABASES, type TestEnv } from "../../../test/harness.ts";
+import { authenticate } from "./authenticate.ts";
 import { PERMISSIONS, type Permission, ROLES, type Role } from "./policy.ts";
 
 describe.each(TEST_DATABASES)("tenancy on %s", (kind) => {
@@ -150,6 +152,33 @@ describe.each(TEST_DATABASES)("tenancy on %s", (kind) => {
       const after = await env.app.inject({ url: "/api/v1/me", headers: { authorization: `Bearer ${token}` } });
       expect(after.statusCode).toBe(401);
       expect(after.json().error.reason).toBe("token_invalid");
+    });
+
+    it("looks a new credential up once however many requests present it at the same moment", async () => {
+      const statements: string[] = [];
+      const counted = env.database.db.withPlugin({
+        transformQuery: (args) => {
+          statements.push(args.node.kind);
+          return args.node;
+        },
+        transformResult: async (args) => args.result,
+      });
+      // A database object of its own: its credential cache starts empty.
+      const ctx = { database: { ...env.database, db: counted } };
+      const request = { headers: { authorization: `Bearer ${a.tokens.agent}` }, ip: "10.0.0.9" } as FastifyRequest;
+      const actors = await Promise.all(Array.from({ length: 20 }, () => authenticate(ctx, request)));
+      expect(new Set(actors.map((x) => `${x.type}:${x.id}:${x.role}:${x.ip}`))).toEqual(
+        new Set([`token:${actors[0]?.id}:agent:10.0.0.9`]),
+      );
+      // One lookup, and at most one touch of last_used_at.
+      expect(statements.length).toBeGreaterThanOrEqual(1);
+      expect(statements.length).toBeLessThanOrEqual(2);
+      const unknown = await Promise.allSettled(
+        Array.from({ length: 3 }, () =>
+          authenticate(ctx, { headers: { authorization: "Bearer rpt_nope2" }, ip: "10.0.0.9" } as FastifyRequest),
+        ),
+      );
+      expect(unknown.map((r) => r.status)).toEqual(["rejected", "rejected", "rejected"]);
     });
 
     it("refuses to grant a role above the creator's", async () => {

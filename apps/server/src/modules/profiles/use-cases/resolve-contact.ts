@@ -9,6 +9,7 @@ import {
   findIdentitiesByKeys,
   type IdentityKey,
   insertContact,
+  insertContactsWithIdentities,
   insertIdentity,
   syncContactKeys,
   touchIdentities,
@@ -112,7 +113,9 @@ export async function resolveContact(
 
 /**
  * `resolveContact` for many identities at once (an inbound batch): the known ones in one statement (and
- * one throttled touch), the rest one by one through `resolveContact`. Results follow the input order.
+ * one throttled touch), the unknown ones created together in one transaction of a few statements (one
+ * contact per distinct identity), phones and WeChat OpenIDs with a UnionID one by one through
+ * `resolveContact`. Results follow the input order.
  */
 export async function resolveContacts(
   db: Executor,
@@ -122,7 +125,7 @@ export async function resolveContacts(
   const ws = scope.workspaceId;
   // Phones need the workspace's region and UnionIDs may join contacts: those take the full path.
   const keys = items.map(({ identity, hints }) =>
-    identity.kind === "phone" || (identity.kind === "wechat_openid" && hints?.unionId?.trim())
+    identity.kind === "phone" || hints?.phone || (identity.kind === "wechat_openid" && hints?.unionId?.trim())
       ? undefined
       : identityKeyOf(identity, null),
   );
@@ -131,6 +134,8 @@ export async function resolveContacts(
   const now = Date.now();
   const stale = new Map<string, boolean>();
   const results: Resolution[] = [];
+  // Unknown identities, one new contact per distinct key (the first item's hints fill it).
+  const fresh = new Map<string, { key: IdentityKey; item: (typeof items)[number]; at: number[]; verified: boolean }>();
   for (const [i, item] of items.entries()) {
     const key = keys[i];
     const hit = key && found.find((r) => same(key, r));
@@ -139,8 +144,31 @@ export async function resolveContacts(
       if (verify || now - hit.last_seen_at.getTime() > TOUCH_AFTER_MS)
         stale.set(hit.id, verify || stale.get(hit.id) === true);
       results.push({ contactId: hit.survivor_id, created: false });
+    } else if (key && !hit) {
+      const id = `${key.kind}\u0000${key.namespace}\u0000${key.externalId}`;
+      const group = fresh.get(id) ?? { key, item, at: [], verified: false };
+      group.at.push(i);
+      group.verified ||= item.identity.verified === true;
+      fresh.set(id, group);
+      results.push({ contactId: "", created: false });
     } else {
       results.push(await resolveContact(db, scope, item.identity, item.hints));
+    }
+  }
+  if (fresh.size) {
+    const at = new Date();
+    const created = [...fresh.values()].map((g) => ({
+      ...g,
+      row: newContactRow(ws, g.item.hints ?? {}, null, at),
+    }));
+    const lost = await inTransaction(db, (tx) => insertContactsWithIdentities(tx, created));
+    for (const g of created) {
+      // Lost a race for this identity: it now exists, so the full path finds it.
+      const first = lost.has(g.row.id)
+        ? await resolveContact(db, scope, g.item.identity, g.item.hints)
+        : { contactId: g.row.id, created: true };
+      for (const [n, i] of g.at.entries())
+        results[i] = n === 0 ? first : { contactId: first.contactId, created: false };
     }
   }
   const verified = [...stale].filter(([, v]) => v).map(([id]) => id);
@@ -201,24 +229,7 @@ async function resolveSlow(
       return { contactId: unionHit.survivor_id, created: false };
     }
 
-    const now = new Date();
-    const row = applyContactFields(
-      blankContact(ws, uuidv7(), now),
-      {
-        displayName: hints.displayName,
-        givenName: hints.givenName,
-        familyName: hints.familyName,
-        emails: hints.email ? [hints.email] : undefined,
-        phones: hints.phone ? [hints.phone] : undefined,
-        language: hints.language,
-        avatarUrl: hints.avatarUrl,
-        source: hints.source,
-      },
-      region,
-      undefined,
-      now,
-    );
-    const contact = await insertContact(tx, row);
+    const contact = await insertContact(tx, newContactRow(ws, hints, region, new Date()));
     if (!(await addIdentity(contact.id, primary, verified))) {
       // Another request created this identity meanwhile: drop ours and take theirs.
       await deleteContact(tx, ws, contact.id);
@@ -229,6 +240,26 @@ async function resolveSlow(
     return { contactId: contact.id, created: true };
   }
   throw new AppError("unavailable", "resolution_contended", "This identity is being resolved concurrently; retry.");
+}
+
+/** A new contact filled from what the channel knows of the person. */
+function newContactRow(ws: string, hints: ResolveHints, region: string | null, now: Date) {
+  return applyContactFields(
+    blankContact(ws, uuidv7(), now),
+    {
+      displayName: hints.displayName,
+      givenName: hints.givenName,
+      familyName: hints.familyName,
+      emails: hints.email ? [hints.email] : undefined,
+      phones: hints.phone ? [hints.phone] : undefined,
+      language: hints.language,
+      avatarUrl: hints.avatarUrl,
+      source: hints.source,
+    },
+    region,
+    undefined,
+    now,
+  );
 }
 
 async function syncIfKeyed(tx: Executor, ws: string, contactId: string, key: IdentityKey | undefined) {
