@@ -24,6 +24,7 @@ const child = spawn(process.execPath, [...profile, "--import", "tsx", "bench/htt
     BENCH_DB: db,
     BENCH_WORKER: arg("worker", "1"),
     TEST_DB_POOL_MAX: "20",
+    TEST_JOBS_POLL_SECONDS: "2", // the job queues polled as in production
     TEST_DATABASE_URL: process.env.TEST_DATABASE_URL ?? "postgres://root@127.0.0.1:5432/test",
   },
   stdio: ["ignore", "pipe", "inherit"],

@@ -50,7 +50,11 @@ export async function openTestEnv(
   await migrateToLatest(database.db);
   // The job queue gets a schema of its own per run (pg-boss names its schema explicitly).
   const jobsSchema = `jobs_${randomBytes(6).toString("hex")}`;
-  const jobs = createJobs(database, { schema: jobsSchema, pollingIntervalSeconds: 0.5 });
+  // Tests poll the job queues often; benchmarks poll as production does (TEST_JOBS_POLL_SECONDS=2, the default).
+  const jobs = createJobs(database, {
+    schema: jobsSchema,
+    pollingIntervalSeconds: Number(process.env.TEST_JOBS_POLL_SECONDS ?? 0.5),
+  });
   const ctx: AppContext = { config, database, secretKey: randomBytes(32), logger: pino({ level: "silent" }), jobs };
   defineJobs(ctx);
   const app = await buildApp(ctx, { serveConsole: false });

@@ -1,9 +1,10 @@
 import type { AppContext } from "../../platform/context.ts";
 import { byWorkspace, type Dispatcher } from "../../platform/outbox.ts";
+import { casesUnderBot } from "../conversations/index.ts";
 import { defineAlertDeliveryJobs } from "./ai/alert-delivery.ts";
 import { checkSpikes, SPIKE_JOB, SpikeJobData, scheduleSpikeCheck, watchesKeywords } from "./ai/spikes.ts";
 import { ensureMessageAnalyses } from "./ai/store.ts";
-import { runBot } from "./bot/runtime.ts";
+import { cachedBotSettings, runBot } from "./bot/runtime.ts";
 import { hasMenus, menuOpenedBy, runKeywordMenu } from "./keyword-menus.ts";
 import { runRules, runRulesBatch } from "./runner.ts";
 import { planScheduledRuns, runScheduled, SCHEDULE_JOB, ScheduleJobData } from "./scheduled.ts";
@@ -50,6 +51,23 @@ export function subscribeAutomationHandlers(ctx: AppContext, dispatcher: Dispatc
       if (!menus.has(ws)) menus.set(ws, await hasMenus(db, ws));
       return menus.get(ws) === true;
     };
+    // Where no rule, keyword menu or bot can hand a case to the bot, the bot has work only in the cases it holds
+    // already: one read for the batch's cases instead of one per message (undefined: no such shortcut).
+    const caseIds = byWorkspace(events, (event) => (event.payload as { caseId?: string }).caseId);
+    const held = new Map<string, Promise<Set<string> | undefined>>();
+    const heldByBot = (ws: string, rules: readonly { enabled: boolean }[]) => {
+      let found = held.get(ws);
+      if (!found) {
+        found = (async () => {
+          if (rules.some((r) => r.enabled) || (await withMenus(ws)) || (await cachedBotSettings(db, ws)).enabled) {
+            return undefined;
+          }
+          return casesUnderBot(db, ws, caseIds.get(ws) ?? []);
+        })();
+        held.set(ws, found);
+      }
+      return found;
+    };
     return runRulesBatch(ctx, events, async (event, rules) => {
       const ws = event.workspaceId;
       const answeredMenu = (await withMenus(ws)) && (await runKeywordMenu(ctx, event));
@@ -59,6 +77,8 @@ export function subscribeAutomationHandlers(ctx: AppContext, dispatcher: Dispatc
       if (p.direction === "inbound" && p.caseId && p.messageId && (await withMenus(ws))) {
         if (await menuOpenedBy(db, ws, p.caseId, p.messageId)) return;
       }
+      const bot = await heldByBot(ws, rules);
+      if (bot && p.caseId && !bot.has(p.caseId)) return;
       await runBot(ctx, event);
     });
   });

@@ -51,6 +51,7 @@ export { createFollowUpCase, type FollowUpInput } from "./use-cases/follow-up-ca
 export {
   type CaseControl,
   caseControl,
+  casesUnderBot,
   type Handover,
   hasAgentReply,
   recordHandover,

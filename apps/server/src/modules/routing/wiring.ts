@@ -14,13 +14,17 @@ export function defineRoutingJobs(ctx: AppContext): void {
   });
 }
 
-/** Auto-assigns new cases where the workspace turned it on; idempotent (an assigned case is left alone). */
+/**
+ * Auto-assigns new cases where the workspace turned it on (its settings read once a batch); idempotent (an
+ * assigned case is left alone).
+ */
 export function subscribeRoutingHandlers(ctx: AppContext, dispatcher: Dispatcher): void {
-  dispatcher.on("case.created", "routing.auto-assign", async (event) => {
-    const settings = await getSettings(ctx.database.db, event.workspaceId);
-    if (!settings.auto_assign) return;
-    const { caseId } = event.payload as { caseId: string };
-    await routeCase(ctx, event.workspaceId, caseId, settings);
+  dispatcher.onBatch("case.created", "routing.auto-assign", async (events) => {
+    for (const [ws, caseIds] of byWorkspace(events, (event) => (event.payload as { caseId: string }).caseId)) {
+      const settings = await getSettings(ctx.database.db, ws);
+      if (!settings.auto_assign) continue;
+      for (const caseId of caseIds) await routeCase(ctx, ws, caseId, settings);
+    }
   });
   // SLA clocks move with the case's status, priority and messages; their own state change is skipped. A batch of
   // events reads each workspace's policy once and evaluates each case once, however many of its events it holds.

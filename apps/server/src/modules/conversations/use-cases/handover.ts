@@ -91,6 +91,20 @@ export async function caseControl(db: Executor, ws: string, caseId: string) {
   return { control: c.control, handover: c.handover, status: c.status, contactId: c.contact_id };
 }
 
+/** Of these cases, the ones a bot holds (control "bot", not merged away), in one statement. */
+export async function casesUnderBot(db: Executor, ws: string, caseIds: readonly string[]): Promise<Set<string>> {
+  if (caseIds.length === 0) return new Set();
+  const rows = await q(db)
+    .selectFrom("cases")
+    .select("id")
+    .where("workspace_id", "=", ws)
+    .where("id", "in", caseIds)
+    .where("control", "=", "bot")
+    .where("merged_into", "is", null)
+    .execute();
+  return new Set(rows.map((r) => r.id));
+}
+
 /** Whether a member or an API token has written to the customer in this case (rule and bot replies do not count). */
 export async function hasAgentReply(db: Executor, ws: string, caseId: string): Promise<boolean> {
   const reply = await q(db)
