@@ -15,6 +15,7 @@ import Fastify from "fastify";
 import { sql } from "kysely";
 import pg from "pg";
 import { arg, openBenchEnv } from "./profiles-setup.ts";
+import { NOW_MS, uuidv7Sql } from "./sql-ids.ts";
 
 const scale = Number(arg("scale", "1"));
 
@@ -97,9 +98,8 @@ async function serve() {
   );
   log(`building ${contacts} contacts, ${cases} cases, ${cases * messagesPerCase} messages…`);
   // Plain tables, not temporary ones: the statements below may run on different pool connections.
-  await sql`create table bench_contacts as select i, gen_random_uuid() as id from generate_series(1, ${contacts}) i`.execute(
-    db,
-  );
+  await sql`create table bench_contacts as select i, ${sql.raw(uuidv7Sql(`${NOW_MS} - i * 1000`, "i"))} as id
+    from generate_series(1, ${contacts}) i`.execute(db);
   await sql`insert into contacts (workspace_id, id, given_name, family_name, display_name, emails, name_key, search_text, created_at, updated_at)
     select ${wsId}, id, 'Given' || i, 'Family' || (i % 997), 'Given' || i || ' Family' || (i % 997),
       jsonb_build_array(jsonb_build_object('value', 'c' || i || '@example.com')), 'given' || i, 'given' || i,
@@ -107,7 +107,7 @@ async function serve() {
     from bench_contacts`.execute(db);
   log("contacts done");
   await sql`create table bench_cases as
-    select c.i, gen_random_uuid() as id, k.id as contact_id
+    select c.i, ${sql.raw(uuidv7Sql(`${NOW_MS} - c.i * 9000`, "c.i"))} as id, k.id as contact_id
     from generate_series(1, ${cases}) c(i) join bench_contacts k on k.i = 1 + (c.i * 5 % ${contacts})`.execute(db);
   await sql`insert into cases (workspace_id, id, number, subject, status, priority, contact_id, assignee_id, channel_ids,
       last_message_at, last_inbound_at, created_at, updated_at)
@@ -121,7 +121,7 @@ async function serve() {
   const chunk = Math.max(1, Math.round(cases / 10));
   for (let from = 1; from <= cases; from += chunk) {
     await sql`insert into messages (workspace_id, id, case_id, channel_id, direction, author_type, type, text, status, created_at)
-      select ${wsId}, gen_random_uuid(), c.id, ${channelId}::uuid,
+      select ${wsId}, ${sql.raw(uuidv7Sql(`${NOW_MS} - (c.i * 7 + m) * 1000`, `c.i * ${messagesPerCase} + m`))}, c.id, ${channelId}::uuid,
         case when m % 2 = 0 then 'inbound' else 'outbound' end, case when m % 2 = 0 then 'contact' else 'user' end,
         'text', 'Message ' || m || ' of case ' || c.i, case when m % 2 = 0 then 'received' else 'sent' end,
         now() - make_interval(secs => c.i * 7 + m)

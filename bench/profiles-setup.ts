@@ -19,6 +19,7 @@ import {
 } from "../apps/server/src/modules/profiles/bulk/import-contacts.ts";
 import { buildWorkspace } from "../apps/server/test/factories.ts";
 import { openTestEnv, type TestEnv } from "../apps/server/test/harness.ts";
+import { NOW_MS, uuidv7Sql } from "./sql-ids.ts";
 
 /** `--name=value` or `--name value` from the command line. */
 export function arg(name: string, fallback: string): string {
@@ -132,7 +133,7 @@ export async function loadContacts(env: TestEnv, W: string, rows: number, option
     await env.database.query(
       `insert into contacts (workspace_id, id, given_name, family_name, display_name, emails, phones, company,
          name_key, company_key, search_text, created_at, updated_at)
-       select $1::uuid, gen_random_uuid(), g, f, d,
+       select $1::uuid, ${uuidv7Sql(`${NOW_MS} - ${rows} + i`, "i")}, g, f, d,
          jsonb_build_array(jsonb_build_object('value', e, 'normalized', e, 'valid', true)),
          jsonb_build_array(jsonb_build_object('value', p, 'e164', p, 'valid', true)),
          co, lower(replace(d, ' ', '')), lower(co),
