@@ -303,6 +303,30 @@ describe.each(TEST_DATABASES)("bots and handover on %s", (kind) => {
     expect(inUse.json().error).toMatchObject({ reason: "flow_in_use", details: { intent: "order.status" } });
   });
 
+  it("answers in a case handed to it where the bot is off and no rule or menu runs", async () => {
+    // Workspace b: bot settings off, no rules, no keyword menus (the batch reads only the cases a bot holds).
+    const channel = await api("POST", "/api/v1/channels", b.auth("admin"), { type: "api", name: "b-bot" });
+    expect(channel.statusCode, channel.body).toBe(201);
+    const send = async (id: string, text: string) =>
+      (
+        await api("POST", `/api/v1/channels/${channel.json().channel.id}/inbound`, b.auth("agent"), {
+          externalMessageId: id,
+          from: { externalId: "cust-b-bot" },
+          text,
+        })
+      ).json().data[0] as { caseId: string };
+    const fromBot = async (caseId: string) =>
+      ((await api("GET", `/api/v1/cases/${caseId}/messages?limit=50`, b.auth("agent"))).json().data as Msg[]).filter(
+        (m) => m.authorType === "bot",
+      );
+    const { caseId } = await send("b-bot-1", "hello");
+    await sleep(300);
+    expect(await fromBot(caseId)).toEqual([]);
+    expect((await api("POST", `/api/v1/cases/${caseId}/bot/hand-back`, b.auth("agent"))).statusCode).toBe(200);
+    await send("b-bot-2", "hello again");
+    await waitFor(async () => (await fromBot(caseId)).length > 0);
+  });
+
   it("keeps every workspace's bot to itself", async () => {
     const caseId = (await world.inbound("bot-13", "cust-iso", "hello")).caseId;
     expect((await api("GET", `/api/v1/cases/${caseId}/bot`, b.auth("agent"))).statusCode).toBe(404);
