@@ -101,6 +101,7 @@ describe("latin name keys", () => {
     ["an email in the name", [null, null, "ada@example.com"], ""],
     ["a phone number in the name", [null, null, "+86 138 0013 8000"], ""],
     ["symbols only", [null, null, "★★ ☆"], ""],
+    ["digits kept", [null, null, "Agent 007"], "007agent"],
   ];
   it.each(cases)("keys %s", (_, [given, family, display], key) => {
     expect(latinNameKeyOf(given, family, display)).toBe(key);

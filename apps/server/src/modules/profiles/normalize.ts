@@ -156,9 +156,9 @@ function splitCjkName(name: string): string[] {
   return [chars.slice(0, familyLength).join(""), chars.slice(familyLength).join("")];
 }
 
-/** One word of a name in folded Latin letters: "小明" → "xiaoming", "Jean-Luc" → "jeanluc". */
+/** One word of a name in folded Latin letters (digits kept): "小明" → "xiaoming", "Jean-Luc" → "jeanluc". */
 function latinWordOf(word: string): string {
-  return foldText(transliterate(word)).replace(/[^\p{L}]/gu, "");
+  return foldText(transliterate(word)).replace(/[^\p{L}\p{N}]/gu, "");
 }
 
 /** Latin keys are indexed: longer names than this compare on their beginning. */
