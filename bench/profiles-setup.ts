@@ -122,7 +122,8 @@ export const fmt = (n: number, digits = 0) =>
 
 /**
  * Loads N contacts server-side (generate_series) with the search text the application derives: folded names,
- * company, email and the phone as entered, in E.164 and as digits; every 50th contact a Chinese name. With
+ * company, email and the phone as entered, in E.164 and as digits; every 50th contact a Chinese name (its
+ * Latin name key from the pinyin of its parts). With
  * `keys`, their email and phone keys too (for duplicate lookups). Returns the seconds it took.
  */
 export async function loadContacts(env: TestEnv, W: string, rows: number, options: { keys?: boolean } = {}) {
@@ -132,11 +133,12 @@ export async function loadContacts(env: TestEnv, W: string, rows: number, option
     const to = Math.min(rows, from + step) - 1;
     await env.database.query(
       `insert into contacts (workspace_id, id, given_name, family_name, display_name, emails, phones, company,
-         name_key, company_key, search_text, created_at, updated_at)
+         name_key, name_latin_key, company_key, search_text, created_at, updated_at)
        select $1::uuid, ${uuidv7Sql(`${NOW_MS} - ${rows} + i`, "i")}, g, f, d,
          jsonb_build_array(jsonb_build_object('value', e, 'normalized', e, 'valid', true)),
          jsonb_build_array(jsonb_build_object('value', p, 'e164', p, 'valid', true)),
-         co, lower(replace(d, ' ', '')), lower(co),
+         co, lower(replace(d, ' ', '')),
+         case when lower(gl) < lower(fl) collate "C" then lower(gl || fl) else lower(fl || gl) end, lower(co),
          lower(d || ' ' || g || ' ' || f || ' ' || co || ' ' || e || ' ' || p || ' ' || p || ' ' || substr(p, 2)),
          now(), now()
        from (
@@ -145,6 +147,10 @@ export async function loadContacts(env: TestEnv, W: string, rows: number, option
                 else (array['Ada','Grace','Alan','Marie','Wei','Yuki','Amara','Lucas','Sofia','Omar'])[1 + i % 10] end as g,
            case when i % 50 = 0 then (array['王','李','张','刘','陈'])[1 + (i / 50) % 5]
                 else (array['Lovelace','Hopper','Turing','Curie','Tanaka','Okafor','Martin','Garcia','Haddad','Novak'])[1 + (i / 10) % 10] end as f,
+           case when i % 50 = 0 then (array['xiaoming','xiaohong','wei','fang'])[1 + i % 4]
+                else (array['Ada','Grace','Alan','Marie','Wei','Yuki','Amara','Lucas','Sofia','Omar'])[1 + i % 10] end as gl,
+           case when i % 50 = 0 then (array['wang','li','zhang','liu','chen'])[1 + (i / 50) % 5]
+                else (array['Lovelace','Hopper','Turing','Curie','Tanaka','Okafor','Martin','Garcia','Haddad','Novak'])[1 + (i / 10) % 10] end as fl,
            'Company ' || (i % 5000) as co,
            'user' || i || '@example.com' as e,
            '+336' || lpad((10000000 + i)::text, 8, '0') as p

@@ -55,7 +55,7 @@ export type LocationPoint = {
 };
 
 export type DuplicateReason =
-  | { code: "same_email" | "same_phone" | "same_name" | "same_company"; value: string }
+  | { code: "same_email" | "same_phone" | "same_name" | "same_company" | "transliterated_name"; value: string }
   | { code: "similar_name"; distance: number };
 
 export type Duplicate = {

@@ -1,5 +1,12 @@
 import type { AttributeValue } from "./attributes.ts";
-import { composeDisplayName, foldText, nameKeyOf, normalizeEmail, normalizePhone } from "./normalize.ts";
+import {
+  composeDisplayName,
+  foldText,
+  latinNameKeyOf,
+  nameKeyOf,
+  normalizeEmail,
+  normalizePhone,
+} from "./normalize.ts";
 import { checkQuality } from "./quality.ts";
 import type { ContactRow } from "./repository.ts";
 
@@ -59,6 +66,7 @@ export function blankContact(workspaceId: string, id: string, now: Date): Contac
     attributes: {},
     quality_flags: [],
     name_key: "",
+    name_latin_key: "",
     company_key: "",
     search_text: "",
     merged_into: null,
@@ -68,7 +76,7 @@ export function blankContact(workspaceId: string, id: string, now: Date): Contac
   };
 }
 
-/** Recomputes what a contact row derives from its fields: name and company keys, search text, quality flags. */
+/** Recomputes what a contact row derives from its fields: name (also in Latin letters) and company keys, search text, quality flags. */
 export function deriveContact(row: ContactRow): ContactRow {
   const phoneForms = row.phones.flatMap((p) => [p.value, p.e164 ?? "", p.value.replace(/\D/g, "")]);
   const search = [
@@ -85,6 +93,7 @@ export function deriveContact(row: ContactRow): ContactRow {
   return {
     ...row,
     name_key: nameKeyOf(row.display_name),
+    name_latin_key: latinNameKeyOf(row.given_name, row.family_name, row.display_name),
     company_key: row.company ? foldText(row.company) : "",
     search_text: search,
     quality_flags: checkQuality({

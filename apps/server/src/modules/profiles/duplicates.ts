@@ -1,10 +1,12 @@
-import { foldText, nameKeyOf } from "./normalize.ts";
+import { foldText, isCjk, nameKeyOf } from "./normalize.ts";
 
 /** What the scorer needs to know about a contact. */
 export type DuplicateCandidate = {
   id: string;
   displayName: string | null;
   company: string | null;
+  /** The name in Latin letters, words in any order (`latinNameKeyOf`); "" when none. */
+  latinKey: string;
   emailKeys: string[];
   phoneKeys: string[];
 };
@@ -14,6 +16,7 @@ export type DuplicateReason =
   | { code: "same_phone"; value: string }
   | { code: "same_name"; value: string }
   | { code: "similar_name"; distance: number }
+  | { code: "transliterated_name"; value: string }
   | { code: "same_company"; value: string };
 
 export type DuplicateScore = { level: "certain" | "probable"; score: number; reasons: DuplicateReason[] };
@@ -52,10 +55,19 @@ function allowedTypos(length: number): number {
   return 2;
 }
 
+/** A name of at least two words, or a CJK name of family + given name (王芳). */
+function isFullName(displayName: string, nameKey: string): boolean {
+  return displayName.trim().split(/\s+/).length >= 2 || (isCjk(displayName) && [...nameKey].length >= 2);
+}
+
 /**
  * Scores a pair: a shared normalised email or phone is certain; the same or a similar name (within a typo
  * distance that grows with its length) together with the same company is probable; the same full name alone
- * (at least two words or three characters) is probable with a lower score. Anything else is no duplicate.
+ * (at least two words or three characters) is probable with a lower score. A name that differs more but reads
+ * the same in Latin letters, words in any order (王芳 / "Fang Wang", "Petrov Ivan" / "Ivan Petrov"), counts
+ * like a similar name with the same company and, when both are full names, a little lower alone. Two CJK
+ * names are never paired that way: different characters of the same sound are different names. Anything else
+ * is no duplicate.
  */
 export function scoreDuplicate(a: DuplicateCandidate, b: DuplicateCandidate): DuplicateScore | null {
   const reasons: DuplicateReason[] = [];
@@ -70,8 +82,13 @@ export function scoreDuplicate(a: DuplicateCandidate, b: DuplicateCandidate): Du
   if (!nameA || !nameB) return null;
   const distance = editDistance(nameA, nameB, 3);
   const typos = allowedTypos(Math.min([...nameA].length, [...nameB].length));
-  if (distance === 0) reasons.push({ code: "same_name", value: a.displayName ?? "" });
+  const displayA = a.displayName ?? "";
+  const displayB = b.displayName ?? "";
+  const transliterated =
+    distance > typos && a.latinKey !== "" && a.latinKey === b.latinKey && !(isCjk(displayA) && isCjk(displayB));
+  if (distance === 0) reasons.push({ code: "same_name", value: displayA });
   else if (distance <= typos) reasons.push({ code: "similar_name", distance });
+  else if (transliterated) reasons.push({ code: "transliterated_name", value: displayB });
   else return null;
   if (sameCompany && b.company) {
     reasons.push({ code: "same_company", value: b.company });
@@ -79,5 +96,8 @@ export function scoreDuplicate(a: DuplicateCandidate, b: DuplicateCandidate): Du
   }
   const distinctive = (a.displayName?.trim().split(/\s+/).length ?? 0) >= 2 || [...nameA].length >= 3;
   if (distance === 0 && distinctive) return { level: "probable", score: 0.6, reasons };
+  if (transliterated && isFullName(displayA, nameA) && isFullName(displayB, nameB)) {
+    return { level: "probable", score: 0.55, reasons };
+  }
   return null;
 }

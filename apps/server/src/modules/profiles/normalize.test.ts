@@ -3,6 +3,7 @@ import {
   composeDisplayName,
   foldText,
   isPlaceholder,
+  latinNameKeyOf,
   nameKeyOf,
   normalizeEmail,
   normalizeExternalId,
@@ -72,5 +73,41 @@ describe("names and text", () => {
   it("recognises placeholder values", () => {
     for (const v of ["-", "n/a", "N/A", "test", "xxxx", "未知", " none "]) expect(isPlaceholder(v), v).toBe(true);
     for (const v of ["Ada", "Test Kitchen Ltd", "王小明"]) expect(isPlaceholder(v), v).toBe(false);
+  });
+});
+
+describe("latin name keys", () => {
+  const cases: [string, [string | null, string | null, string | null], string][] = [
+    ["a Han name from its parts", ["芳", "王", "王芳"], "fangwang"],
+    ["a Latin name", [null, null, "Wang Fang"], "fangwang"],
+    ["the same Latin name reordered", [null, null, "Fang Wang"], "fangwang"],
+    ["a two-character Han given name as one word", ["小明", "王", "王小明"], "wangxiaoming"],
+    ["its pinyin with the given name first", ["Xiaoming", "Wang", "Xiaoming Wang"], "wangxiaoming"],
+    ["a Han display name alone, split after the family name", [null, null, "王小明"], "wangxiaoming"],
+    ["a compound family name", [null, null, "司马光"], "guangsima"],
+    ["its pinyin", [null, null, "Guang Sima"], "guangsima"],
+    ["a Han name with a space kept as written", [null, null, "王 小明"], "wangxiaoming"],
+    ["parts without a display name", ["小明", "王", null], "wangxiaoming"],
+    ["a Cyrillic name", ["Иван", "Петров", "Иван Петров"], "ivanpetrov"],
+    ["the Latin name", [null, null, "Ivan Petrov"], "ivanpetrov"],
+    ["the Latin name family first", [null, null, "Petrov Ivan"], "ivanpetrov"],
+    ["a Greek name", [null, null, "Ελένη"], "eleni"],
+    ["accents, case and punctuation", [null, null, "  Jean-Luc  PICARD "], "jeanlucpicard"],
+    ["punctuation and case, reordered", [null, null, "picard, jean luc"], "jeanlucpicard"],
+    ["no name", [null, null, null], ""],
+    ["blank parts", [" ", "", " "], ""],
+    ["a placeholder", [null, null, "N/A"], ""],
+    ["a placeholder in Chinese", [null, null, "未知"], ""],
+    ["an email in the name", [null, null, "ada@example.com"], ""],
+    ["a phone number in the name", [null, null, "+86 138 0013 8000"], ""],
+    ["symbols only", [null, null, "★★ ☆"], ""],
+    ["digits kept", [null, null, "Agent 007"], "007agent"],
+  ];
+  it.each(cases)("keys %s", (_, [given, family, display], key) => {
+    expect(latinNameKeyOf(given, family, display)).toBe(key);
+  });
+
+  it("keys a name the same whatever the order of its words", () => {
+    expect(latinNameKeyOf(null, null, "Ada King Lovelace")).toBe(latinNameKeyOf(null, null, "Lovelace Ada King"));
   });
 });

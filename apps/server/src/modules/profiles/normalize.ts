@@ -1,4 +1,5 @@
 import { type CountryCode, isSupportedCountry, parsePhoneNumberFromString } from "libphonenumber-js";
+import { transliterate } from "transliteration";
 
 /** The identity kinds a contact may hold; (workspace, kind, namespace, external id) is unique. */
 export const IDENTITY_KINDS = [
@@ -123,6 +124,67 @@ export function composeDisplayName(given: string | null | undefined, family: str
   if (!g && !f) return null;
   if (isCjk(g + f)) return `${f}${g}`;
   return [g, f].filter(Boolean).join(" ");
+}
+
+const HAN_OR_HANGUL_NAME = /^[\p{Script=Han}\p{Script=Hangul}]{2,4}$/u;
+
+/** Two-character family names, so 司马光 splits as 司马 + 光 and not 司 + 马光. */
+const COMPOUND_FAMILY_NAMES = new Set([
+  "欧阳",
+  "司马",
+  "上官",
+  "诸葛",
+  "东方",
+  "皇甫",
+  "令狐",
+  "慕容",
+  "司徒",
+  "夏侯",
+  "公孙",
+  "长孙",
+  "宇文",
+  "端木",
+  "南宫",
+  "独孤",
+]);
+
+/** A Han or Hangul name written as one run, split into family + given name (the family name comes first). */
+function splitCjkName(name: string): string[] {
+  if (!HAN_OR_HANGUL_NAME.test(name)) return [name];
+  const chars = [...name];
+  const familyLength = chars.length > 2 && COMPOUND_FAMILY_NAMES.has(chars.slice(0, 2).join("")) ? 2 : 1;
+  return [chars.slice(0, familyLength).join(""), chars.slice(familyLength).join("")];
+}
+
+/** One word of a name in folded Latin letters (digits kept): "小明" → "xiaoming", "Jean-Luc" → "jeanluc". */
+function latinWordOf(word: string): string {
+  return foldText(transliterate(word)).replace(/[^\p{L}\p{N}]/gu, "");
+}
+
+/** Latin keys are indexed: longer names than this compare on their beginning. */
+const LATIN_KEY_MAX = 200;
+
+/**
+ * A name in Latin letters with its words in any order, to match the same person written in another script or
+ * order: 王芳 / "Wang Fang" / "Fang Wang" → "fangwang", Иван Петров / "Petrov Ivan" → "ivanpetrov". A CJK given
+ * name is one word ("Xiaoming Wang" matches 王小明), so a CJK name uses its given and family parts when it has
+ * them and, written as one run, is split into family name + given name. Empty for no name or a placeholder, an
+ * email or a phone number in the name fields.
+ */
+export function latinNameKeyOf(
+  given: string | null | undefined,
+  family: string | null | undefined,
+  display: string | null | undefined,
+): string {
+  const g = given?.trim() ?? "";
+  const f = family?.trim() ?? "";
+  const name = display?.trim() || composeDisplayName(g, f) || "";
+  if (!name || isPlaceholder(name) || looksLikeEmail(name) || looksLikePhone(name)) return "";
+  let words: string[];
+  if (!isCjk(name)) words = name.split(/\s+/);
+  else if ((g || f) && isCjk(g + f)) words = [f, ...g.split(/\s+/)];
+  else words = name.split(/\s+/).flatMap((w, _, all) => (all.length === 1 ? splitCjkName(w) : [w]));
+  return words.map(latinWordOf).filter(Boolean).sort().join("").slice(0, LATIN_KEY_MAX);
 }
 
 const PLACEHOLDERS = new Set([

@@ -2,7 +2,7 @@ import { type ColumnType, type Generated, type Selectable, sql } from "kysely";
 import { uuidv7 } from "uuidv7";
 import type { Executor } from "../../platform/db.ts";
 import type { AttributeType, AttributeValue } from "./attributes.ts";
-import type { EmailValue, IdentityKind, PhoneValue } from "./normalize.ts";
+import { type EmailValue, type IdentityKind, latinNameKeyOf, type PhoneValue } from "./normalize.ts";
 import type { QualityFlag } from "./quality.ts";
 
 type Timestamp = Date;
@@ -45,6 +45,7 @@ export type ProfilesTables = {
     attributes: Json<Record<string, AttributeValue>>;
     quality_flags: Json<QualityFlag[]>;
     name_key: string;
+    name_latin_key: string;
     company_key: string;
     search_text: string;
     merged_into: string | null;
@@ -246,8 +247,12 @@ export type ConsentRow = Selectable<ProfilesTables["consent_records"]>;
 export type EventRow = Selectable<ProfilesTables["timeline_events"]>;
 export type DecisionRow = Selectable<ProfilesTables["contact_link_decisions"]>;
 
-/** A contact row as JSON (dates as ISO strings), as kept in a merge decision to restore it exactly. */
-export type ContactSnapshot = Omit<ContactRow, "erased_at" | "created_at" | "updated_at"> & {
+/**
+ * A contact row as JSON (dates as ISO strings), as kept in a merge decision to restore it exactly. Snapshots
+ * taken before migration 20261207T0101 have no name_latin_key.
+ */
+export type ContactSnapshot = Omit<ContactRow, "name_latin_key" | "erased_at" | "created_at" | "updated_at"> & {
+  name_latin_key?: string;
   erased_at: string | null;
   created_at: string;
   updated_at: string;
@@ -280,6 +285,7 @@ export function toSnapshot(row: ContactRow): ContactSnapshot {
 export function fromSnapshot(s: ContactSnapshot): ContactRow {
   return {
     ...s,
+    name_latin_key: s.name_latin_key ?? latinNameKeyOf(s.given_name, s.family_name, s.display_name),
     erased_at: s.erased_at ? new Date(s.erased_at) : null,
     created_at: new Date(s.created_at),
     updated_at: new Date(s.updated_at),
@@ -598,22 +604,23 @@ export async function findContactsByKeys(
 }
 
 /** What scoring a fuzzy candidate needs (the full row is read only for the suggestions kept). */
-export type FuzzyCandidateRow = Pick<ContactRow, "id" | "display_name" | "company">;
+export type FuzzyCandidateRow = Pick<ContactRow, "id" | "display_name" | "company" | "name_latin_key">;
 
 /**
  * Live contacts that can score as probable duplicates without a shared key: those of the same company (a
- * same or similar name then counts) and those with exactly the same name key (a same distinctive name alone
- * counts). Each is one probe of its own index, capped, newest first.
+ * same or similar name then counts), those with exactly the same name key (a same distinctive name alone
+ * counts) and those with the same name in Latin letters (王芳 and "Fang Wang"). Each is one probe of its own
+ * index, capped, newest first.
  */
 export async function findFuzzyCandidates(
   db: Executor,
   workspaceId: string,
   contact: ContactRow,
 ): Promise<FuzzyCandidateRow[]> {
-  const by = (column: "company_key" | "name_key", value: string, limit: number) =>
+  const by = (column: "company_key" | "name_key" | "name_latin_key", value: string, limit: number) =>
     q(db)
       .selectFrom("contacts")
-      .select(["id", "display_name", "company"])
+      .select(["id", "display_name", "company", "name_latin_key"])
       .where("workspace_id", "=", workspaceId)
       .where(column, "=", value)
       .where("id", "!=", contact.id)
@@ -622,11 +629,12 @@ export async function findFuzzyCandidates(
       .orderBy("id", "desc")
       .limit(limit)
       .execute();
-  const [byCompany, byName] = await Promise.all([
+  const [byCompany, byName, byLatinName] = await Promise.all([
     contact.company_key ? by("company_key", contact.company_key, 500) : [],
     contact.name_key ? by("name_key", contact.name_key, 100) : [],
+    contact.name_latin_key ? by("name_latin_key", contact.name_latin_key, 100) : [],
   ]);
-  return [...new Map([...byCompany, ...byName].map((r) => [r.id, r])).values()];
+  return [...new Map([...byCompany, ...byName, ...byLatinName].map((r) => [r.id, r])).values()];
 }
 
 export function findContactsByIds(db: Executor, workspaceId: string, ids: string[]) {
@@ -1029,6 +1037,7 @@ export async function eraseContactData(db: Executor, workspaceId: string, ids: s
       attributes: "{}",
       quality_flags: "[]",
       name_key: "",
+      name_latin_key: "",
       company_key: "",
       search_text: "",
       erased_at: now,

@@ -640,6 +640,42 @@ describe.each(TEST_DATABASES)("profiles on %s", (kind) => {
       const after = (await call(a, "GET", `/api/v1/contacts/${base.id}/duplicates`)).json().data;
       expect(after.map((d: { contact: Json }) => d.contact.id)).not.toContain(typo.id);
     });
+
+    it("suggests the same name written in another script or word order, never another workspace's", async () => {
+      const duplicatesOf = async (w: Ws, id: string) => {
+        const res = await call(w, "GET", `/api/v1/contacts/${id}/duplicates`);
+        expect(res.statusCode, res.body).toBe(200);
+        return res.json().data as { contact: Json; level: string; reasons: unknown[] }[];
+      };
+      const theirs = await create(b, { displayName: "Wang Fang" });
+      const han = await create(a, { givenName: "芳", familyName: "王" });
+      expect(han.displayName).toBe("王芳");
+      const latin = await create(a, { displayName: "Fang Wang" });
+      expect(await duplicatesOf(a, han.id)).toEqual([
+        expect.objectContaining({
+          contact: expect.objectContaining({ id: latin.id }),
+          level: "probable",
+          reasons: [{ code: "transliterated_name", value: "Fang Wang" }],
+        }),
+      ]);
+      expect((await duplicatesOf(a, latin.id)).map((d) => d.contact.id)).toEqual([han.id]);
+      expect((await duplicatesOf(b, theirs.id)).map((d) => d.contact.id)).toEqual([]);
+
+      const cyrillic = await create(a, { givenName: "Иван", familyName: "Петров" });
+      const ivan = await create(a, { displayName: "Ivan Petrov", company: "Initrode" });
+      expect(await duplicatesOf(a, ivan.id)).toEqual([
+        expect.objectContaining({
+          contact: expect.objectContaining({ id: cyrillic.id }),
+          reasons: [{ code: "transliterated_name", value: "Иван Петров" }],
+        }),
+      ]);
+
+      // A contact renamed is found under its new name, and no longer under the old one.
+      const patched = await call(a, "PATCH", `/api/v1/contacts/${latin.id}`, { displayName: "Petrov Ivan" });
+      expect(patched.statusCode, patched.body).toBe(200);
+      expect((await duplicatesOf(a, han.id)).map((d) => d.contact.id)).toEqual([]);
+      expect((await duplicatesOf(a, cyrillic.id)).map((d) => d.contact.id).sort()).toEqual([ivan.id, latin.id].sort());
+    });
   });
 
   describe("privacy", () => {

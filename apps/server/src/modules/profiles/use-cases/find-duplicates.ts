@@ -18,13 +18,14 @@ import type { Caller } from "./types.ts";
 export type DuplicateSuggestion = DuplicateScore & { contact: ContactRow };
 
 function candidateOf(
-  row: Pick<ContactRow, "id" | "display_name" | "company">,
+  row: Pick<ContactRow, "id" | "display_name" | "company" | "name_latin_key">,
   keys: { kind: string; key: string }[],
 ): DuplicateCandidate {
   return {
     id: row.id,
     displayName: row.display_name,
     company: row.company,
+    latinKey: row.name_latin_key,
     emailKeys: keys.filter((k) => k.kind === "email").map((k) => k.key),
     phoneKeys: keys.filter((k) => k.kind === "phone").map((k) => k.key),
   };
@@ -32,7 +33,8 @@ function candidateOf(
 
 /**
  * Scores the live contacts that may be the same person as this one: sharing a normalised email or phone
- * (certain), or with the same or a similar name and company (probable). Dismissed pairs are left out.
+ * (certain), or with the same or a similar name and company, or the same name in another script or word order
+ * (probable). Dismissed pairs are left out.
  */
 export async function findDuplicates(
   db: Executor,
