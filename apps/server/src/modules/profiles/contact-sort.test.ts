@@ -1,7 +1,10 @@
 import { sql } from "kysely";
+import { uuidv7 } from "uuidv7";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWorkspace } from "../../../test/factories.ts";
 import { openTestEnv, TEST_DATABASES, type TestEnv } from "../../../test/harness.ts";
+import { insertContactsBulk, updateContactsBulk } from "./bulk/bulk-repository.ts";
+import { applyContactFields, blankContact } from "./contact-fields.ts";
 import { compareContacts, NAMELESS_SORT_KEY, nameSortKeyOf } from "./contact-sort.ts";
 
 type Ws = Awaited<ReturnType<typeof buildWorkspace>>;
@@ -162,6 +165,32 @@ describe.each(TEST_DATABASES)("contact list sorts on %s", (kind) => {
         expect(res.json().error.details.field).toBe("cursor");
       }
     }
+  });
+
+  it("keys the names of contacts an import inserts or updates", async () => {
+    const ws = await buildWorkspace(env);
+    const now = new Date();
+    const row = (name: string | null) =>
+      applyContactFields(blankContact(ws.workspace.id, uuidv7(), now), { displayName: name }, null, undefined, now);
+    const [olga, nameless, bea] = [row("Olga"), row(null), row("Béa")];
+    await insertContactsBulk(env.database.db, [olga, nameless, bea]);
+    const order = async () => (await list(ws, "sort=name")).data.map((c) => c.id);
+    expect(await order()).toEqual([bea.id, olga.id, nameless.id]);
+    await updateContactsBulk(env.database.db, [
+      applyContactFields(nameless, { displayName: "Anna" }, null, undefined, now),
+    ]);
+    expect(await order()).toEqual([nameless.id, bea.id, olga.id]);
+  });
+
+  it("documents the sort in the OpenAPI document, with its values and default", async () => {
+    const doc = (await env.app.inject({ url: "/api/openapi.json" })).json() as {
+      paths: Record<string, { get?: { parameters?: { name: string; in: string; schema?: unknown }[] } }>;
+    };
+    const sort = doc.paths["/api/v1/contacts"]?.get?.parameters?.find((p) => p.name === "sort");
+    expect(sort).toMatchObject({
+      in: "query",
+      schema: { enum: ["newest", "oldest", "name", "updated"], default: "newest" },
+    });
   });
 
   it("never lists another workspace's contacts, whatever the sort", async () => {
