@@ -1,4 +1,5 @@
 import type { AttributeValue } from "./attributes.ts";
+import { nameSortKeyOf } from "./contact-sort.ts";
 import {
   composeDisplayName,
   foldText,
@@ -69,6 +70,7 @@ export function blankContact(workspaceId: string, id: string, now: Date): Contac
     name_latin_key: "",
     company_key: "",
     search_text: "",
+    name_sort: nameSortKeyOf(null),
     merged_into: null,
     erased_at: null,
     created_at: now,
@@ -96,6 +98,7 @@ export function deriveContact(row: ContactRow): ContactRow {
     name_latin_key: latinNameKeyOf(row.given_name, row.family_name, row.display_name),
     company_key: row.company ? foldText(row.company) : "",
     search_text: search,
+    name_sort: nameSortKeyOf(row.display_name),
     quality_flags: checkQuality({
       givenName: row.given_name,
       familyName: row.family_name,

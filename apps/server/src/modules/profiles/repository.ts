@@ -2,6 +2,7 @@ import { type ColumnType, type Generated, type Selectable, sql } from "kysely";
 import { uuidv7 } from "uuidv7";
 import type { Executor } from "../../platform/db.ts";
 import type { AttributeType, AttributeValue } from "./attributes.ts";
+import { type ContactPosition, type ContactSort, compareContacts, nameSortKeyOf } from "./contact-sort.ts";
 import { type EmailValue, type IdentityKind, latinNameKeyOf, type PhoneValue } from "./normalize.ts";
 import type { QualityFlag } from "./quality.ts";
 
@@ -48,6 +49,8 @@ export type ProfilesTables = {
     name_latin_key: string;
     company_key: string;
     search_text: string;
+    /** Folded display name in the "C" collation, for the name sort (see contact-sort.ts). */
+    name_sort: string;
     merged_into: string | null;
     erased_at: Timestamp | null;
     created_at: Timestamp;
@@ -249,10 +252,14 @@ export type DecisionRow = Selectable<ProfilesTables["contact_link_decisions"]>;
 
 /**
  * A contact row as JSON (dates as ISO strings), as kept in a merge decision to restore it exactly. Snapshots
- * taken before migration 20261207T0101 have no name_latin_key.
+ * taken before migrations 20261207T0101 and 20261207T0201 have no name_latin_key and no name_sort.
  */
-export type ContactSnapshot = Omit<ContactRow, "name_latin_key" | "erased_at" | "created_at" | "updated_at"> & {
+export type ContactSnapshot = Omit<
+  ContactRow,
+  "name_latin_key" | "name_sort" | "erased_at" | "created_at" | "updated_at"
+> & {
   name_latin_key?: string;
+  name_sort?: string;
   erased_at: string | null;
   created_at: string;
   updated_at: string;
@@ -286,6 +293,8 @@ export function fromSnapshot(s: ContactSnapshot): ContactRow {
   return {
     ...s,
     name_latin_key: s.name_latin_key ?? latinNameKeyOf(s.given_name, s.family_name, s.display_name),
+    // Snapshots taken before the name sort existed have no key.
+    name_sort: s.name_sort ?? nameSortKeyOf(s.display_name),
     erased_at: s.erased_at ? new Date(s.erased_at) : null,
     created_at: new Date(s.created_at),
     updated_at: new Date(s.updated_at),
@@ -433,10 +442,10 @@ function cjkGramsOf(text: string): string[] {
 }
 
 /**
- * Contacts whose search text holds one of the (folded) terms as a substring, newest first: a term with CJK
+ * Contacts whose search text holds one of the (folded) terms as a substring, in the list's sort: a term with CJK
  * characters through contacts_search_cjk (its characters' pairs, or the character alone), checked with strpos
  * (which no index answers, so the planner keeps to that index); any other term as LIKE '%…%' (the trigram
- * index on PostgreSQL, or the id index walked backwards when the term is common).
+ * index on PostgreSQL, or the sort's index walked when the term is common).
  */
 async function searchText(terms: string[], base: () => ContactQuery): Promise<ContactRow[]> {
   const found: ContactRow[] = [];
@@ -454,7 +463,8 @@ async function searchText(terms: string[], base: () => ContactQuery): Promise<Co
 }
 
 export type ContactFilter = {
-  after?: string | undefined;
+  sort: ContactSort;
+  after?: ContactPosition | undefined;
   /** Folded search texts, each matched as a substring of the contact's search text. */
   queries?: string[] | undefined;
   /** Exact identity external ids to also match. */
@@ -475,24 +485,48 @@ export function selectLiveContacts(db: Executor, workspaceId: string) {
     .where("erased_at", "is", null);
 }
 
-/** The newest limit+1 live contacts matching the list filters (tag, stage, cursor). */
+/**
+ * The first limit+1 live contacts in the filter's sort matching the list filters (tag, stage, cursor). Each
+ * sort is a keyset on (sort value, id) walking an index: the primary key (newest, oldest), contacts_sort_name,
+ * contacts_sort_updated.
+ */
 function contactListQuery(db: Executor, workspaceId: string, filter: ContactFilter, limit: number) {
   let query = selectLiveContacts(db, workspaceId);
-  if (filter.after) query = query.where("id", "<", filter.after);
   if (filter.tag) query = query.where(sql<boolean>`tags @> ${sql.val([filter.tag])}::text[]`);
   if (filter.stage) query = query.where("lifecycle_stage", "=", filter.stage);
-  return query.orderBy("id", "desc").limit(limit + 1);
+  const after = filter.after;
+  switch (filter.sort) {
+    case "newest":
+      if (after) query = query.where("id", "<", after.id);
+      return query.orderBy("id", "desc").limit(limit + 1);
+    case "oldest":
+      if (after) query = query.where("id", ">", after.id);
+      return query.orderBy("id", "asc").limit(limit + 1);
+    case "updated":
+      if (after?.at) query = query.where(sql<boolean>`(updated_at, id) < (${after.at}, ${after.id}::uuid)`);
+      return query
+        .orderBy("updated_at", "desc")
+        .orderBy("id", "desc")
+        .limit(limit + 1);
+    case "name":
+      if (after?.name) query = query.where(sql<boolean>`(name_sort, id) > (${after.name}, ${after.id}::uuid)`);
+      return query
+        .orderBy("name_sort", "asc")
+        .orderBy("id", "asc")
+        .limit(limit + 1);
+  }
 }
 type ContactQuery = ReturnType<typeof contactListQuery>;
 
 /**
- * Live (not merged, not erased) contacts, newest first. A search runs as up to three queries merged here:
- * the search-text match (the planner picks a trigram index where pg_trgm exists, or walks the ids
- * backwards when the term is common), the exact identity match and the exact email/phone key match (each
- * through its own index).
+ * Live (not merged, not erased) contacts in the filter's sort. A search runs as up to three queries merged
+ * here: the search-text match (the planner picks a trigram index where pg_trgm exists, or walks the sort's
+ * index when the term is common), the exact identity match and the exact email/phone key match (each through
+ * its own index).
  */
 export async function listContacts(db: Executor, workspaceId: string, filter: ContactFilter, limit: number) {
-  // The newest limit+1 live contacts matching the filter; each search below adds its own condition.
+  // The first limit+1 live contacts in the sort matching the filter; each search below adds its own condition,
+  // so every arm orders and pages by the same key and the merge below sorts by it again.
   const base = () => contactListQuery(db, workspaceId, filter, limit);
   const ids = filter.identityIds ?? [];
   const keys = filter.keys ?? [];
@@ -527,7 +561,7 @@ export async function listContacts(db: Executor, workspaceId: string, filter: Co
       : Promise.resolve([]),
   ]);
   const merged = new Map([...byText, ...byIdentity, ...byKey].map((r) => [r.id, r]));
-  return [...merged.values()].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)).slice(0, limit + 1);
+  return [...merged.values()].sort(compareContacts(filter.sort)).slice(0, limit + 1);
 }
 
 /** The `contact_keys` of a contact row and identities, as `kind\0key` strings: normalised emails, E.164 phones. */
@@ -1040,6 +1074,7 @@ export async function eraseContactData(db: Executor, workspaceId: string, ids: s
       name_latin_key: "",
       company_key: "",
       search_text: "",
+      name_sort: nameSortKeyOf(null),
       erased_at: now,
       updated_at: now,
     })

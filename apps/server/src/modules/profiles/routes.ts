@@ -1,10 +1,11 @@
 import { z } from "zod";
 import type { AppContext } from "../../platform/context.ts";
 import type { HttpApp } from "../../platform/http.ts";
-import { decodeCursor, toPage } from "../../platform/pagination.ts";
+import { toPage } from "../../platform/pagination.ts";
 import { actorOf, guard } from "../tenancy/index.ts";
 import { registerBulkRoutes } from "./bulk/routes.ts";
 import { profileExtras, registerCommerceRoutes } from "./commerce/routes.ts";
+import { contactCursorKey, decodeContactCursor } from "./contact-sort.ts";
 import { decodeTimeCursor, timeCursorKey } from "./cursor.ts";
 import { foldText, looksLikePhone, normalizeEmail, normalizeExternalId, normalizePhone } from "./normalize.ts";
 import {
@@ -60,7 +61,8 @@ export function registerProfilesRoutes(app: HttpApp, ctx: AppContext) {
     { schema: { ...tags, querystring: ListContactsQuerySchema }, onRequest: guard(ctx, "contacts.read") },
     async (request) => {
       const ws = actorOf(request).workspaceId;
-      const { limit, cursor, query, tag, stage } = request.query;
+      const { limit, cursor, query, tag, stage, sort } = request.query;
+      const after = decodeContactCursor(sort, cursor);
       let identityIds: string[] | undefined;
       let queries: string[] | undefined;
       let keys: { kind: "email" | "phone"; key: string }[] | undefined;
@@ -80,13 +82,8 @@ export function registerProfilesRoutes(app: HttpApp, ctx: AppContext) {
           queries = [foldText(query)];
         }
       }
-      const rows = await listContacts(
-        db,
-        ws,
-        { after: decodeCursor(cursor), queries, identityIds, keys, tag, stage },
-        limit,
-      );
-      return toPage(rows, limit, (r) => r.id, presentContact);
+      const rows = await listContacts(db, ws, { sort, after, queries, identityIds, keys, tag, stage }, limit);
+      return toPage(rows, limit, (r) => contactCursorKey(sort, r), presentContact);
     },
   );
 

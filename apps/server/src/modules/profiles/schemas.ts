@@ -2,6 +2,7 @@ import { z } from "zod";
 import { PageQuerySchema } from "../../platform/pagination.ts";
 import { ATTRIBUTE_TYPES } from "./attributes.ts";
 import { CONSENT_PURPOSES } from "./consent.ts";
+import { CONTACT_SORTS } from "./contact-sort.ts";
 import { IDENTITY_KINDS } from "./normalize.ts";
 
 const text = (max: number) => z.string().max(max);
@@ -58,9 +59,18 @@ export const CreateContactSchema = z.strictObject({
 export const UpdateContactSchema = z.strictObject(ContactFields);
 
 export const ListContactsQuerySchema = PageQuerySchema.extend({
+  // A name sort's cursor holds up to 100 characters of the name.
+  cursor: z.string().max(1000).optional(),
   query: z.string().trim().max(200).optional(),
   tag: z.string().trim().max(64).optional(),
   stage: z.string().trim().max(50).optional(),
+  sort: z
+    .enum(CONTACT_SORTS)
+    .default("newest")
+    .describe(
+      "newest (default) or oldest by creation; name: display name A→Z ignoring case and accents, contacts " +
+        "without a name last; updated: most recently updated first. A cursor only continues the sort it came from.",
+    ),
 });
 
 export const MergeSchema = z.strictObject({

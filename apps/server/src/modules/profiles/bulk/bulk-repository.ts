@@ -227,11 +227,11 @@ export async function insertContactsBulk(db: Executor, rows: ContactRow[]) {
   await sql`
     insert into contacts (workspace_id, id, given_name, family_name, display_name, emails, phones, language,
       timezone, gender, birthday, avatar_url, company, tags, lifecycle_stage, owner_user_id, source, attributes,
-      quality_flags, name_key, name_latin_key, company_key, search_text, created_at, updated_at)
+      quality_flags, name_key, name_latin_key, company_key, search_text, created_at, updated_at, name_sort)
     select ${first.workspace_id}::uuid, id, given_name, family_name, display_name, emails::jsonb, phones::jsonb,
       language, timezone, gender, birthday, avatar_url, company, tags::text[], lifecycle_stage, owner_user_id,
       source, attributes::jsonb, quality_flags::jsonb, name_key, name_latin_key, company_key, search_text, created_at,
-      updated_at
+      updated_at, name_sort
     from unnest(${col((r) => r.id)}::uuid[], ${col((r) => r.given_name)}::text[], ${col((r) => r.family_name)}::text[],
       ${col((r) => r.display_name)}::text[], ${json((r) => r.emails)}::text[], ${json((r) => r.phones)}::text[],
       ${col((r) => r.language)}::text[], ${col((r) => r.timezone)}::text[], ${col((r) => r.gender)}::text[],
@@ -240,10 +240,11 @@ export async function insertContactsBulk(db: Executor, rows: ContactRow[]) {
       ${col((r) => r.owner_user_id)}::uuid[], ${col((r) => r.source)}::text[], ${json((r) => r.attributes)}::text[],
       ${json((r) => r.quality_flags)}::text[], ${col((r) => r.name_key)}::text[],
       ${col((r) => r.name_latin_key)}::text[], ${col((r) => r.company_key)}::text[], ${col((r) => r.search_text)}::text[],
-      ${col((r) => r.created_at.toISOString())}::timestamptz[], ${col((r) => r.updated_at.toISOString())}::timestamptz[])
+      ${col((r) => r.created_at.toISOString())}::timestamptz[], ${col((r) => r.updated_at.toISOString())}::timestamptz[],
+      ${col((r) => r.name_sort)}::text[])
       as v(id, given_name, family_name, display_name, emails, phones, language, timezone, gender, birthday,
         avatar_url, company, tags, lifecycle_stage, owner_user_id, source, attributes, quality_flags, name_key,
-        name_latin_key, company_key, search_text, created_at, updated_at)`.execute(db);
+        name_latin_key, company_key, search_text, created_at, updated_at, name_sort)`.execute(db);
 }
 
 /** Overwrites the fields of existing contacts (the columns an import may change). */
@@ -257,7 +258,7 @@ export async function updateContactsBulk(db: Executor, rows: ContactRow[]) {
       lifecycle_stage = v.lifecycle_stage, owner_user_id = v.owner_user_id, source = v.source,
       attributes = v.attributes, quality_flags = v.quality_flags, name_key = v.name_key,
       name_latin_key = v.name_latin_key, company_key = v.company_key, search_text = v.search_text,
-      updated_at = v.updated_at
+      updated_at = v.updated_at, name_sort = v.name_sort
     from jsonb_populate_recordset(null::contacts, ${contactJson(rows)}::jsonb) v
     where c.workspace_id = v.workspace_id and c.id = v.id`.execute(db);
 }
