@@ -1,6 +1,6 @@
 import { buildApp } from "./app.ts";
 import { registerWebchatRealtime, startEmailMailboxes } from "./modules/channels/index.ts";
-import { startLifecycleSweeper } from "./modules/profiles/index.ts";
+import { ensureNightlyLifecycles, startLifecycleSweeper } from "./modules/profiles/index.ts";
 import { realtimeAuthenticator } from "./modules/tenancy/index.ts";
 import { buildHttp, type HttpApp } from "./platform/http.ts";
 import { createDispatcher, type Dispatcher } from "./platform/outbox.ts";
@@ -25,7 +25,7 @@ export type RunningServer = {
  * - web: the API and the console;
  * - realtime: Socket.IO on the same HTTP server (alone: with the health routes only);
  * - worker: works the job queues and dispatches the outbox (domain events → handlers, realtime broadcasts);
- * - scheduler: pg-boss maintenance and cron schedules.
+ * - scheduler: pg-boss maintenance and cron schedules; at start, every workspace's next nightly lifecycle run.
  */
 export async function startRoles(
   rt: Runtime,
@@ -68,6 +68,8 @@ export async function startRoles(
   defineJobs(rt);
   await rt.jobs.start({ work: has("worker"), supervise: has("scheduler") });
   await dispatcher?.start();
+  // Nightly jobs chain themselves (each run enqueues the next); the scheduler makes sure every workspace has one.
+  if (has("scheduler")) await ensureNightlyLifecycles(rt);
   // Email channels: one IMAP loop per mailbox in the worker role (docs/email.md).
   const mailboxes = has("worker") ? startEmailMailboxes(rt) : undefined;
   // Lifecycle stages of contacts whose timeline changed, recomputed every few seconds (docs/profiles.md).

@@ -29,7 +29,8 @@ export {
   registerContactEraser,
 } from "./erasers.ts";
 /** Defines the profiles job types: contact imports, lifecycle recomputation, erased files' deletion retries. */
-export { defineProfilesJobs } from "./jobs.ts";
+/** Gives every workspace its next nightly lifecycle recomputation (03:00 local); idempotent, for the scheduler role. */
+export { defineProfilesJobs, ensureNightlyLifecycles } from "./jobs.ts";
 /** The identity kinds a contact may hold, and the channel each belongs to. */
 export { channelOfKind, IDENTITY_KINDS, type IdentityKind } from "./normalize.ts";
 /** The profiles HTTP routes. */

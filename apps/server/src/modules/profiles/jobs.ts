@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { AppContext } from "../../platform/context.ts";
 import { jobIdFor } from "../../platform/jobs.ts";
+import { findWorkspaceById, listWorkspaceTimezones } from "../tenancy/index.ts";
 import { readImportChunks, runImport } from "./bulk/import-contacts.ts";
 import { recomputeLifecycles } from "./commerce/recompute-lifecycle.ts";
 import { liveContactIdsAfter } from "./commerce/repository.ts";
@@ -10,14 +11,22 @@ import { ERASURE_FILES_JOB, ErasureFilesJobData, runFileDeleter } from "./use-ca
 export const IMPORT_JOB = "profiles.contacts-import";
 
 /**
- * Recomputes the lifecycle of a workspace's contacts, 1,000 per job, each job sending the next page. Meant
- * to run nightly (schedule: `0 3 * * *`, one job `{ workspaceId }` per workspace) once a scheduler sends it.
+ * Recomputes the lifecycle of a workspace's contacts, 1,000 per job, each job sending the next page; nightly at
+ * 03:00 in the workspace's time zone (see scheduleNightlyLifecycle).
  */
 export const LIFECYCLE_JOB = "profiles.lifecycle-recompute";
 const LIFECYCLE_PAGE = 1000;
+/** The local hour of the nightly recomputation. */
+export const LIFECYCLE_NIGHTLY_HOUR = 3;
 
 const ImportJobData = z.object({ workspaceId: z.uuid(), importId: z.uuid() });
-const LifecycleJobData = z.object({ workspaceId: z.uuid(), after: z.uuid().nullable().optional() });
+const LifecycleJobData = z.object({
+  workspaceId: z.uuid(),
+  after: z.uuid().nullable().optional(),
+  /** The instant a nightly run was planned for (its first page plans the next night from it). */
+  at: z.iso.datetime().optional(),
+});
+type LifecycleJobData = z.infer<typeof LifecycleJobData>;
 
 /** Defines the profiles module's job types (every process, before the queue starts). */
 export function defineProfilesJobs(ctx: AppContext): void {
@@ -52,18 +61,31 @@ export function defineProfilesJobs(ctx: AppContext): void {
     schema: LifecycleJobData,
     expireInSeconds: 600,
     concurrency: 1,
-    handler: async (data) => {
-      const next = await recomputeLifecyclePage(ctx, data.workspaceId, data.after ?? null);
-      if (next) {
-        // The job id (today's page after that contact) makes the hand-over idempotent when this job is retried.
-        await ctx.jobs.send(
-          LIFECYCLE_JOB,
-          { workspaceId: data.workspaceId, after: next },
-          { id: jobIdFor(`lifecycle:${new Date().toISOString().slice(0, 10)}:${next}`) },
-        );
-      }
-    },
+    handler: (data) => runLifecycleJob(ctx, data),
   });
+}
+
+/** Runs one page of a lifecycle recomputation: a run's first page plans the next night, a full page sends the next. */
+export async function runLifecycleJob(ctx: AppContext, data: LifecycleJobData, now: Date = new Date()): Promise<void> {
+  if (!data.after) {
+    // The first page plans the next night before recomputing, so a failing recomputation does not break the
+    // chain; from the planned instant when later than now (a clock a little behind the database's must not
+    // plan tonight again).
+    const ws = await findWorkspaceById(ctx.database.db, data.workspaceId);
+    const planned = data.at ? new Date(data.at) : now;
+    if (ws) await scheduleNightlyLifecycle(ctx, ws.id, ws.timezone, planned > now ? planned : now);
+  }
+  const next = await recomputeLifecyclePage(ctx, data.workspaceId, data.after ?? null, now);
+  if (next) {
+    // The job id (this run's page after that contact; a run without a planned instant is keyed by today)
+    // makes the hand-over idempotent when this job is retried.
+    const run = data.at ?? now.toISOString().slice(0, 10);
+    await ctx.jobs.send(
+      LIFECYCLE_JOB,
+      { workspaceId: data.workspaceId, after: next, ...(data.at ? { at: data.at } : {}) },
+      { id: jobIdFor(`lifecycle:${run}:${next}`) },
+    );
+  }
 }
 
 /** Recomputes one page of a workspace's contacts after an id; returns the last id when more may follow. */
@@ -77,4 +99,86 @@ export async function recomputeLifecyclePage(
   const ids = await liveContactIdsAfter(db, workspaceId, after, LIFECYCLE_PAGE);
   await recomputeLifecycles(db, workspaceId, ids, now);
   return ids.length === LIFECYCLE_PAGE ? (ids.at(-1) ?? null) : null;
+}
+
+/**
+ * The nightly recomputation chains itself, as scheduled automation rules do: each night's first page enqueues the
+ * next night's run (`startAfter`), keyed by workspace and local date through jobIdFor, so a retried job, a
+ * second worker or the start-up check below enqueue it once. No polling loop and no cron table.
+ */
+export async function scheduleNightlyLifecycle(
+  ctx: AppContext,
+  workspaceId: string,
+  timeZone: string,
+  after: Date = new Date(),
+): Promise<void> {
+  const next = nextNightlyRun(timeZone, after);
+  await ctx.jobs.send(
+    LIFECYCLE_JOB,
+    { workspaceId, after: null, at: next.at.toISOString() },
+    { startAfter: next.at, id: jobIdFor(`lifecycle:${workspaceId}:${next.date}`) },
+  );
+}
+
+/**
+ * Gives every workspace its next nightly run (the scheduler role, at start): one statement lists the workspaces,
+ * and the deterministic job ids make this a no-op for those whose chain is in place. Workspaces are created by
+ * tenancy, which emits no event profiles could follow, so a workspace created while the scheduler runs gets
+ * its first nightly run when a scheduler next starts (its contacts' stages still follow their events).
+ */
+export async function ensureNightlyLifecycles(ctx: AppContext, now: Date = new Date()): Promise<number> {
+  const workspaces = await listWorkspaceTimezones(ctx.database.db);
+  for (const ws of workspaces) await scheduleNightlyLifecycle(ctx, ws.id, ws.timezone, now);
+  return workspaces.length;
+}
+
+/** The first 03:00 strictly after `after` in a time zone (UTC when the zone is unknown), with its local date. */
+export function nextNightlyRun(timeZone: string, after: Date): { at: Date; date: string } {
+  const zone = isTimeZone(timeZone) ? timeZone : "UTC";
+  const local = wallClock(zone, after.getTime());
+  for (let day = 0; day < 3; day++) {
+    const wall = Date.UTC(local.year, local.month - 1, local.day + day, LIFECYCLE_NIGHTLY_HOUR);
+    // The offset at the guess, then at the instant it gives: right on both sides of a DST change.
+    let at = wall - offsetOf(zone, wall);
+    at = wall - offsetOf(zone, at);
+    if (at > after.getTime()) return { at: new Date(at), date: new Date(wall).toISOString().slice(0, 10) };
+  }
+  throw new Error("unreachable: a 03:00 falls within three days");
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function wallClock(timeZone: string, ms: number) {
+  const parts = new Intl.DateTimeFormat("en-US", {
+    timeZone,
+    hourCycle: "h23",
+    year: "numeric",
+    month: "numeric",
+    day: "numeric",
+    hour: "numeric",
+    minute: "numeric",
+    second: "numeric",
+  }).formatToParts(new Date(ms));
+  const part = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  return {
+    year: part("year"),
+    month: part("month"),
+    day: part("day"),
+    hour: part("hour"),
+    minute: part("minute"),
+    second: part("second"),
+  };
+}
+
+/** The zone's offset from UTC at an instant, in ms (whole seconds). */
+function offsetOf(timeZone: string, ms: number): number {
+  const w = wallClock(timeZone, ms);
+  return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - Math.floor(ms / 1000) * 1000;
 }

@@ -7,7 +7,10 @@ export { realtimeAuthenticator, SESSION_COOKIE } from "./authenticate.ts";
 export { actorOf, guard } from "./guard.ts";
 /** Roles, permissions and the checks on them. */
 export { can, PERMISSIONS, type Permission, ROLES, type Role } from "./policy.ts";
-/** Lookups: a workspace by id or slug, a member's role, a team, a user by email (undefined when absent), a page of members. */
+/**
+ * Lookups: a workspace by id or slug, a member's role, a team, a user by email (undefined when absent), a page of
+ * members, which of some user ids are members of a workspace, every workspace's time zone.
+ */
 export {
   findMemberName,
   findMembership,
@@ -17,6 +20,8 @@ export {
   findWorkspaceBySlug,
   listMembers,
   listTeamMemberships,
+  listWorkspaceTimezones,
+  membersAmong,
 } from "./repository.ts";
 /** The tenancy HTTP routes. */
 export { registerTenancyRoutes } from "./routes.ts";

@@ -147,6 +147,27 @@ export function findMembership(db: Executor, workspaceId: string, userId: string
     .executeTakeFirst();
 }
 
+/** Which of these user ids are members of the workspace (one statement, whatever the number of ids). */
+export async function membersAmong(
+  db: Executor,
+  workspaceId: string,
+  userIds: readonly string[],
+): Promise<Set<string>> {
+  if (userIds.length === 0) return new Set();
+  const rows = await q(db)
+    .selectFrom("memberships")
+    .select("user_id")
+    .where("workspace_id", "=", workspaceId)
+    .where("user_id", "in", [...new Set(userIds)])
+    .execute();
+  return new Set(rows.map((r) => r.user_id));
+}
+
+/** Every workspace's id and time zone (one statement; scheduler start-up). */
+export function listWorkspaceTimezones(db: Executor) {
+  return q(db).selectFrom("workspaces").select(["id", "timezone"]).orderBy("id").execute();
+}
+
 /** The user's memberships, oldest first, with the workspace slug. */
 export function listMembershipsOfUser(db: Executor, userId: string) {
   return q(db)
