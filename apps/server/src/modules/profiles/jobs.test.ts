@@ -107,7 +107,9 @@ describe.each(TEST_DATABASES)("nightly lifecycle recomputation on %s", (kind) =>
   it("still chains the pages of a run of more than 1,000 contacts", async () => {
     const e = await buildWorkspace(env);
     await sql`insert into contacts (workspace_id, id, created_at, updated_at)
-      select ${e.workspace.id}::uuid, gen_random_uuid(), now(), now() from generate_series(1, 1001)`.execute(env.database.db);
+      select ${e.workspace.id}::uuid, gen_random_uuid(), now(), now() from generate_series(1, 1001)`.execute(
+      env.database.db,
+    );
     const at = "2026-12-08T03:00:00.000Z";
     await runLifecycleJob(env, { workspaceId: e.workspace.id, after: null, at }, new Date("2026-12-08T03:00:05Z"));
     await runLifecycleJob(env, { workspaceId: e.workspace.id, after: null, at }, new Date("2026-12-08T03:00:05Z"));

@@ -4,7 +4,7 @@ import type { AppContext } from "../../../platform/context.ts";
 import type { Executor } from "../../../platform/db.ts";
 import { AppError } from "../../../platform/errors.ts";
 import { emitEvents } from "../../../platform/outbox.ts";
-import { recordAudit } from "../../tenancy/index.ts";
+import { membersAmong, recordAudit } from "../../tenancy/index.ts";
 import { type AttributeDefinition, validateAttributes } from "../attributes.ts";
 import { applyContactFields, blankContact, type ContactFieldsInput } from "../contact-fields.ts";
 import {
@@ -504,6 +504,12 @@ export async function applyBatch(
     set.add(r.contact_id);
     keyOwners.set(k, set);
   }
+  // One lookup for the batch's owners: a row naming a user who is not a member of the workspace is a row error.
+  const members = await membersAmong(
+    tx,
+    ws,
+    prepared.flatMap((p) => (p.draft.ownerUserId ? [p.draft.ownerUserId] : [])),
+  );
   const existingIds = new Set([...identityOwners.values(), ...[...keyOwners.values()].flatMap((s) => [...s])]);
   const targets = new Map<string, Target>();
   for (const row of await findContactsBulk(tx, ws, [...existingIds])) {
@@ -529,6 +535,15 @@ export async function applyBatch(
   let updated = 0;
   let unchanged = 0;
   for (const p of prepared) {
+    if (p.draft.ownerUserId && !members.has(p.draft.ownerUserId)) {
+      errors.push({
+        line: p.item.line,
+        field: "ownerUserId",
+        reason: "owner_not_member",
+        message: "the owner must be a member of this workspace",
+      });
+      continue;
+    }
     const found = new Set<Target>();
     const unknownOwner: string[] = [];
     const note = (id: string | undefined) => {

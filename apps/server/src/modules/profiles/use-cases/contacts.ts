@@ -3,7 +3,7 @@ import type { AppContext } from "../../../platform/context.ts";
 import type { Executor } from "../../../platform/db.ts";
 import { AppError } from "../../../platform/errors.ts";
 import { emitEvent } from "../../../platform/outbox.ts";
-import { recordAudit } from "../../tenancy/index.ts";
+import { membersAmong, recordAudit } from "../../tenancy/index.ts";
 import { type AttributeValue, attributeFromAnswer, validateAttributes } from "../attributes.ts";
 import { applyContactFields, blankContact, type ContactFieldsInput } from "../contact-fields.ts";
 import {
@@ -47,10 +47,21 @@ async function validatedAttributes(db: Executor, workspaceId: string, values: Re
   return validateAttributes(values, await listAttributeDefinitions(db, workspaceId));
 }
 
+/** Refuses an owner who is not a member of the workspace (an unknown user, or a member of another workspace). */
+async function checkOwner(db: Executor, workspaceId: string, ownerUserId: string | null | undefined) {
+  if (!ownerUserId) return;
+  if (!(await membersAmong(db, workspaceId, [ownerUserId])).has(ownerUserId)) {
+    throw new AppError("invalid", "owner_not_member", "The owner must be a member of this workspace.", {
+      field: "ownerUserId",
+    });
+  }
+}
+
 /** Creates a contact with its identities; flags bad data, and lists likely duplicates of it. */
 export async function createContact(ctx: AppContext, caller: Caller, input: CreateContactInput) {
   const ws = caller.workspaceId;
   const contact = await ctx.database.db.transaction().execute(async (tx) => {
+    await checkOwner(tx, ws, input.ownerUserId);
     const region = await findDefaultRegion(tx, ws);
     const attributes = await validatedAttributes(tx, ws, input.attributes);
     const keys = (input.identities ?? []).map((i, n) => identityKeyOf(i, region, `identities[${n}]`));
@@ -97,6 +108,8 @@ export async function updateContact(ctx: AppContext, caller: Caller, id: string,
         survivorId: current.merged_into,
       });
     }
+    // Only a new owner is checked: a contact keeps an owner who has since left until someone changes it.
+    if (input.ownerUserId !== current.owner_user_id) await checkOwner(tx, ws, input.ownerUserId);
     const region = await findDefaultRegion(tx, ws);
     const attributes = await validatedAttributes(tx, ws, input.attributes);
     const row = await replaceContact(tx, applyContactFields(current, input, region, attributes));
