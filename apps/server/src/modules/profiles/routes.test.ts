@@ -185,6 +185,26 @@ describe.each(TEST_DATABASES)("profiles on %s", (kind) => {
       expect(res.json()).toMatchObject({ company: null, displayName: "Alan Mathison Turing", attributes: {} });
     });
 
+    it("refuses an owner who is not a member of the workspace, naming ownerUserId", async () => {
+      const agent = a.users.agent.id;
+      const owned = await create(a, { displayName: "Owned", ownerUserId: agent });
+      expect(owned.ownerUserId).toBe(agent);
+      const strangers = ["0190a000-0000-7000-8000-000000000001", b.users.agent.id];
+      for (const ownerUserId of strangers) {
+        const created = await call(a, "POST", "/api/v1/contacts", { displayName: "X", ownerUserId });
+        expect(created.statusCode, ownerUserId).toBe(400);
+        expect(created.json().error).toMatchObject({ reason: "owner_not_member", details: { field: "ownerUserId" } });
+        const updated = await call(a, "PATCH", `/api/v1/contacts/${owned.id}`, { ownerUserId });
+        expect(updated.statusCode, ownerUserId).toBe(400);
+        expect(updated.json().error).toMatchObject({ reason: "owner_not_member", details: { field: "ownerUserId" } });
+      }
+      expect((await get(a, owned.id)).ownerUserId).toBe(agent);
+      const moved = await call(a, "PATCH", `/api/v1/contacts/${owned.id}`, { ownerUserId: a.users.supervisor.id });
+      expect(moved.statusCode, moved.body).toBe(200);
+      const cleared = await call(a, "PATCH", `/api/v1/contacts/${owned.id}`, { ownerUserId: null });
+      expect(cleared.json()).toMatchObject({ ownerUserId: null });
+    });
+
     it("rejects an unknown attribute or a wrong type, naming the field", async () => {
       const unknown = await call(a, "POST", "/api/v1/contacts", { displayName: "X", attributes: { shoe: 1 } });
       expect(unknown.statusCode).toBe(400);

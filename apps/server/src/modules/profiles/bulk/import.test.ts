@@ -201,6 +201,28 @@ describe.each(TEST_DATABASES)("contact import and export on %s", (kind) => {
     expect(marie?.tags).toEqual(["nobel"]);
   });
 
+  it("reports a row whose owner is not a member of the workspace, importing the others", async () => {
+    // A workspace of its own: the export test below reads everything workspace a holds.
+    const c = await buildWorkspace(env);
+    const csv = [
+      "given_name,email,owner",
+      `Olga,olga@example.com,${c.users.agent.id}`,
+      `Oscar,oscar@example.com,${b.users.agent.id}`,
+      "Otto,otto@example.com,0190a000-0000-7000-8000-000000000001",
+      "Opal,opal@example.com,",
+    ].join("\n");
+    const result = await importFile(c, csv);
+    expect(result.state).toBe("completed");
+    expect(result.errors.map((e) => [e.line, e.field, e.reason])).toEqual([
+      [3, "ownerUserId", "owner_not_member"],
+      [4, "ownerUserId", "owner_not_member"],
+    ]);
+    expect(result).toMatchObject({ imported: 2, failed: 2 });
+    const olga = (await contactsOf(c, "&query=olga"))[0] as ContactJson & { ownerUserId: string | null };
+    expect(olga.ownerUserId).toBe(c.users.agent.id);
+    expect(await contactsOf(c, "&query=oscar")).toHaveLength(0);
+  });
+
   it("exports CSV with formula-escaped cells that import back into the same contacts", async () => {
     const created = await env.app.inject({
       method: "POST",
