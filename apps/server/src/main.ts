@@ -68,8 +68,15 @@ export async function startRoles(
   defineJobs(rt);
   await rt.jobs.start({ work: has("worker"), supervise: has("scheduler") });
   await dispatcher?.start();
-  // Nightly jobs chain themselves (each run enqueues the next); the scheduler makes sure every workspace has one.
+  // Nightly jobs chain themselves (each run enqueues the next); the scheduler makes sure every workspace has one,
+  // at start and then hourly, so a workspace created meanwhile gets its first run (a no-op for the others).
   if (has("scheduler")) await ensureNightlyLifecycles(rt);
+  const nightly = has("scheduler")
+    ? setInterval(() => {
+        ensureNightlyLifecycles(rt).catch((err) => rt.logger.error({ err }, "nightly lifecycle check failed"));
+      }, 3_600_000)
+    : undefined;
+  nightly?.unref();
   // Email channels: one IMAP loop per mailbox in the worker role (docs/email.md).
   const mailboxes = has("worker") ? startEmailMailboxes(rt) : undefined;
   // Lifecycle stages of contacts whose timeline changed, recomputed every few seconds (docs/profiles.md).
@@ -84,6 +91,7 @@ export async function startRoles(
     realtime,
     close() {
       closing ??= (async () => {
+        clearInterval(nightly);
         await mailboxes?.stop();
         await stopLifecycleSweeper?.();
         await realtime?.close();

@@ -442,22 +442,51 @@ function cjkGramsOf(text: string): string[] {
 }
 
 /**
+ * A CJK term as a condition: the contacts_search_cjk index's predicate and expression (its characters' pairs,
+ * or the character alone), then strpos (which no index answers, so the planner keeps to that index).
+ */
+function cjkMatch(grams: string[], term: string) {
+  return sql<boolean>`search_text ~ ${sql.lit(CJK_CLASS)} and profiles_cjk_grams(search_text) @> ${grams}::text[]
+    and strpos(search_text, ${term}) > 0`;
+}
+
+/** Rows of the sort's order a CJK term walks first (see searchText). */
+const CJK_WALK = 10_000;
+
+/**
  * Contacts whose search text holds one of the (folded) terms as a substring, in the list's sort: a term with CJK
  * characters through contacts_search_cjk (its characters' pairs, or the character alone), checked with strpos
- * (which no index answers, so the planner keeps to that index); any other term as LIKE '%…%' (the trigram
- * index on PostgreSQL, or the sort's index walked when the term is common).
+ * (which no index answers, so the planner keeps to that index), after a bounded walk of the sort's first rows
+ * that answers common characters sooner; any other term as LIKE '%…%' (the trigram index on PostgreSQL, or the
+ * sort's index walked when the term is common).
  */
-async function searchText(terms: string[], base: () => ContactQuery): Promise<ContactRow[]> {
+async function searchText(
+  db: Executor,
+  terms: string[],
+  base: () => ContactQuery,
+  walk: () => ContactQuery,
+  limit: number,
+): Promise<ContactRow[]> {
   const found: ContactRow[] = [];
   for (const term of terms) {
     const grams = cjkGramsOf(term);
-    const query = grams.length
-      ? base()
-          .where(sql<boolean>`search_text ~ ${sql.lit(CJK_CLASS)}`)
-          .where(sql<boolean>`profiles_cjk_grams(search_text) @> ${grams}::text[]`)
-          .where(sql<boolean>`strpos(search_text, ${term}) > 0`)
-      : base().where("search_text", "like", `%${likeEscape(term)}%`);
-    found.push(...(await query.execute()));
+    if (grams.length) {
+      // A common character (a frequent family name) matches thousands of contacts spread over the table: the
+      // newest few are found sooner by walking the sort's first CJK_WALK rows than by reading every match
+      // through the pair index. Enough matches there are the page; fewer, and the index answers.
+      const walked = await q(db)
+        .selectFrom(walk().as("s"))
+        .selectAll()
+        .where(sql<boolean>`strpos(search_text, ${term}) > 0`)
+        .execute();
+      found.push(...(walked.length > limit ? walked : await base().where(cjkMatch(grams, term)).execute()));
+    } else {
+      found.push(
+        ...(await base()
+          .where("search_text", "like", `%${likeEscape(term)}%`)
+          .execute()),
+      );
+    }
   }
   return found;
 }
@@ -534,7 +563,7 @@ export async function listContacts(db: Executor, workspaceId: string, filter: Co
     return base().execute();
   }
   const [byText, byIdentity, byKey] = await Promise.all([
-    searchText(filter.queries ?? [], base),
+    searchText(db, filter.queries ?? [], base, () => contactListQuery(db, workspaceId, filter, CJK_WALK - 1), limit),
     ids.length
       ? base()
           .where(
