@@ -72,3 +72,19 @@ export async function openTestEnv(
     },
   };
 }
+
+/**
+ * The environment's database as another handle that records each statement's kind (a module's caches keyed by
+ * the database handle start empty on it): how many statements a call costs.
+ */
+export function countingDatabase(env: TestEnv): { database: TestEnv["database"]; statements: string[] } {
+  const statements: string[] = [];
+  const db = env.database.db.withPlugin({
+    transformQuery: (args) => {
+      statements.push(args.node.kind);
+      return args.node;
+    },
+    transformResult: async (args) => args.result,
+  });
+  return { database: { ...env.database, db }, statements };
+}

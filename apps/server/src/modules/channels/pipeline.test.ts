@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWorkspace, TEST_PASSWORD } from "../../../test/factories.ts";
-import { openTestEnv, TEST_DATABASES, type TestEnv } from "../../../test/harness.ts";
+import { countingDatabase, openTestEnv, TEST_DATABASES, type TestEnv } from "../../../test/harness.ts";
 import { waitFor } from "../../../test/wait.ts";
 import { createDispatcher, type Dispatcher, runTransaction } from "../../platform/outbox.ts";
 import { subscribeHandlers } from "../../wiring.ts";
@@ -144,15 +144,8 @@ describe.each(TEST_DATABASES)("inbound and outbound through the api channel on %
   });
 
   it("stores a batch of known customers' messages in as many statements as one message", async () => {
-    const statements: string[] = [];
-    const counted = env.database.db.withPlugin({
-      transformQuery: (args) => {
-        statements.push(args.node.kind);
-        return args.node;
-      },
-      transformResult: async (args) => args.result,
-    });
-    const ctx = { ...env, database: { ...env.database, db: counted } };
+    const { database, statements } = countingDatabase(env);
+    const ctx = { ...env, database };
     const channel = await findChannel(env.database.db, a.workspace.id, channelId);
     if (!channel) throw new Error("no channel");
     const batch = (tag: string, n: number) =>

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { AppContext } from "../../platform/context.ts";
 import { jobIdFor } from "../../platform/jobs.ts";
+import { instantToWallClock, isTimeZone, wallClockToInstant } from "../../platform/wall-clock.ts";
 import { findWorkspaceById, listWorkspaceTimezones } from "../tenancy/index.ts";
 import { readImportChunks, runImport } from "./bulk/import-contacts.ts";
 import { recomputeLifecycles } from "./commerce/recompute-lifecycle.ts";
@@ -135,50 +136,12 @@ export async function ensureNightlyLifecycles(ctx: AppContext, now: Date = new D
 /** The first 03:00 strictly after `after` in a time zone (UTC when the zone is unknown), with its local date. */
 export function nextNightlyRun(timeZone: string, after: Date): { at: Date; date: string } {
   const zone = isTimeZone(timeZone) ? timeZone : "UTC";
-  const local = wallClock(zone, after.getTime());
+  const local = instantToWallClock(zone, after);
   for (let day = 0; day < 3; day++) {
-    const wall = Date.UTC(local.year, local.month - 1, local.day + day, LIFECYCLE_NIGHTLY_HOUR);
-    // The offset at the guess, then at the instant it gives: right on both sides of a DST change.
-    let at = wall - offsetOf(zone, wall);
-    at = wall - offsetOf(zone, at);
-    if (at > after.getTime()) return { at: new Date(at), date: new Date(wall).toISOString().slice(0, 10) };
+    const date = new Date(Date.UTC(local.year, local.month - 1, local.day + day));
+    const wall = { year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate() };
+    const at = wallClockToInstant(zone, { ...wall, hour: LIFECYCLE_NIGHTLY_HOUR, minute: 0 });
+    if (at > after) return { at, date: date.toISOString().slice(0, 10) };
   }
   throw new Error("unreachable: a 03:00 falls within three days");
-}
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function wallClock(timeZone: string, ms: number) {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone,
-    hourCycle: "h23",
-    year: "numeric",
-    month: "numeric",
-    day: "numeric",
-    hour: "numeric",
-    minute: "numeric",
-    second: "numeric",
-  }).formatToParts(new Date(ms));
-  const part = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  return {
-    year: part("year"),
-    month: part("month"),
-    day: part("day"),
-    hour: part("hour"),
-    minute: part("minute"),
-    second: part("second"),
-  };
-}
-
-/** The zone's offset from UTC at an instant, in ms (whole seconds). */
-function offsetOf(timeZone: string, ms: number): number {
-  const w = wallClock(timeZone, ms);
-  return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - Math.floor(ms / 1000) * 1000;
 }

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWorkspace, TEST_PASSWORD } from "../../../test/factories.ts";
-import { openTestEnv, TEST_DATABASES, type TestEnv } from "../../../test/harness.ts";
+import { countingDatabase, openTestEnv, TEST_DATABASES, type TestEnv } from "../../../test/harness.ts";
 import { authenticate } from "./authenticate.ts";
 import { PERMISSIONS, type Permission, ROLES, type Role } from "./policy.ts";
 
@@ -155,16 +155,9 @@ describe.each(TEST_DATABASES)("tenancy on %s", (kind) => {
     });
 
     it("looks a new credential up once however many requests present it at the same moment", async () => {
-      const statements: string[] = [];
-      const counted = env.database.db.withPlugin({
-        transformQuery: (args) => {
-          statements.push(args.node.kind);
-          return args.node;
-        },
-        transformResult: async (args) => args.result,
-      });
-      // A database object of its own: its credential cache starts empty.
-      const ctx = { database: { ...env.database, db: counted } };
+      // A database handle of its own: its credential cache starts empty.
+      const { database, statements } = countingDatabase(env);
+      const ctx = { database };
       const request = { headers: { authorization: `Bearer ${a.tokens.agent}` }, ip: "10.0.0.9" } as FastifyRequest;
       const actors = await Promise.all(Array.from({ length: 20 }, () => authenticate(ctx, request)));
       expect(new Set(actors.map((x) => `${x.type}:${x.id}:${x.role}:${x.ip}`))).toEqual(
