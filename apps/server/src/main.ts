@@ -70,12 +70,11 @@ export async function startRoles(
   await dispatcher?.start();
   // Nightly jobs chain themselves (each run enqueues the next); the scheduler makes sure every workspace has one,
   // at start and then hourly, so a workspace created meanwhile gets its first run (a no-op for the others).
-  if (has("scheduler")) await ensureNightlyLifecycles(rt);
-  const nightly = has("scheduler")
-    ? setInterval(() => {
-        ensureNightlyLifecycles(rt).catch((err) => rt.logger.error({ err }, "nightly lifecycle check failed"));
-      }, 3_600_000)
-    : undefined;
+  // Not awaited: one send per workspace must not hold back the start.
+  const ensureNightly = () =>
+    void ensureNightlyLifecycles(rt).catch((err) => rt.logger.error({ err }, "nightly lifecycle check failed"));
+  if (has("scheduler")) ensureNightly();
+  const nightly = has("scheduler") ? setInterval(ensureNightly, 3_600_000) : undefined;
   nightly?.unref();
   // Email channels: one IMAP loop per mailbox in the worker role (docs/email.md).
   const mailboxes = has("worker") ? startEmailMailboxes(rt) : undefined;

@@ -122,10 +122,10 @@ export async function scheduleNightlyLifecycle(
 }
 
 /**
- * Gives every workspace its next nightly run (the scheduler role, at start): one statement lists the workspaces,
- * and the deterministic job ids make this a no-op for those whose chain is in place. Workspaces are created by
- * tenancy, which emits no event profiles could follow, so a workspace created while the scheduler runs gets
- * its first nightly run when a scheduler next starts (its contacts' stages still follow their events).
+ * Gives every workspace its next nightly run (the scheduler role, at start and hourly): one statement lists the
+ * workspaces, and the deterministic job ids make this a no-op for those whose chain is in place. Workspaces are
+ * created by tenancy, which emits no event profiles could follow, so a new workspace gets its first nightly run
+ * within the hour (its contacts' stages still follow their events).
  */
 export async function ensureNightlyLifecycles(ctx: AppContext, now: Date = new Date()): Promise<number> {
   const workspaces = await listWorkspaceTimezones(ctx.database.db);
