@@ -41,6 +41,12 @@ bare.post("/bare-insert", async (request) => {
   );
   return { ok: true };
 });
+// Steady state: after the warm-up, the tables carry planner statistics, as autovacuum (PostgreSQL) or the
+// embedded mode's maintenance job (PGlite) gives them in production; freshly created tables have none.
+bare.post("/analyze", async () => {
+  await env.database.exec("analyze");
+  return { ok: true };
+});
 const bareAddress = await bare.listen({ port: 0, host: "127.0.0.1" });
 process.stdout.write(
   `${JSON.stringify({ app: address, bare: bareAddress, token: ws.tokens.agent, kind, channelId, workspaceId: ws.workspace.id })}\n`,

@@ -63,6 +63,7 @@ async function measure(url: string, duration: number) {
 const ingestUrl = `${app}/api/v1/channels/${channelId}/inbound`;
 await measure(`${bare}/bare-insert`, 3);
 await measure(ingestUrl, 3);
+await fetch(`${bare}/analyze`, { method: "POST" }); // steady state: see bench/http-server.ts
 const baseline = await measure(`${bare}/bare-insert`, Math.max(5, Math.round(seconds / 3)));
 const ingest = await measure(ingestUrl, seconds);
 const ratio = ingest.rps / baseline.rps;

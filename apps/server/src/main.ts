@@ -3,6 +3,7 @@ import { registerWebchatRealtime, startEmailMailboxes } from "./modules/channels
 import { ensureNightlyLifecycles, startLifecycleSweeper } from "./modules/profiles/index.ts";
 import { realtimeAuthenticator } from "./modules/tenancy/index.ts";
 import { buildHttp, type HttpApp } from "./platform/http.ts";
+import { startEmbeddedMaintenance } from "./platform/maintenance.ts";
 import { createDispatcher, type Dispatcher } from "./platform/outbox.ts";
 import { createRealtimeHub, type RealtimeHub } from "./platform/realtime.ts";
 import type { Runtime } from "./runtime.ts";
@@ -76,6 +77,10 @@ export async function startRoles(
   if (has("scheduler")) ensureNightly();
   const nightly = has("scheduler") ? setInterval(ensureNightly, 3_600_000) : undefined;
   nightly?.unref();
+  // The embedded database has no autovacuum: the scheduler keeps its statistics fresh and vacuums it.
+  const stopMaintenance = has("scheduler")
+    ? startEmbeddedMaintenance(database, (err) => rt.logger.error({ err }, "embedded database maintenance failed"))
+    : undefined;
   // Email channels: one IMAP loop per mailbox in the worker role (docs/email.md).
   const mailboxes = has("worker") ? startEmailMailboxes(rt) : undefined;
   // Lifecycle stages of contacts whose timeline changed, recomputed every few seconds (docs/profiles.md).
@@ -91,6 +96,7 @@ export async function startRoles(
     close() {
       closing ??= (async () => {
         clearInterval(nightly);
+        await stopMaintenance?.();
         await mailboxes?.stop();
         await stopLifecycleSweeper?.();
         await realtime?.close();

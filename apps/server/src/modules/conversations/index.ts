@@ -59,10 +59,12 @@ export {
 /** Stores an inbound customer message: dedupe, conversation and case, outbox events. */
 export {
   DuplicateRace,
+  type InboundDraft,
   type InboundMessage,
   type Received,
   receiveMessage,
   receiveMessages,
+  receiveMessagesOf,
   retryOnDuplicateRace,
 } from "./use-cases/receive-message.ts";
 /** Writes an agent's reply (queued) or private note. */

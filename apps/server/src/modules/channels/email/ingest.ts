@@ -10,8 +10,8 @@ import type { AppContext } from "../../../platform/context.ts";
 import type { Executor } from "../../../platform/db.ts";
 import { runTransaction } from "../../../platform/outbox.ts";
 import {
-  type InboundMessage,
-  receiveMessages,
+  type InboundDraft,
+  receiveMessagesOf,
   retryOnDuplicateRace,
   setMessageStatus,
 } from "../../conversations/index.ts";
@@ -117,13 +117,13 @@ type Pending = {
   thread: EmailThread;
   attachments: (ParsedEmail["attachments"][number] & { id: string })[];
   flags: string[];
-  input: Omit<InboundMessage, "contactId">;
+  input: InboundDraft;
 };
 
 /**
  * Stores a batch of parsed emails in order: duplicates (already stored, or earlier in the batch), bounces and
  * our own copies one by one (they are rare), then the customers' emails together: their contacts in one
- * `resolveContacts`, their messages in one `receiveMessages`, their email rows and attachments in one insert
+ * `resolveContacts`, their messages in one `receiveMessagesOf`, their email rows and attachments in one insert
  * each. Results follow the input order.
  */
 async function storeAll(
@@ -192,7 +192,7 @@ async function storeAll(
   }
   if (pending.length === 0) return results;
 
-  const contacts = await resolveContacts(
+  const contacts = resolveContacts(
     tx,
     { workspaceId: s.workspaceId },
     pending.map(({ email: p }) => {
@@ -207,9 +207,10 @@ async function storeAll(
       };
     }),
   );
-  const received = await receiveMessages(
+  const received = await receiveMessagesOf(
     tx,
-    pending.map((m, i) => ({ ...m.input, contactId: contactOf(contacts[i]) })),
+    pending.map((m) => m.input),
+    contacts.then((resolved) => pending.map((_, i) => contactOf(resolved[i]))),
   );
   const rows: ReturnType<typeof emailRow>[] = [];
   const files: (Pending["attachments"][number] & { messageId: string })[] = [];

@@ -9,7 +9,7 @@ import type { AppContext } from "../../../platform/context.ts";
 import type { Executor } from "../../../platform/db.ts";
 import { runTransaction } from "../../../platform/outbox.ts";
 import type { Write } from "../../../platform/writes.ts";
-import { receiveMessages, retryOnDuplicateRace } from "../../conversations/index.ts";
+import { receiveMessagesOf, retryOnDuplicateRace } from "../../conversations/index.ts";
 import { resolveContacts } from "../../profiles/index.ts";
 import { q } from "../repository.ts";
 import type { WechatAccount } from "./config.ts";
@@ -81,7 +81,7 @@ async function storeInTransaction(ctx: AppContext, tx: Executor, items: PushedMe
       byWorkspace.set(m.account.channel.workspace_id, group);
     }
     for (const [workspaceId, group] of byWorkspace) {
-      const contacts = await resolveContacts(
+      const resolving = resolveContacts(
         tx,
         { workspaceId },
         group.map((m) => ({
@@ -115,12 +115,12 @@ async function storeInTransaction(ctx: AppContext, tx: Executor, items: PushedMe
         })),
       );
       const alongside: Write[] = [{ statement: payloads }, ...(windows ? [{ statement: windows }] : [])];
-      const received = await receiveMessages(
+      const contactIds = resolving.then((resolved) => resolved.map((r) => r.contactId));
+      const received = await receiveMessagesOf(
         tx,
-        group.map((m, i) => ({
+        group.map((m) => ({
           workspaceId,
           channel: { id: m.account.channel.id, type: m.account.channel.type },
-          contactId: (contacts[i] as { contactId: string }).contactId,
           externalThreadId: m.inbound.openId,
           platformMessageId: m.inbound.msgId,
           type: m.inbound.type,
@@ -128,11 +128,13 @@ async function storeInTransaction(ctx: AppContext, tx: Executor, items: PushedMe
           content: m.inbound.content,
           sentAt: sentAt(m),
         })),
+        contactIds,
         alongside,
       );
+      const contacts = await contactIds;
       for (const [i, m] of group.entries()) {
         const r = received[i];
-        const contactId = (contacts[i] as { contactId: string }).contactId;
+        const contactId = contacts[i] as string;
         if (!r) continue;
         if (!r.duplicate) {
           const scope = { workspaceId, channelId: m.account.channel.id };

@@ -14,7 +14,7 @@ import {
   findCases,
   findInboundState,
   type NewCaseEvent,
-  nextCaseNumbers,
+  nextCaseNumberSql,
   q,
 } from "../repository.ts";
 import { plainText } from "../text.ts";
@@ -71,7 +71,7 @@ type ThreadState = { conversationId: string | undefined; caseState: CaseState | 
 /**
  * `receiveMessage` for many messages of one workspace at once (a group commit): the same outcome as storing
  * them one after the other, whatever their number in two statements (stored messages and threads with their
- * cases, then every write as one statement, see platform/writes.ts), a third for new cases' numbers. `alongside`: the
+ * cases, then every write as one statement, see platform/writes.ts; new cases are numbered in it). `alongside`: the
  * caller's own writes (its raw payloads, …), sent in that same statement. Results follow the input order.
  */
 export async function receiveMessages(
@@ -79,20 +79,40 @@ export async function receiveMessages(
   inputs: readonly InboundMessage[],
   alongside: readonly Write[] = [],
 ): Promise<Received[]> {
-  const ws = inputs[0]?.workspaceId;
+  return receiveMessagesOf(tx, inputs, Promise.resolve(inputs.map((i) => i.contactId)), alongside);
+}
+
+/** An inbound message whose sender is still being resolved. */
+export type InboundDraft = Omit<InboundMessage, "contactId">;
+
+/**
+ * `receiveMessages` while the senders are still being resolved (`contactIds`, one per draft, in order): the
+ * stored messages and threads are read meanwhile, so a batch waits for one round trip less.
+ */
+export async function receiveMessagesOf(
+  tx: Executor,
+  drafts: readonly InboundDraft[],
+  contactIds: Promise<readonly string[]>,
+  alongside: readonly Write[] = [],
+): Promise<Received[]> {
+  const ws = drafts[0]?.workspaceId;
   if (ws === undefined) return [];
-  if (inputs.some((i) => i.workspaceId !== ws)) {
+  if (drafts.some((i) => i.workspaceId !== ws)) {
     throw new AppError("internal", "batch_mixed_workspaces", "A batch of inbound messages spans several workspaces.");
   }
   const keyOf = (channelId: string, id: string) => `${channelId}\u0000${id}`;
 
   // Stored messages and the threads' conversations with their cases, in one statement (the threads of
   // duplicates too: cheaper than a second round trip).
-  const state = await findInboundState(
-    tx,
-    ws,
-    inputs.map((i) => ({ channelId: i.channel.id, platformId: i.platformMessageId, threadId: i.externalThreadId })),
-  );
+  const [state, ids] = await Promise.all([
+    findInboundState(
+      tx,
+      ws,
+      drafts.map((i) => ({ channelId: i.channel.id, platformId: i.platformMessageId, threadId: i.externalThreadId })),
+    ),
+    contactIds,
+  ]);
+  const inputs: InboundMessage[] = drafts.map((d, i) => ({ ...d, contactId: ids[i] as string }));
   const seen = new Map<string, { messageId: string; caseId: string }>(
     state
       .filter((r) => r.kind === "message")
@@ -253,14 +273,14 @@ export async function receiveMessages(
 
   const writes: Write[] = [...alongside];
   if (newCases.length > 0) {
-    const numbers = await nextCaseNumbers(tx, ws, newCases.length);
+    const number = await nextCaseNumberSql(tx, ws);
     const statement = q(tx)
       .insertInto("cases")
       .values(
-        newCases.map(({ state, contactId, subject, firstText, firstAt }, i) => ({
+        newCases.map(({ state, contactId, subject, firstText, firstAt }) => ({
           workspace_id: ws,
           id: state.id,
-          number: numbers[i] as number,
+          number,
           subject,
           contact_id: contactId,
           assignee_id: null,
