@@ -164,6 +164,7 @@ async function serve() {
     `${JSON.stringify({ app: address, bare: bareAddress, token: ws.tokens.agent, agentId, statements })}\n`,
   );
   process.on("SIGTERM", async () => {
+    setTimeout(() => process.exit(0), 3000).unref(); // a close that hangs must not keep the bench alive
     await bare.close();
     await env.close();
     process.exit(0);

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { PGlite } from "@electric-sql/pglite";
 import { Kysely, PostgresDialect, sql, type Transaction } from "kysely";
 import pg from "pg";
@@ -98,7 +99,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       `PostgreSQL at ${redactUrl(options.url)} is unreachable: ${(err as Error).message}. Check DATABASE_URL and that the server is running.`,
     );
   }
-  const db = new Kysely<PlatformTables>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<PlatformTables>({
+    dialect: new PostgresDialect({
+      pool: { connect: async () => preparing(await pool.connect()), end: () => pool.end() },
+    }),
+  });
   return {
     db,
     kind: "postgres",
@@ -118,6 +123,39 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     },
     close: () => db.destroy(),
   };
+}
+
+/**
+ * `prepared` starts a statement that PostgreSQL parses and plans once per connection instead of on every run: for hot
+ * lookups whose planning costs more than their execution. Only for SQL whose text is the same whatever the
+ * values (arrays through `unnest`, not lists of parameters): each distinct text is one prepared statement per
+ * connection, kept until the connection closes. A plain comment on PGlite.
+ */
+const PREPARED_MARK = "/* prepared */";
+export const prepared = sql.raw(`${PREPARED_MARK} `);
+const preparedNames = new Map<string, string>();
+const patchedClients = new WeakSet<pg.PoolClient>();
+
+/** Sends the marked statements of a pooled client as named (prepared) statements; patched once per client. */
+function preparing(client: pg.PoolClient): pg.PoolClient {
+  if (patchedClients.has(client)) return client;
+  patchedClients.add(client);
+  // The client's own `query`, looked up at each call (a driver-level statement counter may wrap it later), with
+  // every argument passed on (the pool's own `query` adds a callback).
+  const query = (...args: unknown[]): unknown =>
+    (Object.getPrototypeOf(client) as { query(...args: unknown[]): unknown }).query.apply(client, args);
+  const patched = (...args: unknown[]) => {
+    const [text, values, ...rest] = args;
+    if (typeof text !== "string" || !text.startsWith(PREPARED_MARK)) return query(...args);
+    let name = preparedNames.get(text);
+    if (!name) {
+      name = `rapport_${createHash("sha1").update(text).digest("hex").slice(0, 24)}`;
+      preparedNames.set(text, name);
+    }
+    return query({ name, text, values }, ...rest);
+  };
+  client.query = patched as typeof client.query;
+  return client;
 }
 
 /** A connection string with its password replaced, safe for logs and errors. */

@@ -1,6 +1,6 @@
 import { type ColumnType, type Generated, type Selectable, sql } from "kysely";
 import { uuidv7 } from "uuidv7";
-import type { Executor } from "../../platform/db.ts";
+import { type Executor, prepared } from "../../platform/db.ts";
 import { AppError } from "../../platform/errors.ts";
 
 type Timestamp = Date;
@@ -387,9 +387,10 @@ export async function findInboundState(
   items: readonly { channelId: string; platformId: string; threadId: string }[],
 ): Promise<InboundStateRow[]> {
   // The keys drive per-key index probes (lateral, `offset 0`): an OR of (channel, platform id) pairs lets the
-  // planner scan every message of a channel, and a semi-join on fresh statistics every conversation.
+  // planner scan every message of a channel, and a semi-join on fresh statistics every conversation. Prepared:
+  // its text is the same for every batch, and planning it cost more than running it.
   const channels = items.map((i) => i.channelId);
-  const { rows } = await sql<InboundStateRow>`
+  const { rows } = await sql<InboundStateRow>`${prepared}
     select 'message' as kind, m.channel_id, m.platform_message_id as key, m.id, m.case_id,
       null::uuid as case_found, null::text as case_status, null::timestamptz as case_solved_at,
       null::timestamptz as case_last_message_at, null::timestamptz as case_reply_window_closes_at,

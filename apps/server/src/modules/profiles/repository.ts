@@ -1,6 +1,6 @@
 import { type ColumnType, type Generated, type Selectable, sql } from "kysely";
 import { uuidv7 } from "uuidv7";
-import type { Executor } from "../../platform/db.ts";
+import { type Executor, prepared } from "../../platform/db.ts";
 import type { AttributeType, AttributeValue } from "./attributes.ts";
 import { type ContactPosition, type ContactSort, compareContacts, nameSortKeyOf } from "./contact-sort.ts";
 import { type EmailValue, type IdentityKind, latinNameKeyOf, type PhoneValue } from "./normalize.ts";
@@ -723,12 +723,13 @@ export type IdentityHit = Pick<
 /**
  * Identities by key with their contact's survivor id. One index probe per key whatever the table's size or
  * statistics: the keys drive a lateral lookup (`offset 0` keeps it a per-key probe), where an OR of
- * (kind, namespace, external id) triples lets the planner scan every identity of a kind.
+ * (kind, namespace, external id) triples lets the planner scan every identity of a kind. Prepared: planning it
+ * cost more than running it.
  */
 export async function findIdentitiesByKeys(db: Executor, workspaceId: string, keys: IdentityKey[]) {
   const unique = [...new Map(keys.map((k) => [`${k.kind}\u0000${k.namespace}\u0000${k.externalId}`, k])).values()];
   if (unique.length === 0) return [];
-  const { rows } = await sql<IdentityHit>`
+  const { rows } = await sql<IdentityHit>`${prepared}
     select i.id, i.kind, i.namespace, i.external_id, i.contact_id, i.last_seen_at, i.verified,
       coalesce(c.merged_into, c.id) as survivor_id, c.erased_at
     from unnest(${unique.map((k) => k.kind)}::text[], ${unique.map((k) => k.namespace)}::text[],
