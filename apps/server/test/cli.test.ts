@@ -102,5 +102,5 @@ describe("rapport CLI", () => {
     expect(await exited).toBe(0);
     expect(existsSync(join(dir, "rapport.lock"))).toBe(false);
     expect(existsSync(join(dir, "rapport.sock"))).toBe(false);
-  });
+  }, 150_000); // a first start seeds the demo data on PGlite: ~25 s idle, over 60 s on a loaded two-core machine
 });
