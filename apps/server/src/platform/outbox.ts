@@ -44,7 +44,7 @@ import pg from "pg";
 import { uuidv7 } from "uuidv7";
 import type { DatabaseHandle, Executor, Tx } from "./db.ts";
 import { AppError } from "./errors.ts";
-import { type Write, writeTogether } from "./writes.ts";
+import { insertRows, type Write, writeTogether } from "./writes.ts";
 
 /** The NOTIFY channel on which committed events are announced (payload: the workspace id). */
 export const OUTBOX_CHANNEL = "rapport_outbox";
@@ -175,16 +175,20 @@ export function eventsWrite(tx: Executor, events: readonly NewEvent[]): { write:
     }
   }
   const ids = events.map(() => uuidv7());
-  const rows = events.map(
-    (e, i) => sql`(${e.workspaceId}::uuid, ${ids[i]}::uuid, ${e.type}, ${JSON.stringify(e.payload ?? null)}::jsonb)`,
-  );
   emittedIn.add(tx);
-  const statement = sql`
-    insert into outbox (workspace_id, id, type, payload)
-    values ${sql.join(rows)}
-    returning pg_notify(${OUTBOX_CHANNEL}, workspace_id::text)`;
+  const statement = insertRows(
+    "outbox",
+    { workspace_id: "uuid", id: "uuid", type: "text", payload: "jsonb" },
+    events.map((e, i) => ({
+      workspace_id: e.workspaceId,
+      id: ids[i] as string,
+      type: e.type,
+      payload: JSON.stringify(e.payload ?? null),
+    })),
+    sql`pg_notify(${OUTBOX_CHANNEL}, workspace_id::text)`,
+  );
   // Counted: a statement's RETURNING is computed only for rows something reads.
-  return { write: { statement, counted: true }, ids };
+  return { write: { statement, counted: true, fixed: true }, ids };
 }
 
 /**

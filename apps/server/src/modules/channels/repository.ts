@@ -1,5 +1,7 @@
 import type { Generated, Selectable } from "kysely";
+import { uuidv7 } from "uuidv7";
 import type { Executor } from "../../platform/db.ts";
+import { insertRows } from "../../platform/writes.ts";
 
 /** The tables this module owns. */
 export type ChannelsTables = {
@@ -36,6 +38,15 @@ export type ChannelRow = Selectable<ChannelsTables["channels"]>;
 export type WebhookDeliveryRow = Selectable<ChannelsTables["webhook_deliveries"]>;
 
 export const q = (db: Executor) => db.withTables<ChannelsTables>();
+
+/** Raw inbound payloads (`payload`: JSON text), one fixed statement whatever their number (platform/writes.ts). */
+export function inboundPayloadsInsert(rows: readonly { workspace_id: string; channel_id: string; payload: string }[]) {
+  return insertRows(
+    "inbound_payloads",
+    { workspace_id: "uuid", id: "uuid", channel_id: "uuid", payload: "jsonb" },
+    rows.map((r) => ({ ...r, id: uuidv7() })),
+  );
+}
 
 export function findChannel(db: Executor, workspaceId: string, id: string) {
   return q(db)

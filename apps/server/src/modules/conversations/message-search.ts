@@ -6,7 +6,8 @@
 import { type Expression, type Selectable, sql } from "kysely";
 import type { Executor } from "../../platform/db.ts";
 import { highlight, queryTerms, tsqueryLiteral } from "../../platform/search-text.ts";
-import { type CaseStatus, type ConversationsTables, q } from "./repository.ts";
+import { insertRows } from "../../platform/writes.ts";
+import type { CaseStatus, ConversationsTables } from "./repository.ts";
 import { messageSearchVector } from "./text.ts";
 
 /** Indexes new messages' words, one statement whatever their number (events and wordless messages skipped). */
@@ -15,20 +16,16 @@ export async function indexMessages(
   ws: string,
   messages: readonly { id: string; type: string; text: string }[],
 ): Promise<void> {
-  await messageSearchInsert(tx, ws, messages)?.execute();
+  await messageSearchInsert(ws, messages).execute(tx);
 }
 
-/** The statement `indexMessages` runs (undefined when no message has words), for a combined write. */
-export function messageSearchInsert(
-  tx: Executor,
-  ws: string,
-  messages: readonly { id: string; type: string; text: string }[],
-) {
+/** The statement `indexMessages` runs, for a combined write: fixed (platform/writes.ts), even with no rows. */
+export function messageSearchInsert(ws: string, messages: readonly { id: string; type: string; text: string }[]) {
   const rows = messages.flatMap((m) => {
     const vector = messageSearchVector(m.type, m.text);
     return vector === null ? [] : [{ workspace_id: ws, message_id: m.id, search: vector }];
   });
-  return rows.length > 0 ? q(tx).insertInto("message_search").values(rows) : undefined;
+  return insertRows("message_search", { workspace_id: "uuid", message_id: "uuid", search: "tsvector" }, rows);
 }
 
 export type MessageSearchFilters = {

@@ -2,6 +2,7 @@ import { type ColumnType, type Generated, type Selectable, sql } from "kysely";
 import { uuidv7 } from "uuidv7";
 import { type Executor, prepared } from "../../platform/db.ts";
 import { AppError } from "../../platform/errors.ts";
+import { insertRows } from "../../platform/writes.ts";
 
 type Timestamp = Date;
 
@@ -451,14 +452,24 @@ export function insertCaseEvent(db: Executor, row: NewCaseEvent) {
 /** Appends case-history records in one statement. */
 export async function insertCaseEvents(db: Executor, rows: readonly NewCaseEvent[]) {
   if (rows.length === 0) return;
-  await caseEventsInsert(db, rows).execute();
+  await caseEventsInsert(rows).execute(db);
 }
 
-/** The statement `insertCaseEvents` runs (rows must not be empty), for a combined write (platform/writes.ts). */
-export function caseEventsInsert(db: Executor, rows: readonly NewCaseEvent[]) {
-  return q(db)
-    .insertInto("case_events")
-    .values(rows.map((row) => ({ ...row, details: JSON.stringify(row.details ?? {}) })));
+/** The statement `insertCaseEvents` runs, for a combined write: fixed (platform/writes.ts), even with no rows. */
+export function caseEventsInsert(rows: readonly NewCaseEvent[]) {
+  return insertRows(
+    "case_events",
+    {
+      workspace_id: "uuid",
+      id: "uuid",
+      case_id: "uuid",
+      actor_type: "text",
+      actor_id: "text",
+      action: "text",
+      details: "jsonb",
+    },
+    rows.map((row) => ({ ...row, details: JSON.stringify(row.details ?? {}) })),
+  );
 }
 
 /** The workspace-owned settings tables whose rows are read by id and listed by id. */

@@ -1,4 +1,3 @@
-import { uuidv7 } from "uuidv7";
 import { Batcher } from "../../../platform/batcher.ts";
 import type { AppContext } from "../../../platform/context.ts";
 import type { Executor } from "../../../platform/db.ts";
@@ -7,7 +6,7 @@ import type { Write } from "../../../platform/writes.ts";
 import { receiveMessagesOf, retryOnDuplicateRace } from "../../conversations/index.ts";
 import { resolveContacts } from "../../profiles/index.ts";
 import type { ApiInboundMessage } from "../api-channel.ts";
-import { type ChannelRow, q } from "../repository.ts";
+import { type ChannelRow, inboundPayloadsInsert } from "../repository.ts";
 
 export type IngestResult = { externalMessageId: string; messageId: string; caseId: string; duplicate: boolean };
 
@@ -60,17 +59,14 @@ async function ingestBatch(ctx: AppContext, submissions: Submission[]): Promise<
     for (const [workspaceId, group] of byWorkspace) {
       const items = group.flatMap((s) => s.messages.map((m) => ({ channel: s.channel, m })));
       // The raw payloads are written in the same statement as the messages.
-      const payloads = q(tx)
-        .insertInto("inbound_payloads")
-        .values(
-          group.map((s) => ({
-            workspace_id: s.channel.workspace_id,
-            id: uuidv7(),
-            channel_id: s.channel.id,
-            payload: JSON.stringify(s.messages),
-          })),
-        );
-      const stored = await ingestWorkspace(tx, workspaceId, items, [{ statement: payloads }]);
+      const payloads = inboundPayloadsInsert(
+        group.map((s) => ({
+          workspace_id: workspaceId,
+          channel_id: s.channel.id,
+          payload: JSON.stringify(s.messages),
+        })),
+      );
+      const stored = await ingestWorkspace(tx, workspaceId, items, [{ statement: payloads, fixed: true }]);
       let at = 0;
       for (const s of group) {
         results.set(s, stored.slice(at, at + s.messages.length));

@@ -1,9 +1,3 @@
-/**
- * Customer messages pushed by WeChat, stored with a group commit (platform/batcher.ts): pushes that arrive while
- * a transaction runs share the next one — the dedupe claims in one statement, known contacts in one, then the
- * raw payloads, reply windows, messages, cases and outbox events together in conversations' combined write. One customer's messages go through one lane, in order.
- */
-import { uuidv7 } from "uuidv7";
 import { Batcher } from "../../../platform/batcher.ts";
 import type { AppContext } from "../../../platform/context.ts";
 import type { Executor } from "../../../platform/db.ts";
@@ -11,7 +5,7 @@ import { runTransaction } from "../../../platform/outbox.ts";
 import type { Write } from "../../../platform/writes.ts";
 import { receiveMessagesOf, retryOnDuplicateRace } from "../../conversations/index.ts";
 import { resolveContacts } from "../../profiles/index.ts";
-import { q } from "../repository.ts";
+import { inboundPayloadsInsert } from "../repository.ts";
 import type { WechatAccount } from "./config.ts";
 import { queueMediaFetch } from "./media.ts";
 import type { WechatMessage } from "./messages.ts";
@@ -90,20 +84,13 @@ async function storeInTransaction(ctx: AppContext, tx: Executor, items: PushedMe
         })),
       );
       // The raw payloads and the reply windows are written in the same statement as the messages.
-      const payloads = q(tx)
-        .insertInto("inbound_payloads")
-        .values(
-          group.map((m) => ({
-            workspace_id: workspaceId,
-            id: uuidv7(),
-            channel_id: m.account.channel.id,
-            payload: JSON.stringify({
-              format: "wechat-xml",
-              body: m.plaintext.slice(0, 65_536),
-              encrypted: m.encrypted,
-            }),
-          })),
-        );
+      const payloads = inboundPayloadsInsert(
+        group.map((m) => ({
+          workspace_id: workspaceId,
+          channel_id: m.account.channel.id,
+          payload: JSON.stringify({ format: "wechat-xml", body: m.plaintext.slice(0, 65_536), encrypted: m.encrypted }),
+        })),
+      );
       const windows = windowsUpsert(
         tx,
         group.map((m) => ({

@@ -1,10 +1,3 @@
-/**
- * The WeChat server URL (CHANNELS.md §2.1–2.6): URL verification, and pushes in plain, compat and safe
- * mode. Order: signature on the raw query values (constant time) → timestamp freshness → msg_signature
- * over the Encrypt value → decrypt and app id check → parse → dedupe → persist → passive reply or
- * `success`. A verified payload we cannot read is stored raw and acked, never answered with an error page.
- */
-import { uuidv7 } from "uuidv7";
 import { z } from "zod";
 import type { AppContext } from "../../../platform/context.ts";
 import type { Executor } from "../../../platform/db.ts";
@@ -12,7 +5,7 @@ import { runTransaction } from "../../../platform/outbox.ts";
 import { TtlCache } from "../../../platform/ttl-cache.ts";
 import { DuplicateRace } from "../../conversations/index.ts";
 import { ingestEvents } from "../../profiles/index.ts";
-import { type ChannelRow, findChannelById, q } from "../repository.ts";
+import { type ChannelRow, findChannelById, inboundPayloadsInsert } from "../repository.ts";
 import { type WechatAccount, wechatAccountOf } from "./config.ts";
 import { encryptedReplyEnvelope, isSignatureValid, openEncryptedCallback, WxCryptError } from "./crypto.ts";
 import { storeWechatMessage } from "./ingest.ts";
@@ -242,15 +235,14 @@ async function storeRaw(
   payload: { body: string; encrypted: boolean; error?: string | undefined },
   tx: Executor = ctx.database.db,
 ): Promise<void> {
-  await q(tx)
-    .insertInto("inbound_payloads")
-    .values({
+  const body = payload.body.slice(0, 65_536);
+  await inboundPayloadsInsert([
+    {
       workspace_id: channel.workspace_id,
-      id: uuidv7(),
       channel_id: channel.id,
-      payload: JSON.stringify({ format: "wechat-xml", ...payload, body: payload.body.slice(0, 65_536) }),
-    })
-    .execute();
+      payload: JSON.stringify({ format: "wechat-xml", ...payload, body }),
+    },
+  ]).execute(tx);
 }
 
 /** The reply stored for a dedupe key: undefined when the key is new, null while the first delivery runs. */

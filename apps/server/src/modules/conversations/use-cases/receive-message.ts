@@ -1,21 +1,19 @@
-import { type Insertable, sql } from "kysely";
+import { sql } from "kysely";
 import { uuidv7 } from "uuidv7";
 import type { Executor } from "../../../platform/db.ts";
 import { AppError } from "../../../platform/errors.ts";
 import { eventsWrite, type NewEvent } from "../../../platform/outbox.ts";
-import { type Write, writeTogether } from "../../../platform/writes.ts";
+import { type ColumnTypes, insertRows, unnestRows, type Write, writeTogether } from "../../../platform/writes.ts";
 import { type ChannelType, capabilitiesOf } from "../capabilities.ts";
 import { messageSearchInsert } from "../message-search.ts";
 import {
   type CaseRow,
   type CaseStatus,
-  type ConversationsTables,
   caseEventsInsert,
   findCases,
   findInboundState,
   type NewCaseEvent,
   nextCaseNumberSql,
-  q,
 } from "../repository.ts";
 import { plainText } from "../text.ts";
 
@@ -63,6 +61,68 @@ type CaseState = {
   lastAt: Date;
   closesAt: Date | null;
   channelIds: string[];
+};
+
+/** A conversation this batch starts, with its columns (in the order `insertRows` writes them). */
+type NewConversation = {
+  workspace_id: string;
+  id: string;
+  channel_id: string;
+  channel_type: string;
+  contact_id: string;
+  external_thread_id: string;
+  case_id: string;
+  last_inbound_at: Date;
+  reply_window_hours: number | null;
+  reply_window_max_messages: number | null;
+};
+const CONVERSATION_COLUMNS: ColumnTypes<NewConversation> = {
+  workspace_id: "uuid",
+  id: "uuid",
+  channel_id: "uuid",
+  channel_type: "text",
+  contact_id: "uuid",
+  external_thread_id: "text",
+  case_id: "uuid",
+  last_inbound_at: "timestamptz",
+  reply_window_hours: "int4",
+  reply_window_max_messages: "int4",
+};
+
+/** A customer message this batch stores (`content`: JSON text). */
+type NewMessage = {
+  workspace_id: string;
+  id: string;
+  case_id: string;
+  conversation_id: string;
+  channel_id: string;
+  direction: "inbound";
+  author_type: "contact";
+  author_id: string;
+  type: string;
+  text: string;
+  content: string;
+  private: boolean;
+  platform_message_id: string;
+  status: "received";
+  created_at: Date;
+};
+const MESSAGE_COLUMNS: ColumnTypes<NewMessage> = {
+  workspace_id: "uuid",
+  id: "uuid",
+  case_id: "uuid",
+  conversation_id: "uuid",
+  channel_id: "uuid",
+  direction: "text",
+  author_type: "text",
+  author_id: "text",
+  type: "text",
+  text: "text",
+  content: "jsonb",
+  private: "boolean",
+  platform_message_id: "text",
+  status: "text",
+  created_at: "timestamptz",
 };
 
 /** A thread as this batch sees it; `stored` when its conversation existed before the batch. */
@@ -159,9 +219,9 @@ export async function receiveMessagesOf(
 
   const now = new Date();
   const newCases: { state: CaseState; contactId: string; subject: string; firstText: string; firstAt: Date }[] = [];
-  const newConversations: Insertable<ConversationsTables["conversations"]>[] = [];
+  const newConversations: NewConversation[] = [];
   const movedConversations = new Map<string, string>();
-  const messages: Insertable<ConversationsTables["messages"]>[] = [];
+  const messages: NewMessage[] = [];
   const events: NewCaseEvent[] = [];
   const outbox: NewEvent[] = [];
   const results: Received[] = [];
@@ -271,81 +331,95 @@ export async function receiveMessagesOf(
     return results;
   }
 
-  const writes: Write[] = [...alongside];
-  if (newCases.length > 0) {
-    const number = await nextCaseNumberSql(tx, ws);
-    const statement = q(tx)
-      .insertInto("cases")
-      .values(
-        newCases.map(({ state, contactId, subject, firstText, firstAt }) => ({
-          workspace_id: ws,
-          id: state.id,
-          number,
-          subject,
-          contact_id: contactId,
-          assignee_id: null,
-          team_id: null,
-          channel_ids: state.channelIds,
-          reply_window_closes_at: state.closesAt,
-          last_inbound_at: now,
-          first_response_at: null,
-          solved_at: null,
-          reopened_at: null,
-          merged_into: null,
-          // Searchable by its subject and first message; tags are added when they change.
-          search: sql`to_tsvector('simple', ${subject} || ' ' || ${firstText.slice(0, 2000)})`,
-          created_at: firstAt,
-          last_message_at: state.lastAt,
-        })),
-      );
-    writes.push({ statement });
-  }
-  if (newConversations.length > 0) {
-    writes.push({ statement: q(tx).insertInto("conversations").values(newConversations) });
-  }
-  if (movedConversations.size > 0) {
-    const rows = [...movedConversations].map(([id, caseId]) => sql`(${id}::uuid, ${caseId}::uuid)`);
-    writes.push({
-      statement: sql`
-        update conversations c set case_id = v.case_id, last_inbound_at = ${now}, window_messages_sent = 0
-        from (values ${sql.join(rows)}) as v(id, case_id)
-        where c.workspace_id = ${ws} and c.id = v.id`,
-    });
-  }
-  writes.push({ statement: q(tx).insertInto("messages").values(messages) });
-  const search = messageSearchInsert(
-    tx,
-    ws,
-    messages.map((m) => ({ id: m.id as string, type: m.type, text: m.text })),
+  // Every write is present whatever the batch holds (zero rows included), its rows passed as arrays: the
+  // combined statement has one text, prepared once per connection (platform/writes.ts).
+  const number = await nextCaseNumberSql(tx, ws);
+  const cases = unnestRows(
+    {
+      id: "uuid",
+      subject: "text",
+      contact_id: "uuid",
+      channel_ids: "uuid[]",
+      closes_at: "timestamptz",
+      first_text: "text",
+      created_at: "timestamptz",
+      last_message_at: "timestamptz",
+    },
+    newCases.map(({ state, contactId, subject, firstText, firstAt }) => ({
+      id: state.id,
+      subject,
+      contact_id: contactId,
+      channel_ids: state.channelIds,
+      closes_at: state.closesAt,
+      first_text: firstText.slice(0, 2000),
+      created_at: firstAt,
+      last_message_at: state.lastAt,
+    })),
   );
-  if (search) writes.push({ statement: search });
-
   const updated = [...new Set([...threads.values()].map((t) => t.caseState))].filter(
     (c): c is CaseState => c?.touched === true && !c.created,
   );
-  if (updated.length > 0) {
-    const rows = updated.map(
-      (c) =>
-        sql`(${c.id}::uuid, ${c.lastAt}::timestamptz, ${c.closesAt}::timestamptz, array[${sql.join(c.channelIds.map((id) => sql`${id}::uuid`))}], ${c.reopened}::boolean)`,
-    );
-    writes.push({
+  const caseChanges = unnestRows(
+    { id: "uuid", at: "timestamptz", closes_at: "timestamptz", channel_ids: "uuid[]", reopened: "boolean" },
+    updated.map((c) => ({
+      id: c.id,
+      at: c.lastAt,
+      closes_at: c.closesAt,
+      channel_ids: c.channelIds,
+      reopened: c.reopened,
+    })),
+  );
+  const moved = unnestRows(
+    { id: "uuid", case_id: "uuid" },
+    [...movedConversations].map(([id, caseId]) => ({ id, case_id: caseId })),
+  );
+  const writes: Write[] = [
+    ...alongside,
+    {
+      fixed: true,
+      // Searchable by its subject and first message; tags are added when they change.
+      statement: sql`
+        insert into cases (workspace_id, id, number, subject, contact_id, channel_ids, reply_window_closes_at,
+          last_inbound_at, search, created_at, last_message_at)
+        select ${ws}::uuid, v.id, ${number}, v.subject, v.contact_id, v.channel_ids, v.closes_at, ${now}::timestamptz,
+          to_tsvector('simple', v.subject || ' ' || v.first_text), v.created_at, v.last_message_at
+        from ${cases} as v`,
+    },
+    { fixed: true, statement: insertRows("conversations", CONVERSATION_COLUMNS, newConversations) },
+    {
+      fixed: true,
+      statement: sql`
+        update conversations c set case_id = v.case_id, last_inbound_at = ${now}::timestamptz, window_messages_sent = 0
+        from ${moved} as v
+        where c.workspace_id = ${ws}::uuid and c.id = v.id`,
+    },
+    { fixed: true, statement: insertRows("messages", MESSAGE_COLUMNS, messages) },
+    {
+      fixed: true,
+      statement: messageSearchInsert(
+        ws,
+        messages.map((m) => ({ id: m.id, type: m.type, text: m.text })),
+      ),
+    },
+    {
+      fixed: true,
       statement: sql`
         update cases c set
           last_message_at = greatest(c.last_message_at, v.at),
-          last_inbound_at = ${now},
+          last_inbound_at = ${now}::timestamptz,
           reply_window_closes_at = v.closes_at,
-          updated_at = ${now},
+          updated_at = ${now}::timestamptz,
           channel_ids = c.channel_ids || array(select x from unnest(v.channel_ids) x where x <> all(c.channel_ids)),
           status = case when v.reopened then 'open' else c.status end,
           reopened_at = case when v.reopened then ${now}::timestamptz else c.reopened_at end,
           solved_at = case when v.reopened then null else c.solved_at end,
           custom_status_id = case when v.reopened then null else c.custom_status_id end
-        from (values ${sql.join(rows)}) as v(id, at, closes_at, channel_ids, reopened)
-        where c.workspace_id = ${ws} and c.id = v.id`,
-    });
-  }
-  if (events.length > 0) writes.push({ statement: caseEventsInsert(tx, events) });
-  writes.push(eventsWrite(tx, outbox).write);
+        from ${caseChanges} as v
+        where c.workspace_id = ${ws}::uuid and c.id = v.id`,
+    },
+    { fixed: true, statement: caseEventsInsert(events) },
+    eventsWrite(tx, outbox).write,
+  ];
 
   try {
     await writeTogether(tx, writes);
