@@ -42,9 +42,9 @@
 import { sql } from "kysely";
 import pg from "pg";
 import { uuidv7 } from "uuidv7";
-import type { DatabaseHandle, Executor, Tx } from "./db.ts";
+import { type DatabaseHandle, type Executor, prepared, type Tx } from "./db.ts";
 import { AppError } from "./errors.ts";
-import { insertRows, type Write, writeTogether } from "./writes.ts";
+import { insertRows, unnestRows, type Write, writeTogether } from "./writes.ts";
 
 /** The NOTIFY channel on which committed events are announced (payload: the workspace id). */
 export const OUTBOX_CHANNEL = "rapport_outbox";
@@ -134,6 +134,8 @@ type OutboxTables = {
 };
 
 type DeliveryRow = OutboxTables["outbox_deliveries"];
+/** A dispatcher's claimed events and, by `eventId/handler`, their earlier delivery attempts. */
+type Claimed = { events: OutboxEvent[]; prior: Map<string, Pick<DeliveryRow, "status" | "attempts">> };
 
 const q = (db: Executor) => db.withTables<OutboxTables>();
 
@@ -273,66 +275,59 @@ export function createDispatcher(database: DatabaseHandle, options: DispatcherOp
 
   /** Claims, delivers and records one batch; returns how many events were handled. */
   async function dispatchBatch(): Promise<number> {
-    if (database.kind === "pglite") return deliverBatch(database.db, await selectDue(database.db, false));
-    return database.db.transaction().execute(async (tx) => {
-      const claimed = await selectDue(tx, true);
-      if (claimed.length === 0) return 0;
-      return deliverBatch(tx, await keepWorkspaceHeads(tx, claimed));
-    });
+    if (database.kind === "pglite") return deliverBatch(database.db, await claim(database.db));
+    return database.db.transaction().execute(async (tx) => deliverBatch(tx, await claim(tx)));
   }
 
-  async function selectDue(db: Executor, lock: boolean): Promise<OutboxEvent[]> {
-    let query = q(db)
-      .selectFrom("outbox as o")
-      .select(["o.workspace_id", "o.id", "o.type", "o.payload", "o.created_at"])
-      .where("o.dispatched_at", "is", null)
-      .where(isNotBackingOff)
-      .orderBy("o.id")
-      .limit(batchSize);
-    if (lock) query = query.forUpdate().skipLocked();
-    const rows = await query.execute();
-    return rows.map((r) => ({
-      id: r.id,
-      workspaceId: r.workspace_id,
-      type: r.type,
-      payload: r.payload,
-      createdAt: r.created_at,
-    }));
-  }
-
-  /** Drops the rows of workspaces whose oldest due event this transaction does not hold (another process has it). */
-  async function keepWorkspaceHeads(tx: Executor, claimed: OutboxEvent[]): Promise<OutboxEvent[]> {
-    const firstClaimed = new Map<string, string>();
-    for (const e of claimed) if (!firstClaimed.has(e.workspaceId)) firstClaimed.set(e.workspaceId, e.id);
-    const heads = await q(tx)
-      .selectFrom("outbox as o")
-      .distinctOn("o.workspace_id")
-      .select(["o.workspace_id", "o.id"])
-      .where("o.workspace_id", "in", [...firstClaimed.keys()])
-      .where("o.dispatched_at", "is", null)
-      .where(isNotBackingOff)
-      .orderBy("o.workspace_id")
-      .orderBy("o.id")
-      .execute();
-    const owned = new Set(heads.filter((h) => firstClaimed.get(h.workspace_id) === h.id).map((h) => h.workspace_id));
-    return claimed.filter((e) => owned.has(e.workspaceId));
-  }
-
-  async function deliverBatch(db: Executor, events: OutboxEvent[]): Promise<number> {
-    if (events.length === 0) return 0;
-    const prior = new Map<string, DeliveryRow>();
-    for (const d of await q(db)
-      .selectFrom("outbox_deliveries")
-      .selectAll()
-      .where("workspace_id", "in", [...new Set(events.map((e) => e.workspaceId))])
-      .where(
-        "event_id",
-        "in",
-        events.map((e) => e.id),
+  /**
+   * The next due events (locked; rows another transaction holds are skipped) with their handlers' earlier
+   * deliveries, in one statement. A workspace's events are kept only when this transaction holds its oldest due
+   * event: another process dispatching that workspace keeps its order.
+   */
+  async function claim(db: Executor): Promise<Claimed> {
+    const { rows } = await sql<{
+      workspace_id: string;
+      id: string;
+      type: string;
+      payload: unknown;
+      created_at: Date;
+      owned: boolean;
+      deliveries: Pick<DeliveryRow, "handler" | "status" | "attempts">[] | null;
+    }>`${prepared}
+      with claimed as (
+        select o.workspace_id, o.id, o.type, o.payload, o.created_at from outbox o
+        where o.dispatched_at is null and ${isNotBackingOff}
+        order by o.id limit ${batchSize}::int
+        for update skip locked
+      ), heads as (
+        select w.workspace_id, w.first_id = (
+          select o.id from outbox o
+          where o.workspace_id = w.workspace_id and o.dispatched_at is null and ${isNotBackingOff}
+          order by o.id limit 1
+        ) as owned
+        from (select distinct on (workspace_id) workspace_id, id as first_id from claimed order by workspace_id, id) w
       )
-      .execute()) {
-      prior.set(`${d.event_id}/${d.handler}`, d);
-    }
+      select c.*, h.owned, (
+        select json_agg(json_build_object('handler', d.handler, 'status', d.status, 'attempts', d.attempts))
+        from outbox_deliveries d where d.workspace_id = c.workspace_id and d.event_id = c.id
+      ) as deliveries
+      from claimed c join heads h on h.workspace_id = c.workspace_id
+      order by c.id`.execute(db);
+    const owned = rows.filter((r) => r.owned);
+    return {
+      events: owned.map((r) => ({
+        id: r.id,
+        workspaceId: r.workspace_id,
+        type: r.type,
+        payload: r.payload,
+        createdAt: r.created_at,
+      })),
+      prior: new Map(owned.flatMap((r) => (r.deliveries ?? []).map((d) => [`${r.id}/${d.handler}`, d] as const))),
+    };
+  }
+
+  async function deliverBatch(db: Executor, { events, prior }: Claimed): Promise<number> {
+    if (events.length === 0) return 0;
 
     // Batch handlers first: one call for all their fresh events of this batch. A failed call leaves its events
     // to the per-event path below, where each is tried alone and keeps its own record.
@@ -416,16 +411,12 @@ export function createDispatcher(database: DatabaseHandle, options: DispatcherOp
       if (!rows.some((r) => r.status === "retrying")) done.push(event);
     }
     if (done.length > 0) {
-      await q(db)
-        .updateTable("outbox")
-        .set({ dispatched_at: sql<Date>`clock_timestamp()` })
-        .where("workspace_id", "in", [...new Set(done.map((e) => e.workspaceId))])
-        .where(
-          "id",
-          "in",
-          done.map((e) => e.id),
-        )
-        .execute();
+      const rows = unnestRows(
+        { workspace_id: "uuid", id: "uuid" },
+        done.map((e) => ({ workspace_id: e.workspaceId, id: e.id })),
+      );
+      await sql`${prepared} update outbox o set dispatched_at = clock_timestamp() from ${rows} as v
+        where o.workspace_id = v.workspace_id and o.id = v.id`.execute(db);
     }
     return events.length;
   }
