@@ -187,7 +187,7 @@ export function eventsWrite(tx: Executor, events: readonly NewEvent[]): { write:
       type: e.type,
       payload: JSON.stringify(e.payload ?? null),
     })),
-    sql`pg_notify(${OUTBOX_CHANNEL}, workspace_id::text)`,
+    sql`returning pg_notify(${OUTBOX_CHANNEL}, workspace_id::text)`,
   );
   // Counted: a statement's RETURNING is computed only for rows something reads.
   return { write: { statement, counted: true, fixed: true }, ids };

@@ -60,15 +60,18 @@ export function unnestRows<R extends object>(types: ColumnTypes<R>, rows: readon
   return sql`(select ${sql.join(selected)} from unnest(${sql.join(params)}) as t(${aliases}))`;
 }
 
-/** `insert into table (columns) select … from unnestRows(…)`: a fixed write (see `Write`) of any number of rows. */
+/**
+ * `insert into table (columns) select … from unnestRows(…)`, then `tail` (`on conflict …`, `returning …`): a fixed
+ * write (see `Write`) of any number of rows.
+ */
 export function insertRows<R extends object>(
   table: string,
   types: ColumnTypes<R>,
   rows: readonly R[],
-  returning?: RawBuilder<unknown>,
+  tail: RawBuilder<unknown> = sql``,
 ): RawBuilder<unknown> {
   const columns = sql.join(Object.keys(types).map((c) => sql.id(c)));
-  return sql`insert into ${sql.table(table)} (${columns}) select * from ${unnestRows(types, rows)} as v${returning ? sql` returning ${returning}` : sql``}`;
+  return sql`insert into ${sql.table(table)} (${columns}) select * from ${unnestRows(types, rows)} as v ${tail}`;
 }
 
 /** A PostgreSQL array literal of the values (each quoted, NULL for null). */

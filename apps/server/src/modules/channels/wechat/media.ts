@@ -87,6 +87,13 @@ export async function uploadMedia(ctx: AppContext, account: WechatAccount, type:
   };
 }
 
+/** The media id of a customer's media message (image, voice, video, …), else undefined. */
+export function hasMedia(inbound: WechatInbound): string | undefined {
+  if (inbound.kind !== "message") return undefined;
+  const mediaId = inbound.content.mediaId;
+  return typeof mediaId === "string" && mediaId ? mediaId : undefined;
+}
+
 /** Records an inbound message's media and queues its download, in the message's transaction. */
 export async function queueMediaFetch(
   ctx: AppContext,
@@ -95,9 +102,8 @@ export async function queueMediaFetch(
   inbound: WechatInbound,
   messageId: string,
 ): Promise<void> {
-  if (inbound.kind !== "message") return;
-  const mediaId = inbound.content.mediaId;
-  if (typeof mediaId !== "string" || !mediaId) return;
+  const mediaId = hasMedia(inbound);
+  if (!mediaId || inbound.kind !== "message") return;
   const inserted = await wq(tx)
     .insertInto("wechat_media")
     .values({

@@ -1,4 +1,6 @@
+import { sql } from "kysely";
 import type { Executor } from "../../../platform/db.ts";
+import { insertRows } from "../../../platform/writes.ts";
 
 /** A template send: sending (before WeChat's answer), sent (msgid known), then delivered, user_blocked or failed. */
 export type TemplateSendStatus = "sending" | "sent" | "delivered" | "user_blocked" | "failed";
@@ -100,3 +102,15 @@ export type WechatTables = {
 };
 
 export const wq = (db: Executor) => db.withTables<WechatTables>();
+
+/** Dedupe records of pushes (the reply sent with the first delivery), one fixed statement (platform/writes.ts). */
+export function inboundClaimsInsert(
+  rows: readonly { workspace_id: string; channel_id: string; dedupe_key: string; reply: string | null }[],
+) {
+  return insertRows(
+    "wechat_inbound",
+    { workspace_id: "uuid", channel_id: "uuid", dedupe_key: "text", reply: "text" },
+    rows,
+    sql`on conflict do nothing`,
+  );
+}

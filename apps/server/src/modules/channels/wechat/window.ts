@@ -6,6 +6,7 @@
 import { sql } from "kysely";
 import type { Executor } from "../../../platform/db.ts";
 import { AppError } from "../../../platform/errors.ts";
+import { insertRows } from "../../../platform/writes.ts";
 import { wq } from "./repository.ts";
 
 export type WindowKind = "message" | "interaction" | "payment";
@@ -36,11 +37,11 @@ export async function openWindows(
   tx: Executor,
   actions: readonly (Scope & { kind: WindowKind; at: Date })[],
 ): Promise<void> {
-  await windowsUpsert(tx, actions)?.execute();
+  if (actions.length > 0) await windowsUpsert(actions).execute(tx);
 }
 
-/** The statement `openWindows` runs (undefined for no action), for a combined write (platform/writes.ts). */
-export function windowsUpsert(tx: Executor, actions: readonly (Scope & { kind: WindowKind; at: Date })[]) {
+/** The statement `openWindows` runs, for a combined write: fixed (platform/writes.ts), even with no action. */
+export function windowsUpsert(actions: readonly (Scope & { kind: WindowKind; at: Date })[]) {
   // One row per window: an upsert may not touch a row twice in one statement.
   const latest = new Map<string, Scope & { kind: WindowKind; at: Date }>();
   for (const a of actions) {
@@ -48,33 +49,33 @@ export function windowsUpsert(tx: Executor, actions: readonly (Scope & { kind: W
     const seen = latest.get(key);
     if (!seen || seen.at < a.at) latest.set(key, a);
   }
-  if (latest.size === 0) return undefined;
-  return wq(tx)
-    .insertInto("wechat_reply_windows")
-    .values(
-      [...latest.values()].map((a) => ({
-        workspace_id: a.workspaceId,
-        channel_id: a.channelId,
-        open_id: a.openId,
-        kind: a.kind,
-        opened_at: a.at,
-        expires_at: new Date(a.at.getTime() + WINDOW_RULES[a.kind].seconds * 1000),
-        max_messages: WINDOW_RULES[a.kind].maxMessages,
-        used: 0,
-      })),
-    )
-    .onConflict((oc) =>
-      oc
-        .columns(["workspace_id", "channel_id", "open_id", "kind"])
-        .doUpdateSet((eb) => ({
-          opened_at: eb.ref("excluded.opened_at"),
-          expires_at: eb.ref("excluded.expires_at"),
-          max_messages: eb.ref("excluded.max_messages"),
-          used: 0,
-        }))
-        // WeChat times have whole seconds: a second message in the same second renews the window too.
-        .where("wechat_reply_windows.opened_at", "<=", sql<Date>`excluded.opened_at`),
-    );
+  return insertRows(
+    "wechat_reply_windows",
+    {
+      workspace_id: "uuid",
+      channel_id: "uuid",
+      open_id: "text",
+      kind: "text",
+      opened_at: "timestamptz",
+      expires_at: "timestamptz",
+      max_messages: "int4",
+      used: "int4",
+    },
+    [...latest.values()].map((a) => ({
+      workspace_id: a.workspaceId,
+      channel_id: a.channelId,
+      open_id: a.openId,
+      kind: a.kind,
+      opened_at: a.at,
+      expires_at: new Date(a.at.getTime() + WINDOW_RULES[a.kind].seconds * 1000),
+      max_messages: WINDOW_RULES[a.kind].maxMessages,
+      used: 0,
+    })),
+    // WeChat times have whole seconds: a second message in the same second renews the window too.
+    sql`on conflict (workspace_id, channel_id, open_id, kind) do update
+      set opened_at = excluded.opened_at, expires_at = excluded.expires_at, max_messages = excluded.max_messages, used = 0
+      where wechat_reply_windows.opened_at <= excluded.opened_at`,
+  );
 }
 
 /**

@@ -132,15 +132,19 @@ type ThreadState = { conversationId: string | undefined; caseState: CaseState | 
  * `receiveMessage` for many messages of one workspace at once (a group commit): the same outcome as storing
  * them one after the other, whatever their number in two statements (stored messages and threads with their
  * cases, then every write as one statement, see platform/writes.ts; new cases are numbered in it). `alongside`: the
- * caller's own writes (its raw payloads, …), sent in that same statement. Results follow the input order.
+ * caller's own writes (its raw payloads, …), sent in that same statement; as a function, made once the batch
+ * knows each message's outcome (e.g. rows for the new messages only). Results follow the input order.
  */
 export async function receiveMessages(
   tx: Executor,
   inputs: readonly InboundMessage[],
-  alongside: readonly Write[] = [],
+  alongside: Alongside = [],
 ): Promise<Received[]> {
   return receiveMessagesOf(tx, inputs, Promise.resolve(inputs.map((i) => i.contactId)), alongside);
 }
+
+/** The caller's writes sent with a batch's (see `receiveMessages`). */
+export type Alongside = readonly Write[] | ((received: readonly Received[]) => readonly Write[]);
 
 /** An inbound message whose sender is still being resolved. */
 export type InboundDraft = Omit<InboundMessage, "contactId">;
@@ -153,7 +157,7 @@ export async function receiveMessagesOf(
   tx: Executor,
   drafts: readonly InboundDraft[],
   contactIds: Promise<readonly string[]>,
-  alongside: readonly Write[] = [],
+  alongside: Alongside = [],
 ): Promise<Received[]> {
   const ws = drafts[0]?.workspaceId;
   if (ws === undefined) return [];
@@ -326,8 +330,9 @@ export async function receiveMessagesOf(
     );
     results.push({ duplicate: false, messageId, caseId: caseState.id, conversationId, caseCreated });
   }
+  const own = typeof alongside === "function" ? alongside(results) : alongside;
   if (messages.length === 0) {
-    await writeTogether(tx, alongside);
+    await writeTogether(tx, own);
     return results;
   }
 
@@ -374,7 +379,7 @@ export async function receiveMessagesOf(
     [...movedConversations].map(([id, caseId]) => ({ id, case_id: caseId })),
   );
   const writes: Write[] = [
-    ...alongside,
+    ...own,
     {
       fixed: true,
       // Searchable by its subject and first message; tags are added when they change.
