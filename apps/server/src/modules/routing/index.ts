@@ -38,6 +38,8 @@ export {
   validateCalendar,
   wallClockToInstant,
 } from "./business-hours.ts";
+/** The workspace's SLA policy as stored (the API's reading). */
+export { getSlaPolicy } from "./repository.ts";
 /** The routing API routes (settings, agents, presence, route now). */
 export { registerRoutingRoutes } from "./routes.ts";
 /** Types of SLA policies, case histories and evaluations. */
@@ -55,8 +57,8 @@ export type {
 } from "./sla.ts";
 /** SLA clocks: evaluate every target of a policy for a case, and when a job should look again. */
 export { evaluateSla, nextEvaluationAt, PRIORITIES, SLA_TARGETS } from "./sla.ts";
-/** The workspace's SLA policy and a case's SLA evaluation (stored on the case). */
-export { evaluateCaseSla, getSlaPolicy, putSlaPolicy } from "./use-cases/case-sla.ts";
+/** Sets the workspace's SLA policy; a case's SLA evaluation (stored on the case). */
+export { evaluateCaseSla, putSlaPolicy } from "./use-cases/case-sla.ts";
 /** Assigns one case now with the workspace's strategy; every member as the engine sees them. */
 export { routableAgents, routeCase } from "./use-cases/route-case.ts";
 /** The workspace's business-hours calendar (SLA clocks, web chat availability); undefined means always open. */

@@ -1,6 +1,9 @@
 import type { Generated, Selectable } from "kysely";
 import type { Executor } from "../../platform/db.ts";
+import { TtlCache } from "../../platform/ttl-cache.ts";
 import type { AssignmentStrategy, Presence } from "./assignment.ts";
+import type { BusinessHoursCalendar } from "./business-hours.ts";
+import type { SlaPolicy } from "./sla.ts";
 
 /** The tables this module owns. */
 export type RoutingTables = {
@@ -63,13 +66,68 @@ export async function getSettings(db: Executor, ws: string): Promise<RoutingSett
   return row ?? DEFAULT_SETTINGS;
 }
 
-export function putSettings(db: Executor, ws: string, settings: RoutingSettings) {
-  return q(db)
+const settingsCache = new TtlCache<string, Readonly<RoutingSettings>>(5_000, 1000);
+
+/** The workspace's routing settings for the event handlers (cached 5 s; dropped at once on this node when saved). */
+export async function cachedSettings(db: Executor, ws: string): Promise<Readonly<RoutingSettings>> {
+  const hit = settingsCache.get(ws);
+  if (hit) return hit;
+  const settings = Object.freeze({ ...(await getSettings(db, ws)) });
+  settingsCache.set(ws, settings);
+  return settings;
+}
+
+/** Forgets a workspace's cached routing settings (after a save). */
+export const forgetSettings = (ws: string) => settingsCache.delete(ws);
+
+/** Saves a workspace's routing settings and drops the cached copy. */
+export async function putSettings(db: Executor, ws: string, settings: RoutingSettings): Promise<void> {
+  await q(db)
     .insertInto("routing_settings")
     .values({ workspace_id: ws, ...settings, updated_at: new Date() })
     .onConflict((oc) => oc.column("workspace_id").doUpdateSet({ ...settings, updated_at: new Date() }))
     .execute();
+  forgetSettings(ws);
 }
+
+/** The workspace's SLA policy with the workspace's business hours as its calendar, or undefined when none is set. */
+export async function getSlaPolicy(db: Executor, ws: string): Promise<SlaPolicy | undefined> {
+  // One query (the handlers and the SLA job read it through cachedSlaPolicy).
+  const row = await q(db)
+    .selectFrom("sla_policies as p")
+    .leftJoin("business_hours as h", "h.workspace_id", "p.workspace_id")
+    .select(["p.name", "p.targets", "p.warning_threshold", "h.calendar"])
+    .where("p.workspace_id", "=", ws)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return {
+    name: row.name,
+    targets: row.targets as SlaPolicy["targets"],
+    ...(row.calendar ? { calendar: row.calendar as BusinessHoursCalendar } : {}),
+    warningThreshold: row.warning_threshold,
+  };
+}
+
+/** null: the workspace has no policy. */
+const slaPolicies = new TtlCache<string, Readonly<SlaPolicy> | null>(5_000, 1000);
+
+/**
+ * getSlaPolicy for the event handlers and the SLA job (cached 5 s; dropped at once on this node when the policy
+ * or the business hours are saved); shared by every caller, so never changed in place.
+ */
+export async function cachedSlaPolicy(db: Executor, ws: string): Promise<Readonly<SlaPolicy> | undefined> {
+  const hit = slaPolicies.get(ws);
+  if (hit !== undefined) return hit ?? undefined;
+  const policy = await getSlaPolicy(db, ws);
+  slaPolicies.set(ws, policy ? Object.freeze(policy) : null);
+  return policy;
+}
+
+/**
+ * Forgets a workspace's cached SLA policy: after the policy or the business hours are saved, and again after the
+ * commit of a transaction that saved them (a handler reading in between would otherwise cache the old policy).
+ */
+export const forgetSlaPolicy = (ws: string) => slaPolicies.delete(ws);
 
 export function listRoutingAgents(db: Executor, ws: string) {
   return q(db).selectFrom("routing_agents").selectAll().where("workspace_id", "=", ws).execute();

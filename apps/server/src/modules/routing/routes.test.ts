@@ -4,6 +4,7 @@ import { openTestEnv, TEST_DATABASES, type TestEnv } from "../../../test/harness
 import { waitFor } from "../../../test/wait.ts";
 import { createDispatcher, type Dispatcher } from "../../platform/outbox.ts";
 import { subscribeHandlers } from "../../wiring.ts";
+import { cachedSettings } from "./repository.ts";
 
 describe.each(TEST_DATABASES)("routing on %s", (kind) => {
   let env: TestEnv;
@@ -47,6 +48,26 @@ describe.each(TEST_DATABASES)("routing on %s", (kind) => {
       headers: a.auth("agent"),
       payload: { externalMessageId: id, from: { externalId: customer }, text: `hello from ${customer}` },
     });
+
+  it("auto-assigns by settings saved a moment ago (the handler's cached settings are dropped on save)", async () => {
+    const ws = b.workspace.id;
+    expect((await cachedSettings(env.database.db, ws)).auto_assign).toBe(false);
+    const put = (autoAssign: boolean) =>
+      env.app.inject({
+        method: "PUT",
+        url: "/api/v1/routing/settings",
+        headers: b.auth("supervisor"),
+        payload: { autoAssign, strategy: "round_robin", sticky: false },
+      });
+    expect((await put(true)).statusCode).toBe(200);
+    expect(await cachedSettings(env.database.db, ws)).toEqual({
+      auto_assign: true,
+      strategy: "round_robin",
+      sticky: false,
+    });
+    expect((await put(false)).statusCode).toBe(200);
+    expect((await cachedSettings(env.database.db, ws)).auto_assign).toBe(false);
+  });
 
   it("assigns new cases to an online agent with spare capacity, and says why in the case history", async () => {
     const put = await env.app.inject({

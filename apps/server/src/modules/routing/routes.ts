@@ -5,8 +5,15 @@ import type { HttpApp } from "../../platform/http.ts";
 import { emitEvent, runTransaction } from "../../platform/outbox.ts";
 import { actorOf, findMembership, guard, recordAudit } from "../tenancy/index.ts";
 import type { BusinessHoursCalendar } from "./business-hours.ts";
-import { findRoutingAgent, getSettings, putSettings, upsertRoutingAgent } from "./repository.ts";
-import { evaluateCaseSla, getSlaPolicy, putSlaPolicy, SlaPolicyBody } from "./use-cases/case-sla.ts";
+import {
+  findRoutingAgent,
+  forgetSlaPolicy,
+  getSettings,
+  getSlaPolicy,
+  putSettings,
+  upsertRoutingAgent,
+} from "./repository.ts";
+import { evaluateCaseSla, putSlaPolicy, SlaPolicyBody } from "./use-cases/case-sla.ts";
 import { routableAgents, routeCase } from "./use-cases/route-case.ts";
 import { defineSkill, listSkills, removeSkill } from "./use-cases/skills.ts";
 import { buildWallboard } from "./use-cases/wallboard.ts";
@@ -115,6 +122,7 @@ export function registerRoutingRoutes(app: HttpApp, ctx: AppContext) {
           details: { name: request.body.name, ...(request.body.calendar !== undefined ? { calendar: true } : {}) },
         });
       });
+      forgetSlaPolicy(actor.workspaceId);
       return getSlaPolicy(db, actor.workspaceId);
     },
   );
@@ -133,6 +141,7 @@ export function registerRoutingRoutes(app: HttpApp, ctx: AppContext) {
     async (request) => {
       const calendar = request.body.calendar as BusinessHoursCalendar | null;
       await runTransaction(ctx.database, (tx) => putBusinessHours(tx, actorOf(request), calendar));
+      forgetSlaPolicy(actorOf(request).workspaceId);
       return { calendar };
     },
   );

@@ -5,6 +5,7 @@ import { openTestEnv, TEST_DATABASES, type TestEnv } from "../../../test/harness
 import { createDispatcher, type Dispatcher } from "../../platform/outbox.ts";
 import { subscribeHandlers } from "../../wiring.ts";
 import { evaluateCaseSla } from "./index.ts";
+import { cachedSlaPolicy } from "./repository.ts";
 
 const MIN = 60_000;
 
@@ -64,6 +65,43 @@ describe.each(TEST_DATABASES)("SLA clocks on cases on %s", (kind) => {
     expect(ok.statusCode, ok.body).toBe(200);
     expect((await get("/api/v1/sla/policy")).json()).toMatchObject({ name: "Standard", warningThreshold: 0.8 });
     expect((await get("/api/v1/sla/policy", b.auth("agent"))).statusCode).toBe(404);
+  });
+
+  it("evaluates with a policy or business hours saved a moment ago (the cached policy is dropped on save)", async () => {
+    const c = await buildWorkspace(env);
+    const ws = c.workspace.id;
+    const channel = await env.app.inject({
+      method: "POST",
+      url: "/api/v1/channels",
+      headers: c.auth("admin"),
+      payload: { type: "api", name: "Desk" },
+    });
+    const received = await env.app.inject({
+      method: "POST",
+      url: `/api/v1/channels/${channel.json().channel.id}/inbound`,
+      headers: c.auth("agent"),
+      payload: { externalMessageId: "fresh-1", from: { externalId: "fresh" }, text: "Help" },
+    });
+    const caseId = received.json().data[0].caseId as string;
+    // No policy: nothing to evaluate (and that answer is cached).
+    expect(await evaluateCaseSla(env, ws, caseId)).toBeUndefined();
+    const put = await env.app.inject({
+      method: "PUT",
+      url: "/api/v1/sla/policy",
+      headers: c.auth("supervisor"),
+      payload: { name: "Fresh", targets: { normal: { firstResponse: 30 } } },
+    });
+    expect(put.statusCode, put.body).toBe(200);
+    expect((await evaluateCaseSla(env, ws, caseId))?.evaluation.policy).toBe("Fresh");
+    const calendar = { timeZone: "Europe/Paris", weekly: { mon: [{ start: "09:00", end: "17:00" }] } };
+    const hours = await env.app.inject({
+      method: "PUT",
+      url: "/api/v1/business-hours",
+      headers: c.auth("supervisor"),
+      payload: { calendar },
+    });
+    expect(hours.statusCode, hours.body).toBe(200);
+    expect((await cachedSlaPolicy(env.database.db, ws))?.calendar).toEqual(calendar);
   });
 
   it("starts the clocks on a new case, warns, breaches, and pauses while pending", async () => {

@@ -5,7 +5,7 @@ import { jobIdFor } from "../../../platform/jobs.ts";
 import { emitEvent, runTransaction } from "../../../platform/outbox.ts";
 import { setCaseSla, slaHistory } from "../../conversations/index.ts";
 import type { BusinessHoursCalendar } from "../business-hours.ts";
-import { q } from "../repository.ts";
+import { cachedSlaPolicy, forgetSlaPolicy, q } from "../repository.ts";
 import {
   type CaseStatus,
   evaluateSla,
@@ -40,25 +40,10 @@ export const SlaPolicyBody = z.strictObject({
 });
 export type SlaPolicyInput = z.infer<typeof SlaPolicyBody>;
 
-/** The workspace's SLA policy with the workspace's business hours as its calendar, or undefined when none is set. */
-export async function getSlaPolicy(db: Executor, ws: string): Promise<SlaPolicy | undefined> {
-  // One query: this runs on every SLA evaluation.
-  const row = await q(db)
-    .selectFrom("sla_policies as p")
-    .leftJoin("business_hours as h", "h.workspace_id", "p.workspace_id")
-    .select(["p.name", "p.targets", "p.warning_threshold", "h.calendar"])
-    .where("p.workspace_id", "=", ws)
-    .executeTakeFirst();
-  if (!row) return undefined;
-  return {
-    name: row.name,
-    targets: row.targets as SlaPolicy["targets"],
-    ...(row.calendar ? { calendar: row.calendar as BusinessHoursCalendar } : {}),
-    warningThreshold: row.warning_threshold,
-  };
-}
-
-/** Sets the workspace's SLA policy; a `calendar` in it sets (null: removes) the workspace's business hours. */
+/**
+ * Sets the workspace's SLA policy; a `calendar` in it sets (null: removes) the workspace's business hours. Drops
+ * the cached policy (a caller in a transaction drops it again after the commit: forgetSlaPolicy).
+ */
 export async function putSlaPolicy(db: Executor, ws: string, input: SlaPolicyInput): Promise<void> {
   if (input.calendar !== undefined) await storeBusinessHours(db, ws, input.calendar as BusinessHoursCalendar | null);
   const values = {
@@ -73,6 +58,7 @@ export async function putSlaPolicy(db: Executor, ws: string, input: SlaPolicyInp
     .values({ workspace_id: ws, ...values })
     .onConflict((oc) => oc.column("workspace_id").doUpdateSet(values))
     .execute();
+  forgetSlaPolicy(ws);
 }
 
 type Change = { from: unknown; to: unknown };
@@ -90,8 +76,8 @@ export async function evaluateCaseSla(
   known?: SlaPolicy | null,
 ) {
   const { db } = ctx.database;
-  // Most workspaces without a policy: one query, and no history read on every message.
-  const policy = known === undefined ? await getSlaPolicy(db, ws) : (known ?? undefined);
+  // Most workspaces without a policy: no history read on every message.
+  const policy = known === undefined ? await cachedSlaPolicy(db, ws) : (known ?? undefined);
   if (!policy) return undefined;
   const history = await slaHistory(db, ws, caseId);
   if (!history || history.case.merged_into) return undefined;

@@ -3,7 +3,7 @@ import type { Executor } from "../../../platform/db.ts";
 import { AppError } from "../../../platform/errors.ts";
 import { type Actor, recordAudit } from "../../tenancy/index.ts";
 import { type BusinessHoursCalendar, validateCalendar } from "../business-hours.ts";
-import { q } from "../repository.ts";
+import { forgetSlaPolicy, q } from "../repository.ts";
 
 const Hhmm = z.string().regex(/^([01]\d|2[0-4]):[0-5]\d$/, "times read HH:MM");
 const Interval = z.strictObject({ start: Hhmm, end: Hhmm });
@@ -47,19 +47,23 @@ export async function getBusinessHours(db: Executor, ws: string): Promise<Busine
   return row ? (row.calendar as BusinessHoursCalendar) : undefined;
 }
 
-/** Sets (or, with null, removes) the workspace's business hours, checked first; no audit record. */
+/**
+ * Sets (or, with null, removes) the workspace's business hours, checked first; no audit record. Drops the cached
+ * SLA policy, whose calendar they are (a caller in a transaction drops it again after the commit).
+ */
 export async function storeBusinessHours(db: Executor, ws: string, calendar: BusinessHoursCalendar | null) {
   if (calendar === null) {
     await q(db).deleteFrom("business_hours").where("workspace_id", "=", ws).execute();
-    return;
+  } else {
+    assertCalendar(calendar);
+    const values = { calendar: JSON.stringify(calendar), updated_at: new Date() };
+    await q(db)
+      .insertInto("business_hours")
+      .values({ workspace_id: ws, ...values })
+      .onConflict((oc) => oc.column("workspace_id").doUpdateSet(values))
+      .execute();
   }
-  assertCalendar(calendar);
-  const values = { calendar: JSON.stringify(calendar), updated_at: new Date() };
-  await q(db)
-    .insertInto("business_hours")
-    .values({ workspace_id: ws, ...values })
-    .onConflict((oc) => oc.column("workspace_id").doUpdateSet(values))
-    .execute();
+  forgetSlaPolicy(ws);
 }
 
 /** Sets or removes the workspace's business hours on behalf of an admin, with an audit record. */
