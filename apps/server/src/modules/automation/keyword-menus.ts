@@ -13,6 +13,7 @@ import type { Executor } from "../../platform/db.ts";
 import { AppError } from "../../platform/errors.ts";
 import type { OutboxEvent } from "../../platform/outbox.ts";
 import { runTransaction } from "../../platform/outbox.ts";
+import { TtlCache } from "../../platform/ttl-cache.ts";
 import { automationFacts, type CaseActor, caseControl } from "../conversations/index.ts";
 import { handOver } from "./bot/handover.ts";
 import { type ReplyTarget, replyToCustomer } from "./customer-reply.ts";
@@ -254,6 +255,7 @@ export async function saveMenu(db: Executor, ws: string, input: MenuInput, id?: 
         .values({ workspace_id: ws, id: uuidv7(), created_at: now, ...values })
         .returningAll()
         .executeTakeFirstOrThrow();
+  forgetMenus(ws);
   if (!row) throw new AppError("not_found", "menu_not_found", "No such keyword menu in your workspace.");
   return toMenu(row);
 }
@@ -270,6 +272,7 @@ export async function deleteMenu(db: Executor, ws: string, id: string): Promise<
     .where("workspace_id", "=", ws)
     .where("id", "=", id)
     .executeTakeFirst();
+  forgetMenus(ws);
   return Number(r.numDeletedRows) > 0;
 }
 
@@ -341,7 +344,7 @@ export async function openMenu(
 }
 
 /** Whether the workspace has any keyword menu (one indexed read; most workspaces skip the rest). */
-export async function hasMenus(db: Executor, ws: string): Promise<boolean> {
+async function hasMenus(db: Executor, ws: string): Promise<boolean> {
   const r = await mq(db)
     .selectFrom("automation_keyword_menus")
     .select("id")
@@ -351,10 +354,24 @@ export async function hasMenus(db: Executor, ws: string): Promise<boolean> {
   return r !== undefined;
 }
 
+const menusCache = new TtlCache<string, boolean>(5_000, 1000);
+
+/** Whether the workspace has any keyword menu, for the event handlers (cached 5 s; dropped at once on this node when a menu is saved or deleted). */
+export async function cachedHasMenus(db: Executor, ws: string): Promise<boolean> {
+  const hit = menusCache.get(ws);
+  if (hit !== undefined) return hit;
+  const has = await hasMenus(db, ws);
+  menusCache.set(ws, has);
+  return has;
+}
+
+/** Forgets whether a workspace has menus: after a menu is saved or deleted, and again after the commit of a transaction that did. */
+export const forgetMenus = (ws: string) => menusCache.delete(ws);
+
 /**
  * The keyword menu's handler of a customer message, run before the rules: answers it when the contact stands in
  * a menu and returns true (keyword rules and the bot then leave the message alone). Idempotent per message.
- * The caller runs it only for a workspace that has menus (hasMenus, read once per outbox batch).
+ * The caller runs it only for a workspace that has menus (cachedHasMenus).
  */
 export async function runKeywordMenu(ctx: AppContext, event: OutboxEvent): Promise<boolean> {
   const p = event.payload as { caseId?: string; messageId?: string; direction?: string };

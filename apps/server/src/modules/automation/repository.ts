@@ -1,6 +1,7 @@
 import { type Generated, type Selectable, sql } from "kysely";
 import { uuidv7 } from "uuidv7";
 import type { Executor } from "../../platform/db.ts";
+import { TtlCache } from "../../platform/ttl-cache.ts";
 import type { Action, Condition, RuleInput, Trigger } from "./rules.ts";
 
 /** The tables this module owns. */
@@ -57,11 +58,35 @@ export type RuleRow = Selectable<AutomationTables["automation_rules"]> & {
 
 export const q = (db: Executor) => db.withTables<AutomationTables>();
 
-export function listRules(db: Executor, ws: string, triggers?: readonly Trigger[]) {
-  let query = q(db).selectFrom("automation_rules").selectAll().where("workspace_id", "=", ws).orderBy("position");
-  if (triggers) query = query.where("enabled", "=", true).where("trigger", "in", [...triggers]);
-  return query.execute() as Promise<RuleRow[]>;
+/** The workspace's rules, enabled or not, in order. */
+export function listRules(db: Executor, ws: string) {
+  return q(db)
+    .selectFrom("automation_rules")
+    .selectAll()
+    .where("workspace_id", "=", ws)
+    .orderBy("position")
+    .execute() as Promise<RuleRow[]>;
 }
+
+const rulesCache = new TtlCache<string, readonly RuleRow[]>(5_000, 1000);
+
+/**
+ * The workspace's rules for the event handlers (cached 5 s; dropped at once on this node when one is saved):
+ * one frozen list shared by every caller, so never changed in place.
+ */
+export async function cachedRules(db: Executor, ws: string): Promise<readonly RuleRow[]> {
+  const hit = rulesCache.get(ws);
+  if (hit) return hit;
+  const rules = Object.freeze((await listRules(db, ws)).map((r) => Object.freeze(r)));
+  rulesCache.set(ws, rules);
+  return rules;
+}
+
+/**
+ * Forgets a workspace's cached rules: after any write to them, and again after the commit of a transaction that
+ * wrote them (a handler reading in between would otherwise cache the old rules again).
+ */
+export const forgetRules = (ws: string) => rulesCache.delete(ws);
 
 export async function nextPosition(db: Executor, ws: string): Promise<number> {
   const row = await q(db)
@@ -90,6 +115,7 @@ export async function disableRule(db: Executor, ws: string, id: string, reason: 
     .where("workspace_id", "=", ws)
     .where("id", "=", id)
     .execute();
+  forgetRules(ws);
 }
 
 /** How many times a rule ran on a case since an instant (loop and repeat guards). */
@@ -113,7 +139,7 @@ export async function runsSince(
 
 /** Stores a checked rule at the end of the workspace's order. */
 export async function insertRule(tx: Executor, ws: string, b: RuleInput, config: TriggerConfig): Promise<RuleRow> {
-  return (await q(tx)
+  const row = (await q(tx)
     .insertInto("automation_rules")
     .values({
       workspace_id: ws,
@@ -130,4 +156,6 @@ export async function insertRule(tx: Executor, ws: string, b: RuleInput, config:
     })
     .returningAll()
     .executeTakeFirstOrThrow()) as RuleRow;
+  forgetRules(ws);
+  return row;
 }

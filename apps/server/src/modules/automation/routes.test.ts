@@ -4,6 +4,7 @@ import { TEST_DATABASES, type TestEnv } from "../../../test/harness.ts";
 import { waitFor } from "../../../test/wait.ts";
 import type { OutboxEvent } from "../../platform/outbox.ts";
 import { runRules } from "./index.ts";
+import { cachedHasMenus } from "./keyword-menus.ts";
 import { type AutomationWorld, setUpAutomationWorld } from "./test-factories.ts";
 
 describe.each(TEST_DATABASES)("automation rules on %s", (kind) => {
@@ -174,5 +175,76 @@ describe.each(TEST_DATABASES)("automation rules on %s", (kind) => {
       payload: { ids: [rules[0].id] },
     });
     expect(incomplete.statusCode).toBe(400);
+  });
+
+  // Rules and "has keyword menus" are cached 5 s per workspace for the handlers; a save drops them at once.
+  it("runs a rule on the next event right after it is saved, and not after it is switched off", async () => {
+    const eventOf = async (messageId: string): Promise<OutboxEvent> => {
+      const { rows } = await sql<{ id: string; payload: unknown; created_at: Date }>`select id, payload, created_at
+        from outbox where workspace_id = ${a.workspace.id} and type = 'message.created'
+          and payload->>'messageId' = ${messageId}`.execute(env.database.db);
+      const row = rows[0];
+      if (!row) throw new Error(`no event for message ${messageId}`);
+      const { id, payload, created_at: createdAt } = row;
+      return { id, workspaceId: a.workspace.id, type: "message.created", payload, createdAt };
+    };
+    const ranOn = async (caseId: string, ruleId: string) =>
+      (await env.app.inject({ url: `/api/v1/cases/${caseId}/automation-log`, headers: a.auth("agent") }))
+        .json()
+        .data.some((l: { ruleId: string }) => l.ruleId === ruleId);
+    const rule = {
+      name: "Fresh",
+      trigger: "keyword",
+      keywords: ["fresh"],
+      actions: [{ type: "add_tags", tags: ["fresh"] }],
+    };
+    // Cached: the rules as they are before the new one.
+    await runRules(env, await eventOf((await inbound("fresh-1", "cust-fresh-1", "fresh")).messageId));
+    const created = await createRule(rule);
+    expect(created.statusCode, created.body).toBe(201);
+    const id = created.json().id as string;
+    const second = await inbound("fresh-2", "cust-fresh-2", "fresh");
+    await runRules(env, await eventOf(second.messageId));
+    expect(await ranOn(second.caseId, id)).toBe(true);
+
+    const off = await env.app.inject({
+      method: "PUT",
+      url: `/api/v1/automation/rules/${id}`,
+      headers: a.auth("supervisor"),
+      payload: { ...rule, enabled: false },
+    });
+    expect(off.statusCode, off.body).toBe(200);
+    const third = await inbound("fresh-3", "cust-fresh-3", "fresh");
+    await runRules(env, await eventOf(third.messageId));
+    expect(await ranOn(third.caseId, id)).toBe(false);
+    const deleted = await env.app.inject({
+      method: "DELETE",
+      url: `/api/v1/automation/rules/${id}`,
+      headers: a.auth("supervisor"),
+    });
+    expect(deleted.statusCode).toBe(204);
+  });
+
+  it("sees a keyword menu created or deleted a moment ago", async () => {
+    const ws = b.workspace.id;
+    expect(await cachedHasMenus(env.database.db, ws)).toBe(false);
+    const created = await env.app.inject({
+      method: "POST",
+      url: "/api/v1/automation/keyword-menus",
+      headers: b.auth("supervisor"),
+      payload: {
+        name: "Help",
+        tree: { text: "Help:", options: [{ key: "1", label: "Hours", reply: { kind: "text", text: "9 to 5" } }] },
+      },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    expect(await cachedHasMenus(env.database.db, ws)).toBe(true);
+    const deleted = await env.app.inject({
+      method: "DELETE",
+      url: `/api/v1/automation/keyword-menus/${created.json().id}`,
+      headers: b.auth("supervisor"),
+    });
+    expect(deleted.statusCode).toBe(204);
+    expect(await cachedHasMenus(env.database.db, ws)).toBe(false);
   });
 });

@@ -10,7 +10,7 @@ import { type Actor, actorOf, guard, recordAudit } from "../tenancy/index.ts";
 import { registerAiRoutes } from "./ai/routes.ts";
 import { analyzeForWorkspace } from "./ai/store.ts";
 import { registerBotRoutes } from "./bot/routes.ts";
-import { findRule, insertRule, listRules, q, type RuleRow, type TriggerConfig } from "./repository.ts";
+import { findRule, forgetRules, insertRule, listRules, q, type RuleRow, type TriggerConfig } from "./repository.ts";
 import { type Action, checkRule, compileRule, type Facts, factsNeeded, RuleBody, type RuleInput } from "./rules.ts";
 import { missingReferences } from "./runner.ts";
 import { registerScenarioRoutes } from "./scenarios.routes.ts";
@@ -105,6 +105,7 @@ export function registerAutomationRoutes(app: HttpApp, ctx: AppContext) {
         await recordAudit(tx, actor, { action: "automation.rule.created", objectType: "rule", objectId: created.id });
         return created;
       });
+      forgetRules(actor.workspaceId);
       await scheduleCron(ctx, row);
       return reply.code(201).send(presentRule(row));
     },
@@ -136,6 +137,7 @@ export function registerAutomationRoutes(app: HttpApp, ctx: AppContext) {
         .where("id", "=", request.params.id)
         .returningAll()
         .executeTakeFirst()) as RuleRow | undefined;
+      forgetRules(actor.workspaceId);
       if (!row) throw new AppError("not_found", "rule_not_found", "No such rule in your workspace.");
       await scheduleCron(ctx, row);
       return presentRule(row);
@@ -152,6 +154,7 @@ export function registerAutomationRoutes(app: HttpApp, ctx: AppContext) {
         .where("workspace_id", "=", actor.workspaceId)
         .where("id", "=", request.params.id)
         .executeTakeFirst();
+      forgetRules(actor.workspaceId);
       if (Number(deleted.numDeletedRows) === 0)
         throw new AppError("not_found", "rule_not_found", "No such rule in your workspace.");
       return reply.code(204).send();
@@ -192,6 +195,7 @@ export function registerAutomationRoutes(app: HttpApp, ctx: AppContext) {
             .execute();
         }
       });
+      forgetRules(ws);
       return { data: (await listRules(db, ws)).map(presentRule), nextCursor: null };
     },
   );

@@ -9,6 +9,7 @@ import { jobIdFor } from "../../platform/jobs.ts";
 import { emitEvent, runTransaction } from "../../platform/outbox.ts";
 import { ingestEvents } from "../profiles/index.ts";
 import { createTeam } from "../tenancy/index.ts";
+import { forgetRules } from "./repository.ts";
 import { MAX_DEPTH, MAX_RUNS_PER_CASE_HOUR } from "./runner.ts";
 import { runScheduled } from "./scheduled.ts";
 import { type AutomationWorld, setUpAutomationWorld } from "./test-factories.ts";
@@ -49,10 +50,13 @@ describe.each(TEST_DATABASES)("rule engine on %s", (kind) => {
   const caseOf = async (caseId: string) => get(`/api/v1/cases/${caseId}`);
   const patchCase = (caseId: string, payload: object) =>
     env.app.inject({ method: "PATCH", url: `/api/v1/cases/${caseId}`, headers: a.auth("agent"), payload });
-  const disable = async (id: string) =>
-    sql`update automation_rules set enabled = false where workspace_id = ${a.workspace.id} and id = ${id}`.execute(
+  // Straight to the table, so the handlers' cached rules are dropped by hand (the API does it on every save).
+  const disable = async (id: string) => {
+    await sql`update automation_rules set enabled = false where workspace_id = ${a.workspace.id} and id = ${id}`.execute(
       env.database.db,
     );
+    forgetRules(a.workspace.id);
+  };
 
   it("replies with rich content mapped to the channel, and skips a kind the channel cannot carry", async () => {
     const rule = await created({

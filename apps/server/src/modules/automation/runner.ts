@@ -20,7 +20,7 @@ import { higherPriority, triage } from "./ai/triage.ts";
 import { handOverFromRule, startFlow } from "./bot/runtime.ts";
 import { replyToCustomer } from "./customer-reply.ts";
 import { findMenu, openMenu } from "./keyword-menus.ts";
-import { disableRule, listRules, q, type RuleRow, runsSince } from "./repository.ts";
+import { cachedRules, disableRule, q, type RuleRow, runsSince } from "./repository.ts";
 import {
   type Action,
   type CompiledRule,
@@ -59,7 +59,7 @@ function compiledOf(row: RuleRow): CompiledRule {
 }
 
 /** The rules of a workspace that match these facts, in order, up to the first whose actions include `stop`. */
-export function matchingRules(rules: RuleRow[], facts: Facts): RuleRow[] {
+export function matchingRules(rules: readonly RuleRow[], facts: Facts): RuleRow[] {
   const out: RuleRow[] = [];
   for (const rule of rules) {
     if (!compiledOf(rule).matches(facts)) continue;
@@ -208,7 +208,7 @@ export async function gatherFacts(
 export async function runRules(
   ctx: AppContext,
   event: OutboxEvent,
-  options: { skipTriggers?: readonly Trigger[]; rules?: RuleRow[] } = {},
+  options: { skipTriggers?: readonly Trigger[]; rules?: readonly RuleRow[] } = {},
 ): Promise<void> {
   const dispatched = dispatchOf(event);
   if (!dispatched) return;
@@ -216,10 +216,10 @@ export async function runRules(
   const d = { ...dispatched, triggers: dispatched.triggers.filter((t) => !skip.includes(t)) };
   if (d.triggers.length === 0) return;
   const ws = event.workspaceId;
-  // The workspace's rules when the caller read them already (a batch), else the enabled ones of these triggers.
-  const rules = options.rules
-    ? options.rules.filter((r) => r.enabled && (d.triggers as readonly string[]).includes(r.trigger))
-    : await listRules(ctx.database.db, ws, d.triggers);
+  // The enabled rules of these triggers, of the workspace's rules the caller read already (a batch) or cached.
+  const rules = (options.rules ?? (await cachedRules(ctx.database.db, ws))).filter(
+    (r) => r.enabled && (d.triggers as readonly string[]).includes(r.trigger),
+  );
   if (rules.length === 0) return;
   const caseId = d.caseId ?? (d.contactId ? await latestCaseOfContact(ctx.database.db, ws, d.contactId) : undefined);
   const gathered = await gatherFacts(ctx, ws, rules, { ...d, caseId });
@@ -241,17 +241,19 @@ export async function runRules(
 }
 
 /**
- * runRules for the events of an outbox batch, in order, reading each workspace's rules once (`perEvent`, when
- * given, runs them itself with those rules, e.g. keyword menus first and the bot after). Redelivered events stay no-ops (the log's key), so a batch that
- * fails part-way is safely retried event by event.
+ * runRules for the events of an outbox batch, in order, with each workspace's rules read once (cached 5 s, see
+ * cachedRules; `perEvent`, when given, runs them itself with those rules, e.g. keyword menus first and the bot
+ * after). Redelivered events stay no-ops (the log's key), so a batch that fails part-way is safely retried event
+ * by event.
  */
 export async function runRulesBatch(
   ctx: AppContext,
   events: OutboxEvent[],
-  perEvent: (event: OutboxEvent, rules: RuleRow[]) => Promise<void> = (event, rules) => runRules(ctx, event, { rules }),
+  perEvent: (event: OutboxEvent, rules: readonly RuleRow[]) => Promise<void> = (event, rules) =>
+    runRules(ctx, event, { rules }),
 ): Promise<void> {
   for (const [ws, list] of byWorkspace(events, (event) => event)) {
-    const rules = await listRules(ctx.database.db, ws);
+    const rules = await cachedRules(ctx.database.db, ws);
     for (const event of list) await perEvent(event, rules);
   }
 }

@@ -12,10 +12,18 @@ import { AppError } from "../../platform/errors.ts";
 import { type Actor, findMembership, findTeam, recordAudit } from "../tenancy/index.ts";
 import { invalidateBot } from "./bot/models.ts";
 import { findIntentByName } from "./bot/repository.ts";
-import { saveBotSettings } from "./bot/runtime.ts";
+import { forgetBotSettings, saveBotSettings } from "./bot/runtime.ts";
 import { insertBotTemplate, ORDER_STATUS_TEMPLATE } from "./bot/templates.ts";
-import { checkMenuTree, deleteMenu, type MenuInput, MenuTreeSchema, menuTeams, saveMenu } from "./keyword-menus.ts";
-import { insertRule, listRules, q, type RuleRow } from "./repository.ts";
+import {
+  checkMenuTree,
+  deleteMenu,
+  forgetMenus,
+  type MenuInput,
+  MenuTreeSchema,
+  menuTeams,
+  saveMenu,
+} from "./keyword-menus.ts";
+import { forgetRules, insertRule, listRules, q, type RuleRow } from "./repository.ts";
 import { checkRule, foldKeyword, ReplyContentSchema, type RuleInput } from "./rules.ts";
 import { scheduleCron } from "./scheduled.ts";
 
@@ -711,6 +719,10 @@ export async function installScenario(ctx: AppContext, actor: Actor, id: Scenari
     await recordAudit(tx, actor, { action: "automation.scenario.installed", objectType: "scenario", objectId: row.id });
     return { install: row, rules: created };
   });
+  // Dropped once more now that the transaction committed (see forgetRules).
+  forgetRules(ws);
+  forgetMenus(ws);
+  forgetBotSettings(ws);
   for (const rule of result.rules) await scheduleCron(ctx, rule);
   if (plan.bot?.orderStatusFlow) invalidateBot(db, ws);
   return result;
@@ -746,7 +758,7 @@ function claimConflicts(rules: readonly RuleRow[], claims: Plan["claims"]): stri
 /** Uninstalls: deletes the install's rules and keyword menu (bot settings stay as they are). */
 export async function uninstallScenario(ctx: AppContext, actor: Actor, installId: string): Promise<boolean> {
   const ws = actor.workspaceId;
-  return ctx.database.db.transaction().execute(async (tx) => {
+  const uninstalled = await ctx.database.db.transaction().execute(async (tx) => {
     const row = await sq(tx)
       .deleteFrom("automation_scenario_installs")
       .where("workspace_id", "=", ws)
@@ -760,6 +772,7 @@ export async function uninstallScenario(ctx: AppContext, actor: Actor, installId
         .where("workspace_id", "=", ws)
         .where("id", "in", row.rule_ids)
         .execute();
+    forgetRules(ws);
     if (row.menu_id) await deleteMenu(tx, ws, row.menu_id);
     await recordAudit(tx, actor, {
       action: "automation.scenario.uninstalled",
@@ -768,4 +781,8 @@ export async function uninstallScenario(ctx: AppContext, actor: Actor, installId
     });
     return true;
   });
+  // Dropped once more now that the transaction committed (see forgetRules).
+  forgetRules(ws);
+  forgetMenus(ws);
+  return uninstalled;
 }

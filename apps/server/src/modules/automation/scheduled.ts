@@ -10,7 +10,7 @@ import type { AppContext } from "../../platform/context.ts";
 import { jobIdFor } from "../../platform/jobs.ts";
 import type { OutboxEvent } from "../../platform/outbox.ts";
 import { recentCasesWithFirstMessage } from "../conversations/index.ts";
-import { findRule, listRules, type RuleRow, runsSince } from "./repository.ts";
+import { cachedRules, findRule, type RuleRow, runsSince } from "./repository.ts";
 import { compileRule } from "./rules.ts";
 import { executeRules, gatherFacts } from "./runner.ts";
 import { nextCronAt } from "./schedule.ts";
@@ -51,9 +51,8 @@ export async function planScheduledRuns(ctx: AppContext, event: OutboxEvent): Pr
   if (event.type === "case.updated" && Array.isArray(p.changed) && p.changed.includes("status")) kind = "after-solved";
   else if (event.type === "message.created" && p.direction === "outbound") kind = "no-reply";
   else return;
-  const rules = await listRules(ctx.database.db, ws, [
-    kind === "after-solved" ? "schedule.after-solved" : "schedule.no-reply",
-  ]);
+  const trigger = kind === "after-solved" ? "schedule.after-solved" : "schedule.no-reply";
+  const rules = (await cachedRules(ctx.database.db, ws)).filter((r) => r.enabled && r.trigger === trigger);
   if (rules.length === 0) return;
   if (kind === "after-solved") {
     const facts = await gatherFacts(ctx, ws, [], { caseId: p.caseId });

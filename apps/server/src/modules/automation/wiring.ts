@@ -5,7 +5,7 @@ import { defineAlertDeliveryJobs } from "./ai/alert-delivery.ts";
 import { checkSpikes, SPIKE_JOB, SpikeJobData, scheduleSpikeCheck, watchesKeywords } from "./ai/spikes.ts";
 import { ensureMessageAnalyses } from "./ai/store.ts";
 import { cachedBotSettings, runBot } from "./bot/runtime.ts";
-import { hasMenus, menuOpenedBy, runKeywordMenu } from "./keyword-menus.ts";
+import { cachedHasMenus, menuOpenedBy, runKeywordMenu } from "./keyword-menus.ts";
 import { runRules, runRulesBatch } from "./runner.ts";
 import { planScheduledRuns, runScheduled, SCHEDULE_JOB, ScheduleJobData } from "./scheduled.ts";
 import { defineActionJobs } from "./webhooks.ts";
@@ -42,15 +42,11 @@ const RULE_EVENTS = [
 /** Runs the rules on the events they listen to; plans scheduled runs; analyses every customer message (AI triage); runs the bot. */
 export function subscribeAutomationHandlers(ctx: AppContext, dispatcher: Dispatcher): void {
   const { db } = ctx.database;
-  // A batch's events read each workspace's rules (and whether it has keyword menus) once. A contact standing in
-  // a keyword menu answers it first: keyword rules and the bot then leave the message alone. The bot answers
-  // after the rules, so a rule's handover or flow for this message takes precedence.
+  // A batch's events read each workspace's rules (and whether it has keyword menus) once, from the caches. A
+  // contact standing in a keyword menu answers it first: keyword rules and the bot then leave the message alone.
+  // The bot answers after the rules, so a rule's handover or flow for this message takes precedence.
   dispatcher.onBatch("message.created", "automation.rules-on-message", (events) => {
-    const menus = new Map<string, boolean>();
-    const withMenus = async (ws: string) => {
-      if (!menus.has(ws)) menus.set(ws, await hasMenus(db, ws));
-      return menus.get(ws) === true;
-    };
+    const withMenus = (ws: string) => cachedHasMenus(db, ws);
     // Where no rule, keyword menu or bot can hand a case to the bot, the bot has work only in the cases it holds
     // already: one read for the batch's cases instead of one per message (undefined: no such shortcut).
     const caseIds = byWorkspace(events, (event) => (event.payload as { caseId?: string }).caseId);

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { TEST_DATABASES, type TestEnv } from "../../../../test/harness.ts";
 import { waitFor } from "../../../../test/wait.ts";
 import { type AutomationWorld, setUpAutomationWorld } from "../test-factories.ts";
-import { checkSpikes } from "./spikes.ts";
+import { checkSpikes, watchesKeywords } from "./spikes.ts";
 
 describe.each(TEST_DATABASES)("AI triage and suggestions on %s", (kind) => {
   const world = setUpAutomationWorld(kind);
@@ -298,6 +298,22 @@ describe.each(TEST_DATABASES)("AI triage and suggestions on %s", (kind) => {
     // Another workspace sees neither the case nor its analysis.
     expect((await caseOf(abusive.caseId, b.auth("admin"))).statusCode).toBe(404);
     expect((await analysisOf(abusive.caseId, b.auth("admin"))).statusCode).toBe(404);
+  });
+
+  it("watches keywords saved a moment ago (the cached answer is dropped on save)", async () => {
+    const ws = b.workspace.id;
+    const put = (watchedKeywords: string[]) =>
+      env.app.inject({
+        method: "PUT",
+        url: "/api/v1/ai/settings",
+        headers: b.auth("supervisor"),
+        payload: { watchedKeywords, minCount: 5, factor: 3 },
+      });
+    expect(await watchesKeywords(env.database.db, ws)).toBe(false);
+    expect((await put(["recall"])).statusCode).toBe(200);
+    expect(await watchesKeywords(env.database.db, ws)).toBe(true);
+    expect((await put([])).statusCode).toBe(200);
+    expect(await watchesKeywords(env.database.db, ws)).toBe(false);
   });
 
   it("answers 404 for another workspace's case", async () => {

@@ -40,9 +40,12 @@ export async function getSpikeSettings(db: Executor, ws: string): Promise<SpikeS
     : SPIKE_DEFAULTS;
 }
 
-/** Whether a workspace watches keywords (then every message may count towards a spike); cached 30 s per node. */
-const watching = new TtlCache<string, boolean>(30_000, 10_000);
+const watching = new TtlCache<string, boolean>(5_000, 10_000);
 
+/**
+ * Whether a workspace watches keywords (then every message may count towards a spike), for the event handler
+ * (cached 5 s; dropped at once on this node when the settings are saved).
+ */
 export async function watchesKeywords(db: Executor, ws: string): Promise<boolean> {
   let watches = watching.get(ws);
   if (watches === undefined) {
@@ -52,14 +55,18 @@ export async function watchesKeywords(db: Executor, ws: string): Promise<boolean
   return watches;
 }
 
+/** Forgets whether a workspace watches keywords (after its spike settings are saved). */
+export const forgetWatchedKeywords = (ws: string) => watching.delete(ws);
+
+/** Saves a workspace's spike settings and drops the cached `watchesKeywords`. */
 export async function putSpikeSettings(db: Executor, ws: string, s: SpikeSettings): Promise<void> {
-  watching.delete(ws);
   const values = { watched_keywords: s.watchedKeywords, spike_min_count: s.minCount, spike_factor: s.factor };
   await ai(db)
     .insertInto("ai_settings")
     .values({ workspace_id: ws, ...values })
     .onConflict((oc) => oc.column("workspace_id").doUpdateSet({ ...values, updated_at: new Date() }))
     .execute();
+  forgetWatchedKeywords(ws);
 }
 
 /** Schedules a spike check of the workspace a minute from now (one per workspace and minute). */
