@@ -1,5 +1,6 @@
+import { sql } from "kysely";
 import { uuidv7 } from "uuidv7";
-import type { Executor } from "../../../platform/db.ts";
+import { type Executor, prepared } from "../../../platform/db.ts";
 import { emitEvent } from "../../../platform/outbox.ts";
 import { findCase, findWorkableCase, insertCaseEvent, q } from "../repository.ts";
 import type { CaseActor } from "./update-case.ts";
@@ -91,17 +92,17 @@ export async function caseControl(db: Executor, ws: string, caseId: string) {
   return { control: c.control, handover: c.handover, status: c.status, contactId: c.contact_id };
 }
 
-/** Of these cases, the ones a bot holds (control "bot", not merged away), in one statement. */
+/**
+ * Of these cases, the ones a bot holds (control "bot", not merged away), in one statement (prepared: the ids
+ * travel as one array, so its text is the same for every batch of the bot's handler).
+ */
 export async function casesUnderBot(db: Executor, ws: string, caseIds: readonly string[]): Promise<Set<string>> {
   if (caseIds.length === 0) return new Set();
-  const rows = await q(db)
-    .selectFrom("cases")
-    .select("id")
-    .where("workspace_id", "=", ws)
-    .where("id", "in", caseIds)
-    .where("control", "=", "bot")
-    .where("merged_into", "is", null)
-    .execute();
+  const { rows } = await sql<{ id: string }>`${prepared}
+    select id from cases
+    where workspace_id = ${ws} and id = any(${[...caseIds]}::uuid[]) and control = 'bot' and merged_into is null`.execute(
+    db,
+  );
   return new Set(rows.map((r) => r.id));
 }
 
