@@ -9,10 +9,11 @@ export {
 } from "./capabilities.ts";
 /** Plain-text rendering of any message content. */
 export { messageHasWords, similarCustomerMessages } from "./message-search.ts";
-/** Records a delivery outcome of an outbound message; pages a case's messages; aggregates for routing and the wallboard. */
+/** Records a delivery outcome of an outbound message; pages a case's messages; aggregates for routing and the wallboard; a customer message's text inside another module's statement. */
 export {
   agentRepliesAfter,
   automationFacts,
+  customerMessageText,
   lastInboundMessage,
   latestCaseOfContact,
   listMessages,

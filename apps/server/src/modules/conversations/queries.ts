@@ -528,6 +528,18 @@ export async function automationFacts(db: Executor, ws: string, caseId: string, 
   };
 }
 
+/**
+ * A lateral subquery for another module's statement: the customer message (inbound, not private) with this id as
+ * `id, case_id, text`, or no row (an agent's message, a note, an unknown id).
+ */
+export function customerMessageText(
+  ws: string,
+  messageId: Expression<string>,
+): RawBuilder<{ id: string; case_id: string; text: string }> {
+  return sql`(select m.id, m.case_id, m.text from messages m
+    where m.workspace_id = ${ws}::uuid and m.id = ${messageId} and m.direction = 'inbound' and not m.private)`;
+}
+
 /** The most recent case of a contact (merged cases excluded), for rules on contact events; undefined when none. */
 export async function latestCaseOfContact(db: Executor, ws: string, contactId: string) {
   const row = await q(db)

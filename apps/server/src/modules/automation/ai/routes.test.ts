@@ -1,9 +1,10 @@
 import { sql } from "kysely";
 import { beforeAll, describe, expect, it } from "vitest";
-import { TEST_DATABASES, type TestEnv } from "../../../../test/harness.ts";
+import { countingDatabase, TEST_DATABASES, type TestEnv } from "../../../../test/harness.ts";
 import { waitFor } from "../../../../test/wait.ts";
 import { type AutomationWorld, setUpAutomationWorld } from "../test-factories.ts";
 import { checkSpikes, watchesKeywords } from "./spikes.ts";
+import { ensureMessageAnalyses, workspaceModels } from "./store.ts";
 
 describe.each(TEST_DATABASES)("AI triage and suggestions on %s", (kind) => {
   const world = setUpAutomationWorld(kind);
@@ -298,6 +299,66 @@ describe.each(TEST_DATABASES)("AI triage and suggestions on %s", (kind) => {
     // Another workspace sees neither the case nor its analysis.
     expect((await caseOf(abusive.caseId, b.auth("admin"))).statusCode).toBe(404);
     expect((await analysisOf(abusive.caseId, b.auth("admin"))).statusCode).toBe(404);
+  });
+
+  it("analyses a batch's new messages in two statements and finds stored ones in one", async () => {
+    // Workspace b: no rules there, so only the triage handler analyses its messages.
+    const ws = b.workspace.id;
+    const channel = await env.app.inject({
+      method: "POST",
+      url: "/api/v1/channels",
+      headers: b.auth("admin"),
+      payload: { type: "api", name: "Triage" },
+    });
+    const send = async (id: string, customer: string, text: string) =>
+      (
+        await env.app.inject({
+          method: "POST",
+          url: `/api/v1/channels/${channel.json().channel.id}/inbound`,
+          headers: b.auth("agent"),
+          payload: { externalMessageId: id, from: { externalId: customer }, text },
+        })
+      ).json().data[0] as { caseId: string; messageId: string };
+    const aggregate = async (caseId: string) => (await analysisOf(caseId, b.auth("agent"))).json();
+    const first = await send("t1", "tess", "Hello, how do I change my delivery address?");
+    const second = await send("t2", "tess", "This is unacceptable, my order arrived broken and nobody answers!");
+    const other = await send("t3", "toby", "Do you ship to Canada?");
+    await waitFor(async () => (await aggregate(first.caseId)).messagesAnalyzed === 2);
+    await waitFor(async () => (await aggregate(other.caseId)).messagesAnalyzed === 1);
+    const handled = [await aggregate(first.caseId), await aggregate(other.caseId)];
+    expect(handled[0]).toMatchObject({
+      messagesAnalyzed: 2,
+      worstSentiment: { label: "negative" },
+      lastCategory: "complaint",
+      lastLanguage: "en",
+    });
+    const reply = await env.app.inject({
+      method: "POST",
+      url: `/api/v1/cases/${first.caseId}/messages`,
+      headers: b.auth("agent"),
+      payload: { text: "On it." },
+    });
+    expect(reply.statusCode, reply.body).toBe(201);
+    // The handler's work undone: the analyses are stored again, with the same results.
+    await sql`delete from message_analyses where workspace_id = ${ws}`.execute(env.database.db);
+    await sql`delete from case_analyses where workspace_id = ${ws}`.execute(env.database.db);
+    await workspaceModels(env.database.db, ws);
+    const { database, statements } = countingDatabase(env);
+    const ids = [
+      first.messageId,
+      second.messageId,
+      other.messageId,
+      reply.json().id,
+      "0190f3a4-0000-7000-8000-000000000000",
+    ];
+    const stored = await ensureMessageAnalyses(database.db, ws, ids);
+    expect(statements).toHaveLength(2);
+    expect([...stored.keys()].sort()).toEqual([first.messageId, second.messageId, other.messageId].sort());
+    expect([await aggregate(first.caseId), await aggregate(other.caseId)]).toEqual(handled);
+
+    statements.length = 0;
+    expect(await ensureMessageAnalyses(database.db, ws, ids)).toEqual(stored);
+    expect(statements).toHaveLength(1);
   });
 
   it("watches keywords saved a moment ago (the cached answer is dropped on save)", async () => {

@@ -5,9 +5,10 @@
  */
 import { type Generated, type Selectable, sql } from "kysely";
 import { uuidv7 } from "uuidv7";
-import type { Executor } from "../../../platform/db.ts";
+import { type Executor, prepared } from "../../../platform/db.ts";
 import { TtlCache } from "../../../platform/ttl-cache.ts";
-import { findMessages, lockCases, updateCase } from "../../conversations/index.ts";
+import { type ColumnTypes, unnestRows } from "../../../platform/writes.ts";
+import { customerMessageText, lockCases, updateCase } from "../../conversations/index.ts";
 import { type Analysis, analyzeText, baseModels, type Models, modelsWithCorrections } from "./analyze.ts";
 import { MODERATION_TAG, type Moderation, type ModerationReason, moderate } from "./moderation.ts";
 import type { Category, Sentiment } from "./training-data.ts";
@@ -155,11 +156,35 @@ export async function ensureMessageAnalysis(
   return (await ensureMessageAnalyses(db, ws, [messageId])).get(messageId);
 }
 
+/** A row of the lookup of ensureMessageAnalyses: the stored analysis (all null when none), else the customer message. */
+type Lookup = { [K in keyof MessageAnalysisRow]: MessageAnalysisRow[K] | null } & {
+  m_id: string | null;
+  m_case_id: string | null;
+  m_text: string | null;
+};
+
+/** The columns of message_analyses a new analysis sets, with their types (the others have defaults). */
+const NEW_ANALYSIS: ColumnTypes<NewAnalysis> = {
+  workspace_id: "uuid",
+  message_id: "uuid",
+  case_id: "uuid",
+  language: "text",
+  sentiment: "text",
+  sentiment_score: "real",
+  category: "text",
+  confidence: "real",
+  intents: "text[]",
+  moderation_reasons: "text[]",
+};
+type NewAnalysis = Omit<MessageAnalysisRow, "corrected" | "created_at">;
+
+const columns = (prefix = "") => sql.join(COLUMNS.map((c) => sql.ref(`${prefix}${c}`)));
+
 /**
- * ensureMessageAnalysis for many messages of a workspace at once (the outbox's batches): a fixed number of
- * statements whatever their number — the stored analyses, the messages, the new analyses, one upsert of the
- * cases' aggregates — plus one per newly flagged case. Keyed by message id; outbound, private and unknown
- * messages are absent.
+ * ensureMessageAnalysis for many messages of a workspace at once (the outbox's batches), in two statements
+ * whatever their number: one reads the stored analyses and, for the others, the customer messages; one stores
+ * the new analyses and folds them into their cases' aggregates. Plus one read when another delivery stored some
+ * first, and one per newly flagged case. Keyed by message id; outbound, private and unknown messages are absent.
  */
 export async function ensureMessageAnalyses(
   db: Executor,
@@ -167,109 +192,91 @@ export async function ensureMessageAnalyses(
   messageIds: readonly string[],
 ): Promise<Map<string, MessageAnalysisRow>> {
   const out = new Map<string, MessageAnalysisRow>();
-  const stored = (ids: readonly string[]) =>
-    ids.length === 0
-      ? Promise.resolve([])
-      : ai(db)
-          .selectFrom("message_analyses")
-          .select(COLUMNS)
-          .where("workspace_id", "=", ws)
-          .where("message_id", "in", ids)
-          .execute();
-  for (const row of await stored(messageIds)) out.set(row.message_id, row);
-  const missing = messageIds.filter((id) => !out.has(id));
-  const messages = (await findMessages(db, ws, missing)).filter((m) => m.direction === "inbound" && !m.private);
+  if (messageIds.length === 0) return out;
+  // Prepared, like every statement here: the ids and rows travel as arrays, so the text is the same for any batch.
+  const { rows: found } = await sql<Lookup>`${prepared}
+    select ${columns("a.")}, m.id as m_id, m.case_id as m_case_id, m.text as m_text
+    from unnest(${[...new Set(messageIds)]}::uuid[]) as k(id)
+    left join message_analyses a on a.workspace_id = ${ws}::uuid and a.message_id = k.id
+    left join lateral ${customerMessageText(ws, sql.ref("k.id"))} m on a.message_id is null`.execute(db);
+  const messages: { id: string; case_id: string; text: string }[] = [];
+  for (const { m_id: id, m_case_id: caseId, m_text: text, ...stored } of found) {
+    if (stored.message_id !== null) out.set(stored.message_id, stored as MessageAnalysisRow);
+    else if (id !== null && caseId !== null && text !== null) messages.push({ id, case_id: caseId, text });
+  }
   if (messages.length === 0) return out;
   const models = await workspaceModels(db, ws);
   const analysed = messages.map((message) => {
     const a = analyzeText(message.text, models);
     return { message, a, moderation: moderate(message.text, a) };
   });
-  const inserted = await ai(db)
-    .insertInto("message_analyses")
-    .values(
-      analysed.map(({ message, a, moderation }) => ({
-        workspace_id: ws,
-        message_id: message.id,
-        case_id: message.case_id,
-        language: a.language,
-        sentiment: a.sentiment.label,
-        sentiment_score: a.sentiment.score,
-        category: a.category,
-        confidence: a.confidence,
-        intents: a.intents,
-        moderation_reasons: moderation.reasons,
-      })),
-    )
-    .onConflict((oc) => oc.columns(["workspace_id", "message_id"]).doNothing())
-    .returning(COLUMNS)
-    .execute();
+  const inserted = await storeAnalyses(
+    db,
+    analysed.map(({ message, a, moderation }) => ({
+      workspace_id: ws,
+      message_id: message.id,
+      case_id: message.case_id,
+      language: a.language,
+      sentiment: a.sentiment.label,
+      sentiment_score: a.sentiment.score,
+      category: a.category,
+      confidence: a.confidence,
+      intents: a.intents,
+      moderation_reasons: moderation.reasons,
+    })),
+  );
   for (const row of inserted) out.set(row.message_id, row);
   // Another delivery stored some first: theirs stand, and they folded them into the cases already.
-  for (const row of await stored(analysed.filter((x) => !out.has(x.message.id)).map((x) => x.message.id))) {
-    out.set(row.message_id, row);
+  const theirs = analysed.filter((x) => !out.has(x.message.id)).map((x) => x.message.id);
+  if (theirs.length > 0) {
+    const { rows } = await sql<MessageAnalysisRow>`${prepared}
+      select ${columns()} from message_analyses
+      where workspace_id = ${ws}::uuid and message_id = any(${theirs}::uuid[])`.execute(db);
+    for (const row of rows) out.set(row.message_id, row);
   }
   const mine = new Set(inserted.map((r) => r.message_id));
-  const fresh = analysed.filter((x) => mine.has(x.message.id));
-  for (const caseId of new Set(fresh.filter((x) => x.moderation.flagged).map((x) => x.message.case_id))) {
-    await tagFlaggedCase(db, ws, caseId);
-  }
-  await foldIntoCases(db, ws, fresh);
+  const flagged = analysed.filter((x) => x.moderation.flagged && mine.has(x.message.id));
+  for (const caseId of new Set(flagged.map((x) => x.message.case_id))) await tagFlaggedCase(db, ws, caseId);
   return out;
 }
 
 /**
- * Folds new analyses into their cases' aggregates in one statement (one row per case: the batch's worst
- * sentiment, its latest message, its count), so concurrent batches never lose one another's messages.
+ * Inserts new analyses (those another delivery stored first are left alone) and folds the inserted ones into
+ * their cases' aggregates, in one statement: one row per case (the batch's worst sentiment, its latest message,
+ * its count), upserted so that concurrent batches never lose one another's messages. Returns the inserted rows.
  */
-async function foldIntoCases(
-  db: Executor,
-  ws: string,
-  fresh: { message: { id: string; case_id: string }; a: Analysis }[],
-) {
-  const byCase = new Map<string, { worst: (typeof fresh)[number]; last: (typeof fresh)[number]; n: number }>();
-  for (const x of fresh) {
-    const c = byCase.get(x.message.case_id);
-    if (!c) byCase.set(x.message.case_id, { worst: x, last: x, n: 1 });
-    else {
-      if (x.a.sentiment.score < c.worst.a.sentiment.score) c.worst = x;
-      if (x.message.id > c.last.message.id) c.last = x;
-      c.n++;
-    }
-  }
-  if (byCase.size === 0) return;
-  await ai(db)
-    .insertInto("case_analyses")
-    .values(
-      [...byCase].map(([caseId, { worst, last, n }]) => ({
-        workspace_id: ws,
-        case_id: caseId,
-        worst_sentiment: worst.a.sentiment.label,
-        worst_score: worst.a.sentiment.score,
-        last_sentiment: last.a.sentiment.label,
-        last_category: last.a.category,
-        last_language: last.a.language,
-        last_message_id: last.message.id,
-        messages_analyzed: n,
-      })),
+async function storeAnalyses(db: Executor, rows: readonly NewAnalysis[]): Promise<MessageAnalysisRow[]> {
+  const { rows: inserted } = await sql<MessageAnalysisRow>`${prepared}
+    with fresh as (
+      insert into message_analyses (${sql.join(Object.keys(NEW_ANALYSIS).map((c) => sql.ref(c)))})
+      select * from ${unnestRows(NEW_ANALYSIS, rows)} as v
+      on conflict (workspace_id, message_id) do nothing
+      returning ${columns()}
+    ), folded as (
+      insert into case_analyses (workspace_id, case_id, worst_sentiment, worst_score, last_sentiment, last_category,
+        last_language, last_message_id, messages_analyzed)
+      select workspace_id, case_id,
+        (array_agg(sentiment order by sentiment_score, message_id))[1], min(sentiment_score),
+        (array_agg(sentiment order by message_id desc))[1], (array_agg(category order by message_id desc))[1],
+        (array_agg(language order by message_id desc))[1], (array_agg(message_id order by message_id desc))[1],
+        count(*)::int
+      from fresh group by workspace_id, case_id
+      on conflict (workspace_id, case_id) do update set
+        worst_sentiment = case when excluded.worst_score < case_analyses.worst_score
+          then excluded.worst_sentiment else case_analyses.worst_sentiment end,
+        worst_score = least(excluded.worst_score, case_analyses.worst_score),
+        last_sentiment = case when excluded.last_message_id > case_analyses.last_message_id
+          then excluded.last_sentiment else case_analyses.last_sentiment end,
+        last_category = case when excluded.last_message_id > case_analyses.last_message_id
+          then excluded.last_category else case_analyses.last_category end,
+        last_language = case when excluded.last_message_id > case_analyses.last_message_id
+          then excluded.last_language else case_analyses.last_language end,
+        last_message_id = greatest(excluded.last_message_id, case_analyses.last_message_id),
+        messages_analyzed = case_analyses.messages_analyzed + excluded.messages_analyzed,
+        updated_at = now()
     )
-    .onConflict((oc) =>
-      oc.columns(["workspace_id", "case_id"]).doUpdateSet({
-        worst_sentiment: sql`case when excluded.worst_score < case_analyses.worst_score
-          then excluded.worst_sentiment else case_analyses.worst_sentiment end`,
-        worst_score: sql`least(excluded.worst_score, case_analyses.worst_score)`,
-        last_sentiment: sql`case when excluded.last_message_id > case_analyses.last_message_id
-          then excluded.last_sentiment else case_analyses.last_sentiment end`,
-        last_category: sql`case when excluded.last_message_id > case_analyses.last_message_id
-          then excluded.last_category else case_analyses.last_category end`,
-        last_language: sql`case when excluded.last_message_id > case_analyses.last_message_id
-          then excluded.last_language else case_analyses.last_language end`,
-        last_message_id: sql`greatest(excluded.last_message_id, case_analyses.last_message_id)`,
-        messages_analyzed: sql`case_analyses.messages_analyzed + excluded.messages_analyzed`,
-        updated_at: new Date(),
-      }),
-    )
-    .execute();
+    select * from fresh`.execute(db);
+  return inserted;
 }
 
 /**
