@@ -1,6 +1,8 @@
 // Child process of bench/http-baseline.ts: serves the real app (authenticated GET /api/v1/me) and a bare
 // Fastify route side by side, then prints their ports, a token and an api channel as one JSON line.
+import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { once } from "node:events";
 import Fastify from "fastify";
 import { createDispatcher } from "../apps/server/src/platform/outbox.ts";
 import { subscribeHandlers } from "../apps/server/src/wiring.ts";
@@ -22,11 +24,26 @@ const channelId = (created.json() as { channel: { id: string } }).channel.id;
 // For the ingest benchmark, events are dispatched while it runs, as in production (worker role in the same
 // process); the HTTP baseline measures the web role alone.
 const dispatcher = createDispatcher(env.database, {});
-if (process.env.BENCH_WORKER === "1") {
+if (process.env.BENCH_WORKER === "1" || (process.env.BENCH_WORKER === "process" && kind === "pglite")) {
   subscribeHandlers(env, dispatcher);
   await env.jobs.start({ work: true, supervise: false });
   await dispatcher.start();
 }
+// BENCH_WORKER=process (PostgreSQL): the worker role runs in a process of its own (bench/worker-process.ts), as
+// production runs `--roles=web` and `--roles=worker` apart; this process is then the web role alone.
+const worker =
+  process.env.BENCH_WORKER === "process" && kind === "postgres"
+    ? spawn(process.execPath, ["--import", "tsx", "bench/worker-process.ts"], {
+        env: {
+          ...process.env,
+          BENCH_SCHEMA: (await env.database.query<{ s: string }>("select current_schema() as s")).rows[0]?.s,
+          BENCH_JOBS_SCHEMA: env.jobsSchema,
+          BENCH_SECRET_KEY: env.secretKey.toString("hex"),
+        },
+        stdio: ["ignore", "pipe", "inherit"],
+      })
+    : undefined;
+if (worker?.stdout) await once(worker.stdout, "data");
 const bare = Fastify({ logger: false });
 bare.get("/bare", async () => ({ ok: true }));
 // The ingest benchmark's baseline: one single-row INSERT of the same message into a bare table per request.
@@ -47,12 +64,23 @@ bare.post("/analyze", async () => {
   await env.database.exec("analyze");
   return { ok: true };
 });
+// The outbox events not yet dispatched: after a run, whether the event handlers kept up with the ingest.
+bare.get("/backlog", async () => {
+  const { rows } = await env.database.query<{ n: number }>(
+    "select count(*)::int as n from outbox where dispatched_at is null",
+  );
+  return { undispatched: rows[0]?.n ?? 0 };
+});
 const bareAddress = await bare.listen({ port: 0, host: "127.0.0.1" });
 process.stdout.write(
   `${JSON.stringify({ app: address, bare: bareAddress, token: ws.tokens.agent, kind, channelId, workspaceId: ws.workspace.id })}\n`,
 );
 process.on("SIGTERM", async () => {
   await bare.close();
+  if (worker) {
+    worker.kill("SIGTERM");
+    await once(worker, "exit");
+  }
   await dispatcher.stop();
   await env.close();
   process.exit(0);

@@ -91,7 +91,7 @@ export type DispatcherOptions = {
   listenUrl?: string;
   /** Milliseconds between polls (fallback wake-up and due retries); default 1000. */
   pollIntervalMs?: number;
-  /** Rows read per batch; default 100. */
+  /** Rows read per batch; default 500 (with 100, one process ingesting 2,300 msg/s fell 79,000 events behind in a minute: bench/inbound-ingest.ts). */
   batchSize?: number;
   /** Calls of one handler for one event before its delivery is marked failed; default 10. */
   maxAttempts?: number;
@@ -230,7 +230,7 @@ export async function runTransaction<T>(database: DatabaseHandle, fn: (tx: Tx) =
 /** Creates a dispatcher of the outbox of one database; call start() once the handlers are registered. */
 export function createDispatcher(database: DatabaseHandle, options: DispatcherOptions = {}): Dispatcher {
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
-  const batchSize = options.batchSize ?? 100;
+  const batchSize = options.batchSize ?? 500;
   const maxAttempts = options.maxAttempts ?? 10;
   const retryBaseMs = options.retryBaseMs ?? 1000;
   const retryMaxMs = options.retryMaxMs ?? 300_000;
