@@ -12,7 +12,7 @@ import autocannon from "autocannon";
 
 const arg = (name: string, fallback: string) =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? fallback;
-const seconds = Number(arg("seconds", "20"));
+const seconds = Number(arg("seconds", "60"));
 // 40 clients by default: each waits for its answer before sending again, so a run's rate is at most clients ÷
 // latency — 20 clients cannot show 2,000 msg/s unless the mean latency is under 10 ms, while the target allows a
 // p99 of 50 ms. The bare baseline runs with the same clients.
