@@ -25,4 +25,19 @@ describe("TtlCache", () => {
     expect(c.get("s1")).toBeUndefined();
     expect(c.get("s2")).toEqual({ user: "u2" });
   });
+
+  it("loads a missing or expired key once, caching null but never undefined", async () => {
+    const c = new TtlCache<string, string | null>(1000);
+    let loads = 0;
+    const load = async () => {
+      loads++;
+      return null;
+    };
+    expect(await c.load("k", load)).toBeNull();
+    expect(await c.load("k", load)).toBeNull();
+    expect(loads).toBe(1);
+    c.delete("k");
+    expect(await c.load("k", async () => "fresh")).toBe("fresh");
+    expect(c.get("k")).toBe("fresh");
+  });
 });

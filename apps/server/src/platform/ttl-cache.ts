@@ -26,6 +26,15 @@ export class TtlCache<K, V> {
     this.#entries.set(key, { value, expiresAt: now + this.ttlMs });
   }
 
+  /** The live value of a key, else `load()`'s, cached (`undefined` is never cached: use `null` for "none"). */
+  async load(key: K, load: () => Promise<V>): Promise<V> {
+    const hit = this.get(key);
+    if (hit !== undefined) return hit;
+    const value = await load();
+    this.set(key, value);
+    return value;
+  }
+
   delete(key: K): void {
     this.#entries.delete(key);
   }

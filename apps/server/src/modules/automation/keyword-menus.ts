@@ -358,11 +358,7 @@ const menusCache = new TtlCache<string, boolean>(5_000, 1000);
 
 /** Whether the workspace has any keyword menu, for the event handlers (cached 5 s; dropped at once on this node when a menu is saved or deleted). */
 export async function cachedHasMenus(db: Executor, ws: string): Promise<boolean> {
-  const hit = menusCache.get(ws);
-  if (hit !== undefined) return hit;
-  const has = await hasMenus(db, ws);
-  menusCache.set(ws, has);
-  return has;
+  return menusCache.load(ws, () => hasMenus(db, ws));
 }
 
 /** Forgets whether a workspace has menus: after a menu is saved or deleted, and again after the commit of a transaction that did. */

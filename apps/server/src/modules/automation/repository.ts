@@ -75,11 +75,7 @@ const rulesCache = new TtlCache<string, readonly RuleRow[]>(5_000, 1000);
  * one frozen list shared by every caller, so never changed in place.
  */
 export async function cachedRules(db: Executor, ws: string): Promise<readonly RuleRow[]> {
-  const hit = rulesCache.get(ws);
-  if (hit) return hit;
-  const rules = Object.freeze((await listRules(db, ws)).map((r) => Object.freeze(r)));
-  rulesCache.set(ws, rules);
-  return rules;
+  return rulesCache.load(ws, async () => Object.freeze((await listRules(db, ws)).map((r) => Object.freeze(r))));
 }
 
 /**

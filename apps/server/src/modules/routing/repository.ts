@@ -70,11 +70,7 @@ const settingsCache = new TtlCache<string, Readonly<RoutingSettings>>(5_000, 100
 
 /** The workspace's routing settings for the event handlers (cached 5 s; dropped at once on this node when saved). */
 export async function cachedSettings(db: Executor, ws: string): Promise<Readonly<RoutingSettings>> {
-  const hit = settingsCache.get(ws);
-  if (hit) return hit;
-  const settings = Object.freeze({ ...(await getSettings(db, ws)) });
-  settingsCache.set(ws, settings);
-  return settings;
+  return settingsCache.load(ws, async () => Object.freeze({ ...(await getSettings(db, ws)) }));
 }
 
 /** Forgets a workspace's cached routing settings (after a save). */
@@ -116,11 +112,11 @@ const slaPolicies = new TtlCache<string, Readonly<SlaPolicy> | null>(5_000, 1000
  * or the business hours are saved); shared by every caller, so never changed in place.
  */
 export async function cachedSlaPolicy(db: Executor, ws: string): Promise<Readonly<SlaPolicy> | undefined> {
-  const hit = slaPolicies.get(ws);
-  if (hit !== undefined) return hit ?? undefined;
-  const policy = await getSlaPolicy(db, ws);
-  slaPolicies.set(ws, policy ? Object.freeze(policy) : null);
-  return policy;
+  const policy = await slaPolicies.load(ws, async () => {
+    const found = await getSlaPolicy(db, ws);
+    return found ? Object.freeze(found) : null;
+  });
+  return policy ?? undefined;
 }
 
 /**

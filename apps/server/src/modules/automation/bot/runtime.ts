@@ -34,11 +34,7 @@ const settingsCache = new TtlCache<string, BotSettings>(5_000, 1000);
 
 /** The workspace's bot settings (cached 5 s; dropped at once on this node when saved). */
 export async function cachedBotSettings(db: Executor, ws: string): Promise<BotSettings> {
-  const hit = settingsCache.get(ws);
-  if (hit) return hit;
-  const settings = await getBotSettings(db, ws);
-  settingsCache.set(ws, settings);
-  return settings;
+  return settingsCache.load(ws, () => getBotSettings(db, ws));
 }
 
 /** Forgets a workspace's cached settings (after a save). */

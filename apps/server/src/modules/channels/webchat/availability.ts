@@ -26,9 +26,6 @@ export function forgetWorkspaceAvailability(ws: string): void {
 /** The installed check's answer for a workspace, cached for 10 s; proactive triggers only fire when true. */
 export async function isWorkspaceAvailable(ctx: AppContext, ws: string, now = new Date()): Promise<boolean> {
   if (!check) return true;
-  const cached = cache.get(ws);
-  if (cached !== undefined) return cached;
-  const available = await check(ctx, ws, now);
-  cache.set(ws, available);
-  return available;
+  const installed = check;
+  return cache.load(ws, () => installed(ctx, ws, now));
 }

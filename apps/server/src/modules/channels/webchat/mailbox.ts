@@ -45,11 +45,7 @@ export async function webchatMailbox(
   preferredId: string | undefined,
 ): Promise<ChannelRow | null> {
   const key = `${ws}:${preferredId ?? ""}`;
-  const cached = cache.get(key);
-  if (cached !== undefined) return cached;
-  const found = await findMailbox(ctx.database.db, ws, preferredId);
-  cache.set(key, found);
-  return found;
+  return cache.load(key, () => findMailbox(ctx.database.db, ws, preferredId));
 }
 
 /** Sends one message by the mailbox's SMTP server (From: the mailbox); SMTP failures become send errors. */

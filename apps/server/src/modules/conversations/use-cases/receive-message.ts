@@ -9,6 +9,7 @@ import { messageSearchInsert } from "../message-search.ts";
 import {
   type CaseRow,
   type CaseStatus,
+  type ConversationsTables,
   caseEventsInsert,
   findCases,
   findInboundState,
@@ -64,18 +65,7 @@ type CaseState = {
 };
 
 /** A conversation this batch starts, with its columns (in the order `insertRows` writes them). */
-type NewConversation = {
-  workspace_id: string;
-  id: string;
-  channel_id: string;
-  channel_type: string;
-  contact_id: string;
-  external_thread_id: string;
-  case_id: string;
-  last_inbound_at: Date;
-  reply_window_hours: number | null;
-  reply_window_max_messages: number | null;
-};
+type NewConversation = Omit<ConversationsTables["conversations"], "window_messages_sent" | "created_at">;
 const CONVERSATION_COLUMNS: ColumnTypes<NewConversation> = {
   workspace_id: "uuid",
   id: "uuid",
