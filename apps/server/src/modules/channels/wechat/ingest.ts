@@ -1,3 +1,9 @@
+/**
+ * Customer messages pushed by WeChat, stored with a group commit (platform/batcher.ts): pushes that arrive while
+ * a batch is stored share the next one — known contacts and stored messages read together, then the new
+ * messages' raw payloads, dedupe records and reply windows with their messages, cases and outbox events in
+ * conversations' combined write (one prepared statement). One customer's messages go through one lane, in order.
+ */
 import { Batcher } from "../../../platform/batcher.ts";
 import type { AppContext } from "../../../platform/context.ts";
 import type { Executor } from "../../../platform/db.ts";

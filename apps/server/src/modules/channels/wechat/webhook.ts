@@ -1,3 +1,9 @@
+/**
+ * The WeChat server URL (CHANNELS.md §2.1–2.6): URL verification, and pushes in plain, compat and safe
+ * mode. Order: signature on the raw query values (constant time) → timestamp freshness → msg_signature
+ * over the Encrypt value → decrypt and app id check → parse → dedupe → persist → passive reply or
+ * `success`. A verified payload we cannot read is stored raw and acked, never answered with an error page.
+ */
 import { z } from "zod";
 import type { AppContext } from "../../../platform/context.ts";
 import type { Executor } from "../../../platform/db.ts";
