@@ -16,7 +16,8 @@
  * one transaction that locks its rows with `FOR UPDATE SKIP LOCKED` and holds them while the handlers
  * run, so several processes share the work and a crashed process's rows are released with its
  * connection. To keep per-workspace order across processes, a process only handles a workspace whose
- * oldest due row it holds; the rest of that workspace is left to the process that holds its head. On
+ * oldest due row it holds; the rest of that workspace is left to the process that holds its head (one prepared
+ * statement claims the rows, checks the heads and reads the rows' earlier deliveries). On
  * PGlite (one connection, one process) rows are read without a transaction — holding one would block
  * the handlers' own queries — and a second running dispatcher on the same database is refused.
  *
