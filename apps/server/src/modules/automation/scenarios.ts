@@ -772,7 +772,6 @@ export async function uninstallScenario(ctx: AppContext, actor: Actor, installId
         .where("workspace_id", "=", ws)
         .where("id", "in", row.rule_ids)
         .execute();
-    forgetRules(ws);
     if (row.menu_id) await deleteMenu(tx, ws, row.menu_id);
     await recordAudit(tx, actor, {
       action: "automation.scenario.uninstalled",

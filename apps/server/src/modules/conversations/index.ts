@@ -26,7 +26,7 @@ export {
   wallboardCaseStats,
 } from "./queries.ts";
 /** Reads one message (the channel send job loads what it delivers). */
-export { findConversation, findMessage, findMessages, lockCases, type MessageRow } from "./repository.ts";
+export { findConversation, findMessage, lockCases, type MessageRow } from "./repository.ts";
 /** The case API routes. */
 export { registerConversationsRoutes } from "./routes.ts";
 /** Message content as text; the file a message carries and its caption. */

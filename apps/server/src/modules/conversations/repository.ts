@@ -420,17 +420,6 @@ export function findCases(db: Executor, workspaceId: string, ids: readonly strin
   return q(db).selectFrom("cases").selectAll().where("workspace_id", "=", workspaceId).where("id", "in", ids).execute();
 }
 
-/** The messages with these ids (any order; unknown ids are left out). */
-export function findMessages(db: Executor, workspaceId: string, ids: readonly string[]) {
-  if (ids.length === 0) return Promise.resolve([]);
-  return q(db)
-    .selectFrom("messages")
-    .selectAll()
-    .where("workspace_id", "=", workspaceId)
-    .where("id", "in", ids)
-    .execute();
-}
-
 export function findMessage(db: Executor, workspaceId: string, id: string) {
   return q(db)
     .selectFrom("messages")

@@ -47,12 +47,7 @@ const watching = new TtlCache<string, boolean>(5_000, 10_000);
  * (cached 5 s; dropped at once on this node when the settings are saved).
  */
 export async function watchesKeywords(db: Executor, ws: string): Promise<boolean> {
-  let watches = watching.get(ws);
-  if (watches === undefined) {
-    watches = (await getSpikeSettings(db, ws)).watchedKeywords.length > 0;
-    watching.set(ws, watches);
-  }
-  return watches;
+  return watching.load(ws, async () => (await getSpikeSettings(db, ws)).watchedKeywords.length > 0);
 }
 
 /** Forgets whether a workspace watches keywords (after its spike settings are saved). */

@@ -7,7 +7,7 @@ import { type Generated, type Selectable, sql } from "kysely";
 import { uuidv7 } from "uuidv7";
 import { type Executor, prepared } from "../../../platform/db.ts";
 import { TtlCache } from "../../../platform/ttl-cache.ts";
-import { type ColumnTypes, unnestRows } from "../../../platform/writes.ts";
+import { type ColumnTypes, insertRows } from "../../../platform/writes.ts";
 import { customerMessageText, lockCases, updateCase } from "../../conversations/index.ts";
 import { type Analysis, analyzeText, baseModels, type Models, modelsWithCorrections } from "./analyze.ts";
 import { MODERATION_TAG, type Moderation, type ModerationReason, moderate } from "./moderation.ts";
@@ -248,10 +248,7 @@ export async function ensureMessageAnalyses(
 async function storeAnalyses(db: Executor, rows: readonly NewAnalysis[]): Promise<MessageAnalysisRow[]> {
   const { rows: inserted } = await sql<MessageAnalysisRow>`${prepared}
     with fresh as (
-      insert into message_analyses (${sql.join(Object.keys(NEW_ANALYSIS).map((c) => sql.ref(c)))})
-      select * from ${unnestRows(NEW_ANALYSIS, rows)} as v
-      on conflict (workspace_id, message_id) do nothing
-      returning ${columns()}
+      ${insertRows("message_analyses", NEW_ANALYSIS, rows, sql`on conflict (workspace_id, message_id) do nothing returning ${columns()}`)}
     ), folded as (
       insert into case_analyses (workspace_id, case_id, worst_sentiment, worst_score, last_sentiment, last_category,
         last_language, last_message_id, messages_analyzed)

@@ -13,7 +13,7 @@ import { receiveMessagesOf, retryOnDuplicateRace } from "../../conversations/ind
 import { resolveContacts } from "../../profiles/index.ts";
 import { inboundPayloadsInsert } from "../repository.ts";
 import type { WechatAccount } from "./config.ts";
-import { hasMedia, queueMediaFetch } from "./media.ts";
+import { mediaIdOf, queueMediaFetch } from "./media.ts";
 import type { WechatMessage } from "./messages.ts";
 import { inboundClaimsInsert } from "./repository.ts";
 import { windowsUpsert } from "./window.ts";
@@ -52,7 +52,7 @@ export function storeWechatMessage(ctx: AppContext, pushed: PushedMessage): Prom
 async function storeBatch(ctx: AppContext, items: PushedMessage[]): Promise<StoredMessage[]> {
   // A media message's fetch is queued in the transaction that stores it. Without media, no transaction: the
   // reads need none and every write of a workspace's messages is one statement (see channels/use-cases/ingest.ts).
-  if (items.some((m) => hasMedia(m.inbound))) {
+  if (items.some((m) => mediaIdOf(m.inbound))) {
     return retryOnDuplicateRace(() => runTransaction(ctx.database, (tx) => storeMessages(ctx, tx, items)));
   }
   return retryOnDuplicateRace(async () => {

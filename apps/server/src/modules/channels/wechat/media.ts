@@ -88,7 +88,7 @@ export async function uploadMedia(ctx: AppContext, account: WechatAccount, type:
 }
 
 /** The media id of a customer's media message (image, voice, video, …), else undefined. */
-export function hasMedia(inbound: WechatInbound): string | undefined {
+export function mediaIdOf(inbound: WechatInbound): string | undefined {
   if (inbound.kind !== "message") return undefined;
   const mediaId = inbound.content.mediaId;
   return typeof mediaId === "string" && mediaId ? mediaId : undefined;
@@ -102,7 +102,7 @@ export async function queueMediaFetch(
   inbound: WechatInbound,
   messageId: string,
 ): Promise<void> {
-  const mediaId = hasMedia(inbound);
+  const mediaId = mediaIdOf(inbound);
   if (!mediaId || inbound.kind !== "message") return;
   const inserted = await wq(tx)
     .insertInto("wechat_media")
